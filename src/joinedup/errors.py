@@ -1,0 +1,42 @@
+"""One exception hierarchy for the whole platform; each error carries its HTTP status.
+
+The CLI prints ``str(error)`` as a one-line reason and exits with ``exit_code``; the API and
+web pages (a later issue) render the same errors with ``http_status``.
+"""
+
+from __future__ import annotations
+
+
+class JoinedUpError(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    http_status = 500
+    exit_code = 1
+
+
+class BadInput(JoinedUpError):
+    """The caller gave something unusable (a bad argument, a malformed value)."""
+
+    http_status = 400
+    exit_code = 2
+
+
+class DeliveryRejected(BadInput):
+    """A whole agency delivery was refused: nothing of it was stored."""
+
+    exit_code = 3
+
+
+class NotFound(JoinedUpError):
+    http_status = 404
+    exit_code = 4
+
+
+class Forbidden(JoinedUpError):
+    http_status = 403
+    exit_code = 5
+
+
+class Conflict(JoinedUpError):
+    http_status = 409
+    exit_code = 6

@@ -1,0 +1,14 @@
+"""The store: SQLAlchemy tables, repositories, unit of work and Alembic migrations."""
+
+from joinedup.store.database import is_sqlite, make_engine, normalise_database_url
+from joinedup.store.migrate import is_up_to_date, upgrade
+from joinedup.store.unit_of_work import UnitOfWork
+
+__all__ = [
+    "UnitOfWork",
+    "is_sqlite",
+    "is_up_to_date",
+    "make_engine",
+    "normalise_database_url",
+    "upgrade",
+]
