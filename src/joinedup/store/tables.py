@@ -101,7 +101,8 @@ source_record = Table(
     Column("payload", Json, nullable=False),
     Column("version", Integer, nullable=False, default=1),
     Column("first_delivery_id", Id, ForeignKey("delivery.id"), nullable=False),
-    Column("last_delivery_id", Id, ForeignKey("delivery.id"), nullable=False),
+    # The delivery that last changed this row (an identical re-delivery changes nothing).
+    Column("last_changed_delivery_id", Id, ForeignKey("delivery.id"), nullable=False),
     Column("row_number", Integer, nullable=False),
     UniqueConstraint("agency_id", "source_table", "source_id", name="uq_source_record_key"),
 )
@@ -275,6 +276,21 @@ family_membership = Table(
     Index("ix_family_membership_source_record", "source_record_id"),
 )
 
+person_identifier = Table(
+    "person_identifier",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "source_record_id", Id, ForeignKey("source_record.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("agency_id", String(40), nullable=False),
+    Column("person_source_id", String(200), nullable=False),
+    Column("identifier_type", String(20), nullable=False),  # NHS_NUMBER | UPN
+    Column("value", String(20), nullable=False),
+    Index("ix_person_identifier_person", "agency_id", "person_source_id"),
+    Index("ix_person_identifier_source_record", "source_record_id"),
+)
+
 # Linked people and households: written by linkage (a later capability); defined now so the
 # model round-trips and later migrations only add to it.
 person = Table(
@@ -324,4 +340,11 @@ outbox = Table(
 )
 
 # The tables whose rows derive from one source_record: replaced together when it changes.
-DERIVED_FROM_SOURCE_RECORD = (person_record, event, address, involvement, family_membership)
+DERIVED_FROM_SOURCE_RECORD = (
+    person_record,
+    event,
+    address,
+    involvement,
+    family_membership,
+    person_identifier,
+)

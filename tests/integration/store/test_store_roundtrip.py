@@ -35,17 +35,37 @@ NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
 def _delivery(uow: UnitOfWork, agency_id: str = "social_care") -> int:
     return uow.deliveries.add(
-        agency_id=agency_id, feed_format="ssd-csv/1", partnership="Exampleshire",
-        extracted_at=NOW, received_at=NOW, manifest_sha256="a" * 64, source_path="/x",
-        rows=0, accepted=0, warnings=0, quarantined=0, inserted=0, updated=0, unchanged=0,
+        agency_id=agency_id,
+        feed_format="ssd-csv/1",
+        partnership="Exampleshire",
+        extracted_at=NOW,
+        received_at=NOW,
+        manifest_sha256="a" * 64,
+        source_path="/x",
+        rows=0,
+        accepted=0,
+        warnings=0,
+        quarantined=0,
+        inserted=0,
+        updated=0,
+        unchanged=0,
     )
 
 
 def _source_record(uow: UnitOfWork, delivery_id: int, table: str, source_id: str) -> int:
-    result = uow.connection.execute(insert(t.source_record).values(
-        agency_id="social_care", source_table=table, source_id=source_id,
-        content_sha256="b" * 64, payload={"id": source_id}, version=1,
-        first_delivery_id=delivery_id, last_delivery_id=delivery_id, row_number=1))
+    result = uow.connection.execute(
+        insert(t.source_record).values(
+            agency_id="social_care",
+            source_table=table,
+            source_id=source_id,
+            content_sha256="b" * 64,
+            payload={"id": source_id},
+            version=1,
+            first_delivery_id=delivery_id,
+            last_changed_delivery_id=delivery_id,
+            row_number=1,
+        )
+    )
     return int(result.inserted_primary_key[0])
 
 
@@ -55,35 +75,72 @@ def test_migrations_upgrade_an_empty_database(database_url: str) -> None:
     upgrade(engine)
     assert is_up_to_date(engine)
     names = set(inspect(engine).get_table_names())
-    assert {"delivery", "source_record", "person_record", "event", "quarantined_row",
-            "practitioner", "involvement", "household", "outbox"} <= names
+    assert {
+        "delivery",
+        "source_record",
+        "person_record",
+        "event",
+        "quarantined_row",
+        "practitioner",
+        "involvement",
+        "household",
+        "outbox",
+    } <= names
     upgrade(engine)  # a second upgrade is a no-op, not an error
     with engine.connect() as connection:
         agencies = connection.execute(select(t.agency.c.id)).scalars().all()
-    assert sorted(agencies) == sorted([
-        "social_care", "health", "police", "education", "housing", "probation",
-        "substance_misuse", "adult_mental_health"])
+    assert sorted(agencies) == sorted(
+        [
+            "social_care",
+            "health",
+            "police",
+            "education",
+            "housing",
+            "probation",
+            "substance_misuse",
+            "adult_mental_health",
+        ]
+    )
     engine.dispose()
 
 
 def test_person_record_and_everything_hanging_off_it_round_trips(engine: Engine) -> None:
     person = SourcePersonRecord(
         ref=SourceRef("social_care", "ssd_person", "P000123"),
-        forenames="Zoë-Ann", surname="O'Brien", date_of_birth=date(2015, 2, 28),
-        sex=Sex.FEMALE, nhs_number="9434765919", upn="H801200001001", postcode="LS6 2AB",
-        address_line="1 Example Street", ethnicity="WIRI", other_names=["Zoe Obrien"],
+        forenames="Zoë-Ann",
+        surname="O'Brien",
+        date_of_birth=date(2015, 2, 28),
+        sex=Sex.FEMALE,
+        nhs_number="9434765919",
+        upn="H801200001001",
+        postcode="LS6 2AB",
+        address_line="1 Example Street",
+        ethnicity="WIRI",
+        other_names=["Zoe Obrien"],
         attributes={"send_flag": True},
     )
     event = Event(
-        ref=SourceRef("social_care", "ssd_cp_plans", "CPP1"), person_source_id="P000123",
-        category=EventCategory.SOCIAL_CARE, event_type="CP_PLAN", occurred_on=date(2026, 3, 1),
-        ended_on=date(2026, 9, 1), codes=["NEG"], detail={"ola": False},
+        ref=SourceRef("social_care", "ssd_cp_plans", "CPP1"),
+        person_source_id="P000123",
+        category=EventCategory.SOCIAL_CARE,
+        event_type="CP_PLAN",
+        occurred_on=date(2026, 3, 1),
+        ended_on=date(2026, 9, 1),
+        codes=["NEG"],
+        detail={"ola": False},
         occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
     )
-    involvement = Involvement("social_care", "W42", "P000123", "Allocated social worker",
-                              date(2026, 1, 1))
-    practitioner = Practitioner("social_care", "W42", "Sam Worker", "sam@exampleshire.example",
-                                "Team North", "Social worker")
+    involvement = Involvement(
+        "social_care", "W42", "P000123", "Allocated social worker", date(2026, 1, 1)
+    )
+    practitioner = Practitioner(
+        "social_care",
+        "W42",
+        "Sam Worker",
+        "sam@exampleshire.example",
+        "Team North",
+        "Social worker",
+    )
     with UnitOfWork(engine) as uow:
         delivery_id = _delivery(uow)
         sid = _source_record(uow, delivery_id, "ssd_person", "P000123")
@@ -91,12 +148,22 @@ def test_person_record_and_everything_hanging_off_it_round_trips(engine: Engine)
         conn = uow.connection
         conn.execute(insert(t.person_record).values(**person_record_values(person, sid)))
         conn.execute(insert(t.event).values(**event_values(event, eid)))
-        conn.execute(insert(t.address).values(**address_values(
-            "social_care", "P000123", Address("1 Example Street", "LS6 2AB", date(2020, 1, 1)),
-            sid)))
+        conn.execute(
+            insert(t.address).values(
+                **address_values(
+                    "social_care",
+                    "P000123",
+                    Address("1 Example Street", "LS6 2AB", date(2020, 1, 1)),
+                    sid,
+                )
+            )
+        )
         conn.execute(insert(t.involvement).values(**involvement_values(involvement, sid)))
-        conn.execute(insert(t.family_membership).values(**family_values(
-            FamilyMembership("social_care", "F9", "P000123"), sid)))
+        conn.execute(
+            insert(t.family_membership).values(
+                **family_values(FamilyMembership("social_care", "F9", "P000123"), sid)
+            )
+        )
         uow.practitioners.upsert_many([(practitioner, None)])
         uow.emit(RecordIngested("social_care", "ssd_person", "P000123", "inserted"))
         uow.commit()
@@ -105,12 +172,16 @@ def test_person_record_and_everything_hanging_off_it_round_trips(engine: Engine)
         assert uow.person_records.get("social_care", "ssd_person", "P000123") == person
         assert uow.person_records.events_of("social_care", "P000123") == [event]
         assert uow.person_records.addresses_of("social_care", "P000123") == [
-            Address("1 Example Street", "LS6 2AB", date(2020, 1, 1), None)]
+            Address("1 Example Street", "LS6 2AB", date(2020, 1, 1), None)
+        ]
         assert uow.person_records.involvements_of("social_care", "P000123") == [involvement]
         assert uow.person_records.families_of("social_care", "P000123") == [
-            FamilyMembership("social_care", "F9", "P000123")]
+            FamilyMembership("social_care", "F9", "P000123")
+        ]
         assert uow.practitioners.get("social_care", "W42") == practitioner
-        assert uow.practitioners.lead_for("social_care", "P000123", date(2026, 6, 1)) == practitioner
+        assert (
+            uow.practitioners.lead_for("social_care", "P000123", date(2026, 6, 1)) == practitioner
+        )
         assert uow.practitioners.lead_for("social_care", "P000123", date(2025, 6, 1)) is None
         outbox = uow.connection.execute(select(t.outbox)).mappings().all()
         assert [o["event_type"] for o in outbox] == ["RecordIngested"]

@@ -1,4 +1,6 @@
-"""initial schema: deliveries, source records, canonical model
+"""Initial schema: deliveries, source records and their versions, quarantine, the
+canonical model (person records, events, addresses, practitioners, involvements,
+families, identifiers), linked people and households, and the outbox.
 
 Revision ID: 0001
 Revises:
@@ -243,7 +245,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "last_delivery_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+            "last_changed_delivery_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
         ),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -255,9 +259,9 @@ def upgrade() -> None:
             name=op.f("fk_source_record_first_delivery_id_delivery"),
         ),
         sa.ForeignKeyConstraint(
-            ["last_delivery_id"],
+            ["last_changed_delivery_id"],
             ["delivery.id"],
-            name=op.f("fk_source_record_last_delivery_id_delivery"),
+            name=op.f("fk_source_record_last_changed_delivery_id_delivery"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source_record")),
         sa.UniqueConstraint("agency_id", "source_table", "source_id", name="uq_source_record_key"),
@@ -396,6 +400,37 @@ def upgrade() -> None:
             "ix_involvement_person", ["agency_id", "person_source_id"], unique=False
         )
         batch_op.create_index("ix_involvement_source_record", ["source_record_id"], unique=False)
+
+    op.create_table(
+        "person_identifier",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "source_record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("agency_id", sa.String(length=40), nullable=False),
+        sa.Column("person_source_id", sa.String(length=200), nullable=False),
+        sa.Column("identifier_type", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_record_id"],
+            ["source_record.id"],
+            name=op.f("fk_person_identifier_source_record_id_source_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_identifier")),
+    )
+    with op.batch_alter_table("person_identifier", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_person_identifier_person", ["agency_id", "person_source_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_person_identifier_source_record", ["source_record_id"], unique=False
+        )
 
     op.create_table(
         "person_record",
@@ -583,6 +618,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_person_record_dob_surname")
 
     op.drop_table("person_record")
+    with op.batch_alter_table("person_identifier", schema=None) as batch_op:
+        batch_op.drop_index("ix_person_identifier_source_record")
+        batch_op.drop_index("ix_person_identifier_person")
+
+    op.drop_table("person_identifier")
     with op.batch_alter_table("involvement", schema=None) as batch_op:
         batch_op.drop_index("ix_involvement_source_record")
         batch_op.drop_index("ix_involvement_person")

@@ -1,0 +1,166 @@
+"""The manifest check that comes before anything is read: paths, counts and SHA-256.
+
+A delivery whose files do not match its manifest is rejected whole (``DeliveryRejected``)
+with a message naming the file and the mismatch. Paths must stay inside the delivery folder
+and must not be symlinks: a manifest can never make the platform read outside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from joinedup.domain.agencies import AGENCIES, AgencyId, FeedFormat
+from joinedup.errors import DeliveryRejected
+from joinedup.ingest.reading import count_data_rows
+
+MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestFile:
+    path: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    folder: Path
+    agency: AgencyId
+    feed_format: FeedFormat
+    partnership: str
+    extracted_at: datetime
+    files: tuple[ManifestFile, ...]
+    sha256: str  # of manifest.json's bytes: identifies the delivery for idempotency
+
+    def file(self, path: str) -> ManifestFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+def _reject(folder: Path, reason: str) -> DeliveryRejected:
+    return DeliveryRejected(f"delivery {folder} rejected: {reason}")
+
+
+def _safe_member(folder: Path, relative: str) -> Path:
+    """The file's path inside the delivery; refuses traversal, absolute paths and symlinks."""
+    pure = PurePosixPath(relative)
+    if not relative or pure.is_absolute() or ".." in pure.parts or "\\" in relative:
+        raise _reject(folder, f"file path {relative!r} in manifest.json leaves the delivery folder")
+    if len(pure.parts) != 1:
+        raise _reject(folder, f"file path {relative!r}: files must sit directly in the folder")
+    candidate = folder / pure.name
+    if candidate.is_symlink():
+        raise _reject(folder, f"{relative} is a symbolic link; deliveries must hold real files")
+    if not candidate.is_file():
+        raise _reject(folder, f"{relative} is listed in manifest.json but is not in the delivery")
+    return candidate
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Parse and structurally validate ``manifest.json`` (no file contents read yet)."""
+    if not folder.is_dir():
+        raise DeliveryRejected(f"delivery {folder} rejected: not a folder")
+    path = folder / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        raise _reject(folder, "manifest.json is missing (or is not a regular file)")
+    raw = path.read_bytes()
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise _reject(folder, "manifest.json is larger than 1 MB")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _reject(folder, f"manifest.json is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise _reject(folder, "manifest.json must hold a JSON object")
+    for key in ("agency", "format", "extracted_at", "files"):
+        if key not in data:
+            raise _reject(folder, f"manifest.json has no {key!r}")
+    try:
+        agency = AgencyId(data["agency"])
+    except ValueError:
+        raise _reject(folder, f"manifest.json names unknown agency {data['agency']!r}") from None
+    try:
+        feed_format = FeedFormat(data["format"])
+    except ValueError:
+        raise _reject(folder, f"manifest.json names unknown format {data['format']!r}") from None
+    if AGENCIES[agency].feed_format != feed_format:
+        raise _reject(
+            folder,
+            f"agency {agency.value} delivers {AGENCIES[agency].feed_format.value}, "
+            f"not {feed_format.value}",
+        )
+    try:
+        extracted_at = datetime.fromisoformat(str(data["extracted_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        raise _reject(folder, f"extracted_at {data['extracted_at']!r} is not ISO 8601") from None
+    if extracted_at.tzinfo is None:
+        raise _reject(folder, "extracted_at needs a UTC offset or Z")
+    if not isinstance(data["files"], list) or not data["files"]:
+        raise _reject(folder, "manifest.json lists no files")
+    files = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data["files"]):
+        if not isinstance(entry, dict) or not {"path", "rows", "sha256"} <= entry.keys():
+            raise _reject(folder, f"manifest.json files[{i}] needs path, rows and sha256")
+        relative, rows, digest = entry["path"], entry["rows"], entry["sha256"]
+        if not isinstance(relative, str):
+            raise _reject(folder, f"manifest.json files[{i}].path must be a string")
+        _safe_member(folder, relative)
+        if relative in seen:
+            raise _reject(folder, f"{relative} is listed twice in manifest.json")
+        seen.add(relative)
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            raise _reject(folder, f"{relative}: rows must be a whole number, not {rows!r}")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise _reject(folder, f"{relative}: sha256 must be 64 hex characters")
+        files.append(ManifestFile(relative, rows, digest.lower()))
+    return Manifest(
+        folder=folder,
+        agency=agency,
+        feed_format=feed_format,
+        partnership=str(data.get("partnership") or ""),
+        extracted_at=extracted_at,
+        files=tuple(files),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_files(manifest: Manifest, progress: Callable[[str], None] | None = None) -> None:
+    """Check every file's SHA-256 and data-row count against the manifest."""
+    for entry in manifest.files:
+        path = _safe_member(manifest.folder, entry.path)
+        if progress:
+            progress(entry.path)
+        actual_sha = sha256_of(path)
+        if actual_sha != entry.sha256:
+            raise _reject(
+                manifest.folder,
+                f"{entry.path}: SHA-256 expected {entry.sha256}, actual {actual_sha}",
+            )
+        actual_rows = count_data_rows(path)
+        if actual_rows != entry.rows:
+            raise _reject(
+                manifest.folder,
+                f"{entry.path}: rows expected {entry.rows}, actual {actual_rows}",
+            )
+
+
+def unlisted_files(manifest: Manifest) -> list[str]:
+    """Files in the folder that the manifest does not list (reported, never read)."""
+    listed = {f.path for f in manifest.files} | {MANIFEST}
+    return sorted(n for n in os.listdir(manifest.folder) if n not in listed)

@@ -1,0 +1,46 @@
+"""Parsing a person's identifying fields, shared by the police and adult-services adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from joinedup.domain.model import Sex
+from joinedup.ingest.base import DeliveryContext
+from joinedup.ingest.validation import WARNING, RowChecks
+
+SEX_CODES = {
+    "M": Sex.MALE,
+    "MALE": Sex.MALE,
+    "1": Sex.MALE,
+    "F": Sex.FEMALE,
+    "FEMALE": Sex.FEMALE,
+    "2": Sex.FEMALE,
+    "U": Sex.UNKNOWN,
+    "UNKNOWN": Sex.UNKNOWN,
+    "0": Sex.UNKNOWN,
+    "9": Sex.UNKNOWN,
+    "OTHER": Sex.UNKNOWN,
+    "I": Sex.UNKNOWN,
+}
+
+
+def sex(checks: RowChecks, row: dict[str, Any], name: str) -> Sex:
+    value = checks.text(row, name)
+    if value is None:
+        return Sex.UNKNOWN
+    found = SEX_CODES.get(value.upper())
+    if found is None:
+        checks.add("INVALID_CODE", name, f"{name} {value!r} is not M, F or U", WARNING)
+        return Sex.UNKNOWN
+    return found
+
+
+def date_of_birth(
+    checks: RowChecks, row: dict[str, Any], name: str, context: DeliveryContext
+) -> Any:
+    """DOB, refused (an error) when after the extract date: born in the future."""
+    born = checks.date(row, name, not_after=context.extract_date)
+    if born is not None and born.year < 1900:
+        checks.add("IMPLAUSIBLE_DATE", name, f"{name} {born.isoformat()} is before 1900", WARNING)
+        return None
+    return born

@@ -1,0 +1,290 @@
+"""Writes parsed rows to the store in batches, inside the ingest's single transaction.
+
+For each accepted row: a new key is inserted (version 1); an identical row is left alone
+(idempotent re-delivery); a changed row gets a new version, its earlier version is kept and
+marked superseded, and everything derived from it is replaced. Quarantined rows are kept
+whole with their reasons. A row accepted now closes any open quarantine of the same key
+(a correction delivery).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from joinedup.domain.model import Practitioner
+from joinedup.ingest.base import ParsedRow
+from joinedup.ingest.reading import RawRow
+from joinedup.store import tables as t
+from joinedup.store.repositories import (
+    PersonRecordRepository,
+    PractitionerRepository,
+    address_values,
+    event_values,
+    family_values,
+    involvement_values,
+    person_record_values,
+)
+
+
+@dataclass
+class FileCounts:
+    path: str
+    rows: int = 0
+    accepted: int = 0
+    warnings: int = 0
+    quarantined: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    findings: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "warnings": self.warnings,
+            "quarantined": self.quarantined,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "findings": dict(sorted(self.findings.items())),
+        }
+
+
+def content_hash(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class BatchWriter:
+    def __init__(self, connection: Connection, agency_id: str, delivery_id: int) -> None:
+        self.connection = connection
+        self.agency_id = agency_id
+        self.delivery_id = delivery_id
+        self.persons = PersonRecordRepository(connection)
+        self.practitioners = PractitionerRepository(connection)
+
+    def write(self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
+        quarantined = [(raw, row) for raw, row in batch if row.quarantined]
+        accepted = [(raw, row) for raw, row in batch if not row.quarantined]
+        counts.rows += len(batch)
+        counts.quarantined += len(quarantined)
+        counts.accepted += len(accepted)
+        counts.warnings += sum(1 for _, row in accepted if row.findings)
+        self._findings(file, batch, counts)
+        self._quarantine(file, quarantined)
+        if accepted:
+            self._accept(accepted, counts)
+
+    def _findings(
+        self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts
+    ) -> None:
+        values = []
+        for raw, row in batch:
+            for finding in row.findings:
+                counts.findings[finding.code] += 1
+                values.append(
+                    {
+                        "delivery_id": self.delivery_id,
+                        "file": file,
+                        "row_number": raw.row_number,
+                        "severity": finding.severity,
+                        "code": finding.code,
+                        "field": finding.field,
+                        "message": finding.message[:2000],
+                    }
+                )
+        if values:
+            self.connection.execute(insert(t.row_finding), values)
+
+    def _quarantine(self, file: str, rows: list[tuple[RawRow, ParsedRow]]) -> None:
+        if not rows:
+            return
+        values = []
+        for raw, row in rows:
+            errors = [f for f in row.findings if f.severity == "error"]
+            where = f"{file} row {raw.row_number} (line {raw.line_number})"
+            message = "; ".join(
+                f"{f.field}: {f.message}"
+                if f.field and not f.message.startswith(f.field)
+                else f.message
+                for f in errors
+            )
+            values.append(
+                {
+                    "delivery_id": self.delivery_id,
+                    "agency_id": self.agency_id,
+                    "file": file,
+                    "row_number": raw.row_number,
+                    "source_table": row.source_table,
+                    "source_id": row.source_id,
+                    "raw": raw.raw or json.dumps(row.payload),
+                    "reason_codes": sorted({f.code for f in errors}),
+                    "message": f"{where}: {message}",
+                }
+            )
+        self.connection.execute(insert(t.quarantined_row), values)
+
+    def _accept(self, rows: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
+        table = rows[0][1].source_table
+        keys = [row.source_id or "" for _, row in rows]
+        existing = {
+            r.source_id: r
+            for r in self.connection.execute(
+                select(
+                    t.source_record.c.id,
+                    t.source_record.c.source_id,
+                    t.source_record.c.content_sha256,
+                    t.source_record.c.version,
+                ).where(
+                    t.source_record.c.agency_id == self.agency_id,
+                    t.source_record.c.source_table == table,
+                    t.source_record.c.source_id.in_(keys),
+                )
+            )
+        }
+        new, changed = [], []
+        for raw, row in rows:
+            digest = content_hash(row.payload)
+            old = existing.get(row.source_id or "")
+            if old is None:
+                new.append((raw, row, digest))
+            elif old.content_sha256 != digest:
+                changed.append((raw, row, digest, old))
+            else:
+                counts.unchanged += 1
+        derived: list[tuple[ParsedRow, int]] = []
+        if new:
+            result = self.connection.execute(
+                insert(t.source_record).returning(
+                    t.source_record.c.id, sort_by_parameter_order=True
+                ),
+                [
+                    {
+                        "agency_id": self.agency_id,
+                        "source_table": table,
+                        "source_id": row.source_id or "",
+                        "content_sha256": digest,
+                        "payload": row.payload,
+                        "version": 1,
+                        "first_delivery_id": self.delivery_id,
+                        "last_changed_delivery_id": self.delivery_id,
+                        "row_number": raw.row_number,
+                    }
+                    for raw, row, digest in new
+                ],
+            )
+            ids = [r[0] for r in result]
+            self.connection.execute(
+                insert(t.source_record_version),
+                [
+                    {
+                        "source_record_id": sid,
+                        "version": 1,
+                        "content_sha256": digest,
+                        "payload": row.payload,
+                        "delivery_id": self.delivery_id,
+                    }
+                    for sid, (_, row, digest) in zip(ids, new, strict=True)
+                ],
+            )
+            derived.extend((row, sid) for sid, (_, row, _) in zip(ids, new, strict=True))
+            counts.inserted += len(new)
+        if changed:
+            self._new_versions(changed)
+            derived.extend((row, old.id) for _, row, _, old in changed)
+            counts.updated += len(changed)
+        self._derive(derived)
+        self._close_quarantine(table, keys)
+
+    def _new_versions(self, changed: list[tuple[RawRow, ParsedRow, str, Any]]) -> None:
+        for raw, row, digest, old in changed:
+            self.connection.execute(
+                update(t.source_record)
+                .where(t.source_record.c.id == old.id)
+                .values(
+                    content_sha256=digest,
+                    payload=row.payload,
+                    version=old.version + 1,
+                    last_changed_delivery_id=self.delivery_id,
+                    row_number=raw.row_number,
+                )
+            )
+            self.connection.execute(
+                update(t.source_record_version)
+                .where(
+                    t.source_record_version.c.source_record_id == old.id,
+                    t.source_record_version.c.version == old.version,
+                )
+                .values(superseded_by_delivery_id=self.delivery_id)
+            )
+        self.connection.execute(
+            insert(t.source_record_version),
+            [
+                {
+                    "source_record_id": old.id,
+                    "version": old.version + 1,
+                    "content_sha256": digest,
+                    "payload": row.payload,
+                    "delivery_id": self.delivery_id,
+                }
+                for _, row, digest, old in changed
+            ],
+        )
+        self.persons.replace_derived([old.id for *_, old in changed])
+
+    def _derive(self, rows: list[tuple[ParsedRow, int]]) -> None:
+        people, events, addresses, involvements, families, identifiers = [], [], [], [], [], []
+        practitioners: list[tuple[Practitioner, int | None]] = []
+        for row, sid in rows:
+            if row.person is not None:
+                people.append(person_record_values(row.person, sid))
+            events.extend(event_values(e, sid) for e in row.events)
+            addresses.extend(
+                address_values(self.agency_id, pid, a, sid) for pid, a in row.addresses
+            )
+            involvements.extend(involvement_values(i, sid) for i in row.involvements)
+            families.extend(family_values(f, sid) for f in row.families)
+            identifiers.extend(
+                {
+                    "source_record_id": sid,
+                    "agency_id": self.agency_id,
+                    "person_source_id": i.person_source_id,
+                    "identifier_type": i.identifier_type,
+                    "value": i.value,
+                }
+                for i in row.identifiers
+            )
+            practitioners.extend((p, sid) for p in row.practitioners)
+        for table, values in (
+            (t.person_record, people),
+            (t.event, events),
+            (t.address, addresses),
+            (t.involvement, involvements),
+            (t.family_membership, families),
+            (t.person_identifier, identifiers),
+        ):
+            if values:
+                self.connection.execute(insert(table), values)
+        if practitioners:
+            self.practitioners.upsert_many(practitioners)
+
+    def _close_quarantine(self, table: str, keys: list[str]) -> None:
+        self.connection.execute(
+            update(t.quarantined_row)
+            .where(
+                t.quarantined_row.c.agency_id == self.agency_id,
+                t.quarantined_row.c.source_table == table,
+                t.quarantined_row.c.source_id.in_(keys),
+                t.quarantined_row.c.status == "open",
+                t.quarantined_row.c.delivery_id != self.delivery_id,
+            )
+            .values(status="resolved", resolved_by_delivery_id=self.delivery_id)
+        )

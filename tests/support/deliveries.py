@@ -1,0 +1,143 @@
+"""Build agency delivery folders for tests: files plus a correct (or deliberately wrong)
+manifest.json, exactly as ../shared/feeds/README.md describes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from joinedup.ingest.reading import count_data_rows
+
+FORMATS = {
+    "social_care": "ssd-csv/1",
+    "health": "fhir-r4-bulk/1",
+    "police": "pole-csv/1",
+    "education": "school-census-csv/1",
+    "housing": "agency-events-csv/1",
+    "probation": "agency-events-csv/1",
+    "substance_misuse": "agency-events-csv/1",
+    "adult_mental_health": "agency-events-csv/1",
+}
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any] | dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        if isinstance(row, dict):
+            row = [row.get(h, "") for h in header]
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+def ndjson_text(resources: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r) + "\n" for r in resources)
+
+
+def write_manifest(
+    folder: Path,
+    agency: str,
+    files: Sequence[str],
+    *,
+    extracted_at: str = "2026-11-20T06:00:00Z",
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    entries = []
+    for name in files:
+        path = folder / name
+        entry = {
+            "path": name,
+            "rows": count_data_rows(path),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+        entry.update((overrides or {}).get(name, {}))
+        entries.append(entry)
+    manifest = {
+        "agency": agency,
+        "format": FORMATS[agency],
+        "partnership": "Testshire",
+        "extracted_at": extracted_at,
+        "files": entries,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def make_delivery(folder: Path, agency: str, files: dict[str, str | bytes], **kwargs: Any) -> Path:
+    """Write ``files`` (name -> content) into ``folder`` with a matching manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    write_manifest(folder, agency, list(files), **kwargs)
+    return folder
+
+
+POLICE_PERSONS = [
+    "person_id",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "gender",
+    "address_line",
+    "postcode",
+    "pnc_id",
+]
+POLICE_INCIDENTS = ["incident_id", "occurred_at", "category", "postcode", "dash_risk", "summary"]
+POLICE_INVOLVEMENTS = ["incident_id", "person_id", "role"]
+
+
+def police_delivery(
+    folder: Path,
+    *,
+    persons: list[list[Any]] | None = None,
+    incidents: list[list[Any]] | None = None,
+    involvements: list[list[Any]] | None = None,
+    **kwargs: Any,
+) -> Path:
+    """A small, valid police delivery; pass rows to replace any file's contents."""
+    persons = (
+        persons
+        if persons is not None
+        else [
+            ["N1", "Jane", "Smith", "1990-04-01", "F", "1 High Street", "LS6 2AB", ""],
+            ["N2", "Tom", "Smith", "2016-07-12", "M", "1 High Street", "LS6 2AB", ""],
+            ["N3", "Gary", "Jones", "1985-01-30", "M", "9 Low Road", "LS7 1AA", "12/345678A"],
+        ]
+    )
+    incidents = (
+        incidents
+        if incidents is not None
+        else [
+            ["I1", "2026-05-01T22:10:00Z", "DOMESTIC_ABUSE", "LS6 2AB", "HIGH", "Argument"],
+            ["I2", "2026-06-02T14:00:00+01:00", "THEFT", "LS1 4AP", "", "Shop theft"],
+        ]
+    )
+    involvements = (
+        involvements
+        if involvements is not None
+        else [
+            ["I1", "N1", "VICTIM"],
+            ["I1", "N2", "CHILD_PRESENT"],
+            ["I1", "N3", "SUSPECT"],
+            ["I2", "N3", "SUSPECT"],
+        ]
+    )
+    return make_delivery(
+        folder,
+        "police",
+        {
+            "persons.csv": csv_text(POLICE_PERSONS, persons),
+            "incidents.csv": csv_text(POLICE_INCIDENTS, incidents),
+            "involvements.csv": csv_text(POLICE_INVOLVEMENTS, involvements),
+        },
+        **kwargs,
+    )
