@@ -231,3 +231,36 @@ def test_household_round_trips(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         assert uow.households.get("H1") == household
         assert uow.households.get("H2") is None
+
+
+def test_migrations_create_exactly_the_tables_the_code_declares(engine: Engine) -> None:
+    """A table or column added in code without its migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), t.metadata)
+    assert drift == []
+
+
+def test_audit_entries_are_hash_linked_and_contiguous(engine: Engine) -> None:
+    from joinedup.governance.audit import append
+    from joinedup.governance.audit.log import GENESIS, chain_hash
+    from joinedup.store.audit_tables import audit_entry
+
+    with UnitOfWork(engine) as uow:
+        first = append(
+            uow.connection,
+            kind="ACCESS",
+            actor="sam",
+            details={"fields": ["dob"]},
+            purpose="MASH_TRIAGE",
+            subject="P-1",
+        )
+        second = append(uow.connection, kind="SHARE", actor="sam", details={"to": "police"})
+        uow.commit()
+    assert (first.seq, second.seq) == (0, 1)
+    assert first.prev_hash == GENESIS and second.prev_hash == first.entry_hash
+    with engine.connect() as connection:
+        rows = connection.execute(select(audit_entry).order_by(audit_entry.c.seq)).all()
+    assert [chain_hash(r.prev_hash, bytes(r.leaf)) for r in rows] == [r.entry_hash for r in rows]
