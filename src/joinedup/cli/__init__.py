@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from joinedup.cli import db, ingest, synth
+from joinedup.cli import db, demo, ingest, synth
 
 app = typer.Typer(
     name="joinedup",
@@ -21,6 +21,7 @@ app = typer.Typer(
 db.register(app)
 synth.register(app)
 ingest.register(app)
+demo.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

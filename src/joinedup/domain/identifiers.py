@@ -38,7 +38,7 @@ def normalise_nhs_number(raw: str) -> str:
 def nhs_number_check_digit(first_nine: str) -> int | None:
     """The modulus-11 check digit for nine digits, or None when no valid number exists."""
     check = nhs_number.calculate_checksum(first_nine)
-    return None if check == 10 else int(check)
+    return None if check is None or check == 10 else int(check)
 
 
 def in_chi_range(digits: str) -> bool:

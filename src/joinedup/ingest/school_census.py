@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from joinedup.domain.model import (
     Event,
     EventCategory,
@@ -192,9 +194,7 @@ def parse_attendance(raw: RawRow, checks: RowChecks, context: DeliveryContext) -
     return parsed(raw, "attendance", source_id, checks, events=events)
 
 
-def _term_start(term: str) -> object:
-    from datetime import date
-
+def _term_start(term: str) -> date:
     return date.fromisoformat(TERMS[term])
 
 

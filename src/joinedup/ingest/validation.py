@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from joinedup.domain.identifiers import UPN, InvalidIdentifier, NHSNumber, Postcode
+
+# The RowChecks methods `date` and `datetime` shadow these names inside the class body.
+Day = date
+Moment = datetime
 
 ERROR = "error"
 WARNING = "warning"
@@ -167,15 +171,13 @@ class RowChecks:
             self.add(
                 "MISSING_OFFSET", name, f"{name} {value!r} has no UTC offset; read as UTC", WARNING
             )
-            from datetime import UTC
-
             parsed = parsed.replace(tzinfo=UTC)
         if not_after is not None and parsed > not_after:
             self.add("FUTURE_DATE", name, f"{name} {value} is after the extract time")
             return None
         return parsed
 
-    def not_before_birth(self, occurred: date | None, birth: date | None, name: str) -> None:
+    def not_before_birth(self, occurred: Day | None, birth: Day | None, name: str) -> None:
         if occurred is not None and birth is not None and occurred < birth:
             self.add(
                 "BEFORE_BIRTH",

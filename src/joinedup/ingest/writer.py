@@ -241,7 +241,12 @@ class BatchWriter:
         self.persons.replace_derived([old.id for *_, old in changed])
 
     def _derive(self, rows: list[tuple[ParsedRow, int]]) -> None:
-        people, events, addresses, involvements, families, identifiers = [], [], [], [], [], []
+        people: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        addresses: list[dict[str, Any]] = []
+        involvements: list[dict[str, Any]] = []
+        families: list[dict[str, Any]] = []
+        identifiers: list[dict[str, Any]] = []
         practitioners: list[tuple[Practitioner, int | None]] = []
         for row, sid in rows:
             if row.person is not None:

@@ -47,7 +47,9 @@ class DeliveryRepository:
 
     def add(self, **values: Any) -> int:
         result = self.connection.execute(insert(t.delivery).values(**values))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def set_counts(self, delivery_id: int, **counts: int) -> None:
         self.connection.execute(
@@ -57,7 +59,7 @@ class DeliveryRepository:
     def add_file(self, **values: Any) -> None:
         self.connection.execute(insert(t.delivery_file).values(**values))
 
-    def list(self, agency_id: str | None = None) -> list[dict[str, Any]]:
+    def all(self, agency_id: str | None = None) -> list[dict[str, Any]]:
         query = select(t.delivery).order_by(t.delivery.c.id)
         if agency_id:
             query = query.where(t.delivery.c.agency_id == agency_id)

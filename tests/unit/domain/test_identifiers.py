@@ -85,9 +85,7 @@ def test_upn_with_its_check_letter_is_valid(parts: tuple[int, str, str]) -> None
 
 
 @given(upn_tail, st.sampled_from(list("ABCDEFGHJKLMNPQRTUVWXYZ")))
-def test_upn_with_a_wrong_check_letter_is_invalid(
-    parts: tuple[int, str, str], letter: str
-) -> None:
+def test_upn_with_a_wrong_check_letter_is_invalid(parts: tuple[int, str, str], letter: str) -> None:
     la, middle, last = parts
     tail = f"{la:03d}{middle}{last}"
     assume(letter != upn_check_letter(tail))
@@ -123,9 +121,16 @@ def test_upn_reasons_name_the_problem(value: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "normal"),
-    [("sw1a1aa", "SW1A 1AA"), ("M1 1AE", "M1 1AE"), (" b33  8th ", "B33 8TH"),
-     ("CR2 6XH", "CR2 6XH"), ("DN55 1PT", "DN55 1PT"), ("W1A 0AX", "W1A 0AX"),
-     ("EC1A 1BB", "EC1A 1BB"), ("LS6 2AB", "LS6 2AB")],
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        ("M1 1AE", "M1 1AE"),
+        (" b33  8th ", "B33 8TH"),
+        ("CR2 6XH", "CR2 6XH"),
+        ("DN55 1PT", "DN55 1PT"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("LS6 2AB", "LS6 2AB"),
+    ],
 )
 def test_valid_postcodes_normalise(raw: str, normal: str) -> None:
     assert Postcode(raw).value == normal
