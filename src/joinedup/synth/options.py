@@ -1,0 +1,50 @@
+"""Every switch of the synthetic partnership generator, with documented defaults.
+
+In: nothing (a frozen dataclass). Out: ``SynthOptions`` read by every stage of the generator.
+Defaults are the figures documented in docs/synthetic-data.md; changing any of them changes
+the output, but the same seed + the same options always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class SynthOptions:
+    # --- the world ------------------------------------------------------------------------
+    as_of: date = date(2026, 11, 1)  # the extract date; output never depends on the clock
+    history_years: int = 4  # how far back agency feeds reach
+    partnership: str = "Exampleshire"
+    laua: str = "E08000036"  # real ONS LA code whose postcodes become Exampleshire's
+    la_number: int = 384  # the DfE LA number used in UPNs (must match the LA above)
+    # Policing bias: police record this multiple of incidents in IMD deciles 1-2 for the SAME
+    # underlying behaviour (1.0 = no bias; 2.0 = twice as likely to be recorded, capped at 1).
+    recording_bias: float = 1.0
+
+    # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
+    typo_rate: float = 0.02  # a name field has one keyboard typo
+    nickname_rate: float = 0.08  # a known nickname instead of the legal forename (non-health)
+    swap_names_rate: float = 0.005  # forename and surname recorded the wrong way round
+    dob_error_rate: float = 0.015  # DOB has day/month swapped or one digit wrong
+    nhs_missing_health: float = 0.01  # health has the best NHS numbers
+    nhs_missing_social_care: float = 0.15  # no NHS row in ssd_linked_identifiers
+    nhs_missing_adult: float = 0.45  # adult-service persons.csv nhs_number blank
+    nhs_wrong_rate: float = 0.01  # NHS number wrong: half fail mod-11, half valid but nobody's
+    upn_missing_social_care: float = 0.2  # no UPN row in ssd_linked_identifiers
+    upn_wrong_check_rate: float = 0.01  # UPN with the wrong check letter
+    former_upn_rate: float = 0.03  # pupil carries a former (temporary) UPN
+    stale_postcode_rate: float = 0.3  # agency still has the pre-move postcode
+    postcode_typo_rate: float = 0.005  # inward code letters transposed
+    duplicate_nominal_rate: float = 0.08  # police create a second person_id for a nominal
+    name_collision_rate: float = 0.003  # an adult shares a common name and DOB with another
+    twin_rate: float = 0.015  # a child has a twin (same surname, DOB and address)
+    surname_change_rate: float = 0.35  # mother takes a new partner's surname on re-partnering
+    hyphenated_rate: float = 0.04  # child recorded with a hyphenated double surname
+    extra: dict[str, float] = field(default_factory=dict)  # reserved; must stay empty
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["as_of"] = self.as_of.isoformat()
+        return out
