@@ -1,6 +1,9 @@
 """The store: SQLAlchemy tables, repositories, unit of work and Alembic migrations."""
 
-from joinedup.store import audit_tables  # noqa: F401  (registers its tables)
+from joinedup.store import (
+    audit_tables,  # noqa: F401  (registers its tables)
+    governance_tables,  # noqa: F401  (registers its tables)
+)
 from joinedup.store.database import is_sqlite, make_engine, normalise_database_url
 from joinedup.store.migrate import is_up_to_date, upgrade
 from joinedup.store.unit_of_work import UnitOfWork

@@ -23,6 +23,9 @@ audit_entry = Table(
     Column("entry_hash", String(64), nullable=False),
     Index("ix_audit_entry_subject", "subject"),
     Index("ix_audit_entry_kind", "kind"),
+    # ``joinedup audit search --actor/--since`` (migration 0004).
+    Index("ix_audit_entry_actor", "actor"),
+    Index("ix_audit_entry_recorded_at", "recorded_at"),
 )
 
 audit_tree_head = Table(
@@ -33,4 +36,8 @@ audit_tree_head = Table(
     Column("signed_at", DateTime(timezone=True), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", Text, nullable=False),  # base64 Ed25519 over the signed head
+    # The compact range (one hex hash per set bit of tree_size) so the next checkpoint hashes
+    # only the entries added since; not signed, checked against root_hash before reuse
+    # (migration 0004).
+    Column("frontier", Json),
 )

@@ -1,0 +1,66 @@
+"""``joinedup transparency PERSON``: what was shared about a person, in plain language, with
+the DPA 2018 Sch 3 exemptions applied and each withholding recorded in the audit log."""
+
+from __future__ import annotations
+
+import typer
+
+from joinedup import services
+from joinedup.cli.common import JSON_OPTION, out, print_json, run
+from joinedup.errors import BadInput
+from joinedup.governance.transparency import CHILD_ABUSE, SERIOUS_HARM, build_report, mark_exempt
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("transparency")
+    def transparency_command(
+        person: str = typer.Argument(..., help="The person (the audit log's subject id)."),
+        requester: str = typer.Option(
+            "self",
+            help="Who asks: `self` (the person) or `parent` "
+            "(someone with parental responsibility).",
+        ),
+        output_format: str = typer.Option("md", "--format", help="md or html."),
+        actor: str = typer.Option("transparency", help="Who produces the report (audited)."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """A report of who looked at or shared information about PERSON, when, why and under
+        which law, in plain language. Entries exempt under DPA 2018 Sch 3 are left out and each
+        withholding is recorded in the audit log; `--json` (for the DPO) lists them."""
+
+        def body() -> None:
+            if output_format not in ("md", "html"):
+                raise BadInput("--format must be md or html")
+            engine = services.open_store()
+            with engine.begin() as connection:
+                report = build_report(connection, person, requester=requester, actor=actor)
+            if json_output:
+                print_json(report.to_dict())
+            else:
+                text = report.to_html() if output_format == "html" else report.to_markdown()
+                out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+
+        run(body)
+
+    @app.command("transparency-exempt")
+    def exempt_command(
+        seq: int = typer.Argument(..., help="The audit entry to withhold from reports."),
+        exemption: str = typer.Option(
+            ...,
+            help=f"{SERIOUS_HARM} (from anyone) or "
+            f"{CHILD_ABUSE} (from a person with parental "
+            "responsibility).",
+        ),
+        actor: str = typer.Option(..., help="The data protection officer deciding it."),
+        note: str = typer.Option("", help="Why (kept in the audit log)."),
+    ) -> None:
+        """Record that an audit entry is exempt from transparency reports (DPA 2018 Sch 3).
+        The entry itself is never edited: the decision is a new audit entry."""
+
+        def body() -> None:
+            engine = services.open_store()
+            with engine.begin() as connection:
+                entry = mark_exempt(connection, seq, exemption, actor, note)
+            out.print(f"entry {seq} marked {exemption} (audit entry {entry.seq})")
+
+        run(body)

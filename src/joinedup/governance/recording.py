@@ -1,0 +1,135 @@
+"""Decisions with the store: the PDP for the stored agreements, every decision audited, and
+legitimate relationships read from the involvement records.
+
+These functions take a ``Connection`` the caller owns, so the audit entry commits (or rolls
+back) with the read it records. The decision logic itself stays in ``pdp`` (no ORM there).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, and_, or_, select
+
+from joinedup.governance.access import AccessRequest, Decision
+from joinedup.governance.agreement_store import current_agreements, fingerprint
+from joinedup.governance.audit import append
+from joinedup.governance.emergency import active_grants, effective_request
+from joinedup.governance.pdp import UK, PolicyDecisionPoint
+from joinedup.governance.purposes import Relationship
+from joinedup.store.tables import involvement, practitioner
+
+_engines: dict[tuple[tuple[str, int, str], ...], PolicyDecisionPoint] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(connection: Connection) -> PolicyDecisionPoint:
+    """The PDP for the agreements now current in the store: compiled once per distinct set
+    of agreements (their content hashes), so a newly loaded version takes effect on the next
+    decision and never mixes with cached decisions of the old one."""
+    key = fingerprint(connection)
+    with _engines_lock:
+        pdp = _engines.get(key)
+    if pdp is not None:
+        return pdp
+    pdp = PolicyDecisionPoint(current_agreements(connection))
+    with _engines_lock:
+        if len(_engines) >= 8:  # old agreement sets are rarely asked for again
+            _engines.clear()
+        return _engines.setdefault(key, pdp)
+
+
+def decide_and_record(
+    connection: Connection,
+    request: AccessRequest,
+    *,
+    pdp: PolicyDecisionPoint | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Decide ``request`` and append the decision to the audit log (kind ``ACCESS``): who,
+    role, agency, purpose, child, fields requested/allowed/denied, emergency, reasons. An
+    emergency flag counts only while a break-glass grant covers the request."""
+    now = now or datetime.now(UTC)
+    note = None
+    if request.emergency:
+        grants = active_grants(connection, request.user_id, request.child_id, now)
+        request, note = effective_request(request, grants, now)
+    pdp = pdp or engine_for(connection)
+    decision = pdp.decide(request, today=now.astimezone(UK).date())
+    if note:
+        decision = replace(decision, reasons=(note, *decision.reasons))
+    append(
+        connection,
+        kind="ACCESS",
+        actor=request.user_id,
+        actor_role=request.role.value,
+        purpose=request.purpose.value,
+        subject=request.child_id,
+        details={
+            "agency": request.agency.value,
+            "team": request.team,
+            "relationships": sorted(r.value for r in request.relationships),
+            "emergency": decision.emergency,
+            "sealed": sorted(s.value for s in request.sealed),
+            "requested": sorted(request.fields),
+            "allowed": sorted(decision.allowed_fields),
+            "denied": sorted(decision.denied_fields),
+            "reasons": list(decision.reasons),
+            "agreements": list(decision.agreement_ids),
+            "policy_version": decision.policy_version,
+        },
+        recorded_at=now,
+    )
+    return decision
+
+
+def relationships_from_store(
+    connection: Connection,
+    *,
+    agency: str,
+    practitioner_key: str,
+    child_records: Iterable[tuple[str, str]],
+    on: date,
+) -> frozenset[Relationship]:
+    """The relationships the store can show between a practitioner of ``agency`` and a
+    child, whose records are ``(agency, person_source_id)`` pairs: INVOLVED when the
+    practitioner has an involvement with the child active on ``on``; TEAM_CASELOAD when
+    someone in the practitioner's team has. (MASH_TRIAGE comes from the MASH triage list,
+    SUBJECT_ACCESS_REQUEST and ACCESS_REVIEW from the privacy officer's case; the callers
+    that own those lists add them.)"""
+    records = list(child_records)
+    if not records:
+        return frozenset()
+    team = connection.execute(
+        select(practitioner.c.team).where(
+            practitioner.c.agency_id == agency, practitioner.c.practitioner_key == practitioner_key
+        )
+    ).scalar()
+    colleagues = select(practitioner.c.practitioner_key).where(
+        practitioner.c.agency_id == agency, practitioner.c.team == team
+    )
+    of_child = or_(
+        *(
+            and_(involvement.c.agency_id == a, involvement.c.person_source_id == s)
+            for a, s in records
+        )
+    )
+    active = and_(
+        or_(involvement.c.start_date.is_(None), involvement.c.start_date <= on),
+        or_(involvement.c.end_date.is_(None), involvement.c.end_date >= on),
+    )
+    rows = connection.execute(
+        select(involvement.c.practitioner_key).where(
+            involvement.c.agency_id == agency, of_child, active
+        )
+    ).scalars()
+    keys = set(rows)
+    found: set[Relationship] = set()
+    if practitioner_key in keys:
+        found.add(Relationship.INVOLVED)
+    if team is not None and keys & set(connection.execute(colleagues).scalars()):
+        found.add(Relationship.TEAM_CASELOAD)
+    return frozenset(found)
