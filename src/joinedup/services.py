@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, inspect
 
@@ -16,6 +17,8 @@ from joinedup.errors import BadInput, JoinedUpError
 from joinedup.ingest import IngestReport, ingest_delivery
 from joinedup.ingest.manifest import MANIFEST
 from joinedup.store import is_up_to_date, make_engine, upgrade
+
+TRUTH_FOLDER = "truth"
 
 
 class SchemaOutOfDate(JoinedUpError):
@@ -44,8 +47,10 @@ def deliveries_in(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise BadInput(f"{path} is not a folder")
+    # truth/ is the synthetic generator's answer key: the platform never reads it.
     found = sorted(p for p in path.iterdir()
-                   if p.is_dir() and not p.is_symlink() and (p / MANIFEST).is_file())
+                   if p.is_dir() and not p.is_symlink() and p.name != TRUTH_FOLDER
+                   and (p / MANIFEST).is_file())
     if not found:
         raise BadInput(f"{path} holds no manifest.json and no delivery folders with one")
     return found
@@ -55,3 +60,86 @@ def ingest(engine: Engine, path: Path,
            progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
     """Ingest one agency delivery (all or nothing)."""
     return ingest_delivery(engine, path, progress=progress)
+
+
+# --- linkage (issue 4) ---------------------------------------------------------------------
+
+
+def link_people(engine: Engine, *, backend: str = "duckdb", retrain: bool = False,
+                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Batch-link every record in the store; person ids stay stable across runs."""
+    from joinedup.linkage.batch import link
+
+    return link(engine, backend=backend, retrain=retrain, progress=progress).to_dict()
+
+
+def link_new_record(engine: Engine, person_record_id: int) -> dict[str, Any]:
+    """Link one newly ingested record against existing persons at once."""
+    from dataclasses import asdict
+
+    from joinedup.linkage.incremental import link_record
+
+    with engine.begin() as connection:
+        return asdict(link_record(connection, person_record_id))
+
+
+def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    from joinedup.linkage import review
+
+    with engine.connect() as connection:
+        return review.list_open(connection, limit)
+
+
+def review_item(engine: Engine, review_id: int) -> dict[str, Any]:
+    from joinedup.linkage import review
+
+    with engine.connect() as connection:
+        return review.get(connection, review_id)
+
+
+def decide_review(engine: Engine, review_id: int, decision: str, *, reviewer: str,
+                  reason: str = "") -> dict[str, Any]:
+    """Record a reviewer's MATCH / NON_MATCH decision (audited); later runs respect it."""
+    from joinedup.linkage import review
+
+    with engine.begin() as connection:
+        return review.decide(connection, review_id, decision, reviewer=reviewer, reason=reason)
+
+
+def explain_link(engine: Engine, person_id: str) -> Any:
+    from joinedup.linkage.explain import explain
+
+    with engine.connect() as connection:
+        return explain(connection, person_id)
+
+
+def household_of(engine: Engine, person_id: str, on: Any = None) -> dict[str, Any]:
+    from joinedup.linkage.households import family
+
+    with engine.connect() as connection:
+        return family(connection, person_id, on)
+
+
+def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
+    """Accuracy of the current links against a synthetic partnership's truth/ folder,
+    with the exact-match baselines (NHS number alone; name + date of birth)."""
+    from sqlalchemy import select
+
+    from joinedup.linkage.evaluate import BASELINES, baseline_clusters, evaluate, read_truth
+    from joinedup.linkage.records import read_records
+    from joinedup.store.linkage_tables import linkage_record
+
+    answer = read_truth(truth)
+    with engine.connect() as connection:
+        predicted = dict(connection.execute(
+            select(linkage_record.c.record_key, linkage_record.c.person_id)).all())
+        if not predicted:
+            raise BadInput("nothing is linked yet: run `joinedup link` first")
+        records = read_records(connection)
+    report = evaluate(predicted, answer)
+    report["baselines"] = {
+        name: {k: v for k, v in evaluate(baseline_clusters(records, columns), answer).items()
+               if k in ("pairwise", "person")}
+        for name, columns in BASELINES.items()
+    }
+    return report

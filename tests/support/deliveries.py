@@ -141,3 +141,139 @@ def police_delivery(
         },
         **kwargs,
     )
+
+
+# --- other agencies -------------------------------------------------------------------------
+
+AGENCY_PERSONS = [
+    "person_id",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "gender",
+    "address_line",
+    "postcode",
+    "nhs_number",
+    "key_worker_name",
+    "key_worker_email",
+]
+AGENCY_EVENTS = ["event_id", "person_id", "occurred_at", "type", "detail"]
+
+
+def agency_events_delivery(
+    folder: Path,
+    agency: str = "housing",
+    *,
+    persons: list[list[Any]],
+    events: list[list[Any]],
+    **kwargs: Any,
+) -> Path:
+    """An ``agency-events-csv/1`` delivery (housing, probation, substance misuse, adult MH).
+
+    ``persons`` rows follow ``AGENCY_PERSONS``; ``events`` rows follow ``AGENCY_EVENTS``.
+    """
+    return make_delivery(
+        folder,
+        agency,
+        {
+            "persons.csv": csv_text(AGENCY_PERSONS, persons),
+            "events.csv": csv_text(AGENCY_EVENTS, events),
+        },
+        **kwargs,
+    )
+
+
+SCHOOLS = ["urn", "name", "phase", "dsl_name", "dsl_email"]
+PUPILS = [
+    "upn",
+    "former_upn",
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "urn",
+    "entry_date",
+    "leaving_date",
+    "fsm_eligible",
+    "sen_provision",
+    "ethnicity",
+]
+ATTENDANCE = [
+    "upn",
+    "urn",
+    "term",
+    "sessions_possible",
+    "sessions_authorised_absence",
+    "sessions_unauthorised_absence",
+]
+
+
+def school_census_delivery(
+    folder: Path,
+    *,
+    pupils: list[dict[str, Any]],
+    schools: list[list[Any]] | None = None,
+    attendance: list[list[Any]] | None = None,
+    **kwargs: Any,
+) -> Path:
+    """A ``school-census-csv/1`` delivery; ``pupils`` are dicts over ``PUPILS`` (missing
+    columns are empty), ``schools`` default to one primary school with URN 100001."""
+    schools = (
+        schools
+        if schools is not None
+        else [["100001", "Hill Primary", "PRIMARY", "A Lead", "dsl@hill.example"]]
+    )
+    return make_delivery(
+        folder,
+        "education",
+        {
+            "schools.csv": csv_text(SCHOOLS, schools),
+            "pupils.csv": csv_text(PUPILS, pupils),
+            "attendance.csv": csv_text(ATTENDANCE, attendance or []),
+        },
+        **kwargs,
+    )
+
+
+def fhir_delivery(folder: Path, resources: dict[str, list[dict[str, Any]]], **kwargs: Any) -> Path:
+    """A ``fhir-r4-bulk/1`` delivery: resource type -> resources (``Patient`` is required)."""
+    return make_delivery(
+        folder,
+        "health",
+        {f"{kind}.ndjson": ndjson_text(items) for kind, items in resources.items()},
+        **kwargs,
+    )
+
+
+def ssd_delivery(folder: Path, tables: dict[str, list[dict[str, Any]]], **kwargs: Any) -> Path:
+    """An ``ssd-csv/1`` delivery: SSD table name -> rows as dicts (columns from the first)."""
+    files = {}
+    for table, rows in tables.items():
+        header = list(rows[0]) if rows else []
+        files[f"{table}.csv"] = csv_text(header, rows)
+    return make_delivery(folder, "social_care", files, **kwargs)
+
+
+def valid_nhs_numbers(count: int, start: int = 943476500) -> list[str]:
+    """``count`` NHS numbers that pass the modulus-11 check (synthetic, outside CHI range)."""
+    from joinedup.domain.identifiers import nhs_number_check_digit
+
+    found: list[str] = []
+    candidate = start
+    while len(found) < count:
+        check = nhs_number_check_digit(str(candidate))
+        if check is not None:
+            found.append(f"{candidate}{check}")
+        candidate += 1
+    return found
+
+
+def valid_upn(serial: int, la: str = "383") -> str:
+    """A valid permanent UPN for local authority ``la`` (synthetic)."""
+    from joinedup.domain.identifiers import upn_check_letter
+
+    tail = f"{la}{serial:09d}"
+    return upn_check_letter(tail) + tail

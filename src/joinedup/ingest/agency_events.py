@@ -154,8 +154,13 @@ class AgencyEventsAdapter(FeedAdapter):
                 "postcode",
             ),
             parse_person,
+            optional_columns=("nhs_number", "key_worker_name", "key_worker_email"),
         ),
         FileSpec(
-            "events.csv", "events", ("event_id", "person_id", "occurred_at", "type"), parse_event
+            "events.csv",
+            "events",
+            ("event_id", "person_id", "occurred_at", "type"),
+            parse_event,
+            optional_columns=("detail",),
         ),
     )

@@ -81,7 +81,8 @@ class DeliveryContext:
 
 @dataclass(frozen=True, slots=True)
 class FileSpec:
-    """One file of a feed: its name, the table it fills, the columns it must have."""
+    """One file of a feed: its name, the table it fills, the columns it must have, and the
+    further columns it reads when present (any other column is reported as ignored)."""
 
     path: str
     source_table: str
@@ -89,6 +90,7 @@ class FileSpec:
     parse: Callable[[RawRow, RowChecks, DeliveryContext], ParsedRow]
     required_file: bool = True
     kind: str = "csv"  # csv | ndjson
+    optional_columns: tuple[str, ...] = ()  # read when present; anything else is reported
 
 
 class FeedAdapter:

@@ -21,6 +21,8 @@ from joinedup.ingest.reading import count_data_rows
 
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 1_000_000
+MAX_PARTNERSHIP_CHARS = 200  # the store's delivery.partnership column
+MAX_PATH_CHARS = 255  # a file name (the store's file columns hold 400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +46,33 @@ class Manifest:
         return next((f for f in self.files if f.path == path), None)
 
 
+def _shown(value: object) -> str:
+    """A delivered value quoted for a one-line message (hostile values can be huge)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _reject(folder: Path, reason: str) -> DeliveryRejected:
     return DeliveryRejected(f"delivery {folder} rejected: {reason}")
 
 
 def _safe_member(folder: Path, relative: str) -> Path:
     """The file's path inside the delivery; refuses traversal, absolute paths and symlinks."""
+    if not relative.isprintable() or len(relative) > MAX_PATH_CHARS:
+        raise _reject(
+            folder,
+            f"file path {_shown(relative)} in manifest.json is not a plausible file name "
+            f"(unprintable characters, or over {MAX_PATH_CHARS} characters)",
+        )
     pure = PurePosixPath(relative)
     if not relative or pure.is_absolute() or ".." in pure.parts or "\\" in relative:
-        raise _reject(folder, f"file path {relative!r} in manifest.json leaves the delivery folder")
+        raise _reject(
+            folder, f"file path {_shown(relative)} in manifest.json leaves the delivery folder"
+        )
     if len(pure.parts) != 1:
-        raise _reject(folder, f"file path {relative!r}: files must sit directly in the folder")
+        raise _reject(
+            folder, f"file path {_shown(relative)}: files must sit directly in the folder"
+        )
     candidate = folder / pure.name
     if candidate.is_symlink():
         raise _reject(folder, f"{relative} is a symbolic link; deliveries must hold real files")
@@ -75,8 +93,9 @@ def read_manifest(folder: Path) -> Manifest:
         raise _reject(folder, "manifest.json is larger than 1 MB")
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _reject(folder, f"manifest.json is not valid JSON ({error})") from None
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, absurd numbers, nesting
+        reason = str(error)[:200] if isinstance(error, ValueError) else "nested too deeply"
+        raise _reject(folder, f"manifest.json is not valid JSON ({reason})") from None
     if not isinstance(data, dict):
         raise _reject(folder, "manifest.json must hold a JSON object")
     for key in ("agency", "format", "extracted_at", "files"):
@@ -85,23 +104,49 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         agency = AgencyId(data["agency"])
     except ValueError:
-        raise _reject(folder, f"manifest.json names unknown agency {data['agency']!r}") from None
+        raise _reject(
+            folder, f"manifest.json names unknown agency {_shown(data['agency'])}"
+        ) from None
     try:
         feed_format = FeedFormat(data["format"])
     except ValueError:
-        raise _reject(folder, f"manifest.json names unknown format {data['format']!r}") from None
+        raise _reject(
+            folder, f"manifest.json names unknown format {_shown(data['format'])}"
+        ) from None
     if AGENCIES[agency].feed_format != feed_format:
         raise _reject(
             folder,
-            f"agency {agency.value} delivers {AGENCIES[agency].feed_format.value}, "
+            f"manifest.json: agency {agency.value} delivers {AGENCIES[agency].feed_format.value}, "
             f"not {feed_format.value}",
         )
     try:
-        extracted_at = datetime.fromisoformat(str(data["extracted_at"]).replace("Z", "+00:00"))
+        if not isinstance(data["extracted_at"], str):
+            raise ValueError
+        extracted_at = datetime.fromisoformat(data["extracted_at"].replace("Z", "+00:00"))
     except ValueError:
-        raise _reject(folder, f"extracted_at {data['extracted_at']!r} is not ISO 8601") from None
+        raise _reject(
+            folder, f"manifest.json: extracted_at {_shown(data['extracted_at'])} is not ISO 8601"
+        ) from None
     if extracted_at.tzinfo is None:
-        raise _reject(folder, "extracted_at needs a UTC offset or Z")
+        raise _reject(folder, "manifest.json: extracted_at needs a UTC offset or Z")
+    if not 1900 <= extracted_at.year <= 9998:  # also keeps UTC conversion in range
+        raise _reject(
+            folder,
+            f"manifest.json: extracted_at {_shown(data['extracted_at'])} is not a plausible time",
+        )
+    partnership = data.get("partnership")
+    if partnership is None:
+        partnership = ""
+    if (
+        not isinstance(partnership, str)
+        or len(partnership) > MAX_PARTNERSHIP_CHARS
+        or not partnership.isprintable()
+    ):
+        raise _reject(
+            folder,
+            f"manifest.json: partnership must be a name of at most {MAX_PARTNERSHIP_CHARS} "
+            "printable characters",
+        )
     if not isinstance(data["files"], list) or not data["files"]:
         raise _reject(folder, "manifest.json lists no files")
     files = []
@@ -117,7 +162,7 @@ def read_manifest(folder: Path) -> Manifest:
             raise _reject(folder, f"{relative} is listed twice in manifest.json")
         seen.add(relative)
         if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-            raise _reject(folder, f"{relative}: rows must be a whole number, not {rows!r}")
+            raise _reject(folder, f"{relative}: rows must be a whole number, not {_shown(rows)}")
         if not isinstance(digest, str) or len(digest) != 64:
             raise _reject(folder, f"{relative}: sha256 must be 64 hex characters")
         files.append(ManifestFile(relative, rows, digest.lower()))
@@ -125,7 +170,7 @@ def read_manifest(folder: Path) -> Manifest:
         folder=folder,
         agency=agency,
         feed_format=feed_format,
-        partnership=str(data.get("partnership") or ""),
+        partnership=partnership,
         extracted_at=extracted_at,
         files=tuple(files),
         sha256=hashlib.sha256(raw).hexdigest(),

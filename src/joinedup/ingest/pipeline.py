@@ -9,6 +9,7 @@ kill anywhere before the commit leaves the store as it was. Re-ingesting the sam
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from joinedup.ingest.school_census import SchoolCensusAdapter
 from joinedup.ingest.ssd import SsdAdapter
 from joinedup.ingest.validation import Finding, RowChecks
 from joinedup.ingest.writer import BatchWriter, FileCounts
+from joinedup.store import tables as t
 from joinedup.store.unit_of_work import UnitOfWork
 
 ADAPTERS: dict[FeedFormat, FeedAdapter] = {
@@ -41,6 +43,9 @@ ADAPTERS: dict[FeedFormat, FeedAdapter] = {
     FeedFormat.AGENCY_EVENTS_CSV: AgencyEventsAdapter(),
 }
 BATCH_ROWS = 2000
+# ...and at most this many delivered characters: a file of huge rows must not fill memory.
+BATCH_CHARS = 2_000_000
+SOURCE_TABLE_CHARS: int = getattr(t.source_record.c.source_table.type, "length", 80)
 
 # progress(file, rows done in that file, rows in that file)
 Progress = Callable[[str, int, int], None]
@@ -83,6 +88,11 @@ class IngestReport:
 def _unused_file(path: str) -> FileSpec:
     """A file the format does not define: its rows are kept as delivered, with a warning."""
 
+    table = f"unused:{path}"
+    if len(table) > SOURCE_TABLE_CHARS:  # a long file name still gets its own, bounded, table
+        digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        table = f"{table[: SOURCE_TABLE_CHARS - 17]}~{digest}"
+
     def parse(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
         checks.add(
             "UNUSED_FILE",
@@ -91,7 +101,7 @@ def _unused_file(path: str) -> FileSpec:
             "warning",
         )
         return ParsedRow(
-            f"unused:{path}",
+            table,
             f"row:{raw.row_number}",
             raw.row_number,
             raw.values or {},
@@ -100,7 +110,7 @@ def _unused_file(path: str) -> FileSpec:
 
     return FileSpec(
         path,
-        f"unused:{path}",
+        table,
         (),
         parse,
         required_file=False,
@@ -259,11 +269,13 @@ def _ingest_file(
                 f"delivery {manifest.folder} rejected: {spec.path} is missing column(s) "
                 f"{', '.join(missing)}"
             )
-        extra = [c for c in header if c not in spec.required_columns]
+        used = {*spec.required_columns, *spec.optional_columns}
+        extra = [c for c in header if c not in used]
         if extra and not spec.source_table.startswith("unused:"):
             report.ignored_columns[spec.path] = extra
     seen: set[str] = set()
     batch: list[tuple[RawRow, ParsedRow]] = []
+    batch_chars = 0
     for raw in rows:
         checks = RowChecks()
         if raw.values is None:
@@ -288,13 +300,14 @@ def _ingest_file(
                 )
             seen.add(row.source_id)
         batch.append((raw, row))
-        if len(batch) >= BATCH_ROWS:
+        batch_chars += raw.size
+        if len(batch) >= BATCH_ROWS or batch_chars >= BATCH_CHARS:
             writer.write(spec.path, batch, counts)
-            batch = []
+            batch, batch_chars = [], 0
             if progress:
-                progress(spec.path, counts.rows, expected_rows)
+                progress(f"{manifest.agency.value}/{spec.path}", counts.rows, expected_rows)
     if batch:
         writer.write(spec.path, batch, counts)
     if progress:
-        progress(spec.path, counts.rows, expected_rows)
+        progress(f"{manifest.agency.value}/{spec.path}", counts.rows, expected_rows)
     return counts

@@ -139,6 +139,7 @@ class PoliceAdapter(FeedAdapter):
                 "postcode",
             ),
             parse_person,
+            optional_columns=("pnc_id",),
         ),
         FileSpec(
             "incidents.csv",

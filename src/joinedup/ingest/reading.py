@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,11 @@ from typing import Any
 # read (and quarantined with a reason), not crash the ingest.
 MAX_FIELD_BYTES = 64 * 1024 * 1024
 csv.field_size_limit(MAX_FIELD_BYTES)
+# Raw text kept with a quarantined row is cut to this many characters.
+MAX_RAW_CHARS = 2_000_000
+# FHIR resources nest a handful of levels; anything deeper is hostile (and would overflow the
+# JSON encoder's recursion when the row is stored).
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(slots=True)
@@ -28,6 +34,7 @@ class RawRow:
     raw: str
     error_code: str | None = None
     error: str | None = None
+    size: int = 0  # characters delivered, so that batches can be bounded in memory too
 
 
 class HeaderError(ValueError):
@@ -40,30 +47,87 @@ def _open_text(path: Path) -> Any:
     return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
+# surrogateescape maps each undecodable byte to one of these code points
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _has_bad_bytes(values: list[str]) -> bool:
-    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
+    # a regex, not a loop over characters: this runs over every character of every file
+    return any(_BAD_BYTE.search(v) for v in values)
 
 
 def _printable(values: list[str]) -> str:
-    return json.dumps(values, ensure_ascii=True)[:2_000_000]
+    return json.dumps(values, ensure_ascii=True)[:MAX_RAW_CHARS]
+
+
+def _storable(text: str) -> str:
+    """Text as the store can keep it: undecodable bytes and NUL written as escapes."""
+    delivered = text[:MAX_RAW_CHARS].encode("utf-8", "surrogateescape")
+    return delivered.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+class _Lines:
+    """The file's lines for ``csv.reader``, keeping those of the record being read, so that
+    a record that cannot be parsed is still kept as the text it was delivered as."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line: str = next(self.handle)
+        self.taken.append(line)
+        return line
+
+    def record(self) -> str:
+        text = "".join(self.taken)
+        self.taken.clear()
+        return text
+
+
+def _csv_records(handle: Any) -> Iterator[tuple[list[str] | None, str | None, str, int]]:
+    """(values, None, "", line) or (None, error, delivered text, line) per CSV record.
+
+    Blank lines are not records (as in NDJSON), so neither the manifest count nor the ingest
+    sees them.
+    """
+    lines = _Lines(handle)
+    reader = csv.reader(lines, strict=True)
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield None, str(error), _storable(lines.record()), reader.line_num
+            continue
+        lines.taken.clear()
+        if values:
+            yield values, None, "", reader.line_num
 
 
 def read_csv(path: Path) -> tuple[list[str], Iterator[RawRow]]:
     """The header and an iterator of rows; raises HeaderError for an unusable header."""
     handle = _open_text(path)
-    reader = csv.reader(handle, strict=True)
+    records = _csv_records(handle)
     try:
-        header = next(reader)
+        header, error, _, _ = next(records)
     except StopIteration:
         handle.close()
         raise HeaderError("file is empty (no header row)") from None
-    except csv.Error as error:
+    if header is None:
         handle.close()
-        raise HeaderError(f"header row is malformed ({error})") from None
+        raise HeaderError(f"header row is malformed ({error})")
     header = [h.strip() for h in header]
     if _has_bad_bytes(header):
         handle.close()
         raise HeaderError("header row is not UTF-8")
+    if any("\x00" in h for h in header):
+        handle.close()
+        raise HeaderError("header row contains NUL bytes (is the file UTF-16?)")
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
         handle.close()
@@ -72,50 +136,86 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[RawRow]]:
     def rows() -> Iterator[RawRow]:
         number = 0
         try:
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as error:
-                    number += 1
+            for values, error, text, line_number in records:
+                number += 1
+                size = len(text) if values is None else sum(map(len, values))
+                if values is None:
                     yield RawRow(
                         number,
-                        reader.line_num,
+                        line_number,
                         None,
-                        "",
+                        text,
                         "MALFORMED_CSV",
                         f"cannot be read as CSV: {error}",
+                        size,
                     )
                     continue
-                number += 1
                 raw = _printable(values)
                 if _has_bad_bytes(values):
                     yield RawRow(
                         number,
-                        reader.line_num,
+                        line_number,
                         None,
                         raw,
                         "INVALID_ENCODING",
                         "contains bytes that are not UTF-8",
+                        size,
+                    )
+                elif any("\x00" in v for v in values):
+                    yield RawRow(
+                        number,
+                        line_number,
+                        None,
+                        raw,
+                        "INVALID_ENCODING",
+                        "contains a NUL byte, which is not text",
+                        size,
                     )
                 elif len(values) != len(header):
                     yield RawRow(
                         number,
-                        reader.line_num,
+                        line_number,
                         None,
                         raw,
                         "WRONG_FIELD_COUNT",
                         f"has {len(values)} fields, the header has {len(header)}",
+                        size,
                     )
                 else:
-                    yield RawRow(
-                        number, reader.line_num, dict(zip(header, values, strict=True)), raw
-                    )
+                    values_by_name = dict(zip(header, values, strict=True))
+                    yield RawRow(number, line_number, values_by_name, raw, size=size)
         finally:
             handle.close()
 
     return header, rows()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a parsed JSON value cannot be kept (too deep, NUL, unpaired surrogate), or None."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > MAX_JSON_DEPTH:
+                return f"is nested deeper than {MAX_JSON_DEPTH} levels"
+            stack.extend((k, depth) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            if depth > MAX_JSON_DEPTH:
+                return f"is nested deeper than {MAX_JSON_DEPTH} levels"
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "contains a NUL character (\\u0000), which is not text"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "contains an unpaired UTF-16 surrogate escape, which is not text"
+    return None
 
 
 def read_ndjson(path: Path) -> Iterator[RawRow]:
@@ -136,45 +236,63 @@ def read_ndjson(path: Path) -> Iterator[RawRow]:
                     repr(line[:2_000_000]),
                     "INVALID_ENCODING",
                     "contains bytes that are not UTF-8",
+                    len(line),
                 )
                 continue
             try:
-                value = json.loads(text)
+                value = json.loads(text, parse_constant=_refuse_constant)
             except json.JSONDecodeError as error:
                 yield RawRow(
                     number,
                     line_number,
                     None,
-                    text,
+                    _storable(text),
                     "INVALID_JSON",
                     f"is not valid JSON ({error.msg} at column {error.colno})",
+                    len(line),
+                )
+                continue
+            except (ValueError, RecursionError) as error:
+                # NaN/Infinity, an integer too long to convert, nesting past the recursion limit
+                reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+                yield RawRow(
+                    number,
+                    line_number,
+                    None,
+                    _storable(text),
+                    "INVALID_JSON",
+                    f"is not valid JSON ({reason[:200]})",
+                    len(line),
                 )
                 continue
             if not isinstance(value, dict):
                 yield RawRow(
-                    number, line_number, None, text, "INVALID_JSON", "is JSON but not an object"
+                    number,
+                    line_number,
+                    None,
+                    _storable(text),
+                    "INVALID_JSON",
+                    "is JSON but not an object",
+                    len(line),
                 )
                 continue
-            yield RawRow(number, line_number, value, text)
+            problem = _unstorable(value)
+            if problem is not None:
+                code = "INVALID_JSON" if problem.startswith("is nested") else "INVALID_ENCODING"
+                yield RawRow(number, line_number, None, _storable(text), code, problem, len(line))
+                continue
+            yield RawRow(number, line_number, value, text, size=len(line))
 
 
 def count_data_rows(path: Path) -> int:
     """Data rows as the manifest counts them: CSV records after the header, NDJSON lines.
 
-    Uses the same record boundaries as ``read_csv`` (an unreadable record still counts once).
+    Uses the same record boundaries as ``read_csv`` (an unreadable record still counts once;
+    blank lines are not records).
     """
     if path.suffix == ".ndjson":
         with path.open("rb") as handle:
             return sum(1 for line in handle if line.strip())
-    records = 0
     with _open_text(path) as handle:
-        reader = csv.reader(handle, strict=True)
-        while True:
-            try:
-                next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                pass
-            records += 1
+        records = sum(1 for _ in _csv_records(handle))
     return max(records - 1, 0)  # the header is not a data row

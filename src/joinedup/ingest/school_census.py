@@ -240,6 +240,16 @@ class SchoolCensusAdapter(FeedAdapter):
             "pupils",
             ("upn", "legal_forename", "legal_surname", "date_of_birth", "sex", "postcode", "urn"),
             parse_pupil,
+            optional_columns=(
+                "former_upn",
+                "preferred_forename",
+                "preferred_surname",
+                "entry_date",
+                "leaving_date",
+                "fsm_eligible",
+                "sen_provision",
+                "ethnicity",
+            ),
         ),
         FileSpec(
             "attendance.csv",
@@ -260,5 +270,6 @@ class SchoolCensusAdapter(FeedAdapter):
             ("upn", "urn", "start_date", "category", "reason"),
             parse_exclusion,
             required_file=False,
+            optional_columns=("sessions",),
         ),
     )

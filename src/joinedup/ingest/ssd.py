@@ -186,6 +186,7 @@ EPISODES = (
         "cont_contact_date",
         codes=("cont_contact_source_code",),
         json_codes=("cont_contact_outcome_json",),
+        detail=("cont_contact_source_desc",),
     ),
     Episode(
         "ssd_early_help_episodes",
@@ -209,6 +210,7 @@ EPISODES = (
         "cine_referral_date",
         "cine_close_date",
         codes=("cine_cin_primary_need_code", "cine_referral_source_code"),
+        json_codes=("cine_referral_outcome_json",),
         detail=(
             "cine_referral_source_desc",
             "cine_referral_nfa",
@@ -224,6 +226,7 @@ EPISODES = (
         "cina_person_id",
         "cina_assessment_start_date",
         "cina_assessment_auth_date",
+        json_codes=("cina_assessment_outcome_json",),
         detail=(
             "cina_referral_id",
             "cina_assessment_child_seen",
@@ -240,7 +243,12 @@ EPISODES = (
         "s47e_s47_start_date",
         "s47e_s47_end_date",
         json_codes=("s47e_s47_outcome_json",),
-        detail=("s47e_referral_id", "s47e_s47_nfa"),
+        detail=(
+            "s47e_referral_id",
+            "s47e_s47_nfa",
+            "s47e_s47_completed_by_worker_id",
+            "s47e_s47_completed_by_team",
+        ),
     ),
     Episode(
         "ssd_cp_plans",
@@ -250,7 +258,7 @@ EPISODES = (
         "cppl_cp_plan_start_date",
         "cppl_cp_plan_end_date",
         codes=("cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category"),
-        detail=("cppl_referral_id", "cppl_cp_plan_ola"),
+        detail=("cppl_referral_id", "cppl_icpc_id", "cppl_cp_plan_ola"),
     ),
     Episode(
         "ssd_cla_episodes",
@@ -260,7 +268,12 @@ EPISODES = (
         "clae_cla_episode_start_date",
         "clae_cla_episode_ceased_date",
         codes=("clae_cla_episode_start_reason", "clae_cla_primary_need_code"),
-        detail=("clae_cla_episode_ceased_reason", "clae_referral_id"),
+        detail=(
+            "clae_cla_episode_ceased_reason",
+            "clae_referral_id",
+            "clae_entered_care_date",
+            "clae_cla_placement_id",
+        ),
     ),
     Episode(
         "ssd_missing",
@@ -352,6 +365,9 @@ def _episode_file(spec: Episode) -> FileSpec:
         (spec.key, spec.person, spec.start),
         episode_parser(spec),
         required_file=False,
+        optional_columns=tuple(
+            c for c in (spec.end, *spec.codes, *spec.json_codes, *spec.detail) if c is not None
+        ),
     )
 
 
@@ -363,6 +379,17 @@ class SsdAdapter(FeedAdapter):
             PERSONS,
             ("pers_person_id", "pers_forename", "pers_surname", "pers_dob"),
             parse_person,
+            optional_columns=(
+                "pers_sex",
+                "pers_gender",
+                "pers_ethnicity",
+                "pers_send_flag",
+                "pers_upn_unknown",
+                "pers_expected_dob",
+                "pers_death_date",
+                "pers_is_mother",
+                "pers_nationality",
+            ),
         ),
         FileSpec(
             "ssd_address.csv",
@@ -370,6 +397,12 @@ class SsdAdapter(FeedAdapter):
             ("addr_table_id", "addr_person_id"),
             parse_address,
             required_file=False,
+            optional_columns=(
+                "addr_address_json",
+                "addr_address_postcode",
+                "addr_address_start_date",
+                "addr_address_end_date",
+            ),
         ),
         FileSpec(
             "ssd_linked_identifiers.csv",
@@ -391,6 +424,7 @@ class SsdAdapter(FeedAdapter):
             ("prof_professional_id", "prof_professional_name"),
             parse_professional,
             required_file=False,
+            optional_columns=("prof_professional_department", "prof_professional_job_title"),
         ),
         FileSpec(
             "ssd_involvements.csv",
@@ -398,6 +432,11 @@ class SsdAdapter(FeedAdapter):
             ("invo_involvements_id", "invo_professional_id", "invo_person_id"),
             parse_involvement,
             required_file=False,
+            optional_columns=(
+                "invo_professional_role_id",
+                "invo_involvement_start_date",
+                "invo_involvement_end_date",
+            ),
         ),
         *(_episode_file(spec) for spec in EPISODES),
         FileSpec(

@@ -23,7 +23,14 @@ Moment = datetime
 ERROR = "error"
 WARNING = "warning"
 
-MAX_FIELD_CHARS = 4000
+MAX_FIELD_CHARS = 4000  # free text (kept in JSON)
+# Identifiers, names, codes and contacts land in the store's 200-character columns.
+MAX_VALUE_CHARS = 200
+# Nothing a partner records about a child happened before this year (DOBs of the oldest adults
+# included); earlier dates are placeholders or typos, and years near 1 overflow time zones.
+EARLIEST_YEAR = 1900
+# Whole numbers (session counts) far beyond any real value are typos or hostile.
+MAX_INTEGER = 1_000_000
 # Spreadsheet formula injection (OWASP CSV injection): a cell starting with one of these may
 # run when the data is opened in a spreadsheet. Names and codes never legitimately do.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -60,14 +67,24 @@ class RowChecks:
             if required:
                 self.add("MISSING_REQUIRED", name, f"{name} is required but empty")
             return None
+        if isinstance(value, dict | list | bool):
+            # JSON feeds: an object, array or true/false where a text or number belongs
+            self.add(
+                "INVALID_TYPE",
+                name,
+                f"{name} is a JSON {_json_kind(value)}, not a text or number",
+                ERROR if required else WARNING,
+            )
+            return None
         if not isinstance(value, str):
             value = str(value)
         value = value.strip()
-        if len(value) > MAX_FIELD_CHARS:
+        limit = MAX_FIELD_CHARS if free_text else MAX_VALUE_CHARS
+        if len(value) > limit:
             self.add(
                 "FIELD_TOO_LONG",
                 name,
-                f"{name} is {len(value):,} characters; the limit is {MAX_FIELD_CHARS:,}",
+                f"{name} is {len(value):,} characters; the limit is {limit:,}",
             )
             return None
         if _CONTROL.search(value):
@@ -137,6 +154,9 @@ class RowChecks:
                 ERROR if required else WARNING,
             )
             return None
+        if parsed.year < EARLIEST_YEAR:
+            self._implausible(name, parsed.isoformat(), required)
+            return None
         if not_after is not None and parsed > not_after:
             self.add(
                 "FUTURE_DATE",
@@ -172,10 +192,21 @@ class RowChecks:
                 "MISSING_OFFSET", name, f"{name} {value!r} has no UTC offset; read as UTC", WARNING
             )
             parsed = parsed.replace(tzinfo=UTC)
+        if parsed.year < EARLIEST_YEAR:
+            self._implausible(name, value, required)
+            return None
         if not_after is not None and parsed > not_after:
             self.add("FUTURE_DATE", name, f"{name} {value} is after the extract time")
             return None
         return parsed
+
+    def _implausible(self, name: str, value: str, required: bool) -> None:
+        self.add(
+            "IMPLAUSIBLE_DATE",
+            name,
+            f"{name} {value} is before {EARLIEST_YEAR}",
+            ERROR if required else WARNING,
+        )
 
     def not_before_birth(self, occurred: Day | None, birth: Day | None, name: str) -> None:
         if occurred is not None and birth is not None and occurred < birth:
@@ -194,6 +225,8 @@ class RowChecks:
         if value is None:
             return None
         try:
+            if not value.isascii():  # int() would take other scripts' digits
+                raise ValueError(value)
             number = int(value)
         except ValueError:
             self.add(
@@ -208,6 +241,14 @@ class RowChecks:
                 "INVALID_NUMBER",
                 name,
                 f"{name} {number} is below {minimum}",
+                ERROR if required else WARNING,
+            )
+            return None
+        if number > MAX_INTEGER:
+            self.add(
+                "INVALID_NUMBER",
+                name,
+                f"{name} {value[:20]}{'...' if len(value) > 20 else ''} is above {MAX_INTEGER:,}",
                 ERROR if required else WARNING,
             )
             return None
@@ -231,11 +272,14 @@ class RowChecks:
             return []
         try:
             parsed = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             self.add("INVALID_JSON", name, f"{name} is not a JSON array", WARNING)
             return []
         if isinstance(parsed, str):
             parsed = [parsed]
+        elif isinstance(parsed, dict):
+            # SSD outcome columns are objects of Y/N flags: the codes are the flags set.
+            parsed = [k for k, v in sorted(parsed.items()) if str(v).upper() in ("Y", "TRUE", "1")]
         if not isinstance(parsed, list) or not all(isinstance(c, str | int) for c in parsed):
             self.add("INVALID_JSON", name, f"{name} is not a JSON array of codes", WARNING)
             return []
@@ -249,6 +293,8 @@ class RowChecks:
         if value is None:
             return None
         try:
+            if not value.isascii():  # NHSNumber's \d would take other scripts' digits
+                raise InvalidIdentifier("NHS number", value, "must be 10 digits (0-9)")
             return NHSNumber(value).value
         except InvalidIdentifier as error:
             self.add("INVALID_NHS_NUMBER", name, f"{name}: {error}", WARNING)
@@ -279,6 +325,12 @@ class RowChecks:
             self.add("INVALID_NAME", field_name, f"{field_name} {value!r} has no letters", WARNING)
             return None
         return value
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "object"
+    return "array" if isinstance(value, list) else "true/false"
 
 
 def _is_number(value: str) -> bool:

@@ -15,11 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Column, Connection, insert, select, update
 
 from joinedup.domain.model import Practitioner
 from joinedup.ingest.base import ParsedRow
 from joinedup.ingest.reading import RawRow
+from joinedup.ingest.validation import Finding
 from joinedup.store import tables as t
 from joinedup.store.repositories import (
     PersonRecordRepository,
@@ -30,6 +31,74 @@ from joinedup.store.repositories import (
     involvement_values,
     person_record_values,
 )
+
+
+def _limit(column: Column[Any]) -> int:
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
+# The store's bounded text columns that delivered values reach (PostgreSQL enforces their
+# lengths; SQLite does not, so without this check the two would disagree).
+SOURCE_ID_CHARS = _limit(t.source_record.c.source_id)
+_PERSON = tuple(
+    (name, _limit(t.person_record.c[name]))
+    for name in ("source_id", "forenames", "surname", "postcode", "address_line", "ethnicity")
+)
+_EVENT = tuple(
+    (name, _limit(t.event.c[name]))
+    for name in ("source_id", "person_source_id", "event_type", "role")
+)
+_ADDRESS = (("line", _limit(t.address.c.line)),)  # its person id is a bounded field
+_INVOLVEMENT = tuple(
+    (name, _limit(t.involvement.c[name]))
+    for name in ("practitioner_key", "person_source_id", "role")
+)
+_FAMILY = tuple(
+    (name, _limit(t.family_membership.c[name])) for name in ("family_source_id", "person_source_id")
+)
+_IDENTIFIER = tuple(
+    (name, _limit(t.person_identifier.c[name])) for name in ("person_source_id", "value")
+)
+_PRACTITIONER = tuple(
+    (name, _limit(t.practitioner.c[name]))
+    for name in ("practitioner_key", "name", "email", "team", "role")
+)
+
+
+def _too_long(row: ParsedRow, agency_id: str | None = None) -> list[Finding]:
+    """FIELD_TOO_LONG errors for values of an accepted row that the store's columns cannot
+    hold. Field checks bound each delivered value; keys built from several values, and
+    values derived from them (a practitioner's key or name), are bounded here.
+    (``agency_id`` is not needed; reprocess passes it.)"""
+    checks: list[tuple[Any, tuple[tuple[str, int], ...]]] = [(row.person, _PERSON)]
+    checks += [(e, _EVENT) for e in row.events]
+    checks += [(a, _ADDRESS) for _, a in row.addresses]
+    checks += [(i, _INVOLVEMENT) for i in row.involvements]
+    checks += [(f, _FAMILY) for f in row.families]
+    checks += [(i, _IDENTIFIER) for i in row.identifiers]
+    checks += [(p, _PRACTITIONER) for p in row.practitioners]
+    over: dict[str, tuple[int, int]] = {}
+    if row.source_id is not None and len(row.source_id) > SOURCE_ID_CHARS:
+        over["source_id"] = (len(row.source_id), SOURCE_ID_CHARS)
+    for record, limits in checks:
+        if record is None:
+            continue
+        for name, limit in limits:
+            value = getattr(record, name, None)
+            if value is None and name == "source_id":
+                value = record.ref.source_id
+            if isinstance(value, str) and len(value) > limit:
+                over.setdefault(name, (len(value), limit))
+    return [
+        Finding(
+            "FIELD_TOO_LONG",
+            name,
+            f"{name} would be {length:,} characters; the store keeps at most {limit:,}",
+        )
+        for name, (length, limit) in over.items()
+    ]
 
 
 @dataclass
@@ -72,6 +141,9 @@ class BatchWriter:
         self.practitioners = PractitionerRepository(connection)
 
     def write(self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
+        for _, row in batch:
+            if not row.quarantined:
+                row.findings.extend(_too_long(row))
         quarantined = [(raw, row) for raw, row in batch if row.quarantined]
         accepted = [(raw, row) for raw, row in batch if not row.quarantined]
         counts.rows += len(batch)
@@ -124,7 +196,10 @@ class BatchWriter:
                     "file": file,
                     "row_number": raw.row_number,
                     "source_table": row.source_table,
-                    "source_id": row.source_id,
+                    # a key too long to be one is kept in the raw row, not as the key
+                    "source_id": row.source_id
+                    if row.source_id is None or len(row.source_id) <= SOURCE_ID_CHARS
+                    else None,
                     "raw": raw.raw or json.dumps(row.payload),
                     "reason_codes": sorted({f.code for f in errors}),
                     "message": f"{where}: {message}",

@@ -1,0 +1,86 @@
+"""Benchmark: ingest a whole synthetic partnership (every agency) into SQLite or PostgreSQL.
+
+    python bench/bench_ingest.py --children 100000 [--database-url URL] [--partnership DIR]
+
+Prints one JSON object: rows, seconds, rows per second, peak RSS of the process (MB), and
+per-agency figures. The partnership is generated once into --partnership (reused if there).
+Without --database-url a fresh SQLite file in a temporary folder is used; a PostgreSQL URL is
+used as given (its tables are dropped and re-created first: point it at a scratch database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from joinedup.services import deliveries_in, ingest, open_store
+from joinedup.store import make_engine
+from joinedup.store.tables import metadata
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--partnership", type=Path, default=None)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    partnership = args.partnership or scratch / "partnership"
+    if not partnership.exists() or not any(partnership.iterdir()):
+        from joinedup.synth import generate_partnership
+
+        generate_partnership(partnership, children=args.children, seed=args.seed)
+    rss_before = peak_rss_mb()
+
+    url = args.database_url or f"sqlite:///{scratch / 'bench.db'}"
+    if args.database_url:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        engine.dispose()
+    engine = open_store(url)
+
+    per_agency = {}
+    started = time.perf_counter()
+    for folder in deliveries_in(partnership):
+        t0 = time.perf_counter()
+        report = ingest(engine, folder)
+        seconds = time.perf_counter() - t0
+        rows = report.total("rows")
+        per_agency[report.agency] = {
+            "rows": rows, "accepted": report.total("accepted"),
+            "quarantined": report.total("quarantined"), "seconds": round(seconds, 2),
+            "rows_per_second": round(rows / seconds) if seconds else None,
+        }
+    seconds = time.perf_counter() - started
+    rows = sum(a["rows"] for a in per_agency.values())
+    print(json.dumps({
+        "benchmark": "ingest",
+        "database": engine.dialect.name,
+        "children": args.children,
+        "rows": rows,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb_before_ingest": round(rss_before),
+        "agencies": per_agency,
+        "python": sys.version.split()[0],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
