@@ -38,8 +38,24 @@ def sex(checks: RowChecks, row: dict[str, Any], name: str) -> Sex:
 def date_of_birth(
     checks: RowChecks, row: dict[str, Any], name: str, context: DeliveryContext
 ) -> Any:
-    """DOB, refused (an error) when after the extract date: born in the future."""
-    born = checks.date(row, name, not_after=context.extract_date)
+    """The date of birth, or None when it is missing, invalid or impossible.
+
+    An impossible DOB (after the extract date: born in the future; before 1900) is a warning
+    and the DOB is dropped, not the person: a mistyped DOB must not throw away a child's
+    record and, through references, every event about them. Linkage still has the names,
+    identifiers and address.
+    """
+    born = checks.date(row, name)
+    if born is not None and born > context.extract_date:
+        checks.add(
+            "FUTURE_DATE",
+            name,
+            f"{name} {born.isoformat()} is after the extract date "
+            f"{context.extract_date.isoformat()}: born in the future; the date of birth is "
+            "dropped and the record kept",
+            WARNING,
+        )
+        return None
     if born is not None and born.year < 1900:
         checks.add("IMPLAUSIBLE_DATE", name, f"{name} {born.isoformat()} is before 1900", WARNING)
         return None

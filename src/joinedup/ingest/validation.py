@@ -210,11 +210,14 @@ class RowChecks:
 
     def not_before_birth(self, occurred: Day | None, birth: Day | None, name: str) -> None:
         if occurred is not None and birth is not None and occurred < birth:
+            # A warning, not a quarantine: one of the two dates is wrong, and dropping the
+            # event would hide a real safeguarding signal behind a typing error.
             self.add(
                 "BEFORE_BIRTH",
                 name,
                 f"{name} {occurred.isoformat()} is before the person's date of birth "
-                f"{birth.isoformat()}",
+                f"{birth.isoformat()}: one of the two dates is wrong; the event is kept",
+                WARNING,
             )
 
     # --- numbers and flags --------------------------------------------------------------

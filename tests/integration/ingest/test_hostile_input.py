@@ -137,7 +137,10 @@ def _nhs_numbers_cleaned(engine: Engine, _: IngestReport) -> None:
 def _absurd_dob_is_dropped(engine: Engine, _: IngestReport) -> None:
     with UnitOfWork(engine) as uow:
         timer = uow.person_records.get("police", "persons", "N1")
+        time_traveller = uow.person_records.get("police", "persons", "N2")
     assert timer is not None and timer.date_of_birth is None
+    # born in the future: the record stays (it can still link on names and address)
+    assert time_traveller is not None and time_traveller.date_of_birth is None
 
 
 def _overlong_key_is_not_kept_as_a_key(engine: Engine, report: IngestReport) -> None:
@@ -478,10 +481,10 @@ CASES = [
     persons_case(
         "csv-absurd-birth-dates",
         "persons_absurd_dates.csv",
-        (5, 4, 1),
-        quarantined={(PERSONS, 2): ["FUTURE_DATE"]},
+        (5, 5, 0),
         warnings={
             (PERSONS, 1): ["IMPLAUSIBLE_DATE"],
+            (PERSONS, 2): ["FUTURE_DATE"],  # born in the future: DOB dropped, person kept
             (PERSONS, 3): ["INVALID_DATE"],
             (PERSONS, 4): ["INVALID_DATE"],
         },
@@ -504,8 +507,9 @@ CASES = [
         "event-before-birth",
         _before_birth,
         Accepted(
-            {PERSONS: (3, 3, 0), INCIDENTS: (1, 1, 0), INVOLVEMENTS: (2, 1, 1)},
-            quarantined={(INVOLVEMENTS, 2): ["BEFORE_BIRTH"]},
+            # kept with a warning: one of the two dates is wrong, the event is real
+            {PERSONS: (3, 3, 0), INCIDENTS: (1, 1, 0), INVOLVEMENTS: (2, 2, 0)},
+            warnings={(INVOLVEMENTS, 2): ["BEFORE_BIRTH"]},
         ),
     ),
     # other agencies' formats
@@ -513,15 +517,15 @@ CASES = [
         "agency-events-mixed",
         _housing,
         Accepted(
-            {"persons.csv": (2, 2, 0), "events.csv": (5, 2, 3)},
+            {"persons.csv": (2, 2, 0), "events.csv": (5, 3, 2)},
             quarantined={
-                ("events.csv", 1): ["BEFORE_BIRTH"],
                 ("events.csv", 3): ["UNKNOWN_REFERENCE"],
                 ("events.csv", 4): ["FORMULA_INJECTION"],
             },
             warnings={
                 ("persons.csv", 1): ["INVALID_NHS_NUMBER"],
                 ("persons.csv", 2): ["INVALID_NHS_NUMBER"],  # Arabic-Indic digits
+                ("events.csv", 1): ["BEFORE_BIRTH"],
                 ("events.csv", 2): ["FORMULA_PREFIX"],
             },
         ),
@@ -586,16 +590,16 @@ CASES = [
             }
         ),
         Accepted(
-            {PATIENT: (5, 2, 3), ENCOUNTER: (4, 1, 3)},
+            {PATIENT: (5, 2, 3), ENCOUNTER: (4, 2, 2)},
             quarantined={
                 (PATIENT, 2): ["INVALID_TYPE"],
                 (PATIENT, 4): ["WRONG_RESOURCE_TYPE"],
                 (PATIENT, 5): ["INVALID_TYPE"],
                 (ENCOUNTER, 2): ["INVALID_DATE", "MISSING_REQUIRED"],
                 (ENCOUNTER, 3): ["INVALID_TYPE", "MISSING_REQUIRED"],
-                (ENCOUNTER, 4): ["BEFORE_BIRTH"],
             },
             warnings={  # warnings are kept for quarantined rows too
+                (ENCOUNTER, 4): ["BEFORE_BIRTH"],
                 (PATIENT, 2): ["INVALID_CODE", "INVALID_DATE"],
                 (ENCOUNTER, 3): ["INVALID_TYPE"],
                 (PATIENT, 3): [

@@ -28,7 +28,8 @@ D1_RECEIVED = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 D2_EXTRACTED = "2026-11-27T06:00:00Z"
 D2_RECEIVED = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
-# Housing: 8 person rows (one quarantined: born in 2031), 4 events (one names no person).
+# Housing: 8 person rows (one quarantined: a formula for a surname), 4 events (one names no
+# person).
 HOUSING_PERSONS = [
     ["H1", "Ann", "Lee", "1980-01-01", "F", "1 A St", "LS6 2AB", NHS[0], "", ""],
     ["H2", "Bob", "Lee", "1979-02-02", "M", "", "LS6 2AB", NHS[1], "", ""],
@@ -36,7 +37,7 @@ HOUSING_PERSONS = [
     ["H4", "Dan", "Ray", "1991-04-04", "M", "", "LS7 1AA", "1234567890", "", ""],
     ["H5", "Eve", "Kay", "", "F", "", "LS7 1AA", "", "", ""],
     ["H6", "ann", "LEE", "1980-01-01", "F", "", "LS6 2AB", NHS[0], "", ""],
-    ["H7", "Gus", "Moe", "2031-01-01", "M", "", "LS6 2AB", "", "", ""],
+    ["H7", "Gus", "=Moe", "2001-01-01", "M", "", "LS6 2AB", "", "", ""],
     ["H8", "Hal", "Noe", "1985-05-05", "X", "", "LS8 1AB", NHS[0], "", ""],
 ]
 HOUSING_EVENTS = [
@@ -136,7 +137,7 @@ def test_completeness_validity_and_duplicates(engine: Engine, tmp_path: Path) ->
         "quarantined_percent": 16.7,
         "open": 2,
         "resolved": 0,
-        "open_by_code": {"FUTURE_DATE": 1, "UNKNOWN_REFERENCE": 1},
+        "open_by_code": {"FORMULA_INJECTION": 1, "UNKNOWN_REFERENCE": 1},
     }
     assert report["warnings"] == {"rows_with_warnings": 3, "percent": 25.0}
     assert report["timeliness"]["mean_lag_hours"] == 12.0
@@ -158,7 +159,7 @@ def test_worst_problems_come_first_in_plain_language(engine: Engine, tmp_path: P
     ]
     findings = [(f["code"], f["severity"], f["rows"]) for f in report["findings"]]
     assert findings == [
-        ("FUTURE_DATE", "error", 1),
+        ("FORMULA_INJECTION", "error", 1),
         ("UNKNOWN_REFERENCE", "error", 1),
         ("INVALID_CODE", "warning", 1),
         ("INVALID_NHS_NUMBER", "warning", 1),
@@ -168,7 +169,9 @@ def test_worst_problems_come_first_in_plain_language(engine: Engine, tmp_path: P
     assert examples["INVALID_NHS_NUMBER"] == (
         "nhs_number: invalid NHS number '…': modulus-11 check digit fails"
     )
-    assert examples["FUTURE_DATE"] == ("date_of_birth <date> is after the extract date <date>")
+    assert examples["FORMULA_INJECTION"] == (
+        "surname starts with '…', which spreadsheets run as a formula"
+    )
     # Counts and codes only: no delivered value reaches the report.
     text = json.dumps(report)
     for value in ("1234567890", NHS[0], "Ann", "Lee", "H9", "1980-01-01", "NOT A PC"):

@@ -29,7 +29,7 @@ from joinedup.store import tables as t
 
 BAD_PERSONS = [
     ["N1", "Jane", "Smith", "1990-04-01", "F", "1 High Street", "LS6 2AB", ""],
-    ["N2", "Tom", "Smith", "2031-07-12", "M", "1 High Street", "LS6 2AB", ""],  # future DOB
+    ["N2", "Tom", "=Smith", "2016-07-12", "M", "1 High Street", "LS6 2AB", ""],  # a formula
     ["N1", "Jane", "Smith", "1990-04-01", "F", "1 High Street", "LS6 2AB", ""],  # duplicate
     ["N4", "=cmd|' /C calc'!A0", "Evil", "1990-01-01", "M", "", "NOT A PC", ""],
     ["N5", "Amy", "Lee", "2010-02-30", "F", "", "LS6 2AB", ""],
@@ -77,8 +77,7 @@ def test_list_counts_by_reason_code_first_and_filters(engine: Engine, tmp_path: 
     assert everything["by_code"] == {
         "UNKNOWN_REFERENCE": 3,
         "DUPLICATE_KEY": 1,
-        "FORMULA_INJECTION": 1,
-        "FUTURE_DATE": 1,
+        "FORMULA_INJECTION": 2,
         "INVALID_CODE": 1,
     }
     first = everything["rows"][0]  # newest delivery first
@@ -191,11 +190,15 @@ def test_reprocess_refreshes_the_reasons_of_rows_that_still_fail(
 ) -> None:
     persons = [
         ["H1", "Ann", "Lee", "1980-01-01", "F", "", "", "", "", ""],
-        ["H7", "Gus", "Moe", "2031-01-01", "M", "", "", "", "", ""],  # born in the future
+        ["H7", "Gus", "=Moe", "2001-01-01", "M", "", "", "", "", ""],  # a formula for a surname
     ]
-    events = [["E2", "H9", "2026-02-01T10:00:00Z", "RENT_ARREARS", ""]]
+    events = [
+        ["E2", "H9", "2026-02-01T10:00:00Z", "RENT_ARREARS", ""],
+        ["E3", "H8", "2026-02-02T10:00:00Z", "RENT_ARREARS", ""],  # H8 never arrives
+    ]
     ingest_delivery(engine, agency_events_delivery(tmp_path / "h1", persons=persons, events=events))
-    # H9 arrives, born after the event the first delivery recorded for them.
+    # H9 arrives, born after the event the first delivery recorded for them: one of the two
+    # dates is wrong, so the event is accepted with a warning rather than lost.
     h9 = [["H9", "Ida", "Fox", "2026-06-01", "F", "", "", "", "", ""]]
     folder = agency_events_delivery(tmp_path / "h2", persons=h9, events=[], extracted_at=LATER)
     ingest_delivery(engine, folder)
@@ -204,15 +207,17 @@ def test_reprocess_refreshes_the_reasons_of_rows_that_still_fail(
     results = {(r["file"], r["row_number"]): (r["outcome"], r["reason_codes"])
                for r in report["results"]}  # fmt: skip
     assert results == {
-        ("events.csv", 1): ("still_open", ["BEFORE_BIRTH"]),
-        ("persons.csv", 2): ("still_open", ["FUTURE_DATE"]),
+        ("events.csv", 1): ("accepted", ["BEFORE_BIRTH"]),  # kept, with its warning
+        ("events.csv", 2): ("still_open", ["UNKNOWN_REFERENCE"]),
+        ("persons.csv", 2): ("still_open", ["FORMULA_INJECTION"]),
     }
-    row = _rows(engine)[("events.csv", 1)]
-    assert (row["status"], row["reason_codes"]) == ("open", ["BEFORE_BIRTH"])
-    assert row["message"] == (
-        "events.csv row 1 (line 2): occurred_at 2026-02-01 is before the person's date of "
-        "birth 2026-06-01 [re-checked against the store]"
-    )
+    with UnitOfWork(engine) as uow:
+        kept = uow.person_records.events_of("housing", "H9")
+    assert [e.event_type for e in kept] == ["RENT_ARREARS"]
+    row = _rows(engine)[("events.csv", 2)]
+    assert (row["status"], row["reason_codes"]) == ("open", ["UNKNOWN_REFERENCE"])
+    assert row["message"].startswith("events.csv row 2 (line 3): person_id 'H8'")
+    assert row["message"].endswith("[re-checked against the store]")
 
 
 def test_rows_reprocess_cannot_revalidate_stay_open_with_the_reason(
