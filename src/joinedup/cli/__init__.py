@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from joinedup.cli import db, demo, ingest, synth
+from joinedup.cli import access, agreements, db, demo, ingest, linkage, quality, quarantine, synth
+from joinedup.cli import audit as audit_cli
+from joinedup.cli import retention as retention_cli
+from joinedup.cli import transparency as transparency_cli
 
 app = typer.Typer(
     name="joinedup",
@@ -21,7 +24,15 @@ app = typer.Typer(
 db.register(app)
 synth.register(app)
 ingest.register(app)
+agreements.register(app)
+access.register(app)
 demo.register(app)
+quarantine.register(app)
+quality.register(app)
+audit_cli.register(app)
+linkage.register(app)
+retention_cli.register(app)
+transparency_cli.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

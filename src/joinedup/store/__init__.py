@@ -3,6 +3,7 @@
 from joinedup.store import (
     audit_tables,  # noqa: F401  (registers its tables)
     governance_tables,  # noqa: F401  (registers its tables)
+    linkage_tables,  # noqa: F401  (registers its tables)
 )
 from joinedup.store.database import is_sqlite, make_engine, normalise_database_url
 from joinedup.store.migrate import is_up_to_date, upgrade

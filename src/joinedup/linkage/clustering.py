@@ -1,0 +1,200 @@
+"""Constrained clustering of scored pairs into persons (pure Python, no I/O).
+
+In: feature dicts by unique id, scored edges ``(uid_l, uid_r, weight, gammas)``, reviewers'
+must-link and cannot-link pairs, the thresholds. Out: clusters (sets of unique ids), the
+weight that tied each record in, and the uncertain pairs for clerical review.
+
+Plain connected components chain errors: one twin-to-twin edge merges two children. Here
+edges join components strongest first, and a join is refused when the two components hold
+different NHS numbers or UPNs, hold a twin-like pair (same surname and DOB, different
+forename, no shared identifier), or a reviewer said two of their records are different
+people. Name + DOB alone (no identifier, no address in common) never auto-links: such a pair
+goes to review instead (namesakes: common names born the same day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jellyfish
+
+from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, NHS, UPN
+
+Features = dict[str, Any]
+
+# gamma values (Splink comparison vector values) of the levels the rules look at.
+NHS_EXACT = NHS.gamma_of("NHS number exact")
+UPN_EXACT = UPN.gamma_of("a UPN in common")
+ADDRESS_WEAK = (-1, ADDRESS.gamma_of("address different"), ADDRESS.gamma_of("same postcode sector"))
+NAME_EXACT = NAME.gamma_of("full name exact")
+DOB_EXACT = DOB.gamma_of("DOB exact")
+SAME_HOUSE = ADDRESS.gamma_of("same house and postcode")
+
+
+@dataclass
+class Edge:
+    left: int
+    right: int
+    weight: float
+    gammas: dict[str, int]
+
+
+@dataclass
+class Clustering:
+    clusters: list[set[int]]
+    tie_weight: dict[int, float]
+    review: list[Edge] = field(default_factory=list)
+    refused: int = 0
+
+
+def twin_like(a: Features, b: Features) -> bool:
+    """Same surname and DOB, different forename, no identifier in common: two people."""
+    if a["surname"] is None or a["surname"] != b["surname"] or a["dob"] != b["dob"]:
+        return False
+    if a["forename1"] is None or b["forename1"] is None or a["forename1"] == b["forename1"]:
+        return False
+    if set(a["forename_aliases"] or ()) & set(b["forename_aliases"] or ()):
+        return False
+    if a["forename_mp"] == b["forename_mp"] or _distance(a["forename1"], b["forename1"]) <= 2:
+        return False  # a typo of one name, not another name
+    if a["nhs_number"] and a["nhs_number"] == b["nhs_number"]:
+        return False
+    return not (a["upns"] and b["upns"] and set(a["upns"]) & set(b["upns"]))
+
+
+def _distance(a: str, b: str) -> int:
+    return int(jellyfish.damerau_levenshtein_distance(a, b))
+
+
+def needs_more_evidence(edge: Edge) -> bool:
+    """Name and DOB agree but nothing else ties the pair: never an automatic link."""
+    g = edge.gammas
+    return (
+        g.get("nhs_number") != NHS_EXACT
+        and g.get("upn") != UPN_EXACT
+        and g.get("address", -1) in ADDRESS_WEAK
+    )
+
+
+class _Components:
+    def __init__(self, records: dict[int, Features]):
+        self.parent = {uid: uid for uid in records}
+        self.members = {uid: [uid] for uid in records}
+        self.nhs = {uid: {r["nhs_number"]} - {None} for uid, r in records.items()}
+        self.upns = {uid: set(r["upns"] or ()) for uid, r in records.items()}
+        self.records = records
+
+    def find(self, uid: int) -> int:
+        root = uid
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[uid] != root:
+            self.parent[uid], uid = root, self.parent[uid]
+        return root
+
+    def conflict(self, a: int, b: int, cannot: set[tuple[int, int]], strong: bool) -> bool:
+        if not strong:
+            if self.nhs[a] and self.nhs[b] and not self.nhs[a] & self.nhs[b]:
+                return True
+            if self.upns[a] and self.upns[b] and not self.upns[a] & self.upns[b]:
+                return True
+        for x in self.members[a]:
+            for y in self.members[b]:
+                if (min(x, y), max(x, y)) in cannot:
+                    return True
+                if twin_like(self.records[x], self.records[y]):
+                    return True
+        return False
+
+    def union(self, a: int, b: int) -> None:
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.members[a].extend(self.members.pop(b))
+        self.nhs[a] |= self.nhs.pop(b)
+        self.upns[a] |= self.upns.pop(b)
+
+
+def _strong(edge: Edge) -> bool:
+    # Full name, DOB and house all agree: a stale or mistyped identifier does not split it.
+    g = edge.gammas
+    return (
+        g.get("name") == NAME_EXACT and g.get("dob") == DOB_EXACT and g.get("address") == SAME_HOUSE
+    )
+
+
+def _join(
+    components: _Components,
+    edges: list[Edge],
+    cannot: set[tuple[int, int]],
+    tie_weight: dict[int, float],
+) -> int:
+    refused = 0
+    # Strongest first; ties broken by ids so every backend gives the same clusters.
+    for edge in sorted(edges, key=lambda e: (-round(e.weight, 6), e.left, e.right)):
+        ra, rb = components.find(edge.left), components.find(edge.right)
+        if ra == rb:
+            continue
+        if components.conflict(ra, rb, cannot, _strong(edge)):
+            refused += 1
+            continue
+        components.union(ra, rb)
+        for uid in (edge.left, edge.right):
+            tie_weight[uid] = max(tie_weight.get(uid, edge.weight), edge.weight)
+    return refused
+
+
+def cluster(
+    records: dict[int, Features],
+    edges: Iterable[Edge],
+    *,
+    link_weight: float,
+    review_weight: float,
+    weak_link_weight: float | None = None,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> Clustering:
+    """Cluster ``records`` (see module docstring)."""
+    cannot = {(min(a, b), max(a, b)) for a, b in cannot_link}
+    components = _Components(records)
+    tie_weight: dict[int, float] = {}
+    for a, b in must_link:
+        if a in records and b in records:
+            ra, rb = components.find(a), components.find(b)
+            if ra != rb:
+                components.union(ra, rb)
+    weak_link_weight = link_weight + 2 if weak_link_weight is None else weak_link_weight
+    linkable, weak, uncertain = [], [], []
+    for edge in edges:
+        if (
+            edge.weight < review_weight
+            or (min(edge.left, edge.right), max(edge.left, edge.right)) in cannot
+        ):
+            continue
+        if twin_like(records[edge.left], records[edge.right]):
+            continue
+        if not needs_more_evidence(edge):
+            (linkable if edge.weight >= link_weight else uncertain).append(edge)
+        else:
+            (weak if edge.weight >= weak_link_weight else uncertain).append(edge)
+    refused = _join(components, linkable, cannot, tie_weight)
+    # Name + DOB alone links only where it points one way: a record whose name and DOB match
+    # two different people is a namesake question for a person, not for the machine.
+    targets: dict[int, set[int]] = {}
+    for edge in weak:
+        ra, rb = components.find(edge.left), components.find(edge.right)
+        targets.setdefault(ra, set()).add(rb)
+        targets.setdefault(rb, set()).add(ra)
+    clear = [
+        e
+        for e in weak
+        if len(targets[components.find(e.left)]) == 1
+        and len(targets[components.find(e.right)]) == 1
+    ]
+    uncertain.extend(e for e in weak if e not in clear)
+    refused += _join(components, clear, cannot, tie_weight)
+    review = [e for e in uncertain if components.find(e.left) != components.find(e.right)]
+    clusters = [set(m) for m in components.members.values()]
+    return Clustering(clusters, tie_weight, review, refused)

@@ -1,0 +1,349 @@
+"""The linkage model's comparisons and blocking rules, declared once for both scorers.
+
+Each comparison level carries its Splink level (compiled by Splink for DuckDB or Spark) and
+the same test as a Python predicate over two feature dicts, so incremental linking and
+explanations score a pair exactly as batch linking does (a test holds them together).
+
+Design (see docs/linkage.md): forename and surname are ONE comparison, because they are
+correlated (a swap, a nickname with the right surname, a sibling's surname with another
+forename are different evidence); postcode, house and address history are ONE comparison for
+the same reason. NHS number and UPN are separate: they are the strong identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jellyfish
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import block_on
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
+
+Features = dict[str, Any]
+Test = Callable[[Features, Features], bool]
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    splink: Any  # a ComparisonLevelCreator
+    test: Test
+    tf_column: str | None = None
+    is_null: bool = False
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    name: str  # Splink's output column name (gamma_<name>)
+    description: str
+    levels: tuple[Level, ...]
+
+    def splink_comparison(self) -> Any:
+        levels = []
+        for level in self.levels:
+            creator = level.splink
+            if level.is_null:
+                creator = creator.configure(is_null_level=True)
+            if level.tf_column:
+                creator = creator.configure(tf_adjustment_column=level.tf_column)
+            levels.append(creator.configure(label_for_charts=level.label))
+        return cl.CustomComparison(
+            comparison_levels=levels,
+            output_column_name=self.name,
+            comparison_description=self.description,
+        )
+
+    def gamma_of(self, label: str) -> int:
+        """The comparison vector value of the level called ``label``."""
+        non_null = [lv.label for lv in self.levels if not lv.is_null]
+        return len(non_null) - 1 - non_null.index(label)
+
+    def gamma(self, left: Features, right: Features) -> int:
+        """Splink's comparison vector value: -1 for null, else levels count down to 0."""
+        non_null = [lv for lv in self.levels if not lv.is_null]
+        for level in self.levels:
+            if level.is_null and level.test(left, right):
+                return -1
+        for index, level in enumerate(non_null):
+            if level.test(left, right):
+                return len(non_null) - 1 - index
+        return 0
+
+
+class OverlapLevel(ComparisonLevelCreator):
+    """Two arrays share an element. ``list_has_any`` / ``arrays_overlap`` are several times
+    faster than Splink's ArrayIntersectLevel, which builds the intersection first."""
+
+    def __init__(self, col_name: str):
+        self.col_name = col_name
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        function = "arrays_overlap" if sql_dialect.sql_dialect_str == "spark" else "list_has_any"
+        return f"{function}({self.col_name}_l, {self.col_name}_r)"
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.col_name} arrays overlap"
+
+
+class TypoLevel(ComparisonLevelCreator):
+    """One keying slip after the first letter (Damerau-Levenshtein <= 1). The cheap first
+    letter and length tests go first: DuckDB short-circuits AND, and the edit distance is
+    the most expensive function in the model."""
+
+    def __init__(self, col_name: str):
+        self.col_name = col_name
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        left, right = f"{self.col_name}_l", f"{self.col_name}_r"
+        return (
+            f"substr({left}, 1, 1) = substr({right}, 1, 1) "
+            f"AND abs(length({left}) - length({right})) <= 1 "
+            f"AND damerau_levenshtein({left}, {right}) <= 1"
+        )
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.col_name}: one slip after the first letter"
+
+
+# --- Python predicates (None never agrees, as in SQL) -------------------------------------
+
+
+def _eq(col: str) -> Test:
+    return lambda a, b: a[col] is not None and a[col] == b[col]
+
+
+def _either_null(col: str) -> Test:
+    return lambda a, b: a[col] is None or b[col] is None
+
+
+def _overlap(col: str) -> Test:
+    return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
+
+
+def _typo(col: str) -> Test:
+    def test(a: Features, b: Features) -> bool:
+        x, y = a[col], b[col]
+        if x is None or y is None or x[:1] != y[:1] or abs(len(x) - len(y)) > 1:
+            return False
+        return jellyfish.damerau_levenshtein_distance(x, y) <= 1
+
+    return test
+
+
+def _lev(col: str, at_most: int) -> Test:
+    def test(a: Features, b: Features) -> bool:
+        if a[col] is None or b[col] is None:
+            return False
+        return jellyfish.levenshtein_distance(a[col], b[col]) <= at_most
+
+    return test
+
+
+def _and(*tests: Test) -> Test:
+    return lambda a, b: all(t(a, b) for t in tests)
+
+
+def _or(*tests: Test) -> Test:
+    return lambda a, b: any(t(a, b) for t in tests)
+
+
+def _reversed(c1: str, c2: str) -> Test:
+    return lambda a, b: (
+        a[c1] is not None and a[c2] is not None and a[c1] == b[c2] and a[c2] == b[c1]
+    )
+
+
+# --- name ------------------------------------------------------------------------------------
+
+_fore_like = (
+    cll.Or(
+        OverlapLevel("forename_aliases"),
+        TypoLevel("forename1"),
+        cll.ExactMatchLevel("forename_mp"),
+    ),
+    _or(_overlap("forename_aliases"), _typo("forename1"), _eq("forename_mp")),
+)
+_fore_same = (
+    cll.Or(cll.ExactMatchLevel("forename1"), OverlapLevel("forename_aliases")),
+    _or(_eq("forename1"), _overlap("forename_aliases")),
+)
+_sur_like = (
+    cll.Or(
+        TypoLevel("surname"),
+        cll.ExactMatchLevel("surname_mp"),
+        OverlapLevel("surname_tokens"),
+    ),
+    _or(_typo("surname"), _eq("surname_mp"), _overlap("surname_tokens")),
+)
+_sur_same = (
+    cll.Or(cll.ExactMatchLevel("surname"), OverlapLevel("surname_tokens")),
+    _or(_eq("surname"), _overlap("surname_tokens")),
+)
+
+NAME = ComparisonSpec(
+    "name",
+    "forename and surname together",
+    (
+        Level(
+            "name missing",
+            cll.Or(cll.NullLevel("forename1"), cll.NullLevel("surname")),
+            _or(_either_null("forename1"), _either_null("surname")),
+            is_null=True,
+        ),
+        Level(
+            "full name exact",
+            cll.ExactMatchLevel("full_name"),
+            _eq("full_name"),
+            tf_column="full_name",
+        ),
+        Level(
+            "forename and surname swapped",
+            cll.ColumnsReversedLevel("forename1", "surname", symmetrical=True),
+            _reversed("forename1", "surname"),
+        ),
+        Level(
+            "surname exact, forename nickname or typo",
+            cll.And(cll.ExactMatchLevel("surname"), _fore_like[0]),
+            _and(_eq("surname"), _fore_like[1]),
+        ),
+        Level(
+            "forename same, surname typo or part",
+            cll.And(_fore_same[0], _sur_like[0]),
+            _and(_fore_same[1], _sur_like[1]),
+        ),
+        Level(
+            "both names similar",
+            cll.And(_fore_like[0], _sur_like[0]),
+            _and(_fore_like[1], _sur_like[1]),
+        ),
+        Level("surname same, forename different", _sur_same[0], _sur_same[1]),
+        Level("forename same, surname different", _fore_same[0], _fore_same[1]),
+        Level("names different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+DOB = ComparisonSpec(
+    "dob",
+    "date of birth, allowing for day/month swaps and one wrong digit",
+    (
+        Level("DOB missing", cll.NullLevel("dob"), _either_null("dob"), is_null=True),
+        Level("DOB exact", cll.ExactMatchLevel("dob"), _eq("dob")),
+        Level(
+            "day and month swapped",
+            cll.And(
+                cll.ExactMatchLevel("dob_y"),
+                cll.ColumnsReversedLevel("dob_m", "dob_d", symmetrical=True),
+            ),
+            _and(_eq("dob_y"), _reversed("dob_m", "dob_d")),
+        ),
+        Level("one digit different", cll.LevenshteinLevel("dob", 1), _lev("dob", 1)),
+        Level(
+            "two of day, month, year agree",
+            cll.Or(
+                cll.And(cll.ExactMatchLevel("dob_y"), cll.ExactMatchLevel("dob_m")),
+                cll.And(cll.ExactMatchLevel("dob_y"), cll.ExactMatchLevel("dob_d")),
+                cll.And(cll.ExactMatchLevel("dob_m"), cll.ExactMatchLevel("dob_d")),
+            ),
+            _or(
+                _and(_eq("dob_y"), _eq("dob_m")),
+                _and(_eq("dob_y"), _eq("dob_d")),
+                _and(_eq("dob_m"), _eq("dob_d")),
+            ),
+        ),
+        Level("DOB different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+NHS = ComparisonSpec(
+    "nhs_number",
+    "NHS number (valid numbers only)",
+    (
+        Level(
+            "NHS number missing",
+            cll.NullLevel("nhs_number"),
+            _either_null("nhs_number"),
+            is_null=True,
+        ),
+        Level("NHS number exact", cll.ExactMatchLevel("nhs_number"), _eq("nhs_number")),
+        Level("NHS number different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+UPN = ComparisonSpec(
+    "upn",
+    "unique pupil number, current or former",
+    (
+        Level("UPN missing", cll.NullLevel("upns"), _either_null("upns"), is_null=True),
+        Level("a UPN in common", OverlapLevel("upns"), _overlap("upns")),
+        Level("UPNs different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+ADDRESS = ComparisonSpec(
+    "address",
+    "house, postcode and postcode history together",
+    (
+        Level(
+            "address missing", cll.NullLevel("postcodes"), _either_null("postcodes"), is_null=True
+        ),
+        Level("same house and postcode", cll.ExactMatchLevel("house"), _eq("house")),
+        Level("same postcode", cll.ExactMatchLevel("postcode"), _eq("postcode")),
+        Level(
+            "a postcode in common over time",
+            OverlapLevel("postcodes"),
+            _overlap("postcodes"),
+        ),
+        Level(
+            "postcode one keying slip",
+            cll.ExactMatchLevel("postcode_slip"),
+            _eq("postcode_slip"),
+        ),
+        Level(
+            "same postcode sector", cll.ExactMatchLevel("postcode_sector"), _eq("postcode_sector")
+        ),
+        Level("address different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+SEX = ComparisonSpec(
+    "sex",
+    "recorded sex",
+    (
+        Level("sex missing", cll.NullLevel("sex"), _either_null("sex"), is_null=True),
+        Level("sex same", cll.ExactMatchLevel("sex"), _eq("sex")),
+        Level("sex different", cll.ElseLevel(), lambda a, b: True),
+    ),
+)
+
+COMPARISONS: tuple[ComparisonSpec, ...] = (NAME, DOB, NHS, UPN, ADDRESS, SEX)
+
+# Blocking: every pair scored shares at least one of these. Each one is tight (measured: a
+# single loose rule multiplies the comparisons tenfold).
+BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("nhs_number",),
+    ("upn",),
+    ("dob", "surname_mp"),
+    ("dob", "forename_mp"),
+    ("forename1", "surname"),
+    ("postcode", "forename_mp"),
+    ("dob", "postcode"),
+)
+SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
+
+
+def blocking_rules() -> list[Any]:
+    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAPPED_NAMES_RULE]
+
+
+def blocked_together(left: Features, right: Features) -> bool:
+    """Whether the batch blocking rules would compare this pair (Python mirror)."""
+    for keys in BLOCKING_KEYS:
+        if all(left[k] is not None and left[k] == right[k] for k in keys):
+            return True
+    return _reversed("forename1", "surname")(left, right) or _reversed("forename1", "surname")(
+        right, left
+    )

@@ -1,0 +1,217 @@
+"""Incremental linking: put one newly ingested record into a person at once (no re-run).
+
+In: a Connection and a ``person_record`` id (or its source key). Out: the person id it was
+linked to (new or existing) and why. Candidates come from the store through the blocking
+keys (NHS number, UPN, DOB, name, postcode); each is scored in Python with the saved model,
+and the same constrained clustering as batch linking decides (twins, identifiers, reviewers'
+decisions, name + DOB alone). Uncertain pairs join the review queue. A record that would
+bridge two existing persons links to the stronger one; the next batch run decides the merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select
+
+from joinedup.errors import NotFound
+from joinedup.linkage import model as linkage_model
+from joinedup.linkage import review
+from joinedup.linkage.batch import record_changes, review_item, start_run
+from joinedup.linkage.clustering import Edge, cluster
+from joinedup.linkage.comparisons import blocked_together
+from joinedup.linkage.persons import Change, new_person_id
+from joinedup.linkage.records import read_records_where
+from joinedup.linkage.scoring import Scorer
+from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.tables import person, person_link, person_record
+
+_SCORERS: dict[int, Scorer] = {}
+
+
+@dataclass
+class IncrementalResult:
+    record_key: str
+    person_id: str
+    created: bool
+    match_weight: float | None
+    candidates: int
+    queued_for_review: int
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _scorer(model: linkage_model.TrainedModel) -> Scorer:
+    assert model.id is not None
+    if model.id not in _SCORERS:
+        _SCORERS[model.id] = Scorer(model.settings, model.term_frequencies)
+    return _SCORERS[model.id]
+
+
+def _candidates(connection: Connection, new: Any) -> list[dict[str, Any]]:
+    pr = person_record.c
+    conditions = []
+    if new.nhs_number:
+        conditions.append(pr.nhs_number == new.nhs_number)
+    if new.upn:
+        conditions.append(pr.upn == new.upn)
+    if new.date_of_birth:
+        conditions.append(pr.date_of_birth == new.date_of_birth)
+    if new.surname and new.forenames:
+        # Both use the (surname, forenames) index; the second finds swapped names.
+        conditions.append((pr.surname == new.surname) & (pr.forenames == new.forenames))
+        conditions.append((pr.surname == new.forenames) & (pr.forenames == new.surname))
+    if new.postcode:
+        conditions.append(pr.postcode == new.postcode)
+    if not conditions:
+        return []
+    return read_records_where(connection, or_(*conditions) & (pr.id != new.id))
+
+
+def link_record(
+    connection: Connection,
+    person_record_id: int,
+    *,
+    model: linkage_model.TrainedModel | None = None,
+) -> IncrementalResult:
+    """Link one person record now (inside the caller's transaction)."""
+    row = connection.execute(
+        select(person_record).where(person_record.c.id == person_record_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no person record {person_record_id}")
+    model = model or linkage_model.load_active(connection)
+    if model is None:
+        raise NotFound("no trained linkage model yet: run `joinedup link` first")
+    scorer = _scorer(model)
+    new = read_records_where(connection, person_record.c.id == person_record_id)[0]
+    candidates = [c for c in _candidates(connection, row) if blocked_together(new, c)]
+    keys = [c["record_key"] for c in candidates]
+    person_of = (
+        dict(
+            connection.execute(
+                select(linkage_record.c.record_key, linkage_record.c.person_id).where(
+                    linkage_record.c.record_key.in_(keys)
+                )
+            ).all()
+        )
+        if keys
+        else {}
+    )
+    scores = {c["unique_id"]: scorer.score(new, c) for c in candidates}
+    edges = [
+        Edge(new["unique_id"], uid, s.match_weight, {lv.comparison: lv.gamma for lv in s.levels})
+        for uid, s in scores.items()
+    ]
+    records = {new["unique_id"]: new, **{c["unique_id"]: c for c in candidates}}
+    # Each existing person stays whole; different persons never merge here.
+    groups: dict[str, list[int]] = {}
+    for c in candidates:
+        if c["record_key"] in person_of:
+            groups.setdefault(person_of[c["record_key"]], []).append(c["unique_id"])
+    must = [(m[0], x) for m in groups.values() for x in m[1:]]
+    must_keys, cannot_keys = review.decided_pairs(connection)
+    uid_of = {r["record_key"]: uid for uid, r in records.items()}
+    cannot = [(uid_of[a], uid_of[b]) for a, b in cannot_keys if a in uid_of and b in uid_of]
+    must += [(uid_of[a], uid_of[b]) for a, b in must_keys if a in uid_of and b in uid_of]
+    result = cluster(
+        records,
+        edges,
+        link_weight=model.thresholds["link"],
+        review_weight=model.thresholds["review"],
+        weak_link_weight=model.thresholds.get("weak_link"),
+        must_link=must,
+        cannot_link=cannot,
+    )
+    home = next(c for c in result.clusters if new["unique_id"] in c)
+    linked = {
+        person_of[records[u]["record_key"]] for u in home if records[u]["record_key"] in person_of
+    }
+    best = None
+    if linked:
+        best = max(
+            linked,
+            key=lambda pid: max(
+                (scores[u].match_weight for u in groups.get(pid, []) if u in scores), default=-1e9
+            ),
+        )
+    run_id = start_run(connection, "INCREMENTAL", "python", model.id or 0)
+    created = best is None
+    person_id = best or new_person_id()
+    if created:
+        connection.execute(insert(person).values(id=person_id, created_at=datetime.now(UTC)))
+        record_changes(
+            connection, run_id, [Change("CREATED", person_id, record_keys=[new["record_key"]])]
+        )
+    weight = max(
+        (scores[u].match_weight for u in groups.get(person_id, []) if u in scores), default=None
+    )
+    agency, table, source_id = new["record_key"].split("|", 2)
+    connection.execute(
+        linkage_record.delete().where(linkage_record.c.record_key == new["record_key"])
+    )
+    connection.execute(
+        insert(linkage_record).values(
+            record_key=new["record_key"],
+            agency_id=agency,
+            source_table=table,
+            source_id=source_id,
+            person_id=person_id,
+            match_weight=weight,
+            run_id=run_id,
+        )
+    )
+    connection.execute(
+        person_link.delete().where(person_link.c.person_record_id == person_record_id)
+    )
+    connection.execute(
+        insert(person_link).values(
+            person_record_id=person_record_id,
+            person_id=person_id,
+            match_probability=None if weight is None else int(1000 / (1 + 2**-weight)),
+        )
+    )
+    queued = [review_item(scorer, records[e.left], records[e.right]) for e in result.review]
+    if queued:
+        _queue(connection, queued, run_id)
+    best_uid = max(
+        (u for u in groups.get(person_id, []) if u in scores),
+        key=lambda u: scores[u].match_weight,
+        default=None,
+    )
+    return IncrementalResult(
+        new["record_key"],
+        person_id,
+        created,
+        weight,
+        len(candidates),
+        len(queued),
+        scores[best_uid].as_evidence() if best_uid is not None else [],
+    )
+
+
+def _queue(connection: Connection, items: list[dict[str, Any]], run_id: int) -> None:
+    from joinedup.store.linkage_tables import linkage_review
+
+    lefts = {review.ordered(i["record_key_l"], i["record_key_r"])[0] for i in items}
+    existing = {
+        (r.record_key_l, r.record_key_r)
+        for r in connection.execute(
+            select(linkage_review.c.record_key_l, linkage_review.c.record_key_r).where(
+                linkage_review.c.record_key_l.in_(lefts)
+            )
+        )
+    }
+    now = datetime.now(UTC)
+    for item in items:
+        left, right = review.ordered(item["record_key_l"], item["record_key_r"])
+        if (left, right) not in existing:
+            connection.execute(
+                insert(linkage_review).values(
+                    **{**item, "record_key_l": left, "record_key_r": right},
+                    status="OPEN",
+                    created_at=now,
+                    run_id=run_id,
+                )
+            )

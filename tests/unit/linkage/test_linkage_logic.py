@@ -1,0 +1,203 @@
+"""Linkage decision logic on hand-made records: features, clustering rules, ids, metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from joinedup.linkage.clustering import Edge, cluster, twin_like
+from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, blocked_together
+from joinedup.linkage.evaluate import evaluate
+from joinedup.linkage.features import features
+from joinedup.linkage.persons import assign_ids
+
+
+def rec(
+    uid: int,
+    forenames: str,
+    surname: str,
+    dob: str,
+    *,
+    agency: str = "police",
+    nhs: str | None = None,
+    upn: str | None = None,
+    postcode: str = "WF1 1AA",
+    line: str = "1 High Street",
+    sex: str = "M",
+) -> dict[str, Any]:
+    return features(
+        unique_id=uid,
+        agency=agency,
+        source_table="persons",
+        source_id=str(uid),
+        forenames=forenames,
+        surname=surname,
+        date_of_birth=dob,
+        sex=sex,
+        nhs_number=nhs,
+        upn=upn,
+        postcode=postcode,
+        address_line=line,
+    )
+
+
+def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
+    r = features(
+        unique_id=1,
+        agency="social_care",
+        source_table="ssd_person",
+        source_id="9",
+        forenames="bob  james",
+        surname="O'Neil-Smith",
+        date_of_birth="2015-03-04",
+        sex="U",
+        nhs_number="1234567890",
+        upn=None,
+        postcode="wf2 0yd",
+        address_line='{"HOUSE":"98","STREET":"Queens Grove"}',
+        address_history=[("WF1 1AA", "3 Old Road")],
+    )
+    assert r["forename1"] == "BOB" and "ROBERT" in r["forename_aliases"]
+    assert r["surname"] == "ONEIL-SMITH" and r["surname_tokens"] == ["ONEIL", "SMITH"]
+    assert r["postcode"] == "WF20YD" and r["postcode_sector"] == "WF20"
+    assert r["postcodes"] == ["WF11AA", "WF20YD"]
+    assert r["house"] == "98 WF20YD"
+    assert r["nhs_number"] is None  # fails the modulus-11 check
+    assert r["sex"] is None and (r["dob_y"], r["dob_m"], r["dob_d"]) == ("2015", "03", "04")
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "label"),
+    [
+        (("Robert", "Smith"), ("Bob", "Smith"), "surname exact, forename nickname or typo"),
+        (("Smith", "Robert"), ("Robert", "Smith"), "forename and surname swapped"),
+        (("Amy", "Jones"), ("Amy", "Jones-Khan"), "forename same, surname typo or part"),
+        (("Amy", "Jones"), ("Zoe", "Jones"), "surname same, forename different"),
+    ],
+)
+def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) -> None:
+    a, b = rec(1, *left, "2015-01-02"), rec(2, *right, "2015-01-02")
+    assert NAME.gamma(a, b) == NAME.gamma_of(label)
+
+
+@pytest.mark.parametrize(
+    ("other", "label"),
+    [
+        ("2015-02-01", "day and month swapped"),
+        ("2015-01-03", "one digit different"),
+        ("2016-01-02", "one digit different"),
+        ("2015-01-22", "one digit different"),
+        ("2003-01-02", "two of day, month, year agree"),
+    ],
+)
+def test_dob_levels(other: str, label: str) -> None:
+    assert DOB.gamma(rec(1, "A", "B", "2015-01-02"), rec(2, "A", "B", other)) == DOB.gamma_of(label)
+
+
+def test_address_history_counts_as_a_shared_address() -> None:
+    a = features(
+        unique_id=1,
+        agency="social_care",
+        source_table="ssd_person",
+        source_id="1",
+        forenames="A",
+        surname="B",
+        date_of_birth="2015-01-02",
+        sex="M",
+        nhs_number=None,
+        upn=None,
+        postcode="WF3 3CC",
+        address_line="9 New Road",
+        address_history=[("WF1 1AA", "1 High Street")],
+    )
+    b = rec(2, "A", "B", "2015-01-02", postcode="WF1 1AA")
+    assert ADDRESS.gamma(a, b) == ADDRESS.gamma_of("a postcode in common over time")
+
+
+def test_twins_are_never_merged_however_strong_the_rest() -> None:
+    one, two = rec(1, "Amelia", "Khan", "2016-05-05"), rec(2, "Zara", "Khan", "2016-05-05")
+    assert twin_like(one, two)
+    result = cluster(
+        {1: one, 2: two}, [Edge(1, 2, 30.0, {"address": 5})], link_weight=6, review_weight=0
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1], [2]]
+    assert result.review == []  # not even offered for review
+
+
+def test_a_typo_of_the_same_forename_is_not_a_twin() -> None:
+    assert not twin_like(
+        rec(1, "Susan", "Hilton", "2021-01-08"), rec(2, "Suwan", "Hilton", "2021-01-08")
+    )
+
+
+def test_different_nhs_numbers_stop_a_chain_of_links() -> None:
+    a = rec(1, "Jo", "Lee", "1990-01-01", nhs="9434765919")
+    b = rec(2, "Jo", "Lee", "1990-01-01")
+    c = rec(3, "Jo", "Lee", "1990-01-01", nhs="9434765870")
+    edges = [
+        Edge(1, 2, 20.0, {"nhs_number": -1, "address": 4}),
+        Edge(2, 3, 19.0, {"nhs_number": -1, "address": 4}),
+    ]
+    result = cluster({1: a, 2: b, 3: c}, edges, link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3]]
+    assert result.refused == 1
+
+
+def test_name_and_dob_alone_pointing_two_ways_goes_to_review() -> None:
+    a = rec(1, "John", "Smith", "1980-01-01", nhs="9434765919", postcode="WF1 1AA")
+    b = rec(2, "John", "Smith", "1980-01-01", nhs="9434765870", postcode="WF9 9ZZ")
+    police = rec(3, "John", "Smith", "1980-01-01", postcode="LS1 1AA")
+    weak = {"nhs_number": -1, "upn": -1, "address": 0}
+    edges = [Edge(1, 3, 9.0, weak), Edge(2, 3, 9.0, weak)]
+    result = cluster(
+        {1: a, 2: b, 3: police}, edges, link_weight=6, review_weight=0, weak_link_weight=8
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]]
+    assert len(result.review) == 2
+
+
+def test_reviewers_decisions_bind_the_clustering() -> None:
+    a, b = rec(1, "Ann", "Ray", "1990-01-01"), rec(2, "Anne", "Ray", "1990-01-01")
+    strong = [Edge(1, 2, 25.0, {"address": 5})]
+    apart = cluster({1: a, 2: b}, strong, link_weight=6, review_weight=0, cannot_link=[(2, 1)])
+    assert len(apart.clusters) == 2
+    together = cluster({1: a, 2: b}, [], link_weight=6, review_weight=0, must_link=[(1, 2)])
+    assert len(together.clusters) == 1
+
+
+def test_blocking_mirror_finds_swapped_names() -> None:
+    assert blocked_together(
+        rec(1, "Smith", "Robert", "2001-01-01", postcode="A1 1AA"),
+        rec(2, "Robert", "Smith", "1999-09-09", postcode="B2 2BB"),
+    )
+
+
+def test_person_ids_survive_and_changes_are_explicit() -> None:
+    previous = {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": "P3"}
+    counter = iter(f"N{i}" for i in range(10))
+    ids, changes = assign_ids([["a", "b"], ["c"], ["d", "e"]], previous, lambda: next(counter))
+    assert ids == ["P1", "P2", "P3"] and changes == []
+    ids, changes = assign_ids(
+        [["a", "b", "c"], ["d"], ["e"], ["f"]], previous, lambda: next(counter)
+    )
+    assert ids[0] == "P1" and "P3" in ids[1:3] and ids[3].startswith("N")
+    kinds = sorted((c.kind, c.person_id) for c in changes)
+    assert ("MERGED", "P1") in kinds and ("SPLIT", "P3") in kinds and ("RETIRED", "P2") in kinds
+    assert sum(1 for k, _ in kinds if k == "CREATED") == 2
+
+
+def test_evaluation_metrics_on_a_tiny_truth() -> None:
+    truth = {"h|p|1": "A", "h|p|2": "A", "h|p|3": "A", "p|p|4": "B", "p|p|5": "C"}
+    predicted = {"h|p|1": "x", "h|p|2": "x", "h|p|3": "y", "p|p|4": "z", "p|p|5": "z"}
+    report = evaluate(predicted, truth)
+    # true pairs: (1,2) (1,3) (2,3); predicted: (1,2) (4,5); correct: (1,2)
+    assert report["pairwise"]["precision"] == 0.5
+    assert report["pairwise"]["recall"] == pytest.approx(1 / 3, abs=1e-4)
+    assert report["pairwise"]["f1"] == pytest.approx(0.4, abs=1e-4)
+    # persons x, y pure; z merges B and C. A is split; B and C are whole (in z).
+    assert report["person"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["person"]["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["agency_pairs"]["h/h"]["recall"] == pytest.approx(1 / 3, abs=1e-4)
+    assert report["worst_false_merges"][0]["person_id"] == "z"
+    assert report["worst_missed_links"][0]["person_key"] == "A"
