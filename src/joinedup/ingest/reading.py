@@ -194,6 +194,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _plainly_storable(text: str) -> bool:
+    """True when the line cannot hold what ``_unstorable`` looks for: a NUL or a lone
+    surrogate can only arrive through a ``\\u`` escape (json.loads refuses raw control
+    characters, and the text is valid UTF-8), and nesting cannot be deeper than the number of
+    brackets. Almost every delivered line takes this fast path."""
+    return "\\u" not in text and text.count("{") + text.count("[") <= MAX_JSON_DEPTH
+
+
 def _unstorable(value: Any) -> str | None:
     """Why a parsed JSON value cannot be kept (too deep, NUL, unpaired surrogate), or None."""
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -276,7 +284,7 @@ def read_ndjson(path: Path) -> Iterator[RawRow]:
                     len(line),
                 )
                 continue
-            problem = _unstorable(value)
+            problem = None if _plainly_storable(text) else _unstorable(value)
             if problem is not None:
                 code = "INVALID_JSON" if problem.startswith("is nested") else "INVALID_ENCODING"
                 yield RawRow(number, line_number, None, _storable(text), code, problem, len(line))

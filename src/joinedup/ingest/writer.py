@@ -22,6 +22,7 @@ from joinedup.ingest.base import ParsedRow
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import Finding
 from joinedup.store import tables as t
+from joinedup.store.bulk import RawJson, allocate_ids, insert_dicts
 from joinedup.store.repositories import (
     PersonRecordRepository,
     PractitionerRepository,
@@ -127,8 +128,16 @@ class FileCounts:
         }
 
 
+def canonical_payload(payload: dict[str, Any]) -> RawJson:
+    """The row as delivered, as canonical JSON text: hashed once and stored as is."""
+    return RawJson(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
 def content_hash(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _digest(canonical_payload(payload))
+
+
+def _digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -173,8 +182,7 @@ class BatchWriter:
                         "message": finding.message[:2000],
                     }
                 )
-        if values:
-            self.connection.execute(insert(t.row_finding), values)
+        insert_dicts(self.connection, t.row_finding, values)
 
     def _quarantine(self, file: str, rows: list[tuple[RawRow, ParsedRow]]) -> None:
         if not rows:
@@ -205,7 +213,7 @@ class BatchWriter:
                     "message": f"{where}: {message}",
                 }
             )
-        self.connection.execute(insert(t.quarantined_row), values)
+        insert_dicts(self.connection, t.quarantined_row, values)
 
     def _accept(self, rows: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
         table = rows[0][1].source_table
@@ -226,8 +234,10 @@ class BatchWriter:
             )
         }
         new, changed = [], []
+        payloads: dict[int, RawJson] = {}
         for raw, row in rows:
-            digest = content_hash(row.payload)
+            payload = payloads[id(row)] = canonical_payload(row.payload)
+            digest = _digest(payload)
             old = existing.get(row.source_id or "")
             if old is None:
                 new.append((raw, row, digest))
@@ -237,34 +247,35 @@ class BatchWriter:
                 counts.unchanged += 1
         derived: list[tuple[ParsedRow, int]] = []
         if new:
-            result = self.connection.execute(
-                insert(t.source_record).returning(
-                    t.source_record.c.id, sort_by_parameter_order=True
-                ),
+            ids = allocate_ids(self.connection, t.source_record, len(new))
+            insert_dicts(
+                self.connection,
+                t.source_record,
                 [
                     {
+                        "id": sid,
                         "agency_id": self.agency_id,
                         "source_table": table,
                         "source_id": row.source_id or "",
                         "content_sha256": digest,
-                        "payload": row.payload,
+                        "payload": payloads[id(row)],
                         "version": 1,
                         "first_delivery_id": self.delivery_id,
                         "last_changed_delivery_id": self.delivery_id,
                         "row_number": raw.row_number,
                     }
-                    for raw, row, digest in new
+                    for sid, (raw, row, digest) in zip(ids, new, strict=True)
                 ],
             )
-            ids = [r[0] for r in result]
-            self.connection.execute(
-                insert(t.source_record_version),
+            insert_dicts(
+                self.connection,
+                t.source_record_version,
                 [
                     {
                         "source_record_id": sid,
                         "version": 1,
                         "content_sha256": digest,
-                        "payload": row.payload,
+                        "payload": payloads[id(row)],
                         "delivery_id": self.delivery_id,
                     }
                     for sid, (_, row, digest) in zip(ids, new, strict=True)
@@ -351,8 +362,7 @@ class BatchWriter:
             (t.family_membership, families),
             (t.person_identifier, identifiers),
         ):
-            if values:
-                self.connection.execute(insert(table), values)
+            insert_dicts(self.connection, table, values)
         if practitioners:
             self.practitioners.upsert_many(practitioners)
 
