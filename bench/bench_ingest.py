@@ -62,24 +62,31 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         rows = report.total("rows")
         per_agency[report.agency] = {
-            "rows": rows, "accepted": report.total("accepted"),
-            "quarantined": report.total("quarantined"), "seconds": round(seconds, 2),
+            "rows": rows,
+            "accepted": report.total("accepted"),
+            "quarantined": report.total("quarantined"),
+            "seconds": round(seconds, 2),
             "rows_per_second": round(rows / seconds) if seconds else None,
         }
     seconds = time.perf_counter() - started
     rows = sum(a["rows"] for a in per_agency.values())
-    print(json.dumps({
-        "benchmark": "ingest",
-        "database": engine.dialect.name,
-        "children": args.children,
-        "rows": rows,
-        "seconds": round(seconds, 1),
-        "rows_per_second": round(rows / seconds),
-        "peak_rss_mb": round(peak_rss_mb()),
-        "peak_rss_mb_before_ingest": round(rss_before),
-        "agencies": per_agency,
-        "python": sys.version.split()[0],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "ingest",
+                "database": engine.dialect.name,
+                "children": args.children,
+                "rows": rows,
+                "seconds": round(seconds, 1),
+                "rows_per_second": round(rows / seconds),
+                "peak_rss_mb": round(peak_rss_mb()),
+                "peak_rss_mb_before_ingest": round(rss_before),
+                "agencies": per_agency,
+                "python": sys.version.split()[0],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -48,16 +48,19 @@ def deliveries_in(path: Path) -> list[Path]:
     if not path.is_dir():
         raise BadInput(f"{path} is not a folder")
     # truth/ is the synthetic generator's answer key: the platform never reads it.
-    found = sorted(p for p in path.iterdir()
-                   if p.is_dir() and not p.is_symlink() and p.name != TRUTH_FOLDER
-                   and (p / MANIFEST).is_file())
+    found = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_dir() and not p.is_symlink() and p.name != TRUTH_FOLDER and (p / MANIFEST).is_file()
+    )
     if not found:
         raise BadInput(f"{path} holds no manifest.json and no delivery folders with one")
     return found
 
 
-def ingest(engine: Engine, path: Path,
-           progress: Callable[[str, int, int], None] | None = None) -> IngestReport:
+def ingest(
+    engine: Engine, path: Path, progress: Callable[[str, int, int], None] | None = None
+) -> IngestReport:
     """Ingest one agency delivery (all or nothing)."""
     return ingest_delivery(engine, path, progress=progress)
 
@@ -65,8 +68,13 @@ def ingest(engine: Engine, path: Path,
 # --- linkage (issue 4) ---------------------------------------------------------------------
 
 
-def link_people(engine: Engine, *, backend: str = "duckdb", retrain: bool = False,
-                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+def link_people(
+    engine: Engine,
+    *,
+    backend: str = "duckdb",
+    retrain: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     """Batch-link every record in the store; person ids stay stable across runs."""
     from joinedup.linkage.batch import link
 
@@ -97,8 +105,9 @@ def review_item(engine: Engine, review_id: int) -> dict[str, Any]:
         return review.get(connection, review_id)
 
 
-def decide_review(engine: Engine, review_id: int, decision: str, *, reviewer: str,
-                  reason: str = "") -> dict[str, Any]:
+def decide_review(
+    engine: Engine, review_id: int, decision: str, *, reviewer: str, reason: str = ""
+) -> dict[str, Any]:
     """Record a reviewer's MATCH / NON_MATCH decision (audited); later runs respect it."""
     from joinedup.linkage import review
 
@@ -131,15 +140,21 @@ def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
 
     answer = read_truth(truth)
     with engine.connect() as connection:
-        predicted = dict(connection.execute(
-            select(linkage_record.c.record_key, linkage_record.c.person_id)).all())
+        predicted = dict(
+            connection.execute(
+                select(linkage_record.c.record_key, linkage_record.c.person_id)
+            ).all()
+        )
         if not predicted:
             raise BadInput("nothing is linked yet: run `joinedup link` first")
         records = read_records(connection)
     report = evaluate(predicted, answer)
     report["baselines"] = {
-        name: {k: v for k, v in evaluate(baseline_clusters(records, columns), answer).items()
-               if k in ("pairwise", "person")}
+        name: {
+            k: v
+            for k, v in evaluate(baseline_clusters(records, columns), answer).items()
+            if k in ("pairwise", "person")
+        }
         for name, columns in BASELINES.items()
     }
     return report

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, inspect, select, table
+
 from tests.support.deliveries import (
     POLICE_INCIDENTS,
     POLICE_INVOLVEMENTS,

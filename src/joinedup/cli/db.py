@@ -11,8 +11,9 @@ from joinedup.store.migrate import current_revision, head_revision
 
 
 def register(app: typer.Typer) -> None:
-    db_app = typer.Typer(help="Create or upgrade the store's schema (Alembic migrations).",
-                         no_args_is_help=True)
+    db_app = typer.Typer(
+        help="Create or upgrade the store's schema (Alembic migrations).", no_args_is_help=True
+    )
 
     @db_app.command("upgrade")
     def upgrade_command(json_output: bool = JSON_OPTION) -> None:
@@ -27,8 +28,9 @@ def register(app: typer.Typer) -> None:
             if json_output:
                 print_json({"from": before, "to": after, "url": _safe_url(engine.url)})
             else:
-                out.print(f"database at {_safe_url(engine.url)}: schema {before or 'empty'}"
-                          f" -> {after}")
+                out.print(
+                    f"database at {_safe_url(engine.url)}: schema {before or 'empty'} -> {after}"
+                )
 
         run(body)
 

@@ -18,8 +18,10 @@ def register(app: typer.Typer) -> None:
         children: int = typer.Option(5000, "--children", min=1, help="Children to generate."),
         seed: int = typer.Option(1, "--seed", help="Seed of the synthetic partnership."),
         partnership: Path = typer.Option(
-            Path("partnership"), "--partnership",
-            help="Where the synthetic deliveries are written (reused if already there)."),
+            Path("partnership"),
+            "--partnership",
+            help="Where the synthetic deliveries are written (reused if already there).",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Generate a synthetic partnership (if not already there) and load every agency's
@@ -30,29 +32,45 @@ def register(app: typer.Typer) -> None:
             started = time.perf_counter()
             with progress_bar(enabled=not json_output) as update:
                 if not partnership.exists() or not any(partnership.iterdir()):
-                    generate_partnership(partnership, children=children, seed=seed,
-                                         options=SynthOptions(), progress=update)
+                    generate_partnership(
+                        partnership,
+                        children=children,
+                        seed=seed,
+                        options=SynthOptions(),
+                        progress=update,
+                    )
                 engine = services.open_store()
-                reports = [services.ingest(engine, folder, progress=update)
-                           for folder in services.deliveries_in(partnership)]
+                reports = [
+                    services.ingest(engine, folder, progress=update)
+                    for folder in services.deliveries_in(partnership)
+                ]
             summary = {
                 "partnership": str(partnership),
                 "database": settings().database_url,
                 "seconds": round(time.perf_counter() - started, 1),
-                "deliveries": {r.agency: {"rows": r.total("rows"),
-                                          "accepted": r.total("accepted"),
-                                          "quarantined": r.total("quarantined"),
-                                          "status": r.status} for r in reports},
+                "deliveries": {
+                    r.agency: {
+                        "rows": r.total("rows"),
+                        "accepted": r.total("accepted"),
+                        "quarantined": r.total("quarantined"),
+                        "status": r.status,
+                    }
+                    for r in reports
+                },
             }
             if json_output:
                 print_json(summary)
                 return
             for r in reports:
-                out.print(f"{r.agency:<20} {r.total('rows'):>10,} rows  "
-                          f"{r.total('accepted'):>10,} accepted  "
-                          f"{r.total('quarantined'):>7,} quarantined  ({r.status})")
-            out.print(f"loaded {partnership} into {settings().database_url} in "
-                      f"{summary['seconds']} s. Next: `joinedup quality --all`, "
-                      "`joinedup quarantine list`.")
+                out.print(
+                    f"{r.agency:<20} {r.total('rows'):>10,} rows  "
+                    f"{r.total('accepted'):>10,} accepted  "
+                    f"{r.total('quarantined'):>7,} quarantined  ({r.status})"
+                )
+            out.print(
+                f"loaded {partnership} into {settings().database_url} in "
+                f"{summary['seconds']} s. Next: `joinedup quality --all`, "
+                "`joinedup quarantine list`."
+            )
 
         run(body)

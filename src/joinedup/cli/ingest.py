@@ -15,8 +15,11 @@ from joinedup.ingest import IngestReport
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_command(
-        path: Path = typer.Argument(..., help="An agency delivery folder (with manifest.json), "
-                                    "or a partnership folder holding one per agency."),
+        path: Path = typer.Argument(
+            ...,
+            help="An agency delivery folder (with manifest.json), "
+            "or a partnership folder holding one per agency.",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Ingest agency deliveries: check each manifest, validate every row, keep every row
@@ -31,8 +34,11 @@ def register(app: typer.Typer) -> None:
                 for folder in services.deliveries_in(path):
                     reports.append(services.ingest(engine, folder, progress=update))
             if json_output:
-                print_json(reports[0].to_dict() if len(reports) == 1 and (path / "manifest.json")
-                           .exists() else {"deliveries": [r.to_dict() for r in reports]})
+                print_json(
+                    reports[0].to_dict()
+                    if len(reports) == 1 and (path / "manifest.json").exists()
+                    else {"deliveries": [r.to_dict() for r in reports]}
+                )
             else:
                 for report in reports:
                     show_report(report)
@@ -42,19 +48,40 @@ def register(app: typer.Typer) -> None:
 
 def show_report(report: IngestReport) -> None:
     verb = "ingested as" if report.status == "ingested" else "already ingested as"
-    out.print(f"[bold]{report.agency}[/] ({report.feed_format}) {verb} delivery "
-              f"{report.delivery_id}: {report.total('rows'):,} rows, "
-              f"{report.total('accepted'):,} accepted ({report.total('warnings'):,} with "
-              f"warnings), {report.total('quarantined'):,} quarantined")
-    table = Table("file", "rows", "accepted", "warnings", "quarantined", "new", "changed",
-                  "top findings", box=None, pad_edge=False)
+    out.print(
+        f"[bold]{report.agency}[/] ({report.feed_format}) {verb} delivery "
+        f"{report.delivery_id}: {report.total('rows'):,} rows, "
+        f"{report.total('accepted'):,} accepted ({report.total('warnings'):,} with "
+        f"warnings), {report.total('quarantined'):,} quarantined"
+    )
+    table = Table(
+        "file",
+        "rows",
+        "accepted",
+        "warnings",
+        "quarantined",
+        "new",
+        "changed",
+        "top findings",
+        box=None,
+        pad_edge=False,
+    )
     for f in report.files:
         top = ", ".join(f"{code} {n:,}" for code, n in f.findings.most_common(3))
-        table.add_row(f.path, f"{f.rows:,}", f"{f.accepted:,}", f"{f.warnings:,}",
-                      f"{f.quarantined:,}", f"{f.inserted:,}", f"{f.updated:,}", top)
+        table.add_row(
+            f.path,
+            f"{f.rows:,}",
+            f"{f.accepted:,}",
+            f"{f.warnings:,}",
+            f"{f.quarantined:,}",
+            f"{f.inserted:,}",
+            f"{f.updated:,}",
+            top,
+        )
     out.print(table)
     for path, columns in report.ignored_columns.items():
         console.print(f"  note: {path} has columns this feed does not use: {', '.join(columns)}")
     if report.unlisted_files:
-        console.print(f"  note: files not in manifest.json were not read: "
-                      f"{', '.join(report.unlisted_files)}")
+        console.print(
+            f"  note: files not in manifest.json were not read: {', '.join(report.unlisted_files)}"
+        )

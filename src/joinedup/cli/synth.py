@@ -16,9 +16,12 @@ def register(app: typer.Typer) -> None:
         children: int = typer.Option(5000, "--children", min=1, help="Children to generate."),
         seed: int = typer.Option(1, "--seed", help="Same seed, same bytes."),
         recording_bias: float = typer.Option(
-            1.0, "--recording-bias", min=1.0,
+            1.0,
+            "--recording-bias",
+            min=1.0,
             help="Police record this many times more incidents in the most deprived "
-            "neighbourhoods for the same behaviour (1.0 = no bias; see docs/synthetic-data.md)."),
+            "neighbourhoods for the same behaviour (1.0 = no bias; see docs/synthetic-data.md).",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -29,13 +32,16 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             options = SynthOptions(recording_bias=recording_bias)
             with progress_bar(enabled=not json_output) as update:
-                summary = generate_partnership(out_dir, children=children, seed=seed,
-                                               options=options, progress=update)
+                summary = generate_partnership(
+                    out_dir, children=children, seed=seed, options=options, progress=update
+                )
             if json_output:
                 print_json(summary.to_dict())
             else:
-                out.print(f"wrote a partnership of {summary.children:,} children "
-                          f"({summary.people:,} people, {summary.households:,} households) to "
-                          f"{summary.out} in {summary.seconds:.1f} s")
+                out.print(
+                    f"wrote a partnership of {summary.children:,} children "
+                    f"({summary.people:,} people, {summary.households:,} households) to "
+                    f"{summary.out} in {summary.seconds:.1f} s"
+                )
 
         run(body)

@@ -99,6 +99,11 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _default_value(default: Any) -> Any:
+    """A column default's value; SQLAlchemy wraps callables to take an execution context."""
+    return default.arg(None) if default.is_callable else default.arg
+
+
 def insert_dicts(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT rows given as dicts (all with the same keys), at driver speed."""
     if not rows:
@@ -107,7 +112,7 @@ def insert_dicts(connection: Connection, table: Table, rows: Sequence[dict[str, 
     # Python-side column defaults (status "open", empty lists...) are SQLAlchemy's job on
     # Core inserts; the driver does not know them, so they are filled in here.
     defaults = {
-        c.name: (c.default.arg(None) if c.default.is_callable else c.default.arg)
+        c.name: _default_value(c.default)
         for c in table.columns
         if c.name not in rows[0]
         and c.default is not None

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, select
+
+from joinedup.store import make_engine, upgrade
+from joinedup.store.tables import metadata
 from tests.conftest import (
     BACKENDS,
     create_postgres_schema,
     drop_postgres_schema,
     postgres_schema_url,
 )
-
-from joinedup.store import make_engine, upgrade
-from joinedup.store.tables import metadata
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.support.governance_oracle import expected
 
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance.access import AccessRequest
@@ -17,6 +16,7 @@ from joinedup.governance.catalogue import FIELDS
 from joinedup.governance.pdp import PolicyDecisionPoint
 from joinedup.governance.purposes import Purpose, Relationship
 from joinedup.governance.roles import ROLE_RULES, Role, SealedKind
+from tests.support.governance_oracle import expected
 
 TODAY = date(2026, 11, 21)
 AGREEMENTS = shipped_agreements()

@@ -19,17 +19,17 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 from sqlalchemy import Engine, delete, update
-from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
-    audit_key_dir,
-    engine,
-    migrated_store,
-)
 from typer.testing import CliRunner
 
 from joinedup.cli import app
 from joinedup.governance.audit import append
 from joinedup.governance.audit.heads import AuditKeyError, key_file_for, key_id_of, load_signer
 from joinedup.store.audit_tables import audit_entry, audit_tree_head
+from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
+    audit_key_dir,
+    engine,
+    migrated_store,
+)
 
 runner = CliRunner()
 

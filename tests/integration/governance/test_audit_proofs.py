@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
-from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
-    audit_key_dir,
-    engine,
-    migrated_store,
-)
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance.audit import append, checkpoint
 from joinedup.governance.audit.heads import Signer, key_id_of, trusted_keys
 from joinedup.governance.audit.merkle import ProofError
 from joinedup.governance.audit.proofs import check_proof_document, consistency, inclusion
+from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
+    audit_key_dir,
+    engine,
+    migrated_store,
+)
 
 
 def write_log(engine: Engine, entries: int, heads_at: tuple[int, ...]) -> None:

@@ -13,16 +13,16 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, delete, insert, select, update
-from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
-    audit_key_dir,
-    engine,
-    migrated_store,
-)
 
 from joinedup.governance.audit import AuditLogBroken, append, checkpoint, verify_log
 from joinedup.governance.audit.heads import Signer, heads, trusted_keys
 from joinedup.governance.audit.log import canonical_bytes, chain_hash
 from joinedup.store.audit_tables import audit_entry, audit_tree_head
+from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
+    audit_key_dir,
+    engine,
+    migrated_store,
+)
 
 ENTRIES = 12
 HEADS_AT = (5, 10)  # entries 10 and 11 come after the newest signed head

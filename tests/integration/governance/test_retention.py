@@ -12,11 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, func, insert, select
-from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
-    audit_key_dir,
-    engine,
-    migrated_store,
-)
 
 from joinedup.errors import BadInput
 from joinedup.governance.audit import verify_log
@@ -32,6 +27,11 @@ from joinedup.governance.retention import (
     run_retention,
 )
 from joinedup.store import tables as t
+from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
+    audit_key_dir,
+    engine,
+    migrated_store,
+)
 
 AS_OF = date(2026, 11, 21)  # six years back is 21 Nov 2020
 OLD = datetime(2018, 1, 10, tzinfo=UTC)

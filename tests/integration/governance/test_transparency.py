@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
-    audit_key_dir,
-    engine,
-    migrated_store,
-)
 
 from joinedup.errors import BadInput
 from joinedup.governance.audit import append, verify_log
 from joinedup.governance.audit.heads import trusted_keys
 from joinedup.governance.audit.query import search
 from joinedup.governance.transparency import build_report, mark_exempt
+from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
+    audit_key_dir,
+    engine,
+    migrated_store,
+)
 
 
 def at(day: int) -> datetime:

@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from tests.support.hostile import big_housing_delivery, table_counts
 
 from joinedup.ingest import ingest_delivery
 from joinedup.store import make_engine, upgrade
 from joinedup.store import tables as t
+from tests.support.hostile import big_housing_delivery, table_counts
 
 # Persons in the first attempt (three rows each: the person and two events). PostgreSQL
 # writes slower per row, so it needs fewer to stay busy for a few seconds.

@@ -21,6 +21,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from joinedup.cli import app
+from joinedup.domain.identifiers import upn_check_letter
+from joinedup.errors import DeliveryRejected
+from joinedup.ingest import ADAPTERS, IngestReport, ingest_delivery
+from joinedup.ingest.base import DeliveryContext
+from joinedup.ingest.reading import RawRow
+from joinedup.ingest.validation import RowChecks
+from joinedup.store import UnitOfWork, make_engine, upgrade
+from joinedup.store import tables as t
 from tests.conftest import (
     BACKENDS,
     create_postgres_schema,
@@ -38,17 +49,6 @@ from tests.support.hostile import (
     table_counts,
     write_files,
 )
-from typer.testing import CliRunner
-
-from joinedup.cli import app
-from joinedup.domain.identifiers import upn_check_letter
-from joinedup.errors import DeliveryRejected
-from joinedup.ingest import ADAPTERS, IngestReport, ingest_delivery
-from joinedup.ingest.base import DeliveryContext
-from joinedup.ingest.reading import RawRow
-from joinedup.ingest.validation import RowChecks
-from joinedup.store import UnitOfWork, make_engine, upgrade
-from joinedup.store import tables as t
 
 PERSONS, INCIDENTS, INVOLVEMENTS = "persons.csv", "incidents.csv", "involvements.csv"
 PATIENT, ENCOUNTER = "Patient.ndjson", "Encounter.ndjson"

@@ -32,9 +32,18 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_row_of_every_agency_is_accounted_for(engine: Engine, partnership: Path) -> None:
     folders = deliveries_in(partnership)
-    assert sorted(f.name for f in folders) == sorted([
-        "social_care", "health", "police", "education", "housing", "probation",
-        "substance_misuse", "adult_mental_health"])
+    assert sorted(f.name for f in folders) == sorted(
+        [
+            "social_care",
+            "health",
+            "police",
+            "education",
+            "housing",
+            "probation",
+            "substance_misuse",
+            "adult_mental_health",
+        ]
+    )
     for folder in folders:
         manifest = json.loads((folder / "manifest.json").read_text())
         report = ingest(engine, folder)
@@ -46,18 +55,33 @@ def test_every_row_of_every_agency_is_accounted_for(engine: Engine, partnership:
             assert counts.rows == counts.accepted + counts.quarantined, (folder.name, entry)
         with engine.connect() as connection:
             stored = connection.execute(
-                select(t.delivery_file.c.path, t.delivery_file.c.rows, t.delivery_file.c.accepted,
-                       t.delivery_file.c.quarantined)
-                .where(t.delivery_file.c.delivery_id == report.delivery_id)).all()
+                select(
+                    t.delivery_file.c.path,
+                    t.delivery_file.c.rows,
+                    t.delivery_file.c.accepted,
+                    t.delivery_file.c.quarantined,
+                ).where(t.delivery_file.c.delivery_id == report.delivery_id)
+            ).all()
             assert {r.path: (r.rows, r.accepted, r.quarantined) for r in stored} == {
-                p: (c.rows, c.accepted, c.quarantined) for p, c in files.items()}
+                p: (c.rows, c.accepted, c.quarantined) for p, c in files.items()
+            }
             accepted_rows = connection.execute(
-                select(func.count()).select_from(t.source_record)
-                .where(t.source_record.c.agency_id == report.agency,
-                       t.source_record.c.first_delivery_id == report.delivery_id)).scalar_one()
-            quarantined = connection.execute(
-                select(t.quarantined_row.c.reason_codes)
-                .where(t.quarantined_row.c.delivery_id == report.delivery_id)).scalars().all()
+                select(func.count())
+                .select_from(t.source_record)
+                .where(
+                    t.source_record.c.agency_id == report.agency,
+                    t.source_record.c.first_delivery_id == report.delivery_id,
+                )
+            ).scalar_one()
+            quarantined = (
+                connection.execute(
+                    select(t.quarantined_row.c.reason_codes).where(
+                        t.quarantined_row.c.delivery_id == report.delivery_id
+                    )
+                )
+                .scalars()
+                .all()
+            )
         # a first delivery: every accepted row is a new source record
         assert accepted_rows == report.total("accepted") == report.total("inserted")
         assert len(quarantined) == report.total("quarantined")

@@ -9,6 +9,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from joinedup.cli import app
+from joinedup.ingest import ingest_delivery
+from joinedup.ingest.quality import agency_quality, all_agencies_quality
 from tests.support.deliveries import (
     agency_events_delivery,
     police_delivery,
@@ -16,11 +21,6 @@ from tests.support.deliveries import (
     valid_nhs_numbers,
     valid_upn,
 )
-from typer.testing import CliRunner
-
-from joinedup.cli import app
-from joinedup.ingest import ingest_delivery
-from joinedup.ingest.quality import agency_quality, all_agencies_quality
 
 NHS = valid_nhs_numbers(3)
 D1_EXTRACTED = "2026-11-20T06:00:00Z"

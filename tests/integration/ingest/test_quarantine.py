@@ -9,6 +9,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from joinedup.cli import app
+from joinedup.ingest import ingest_delivery
+from joinedup.ingest.quarantine import list_quarantined, show_quarantined
+from joinedup.ingest.reprocess import reprocess_quarantine
+from joinedup.store import UnitOfWork
+from joinedup.store import tables as t
 from tests.support.deliveries import (
     POLICE_PERSONS,
     agency_events_delivery,
@@ -18,14 +26,6 @@ from tests.support.deliveries import (
     police_delivery,
     ssd_delivery,
 )
-from typer.testing import CliRunner
-
-from joinedup.cli import app
-from joinedup.ingest import ingest_delivery
-from joinedup.ingest.quarantine import list_quarantined, show_quarantined
-from joinedup.ingest.reprocess import reprocess_quarantine
-from joinedup.store import UnitOfWork
-from joinedup.store import tables as t
 
 BAD_PERSONS = [
     ["N1", "Jane", "Smith", "1990-04-01", "F", "1 High Street", "LS6 2AB", ""],

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from tests.support.governance_oracle import ROLE_AGENCIES, ROLE_PURPOSES, expected
 
 from joinedup.domain.agencies import AgencyId
 from joinedup.errors import JoinedUpError
@@ -21,6 +20,7 @@ from joinedup.governance.law import AgreementStatus
 from joinedup.governance.pdp import PolicyDecisionPoint
 from joinedup.governance.purposes import Purpose, Relationship
 from joinedup.governance.roles import Role, SealedKind
+from tests.support.governance_oracle import ROLE_AGENCIES, ROLE_PURPOSES, expected
 
 SHIPPED = {a.id: a for a in shipped_agreements()}
 MASH, OE, EH = SHIPPED["EXM-MASH-001"], SHIPPED["EXM-OE-002"], SHIPPED["EXM-EH-003"]
