@@ -58,11 +58,63 @@ def deliveries_in(path: Path) -> list[Path]:
     return found
 
 
+# A delivery bringing more new or changed people than this is linked by the next batch run
+# (`joinedup link`), which is faster per record than one-at-a-time incremental linking.
+INCREMENTAL_LINK_LIMIT = 5_000
+
+
 def ingest(
-    engine: Engine, path: Path, progress: Callable[[str, int, int], None] | None = None
+    engine: Engine,
+    path: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+    *,
+    link: bool = True,
 ) -> IngestReport:
-    """Ingest one agency delivery (all or nothing)."""
-    return ingest_delivery(engine, path, progress=progress)
+    """Ingest one agency delivery (all or nothing); then, once a linkage model exists, link
+    each new or changed person record at once, so that alerts can fire on it."""
+    report = ingest_delivery(engine, path, progress=progress)
+    if link and report.status == "ingested":
+        report.linking = link_delivery(engine, report.delivery_id)
+    return report
+
+
+def link_delivery(engine: Engine, delivery_id: int) -> dict[str, Any]:
+    """Incrementally link the person records a delivery inserted or changed."""
+    from sqlalchemy import select
+
+    from joinedup.linkage import model as linkage_model
+    from joinedup.linkage.incremental import link_record
+    from joinedup.store.tables import person_record, source_record
+
+    with engine.begin() as connection:
+        model = linkage_model.load_active(connection)
+        if model is None:
+            return {"status": "not linked", "reason": "no linkage model yet: run `joinedup link`"}
+        ids = (
+            connection.execute(
+                select(person_record.c.id)
+                .join(source_record, source_record.c.id == person_record.c.source_record_id)
+                .where(source_record.c.last_changed_delivery_id == delivery_id)
+                .order_by(person_record.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        if len(ids) > INCREMENTAL_LINK_LIMIT:
+            return {
+                "status": "deferred",
+                "records": len(ids),
+                "reason": f"more than {INCREMENTAL_LINK_LIMIT:,} new or changed people: "
+                "run `joinedup link`",
+            }
+        results = [link_record(connection, record_id, model=model) for record_id in ids]
+    return {
+        "status": "linked",
+        "records": len(results),
+        "new_persons": sum(1 for r in results if r.created),
+        "joined_existing_persons": sum(1 for r in results if not r.created),
+        "queued_for_review": sum(r.queued_for_review for r in results),
+    }
 
 
 # --- linkage (issue 4) ---------------------------------------------------------------------

@@ -81,6 +81,15 @@ def show_report(report: IngestReport) -> None:
     out.print(table)
     for path, columns in report.ignored_columns.items():
         console.print(f"  note: {path} has columns this feed does not use: {', '.join(columns)}")
+    if report.linking and report.linking.get("status") == "linked":
+        link = report.linking
+        out.print(
+            f"  linked {link['records']:,} new or changed people at once: "
+            f"{link['joined_existing_persons']:,} to people already known, "
+            f"{link['new_persons']:,} new, {link['queued_for_review']:,} pairs for review"
+        )
+    elif report.linking:
+        console.print(f"  people not linked yet: {report.linking['reason']}")
     if report.unlisted_files:
         console.print(
             f"  note: files not in manifest.json were not read: {', '.join(report.unlisted_files)}"

@@ -61,6 +61,7 @@ class IngestReport:
     files: list[FileCounts] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
     unlisted_files: list[str] = field(default_factory=list)
+    linking: dict[str, Any] | None = None  # what incremental linking did (services.ingest)
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -81,6 +82,7 @@ class IngestReport:
             "unchanged": self.total("unchanged"),
             "files": {f.path: f.to_dict() for f in self.files},
             "ignored_columns": self.ignored_columns,
+            "linking": self.linking,
             "unlisted_files": self.unlisted_files,
         }
 
