@@ -148,6 +148,29 @@ class BatchWriter:
         self.delivery_id = delivery_id
         self.persons = PersonRecordRepository(connection)
         self.practitioners = PractitionerRepository(connection)
+        # source tables of this agency that held no rows before this delivery: nothing in
+        # them can be "existing", so the per-batch lookup is skipped (a first load).
+        self._first_load: dict[str, bool] = {}
+        if connection.dialect.name == "postgresql":
+            # The planner's statistics cannot see rows this transaction inserted, so on a
+            # growing table it would seq-scan for every batch's key lookup (quadratic); the
+            # unique index on (agency, table, source id) is always the right plan here.
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+    def _is_first_load(self, table: str) -> bool:
+        if table not in self._first_load:
+            self._first_load[table] = (
+                self.connection.execute(
+                    select(t.source_record.c.id)
+                    .where(
+                        t.source_record.c.agency_id == self.agency_id,
+                        t.source_record.c.source_table == table,
+                    )
+                    .limit(1)
+                ).first()
+                is None
+            )
+        return self._first_load[table]
 
     def write(self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
         for _, row in batch:
@@ -218,21 +241,25 @@ class BatchWriter:
     def _accept(self, rows: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
         table = rows[0][1].source_table
         keys = [row.source_id or "" for _, row in rows]
-        existing = {
-            r.source_id: r
-            for r in self.connection.execute(
-                select(
-                    t.source_record.c.id,
-                    t.source_record.c.source_id,
-                    t.source_record.c.content_sha256,
-                    t.source_record.c.version,
-                ).where(
-                    t.source_record.c.agency_id == self.agency_id,
-                    t.source_record.c.source_table == table,
-                    t.source_record.c.source_id.in_(keys),
+        existing = (
+            {}
+            if self._is_first_load(table)
+            else {
+                r.source_id: r
+                for r in self.connection.execute(
+                    select(
+                        t.source_record.c.id,
+                        t.source_record.c.source_id,
+                        t.source_record.c.content_sha256,
+                        t.source_record.c.version,
+                    ).where(
+                        t.source_record.c.agency_id == self.agency_id,
+                        t.source_record.c.source_table == table,
+                        t.source_record.c.source_id.in_(keys),
+                    )
                 )
-            )
-        }
+            }
+        )
         new, changed = [], []
         payloads: dict[int, RawJson] = {}
         for raw, row in rows:
