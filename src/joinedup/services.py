@@ -210,3 +210,25 @@ def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
         for name, columns in BASELINES.items()
     }
     return report
+
+
+# --- governance (issue 5) ------------------------------------------------------------------
+
+EXAMPLE_AGREEMENTS = Path(__file__).parent / "governance" / "examples"
+
+
+def load_agreements(engine: Engine, paths: list[Path], *, loaded_by: str) -> list[dict[str, Any]]:
+    """Validate and store data sharing agreements (a new version supersedes, the old is
+    kept; an identical one changes nothing); each load is audited."""
+    from joinedup.governance import agreement_store
+    from joinedup.governance.agreements import load_with_sources
+    from joinedup.store import UnitOfWork
+
+    loaded = load_with_sources(paths)
+    with UnitOfWork(engine) as uow:
+        outcomes = [
+            agreement_store.save(uow.connection, agreement, source=source, loaded_by=loaded_by)
+            for agreement, source in loaded
+        ]
+        uow.commit()
+    return [o.to_dict() for o in outcomes]

@@ -24,8 +24,9 @@ def register(app: typer.Typer) -> None:
         ),
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """Generate a synthetic partnership (if not already there) and load every agency's
-        delivery into the store (JOINEDUP_DATABASE_URL, default ./joinedup.db)."""
+        """Generate a synthetic partnership (if not already there), load every agency's
+        delivery into the store (JOINEDUP_DATABASE_URL, default ./joinedup.db), link people
+        across agencies and load the example data sharing agreements."""
         from joinedup.synth import SynthOptions, generate_partnership
 
         def body() -> None:
@@ -40,10 +41,16 @@ def register(app: typer.Typer) -> None:
                         progress=update,
                     )
                 engine = services.open_store()
+                # People are linked in one batch once every agency is in: faster than one at
+                # a time, and every agency's records are there to link against.
                 reports = [
-                    services.ingest(engine, folder, progress=update)
+                    services.ingest(engine, folder, progress=update, link=False)
                     for folder in services.deliveries_in(partnership)
                 ]
+                linkage = services.link_people(engine, progress=update)
+                agreements = services.load_agreements(
+                    engine, sorted(services.EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="demo"
+                )
             summary = {
                 "partnership": str(partnership),
                 "database": settings().database_url,
@@ -57,6 +64,13 @@ def register(app: typer.Typer) -> None:
                     }
                     for r in reports
                 },
+                "linkage": {
+                    "records": linkage["records"],
+                    "persons": linkage["persons"],
+                    "review": linkage["review"],
+                    "households": linkage["households"],
+                },
+                "agreements": [a["agreement"] for a in agreements],
             }
             if json_output:
                 print_json(summary)
@@ -68,9 +82,14 @@ def register(app: typer.Typer) -> None:
                     f"{r.total('quarantined'):>7,} quarantined  ({r.status})"
                 )
             out.print(
+                f"linked {linkage['records']:,} records into {linkage['persons']:,} people; "
+                f"loaded agreements {', '.join(summary['agreements'])}"
+            )
+            out.print(
                 f"loaded {partnership} into {settings().database_url} in "
                 f"{summary['seconds']} s. Next: `joinedup quality --all`, "
-                "`joinedup quarantine list`."
+                "`joinedup review list`, `joinedup evaluate-linkage --truth "
+                f"{partnership}/truth`, `joinedup audit verify`."
             )
 
         run(body)
