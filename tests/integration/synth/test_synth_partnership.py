@@ -13,7 +13,8 @@ from joinedup.errors import BadInput
 from joinedup.synth import SynthOptions, generate_partnership
 from joinedup.synth.rates import BANDS, realised_rates
 
-STANDARDS = Path("/work/shared/standards/ssd")
+# ../shared beside the repository (as in CI): the SSD field definitions the feeds follow
+STANDARDS = Path(__file__).resolve().parents[4] / "shared" / "standards" / "ssd"
 CHILDREN = 1500
 
 

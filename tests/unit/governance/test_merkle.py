@@ -27,6 +27,13 @@ INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 
 
+def test_the_public_proof_vectors_are_all_there() -> None:
+    """Without ../shared beside the repository the vector tests below would have no cases
+    (and pass by running nothing): fail loudly instead."""
+    assert VECTORS.is_dir(), f"{VECTORS} is missing"
+    assert len(INCLUSION) > 50 and len(CONSISTENCY) > 50
+
+
 def _b64(value: str | None) -> bytes:
     return base64.b64decode(value) if value else b""
 
