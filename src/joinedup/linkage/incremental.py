@@ -28,8 +28,6 @@ from joinedup.linkage.scoring import Scorer
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import person, person_link, person_record
 
-_SCORERS: dict[int, Scorer] = {}
-
 
 @dataclass
 class IncrementalResult:
@@ -43,10 +41,10 @@ class IncrementalResult:
 
 
 def _scorer(model: linkage_model.TrainedModel) -> Scorer:
-    assert model.id is not None
-    if model.id not in _SCORERS:
-        _SCORERS[model.id] = Scorer(model.settings, model.term_frequencies)
-    return _SCORERS[model.id]
+    if model.scorer is None:
+        model.scorer = Scorer(model.settings, model.term_frequencies)
+    scorer: Scorer = model.scorer
+    return scorer
 
 
 def _candidates(connection: Connection, new: Any) -> list[dict[str, Any]]:

@@ -51,6 +51,8 @@ class TrainedModel:
     )
     term_frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
     id: int | None = None
+    # The Python scorer built from this model (by incremental linking), kept with it.
+    scorer: Any = field(default=None, repr=False, compare=False)
 
 
 def settings_creator() -> SettingsCreator:
@@ -133,21 +135,25 @@ def save(connection: Connection, model: TrainedModel) -> int:
     return model.id
 
 
-_LOADED: dict[int, TrainedModel] = {}
+# A saved model never changes, so it is cached; the key names the database too, because ids
+# restart in every store and one process may open several (tests do; so may an operator).
+_LOADED: dict[tuple[str, int, str], TrainedModel] = {}
 
 
 def load_active(connection: Connection) -> TrainedModel | None:
-    """The active model (cached by id: a saved model never changes)."""
-    model_id = connection.execute(
-        select(linkage_model.c.id)
+    """The active model of this store, or None when none has been trained."""
+    row = connection.execute(
+        select(linkage_model.c.id, linkage_model.c.fingerprint)
         .where(linkage_model.c.active.is_(True))
         .order_by(linkage_model.c.id.desc())
-    ).scalar()
-    if model_id is None:
+        .limit(1)
+    ).first()
+    if row is None:
         return None
-    if model_id not in _LOADED:
-        _LOADED[model_id] = _load(connection, model_id)
-    return _LOADED[model_id]
+    key = (connection.engine.url.render_as_string(hide_password=True), row.id, row.fingerprint)
+    if key not in _LOADED:
+        _LOADED[key] = _load(connection, row.id)
+    return _LOADED[key]
 
 
 def _load(connection: Connection, model_id: int) -> TrainedModel:
