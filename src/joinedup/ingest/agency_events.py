@@ -11,7 +11,7 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
-from joinedup.ingest.people import date_of_birth, sex
+from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import WARNING, RowChecks
 
@@ -144,15 +144,7 @@ class AgencyEventsAdapter(FeedAdapter):
         FileSpec(
             "persons.csv",
             "persons",
-            (
-                "person_id",
-                "forenames",
-                "surname",
-                "date_of_birth",
-                "gender",
-                "address_line",
-                "postcode",
-            ),
+            PERSON_FILE_COLUMNS,
             parse_person,
             optional_columns=("nhs_number", "key_worker_name", "key_worker_email"),
         ),

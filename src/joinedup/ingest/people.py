@@ -8,6 +8,18 @@ from joinedup.domain.model import Sex
 from joinedup.ingest.base import DeliveryContext
 from joinedup.ingest.validation import WARNING, RowChecks
 
+# The identifying columns of a person file in both CSV person contracts (police pole-csv/1 and
+# adult services' agency-events-csv/1), in the contract's order.
+PERSON_FILE_COLUMNS = (
+    "person_id",
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "gender",
+    "address_line",
+    "postcode",
+)
+
 SEX_CODES = {
     "M": Sex.MALE,
     "MALE": Sex.MALE,

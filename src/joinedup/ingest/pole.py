@@ -5,7 +5,7 @@ from __future__ import annotations
 from joinedup.domain.model import Event as DomainEvent
 from joinedup.domain.model import EventCategory, SourcePersonRecord, SourceRef
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
-from joinedup.ingest.people import date_of_birth, sex
+from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import RowChecks
 
@@ -129,15 +129,7 @@ class PoliceAdapter(FeedAdapter):
         FileSpec(
             "persons.csv",
             "persons",
-            (
-                "person_id",
-                "forenames",
-                "surname",
-                "date_of_birth",
-                "gender",
-                "address_line",
-                "postcode",
-            ),
+            PERSON_FILE_COLUMNS,
             parse_person,
             optional_columns=("pnc_id",),
         ),
