@@ -214,7 +214,7 @@ def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
 
 # --- governance (issue 5) ------------------------------------------------------------------
 
-EXAMPLE_AGREEMENTS = Path(__file__).parent / "governance" / "examples"
+EXAMPLE_AGREEMENTS = Path(__file__).parent.parent / "governance" / "examples"
 
 
 def load_agreements(engine: Engine, paths: list[Path], *, loaded_by: str) -> list[dict[str, Any]]:
