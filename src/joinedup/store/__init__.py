@@ -1,7 +1,9 @@
 """The store: SQLAlchemy tables, repositories, unit of work and Alembic migrations."""
 
 from joinedup.store import (
+    account_tables,  # noqa: F401  (registers its tables)
     audit_tables,  # noqa: F401  (registers its tables)
+    casework_tables,  # noqa: F401  (registers its tables)
     governance_tables,  # noqa: F401  (registers its tables)
     linkage_tables,  # noqa: F401  (registers its tables)
 )

@@ -1,0 +1,46 @@
+"""Tables of casework (casework branch): MASH triage cases (the legitimate relationship a MASH
+practitioner has with a child being triaged) and concerns or engagements practitioners record
+about a child. Same metadata as the core tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Index, String, Table, Text, func
+
+from joinedup.store.tables import Id, Json, metadata, person_record
+
+# Search matches surnames case-insensitively by prefix; an expression index keeps it fast.
+Index("ix_person_record_surname_lower", func.lower(person_record.c.surname))
+
+# A child on the MASH's triage list: opened by a MASH practitioner with a reason (as a
+# self-claimed legitimate relationship in NHS Spine), audited, and closed with an outcome.
+triage_case = Table(
+    "triage_case",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", String(40), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("outcome", Text),
+    Index("ix_triage_case_person", "person_id"),
+)
+
+# A concern or an engagement recorded about a child: routed to the lead practitioners.
+concern = Table(
+    "concern",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # CONCERN | ENGAGEMENT
+    Column("text", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("routed_to", Json, nullable=False, default=list),  # lead practitioners told
+    Column("audit_seq", Id),
+    Index("ix_concern_person", "person_id"),
+)
