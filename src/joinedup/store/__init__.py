@@ -2,6 +2,7 @@
 
 from joinedup.store import (
     account_tables,  # noqa: F401  (registers its tables)
+    alert_tables,  # noqa: F401  (registers its tables)
     audit_tables,  # noqa: F401  (registers its tables)
     casework_tables,  # noqa: F401  (registers its tables)
     governance_tables,  # noqa: F401  (registers its tables)
