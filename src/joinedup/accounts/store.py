@@ -1,0 +1,291 @@
+"""Accounts and sessions in the store (SQLAlchemy Core on the caller's connection).
+
+Every function runs inside the caller's transaction, and writes its audit entry there, so
+the sign-in and its record commit or fail together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from joinedup.accounts.model import (
+    FAILURE_WINDOW,
+    LOCKOUT,
+    MAX_FAILURES,
+    SESSION_IDLE,
+    SESSION_LIFETIME,
+    TOUCH_EVERY,
+    Account,
+    AccountLocked,
+    NotSignedIn,
+    Session,
+    aware,
+)
+from joinedup.accounts.secrets import (
+    MIN_PASSWORD_CHARS,
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_hash,
+    verify_password,
+)
+from joinedup.domain.agencies import agency as agency_of
+from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
+from joinedup.governance.audit import append
+from joinedup.governance.roles import ROLE_RULES
+from joinedup.governance.roles import role as role_of
+from joinedup.store.account_tables import account as account_t
+from joinedup.store.account_tables import account_session as session_t
+
+WRONG_CREDENTIALS = "wrong username or password"
+
+
+def _audit(
+    connection: Connection, kind: str, actor: str, role: str | None, /, **details: Any
+) -> None:
+    append(connection, kind=kind, actor=actor, actor_role=role, details=details)
+
+
+def check_new_account(username: str, role: str, agency: str) -> tuple[str, str, str]:
+    """The cleaned username, role and agency; refuses a role the agency does not employ."""
+    name = username.strip().lower()
+    if not name or len(name) > 200 or any(c.isspace() for c in name):
+        raise BadInput("a username is one word of at most 200 characters (an email will do)")
+    the_role = role_of(role)
+    the_agency = agency_of(agency).id
+    if the_agency not in ROLE_RULES[the_role].agencies:
+        raise BadInput(f"a {ROLE_RULES[the_role].title} does not work for {the_agency.value}")
+    return name, the_role.value, the_agency.value
+
+
+def create(
+    connection: Connection,
+    *,
+    username: str,
+    role: str,
+    agency: str,
+    display_name: str,
+    password: str | None,
+    team: str | None = None,
+    practitioner_key: str | None = None,
+    provider: str = "local",
+    subject: str | None = None,
+    created_by: str = "system",
+    now: datetime | None = None,
+) -> Account:
+    name, the_role, the_agency = check_new_account(username, role, agency)
+    if password is not None and len(password) < MIN_PASSWORD_CHARS:
+        raise BadInput(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+    if connection.execute(select(account_t.c.id).where(account_t.c.username == name)).first():
+        raise Conflict(f"there is already an account {name!r}")
+    now = now or datetime.now(UTC)
+    key = connection.execute(
+        insert(account_t).values(
+            username=name,
+            password_hash=hash_password(password) if password is not None else None,
+            role=the_role,
+            agency=the_agency,
+            team=(team or "").strip() or None,
+            practitioner_key=(practitioner_key or "").strip() or None,
+            display_name=display_name.strip() or name,
+            provider=provider,
+            subject=subject,
+            disabled=False,
+            created_at=now,
+            failed_logins=0,
+        )
+    ).inserted_primary_key
+    assert key is not None
+    _audit(
+        connection,
+        "ACCOUNT_CREATED",
+        created_by,
+        None,
+        username=name,
+        role=the_role,
+        agency=the_agency,
+        provider=provider,
+    )
+    return get(connection, name)
+
+
+def get(connection: Connection, username: str) -> Account:
+    row = connection.execute(
+        select(account_t).where(account_t.c.username == username.strip().lower())
+    ).first()
+    if row is None:
+        raise NotFound(f"no account {username!r}")
+    return Account.from_row(row)
+
+
+def find_by_subject(connection: Connection, provider: str, subject: str) -> Account | None:
+    row = connection.execute(
+        select(account_t).where(account_t.c.provider == provider, account_t.c.subject == subject)
+    ).first()
+    return None if row is None else Account.from_row(row)
+
+
+def list_all(connection: Connection) -> list[Account]:
+    rows = connection.execute(select(account_t).order_by(account_t.c.username))
+    return [Account.from_row(r) for r in rows]
+
+
+def disable(connection: Connection, username: str, *, disabled_by: str) -> Account:
+    """Disable an account and end every session it has."""
+    found = get(connection, username)
+    now = datetime.now(UTC)
+    connection.execute(update(account_t).where(account_t.c.id == found.id).values(disabled=True))
+    connection.execute(
+        update(session_t)
+        .where(session_t.c.account_id == found.id, session_t.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    _audit(connection, "ACCOUNT_DISABLED", disabled_by, None, username=found.username)
+    return replace(found, disabled=True)
+
+
+def authenticate(
+    connection: Connection, username: str, password: str, now: datetime | None = None
+) -> Account:
+    """The account if the password matches and it is neither disabled nor locked. Failures
+    are counted; the fifth within the window locks the account. Every outcome is audited."""
+    now = now or datetime.now(UTC)
+    name = username.strip().lower()[:200]
+    row = connection.execute(select(account_t).where(account_t.c.username == name)).first()
+    if row is None:
+        verify_password(None, password)  # the same work as a wrong password
+        _audit(connection, "LOGIN_FAILED", name or "(blank)", None, reason="unknown username")
+        raise NotSignedIn(WRONG_CREDENTIALS)
+    locked_until = aware(row.locked_until)
+    if locked_until is not None and locked_until > now:
+        _audit(connection, "LOGIN_FAILED", name, row.role, reason="account locked")
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise AccountLocked(
+            f"this account is locked after {MAX_FAILURES} failed sign-ins: "
+            f"try again in {minutes} minutes"
+        )
+    if not verify_password(row.password_hash, password):
+        _record_failure(connection, row, now)
+        raise NotSignedIn(WRONG_CREDENTIALS)
+    if row.disabled:
+        _audit(connection, "LOGIN_FAILED", name, row.role, reason="account disabled")
+        raise Forbidden("this account is disabled: ask an administrator")
+    values: dict[str, Any] = {
+        "failed_logins": 0,
+        "first_failure_at": None,
+        "locked_until": None,
+        "last_login_at": now,
+    }
+    if needs_rehash(row.password_hash):
+        values["password_hash"] = hash_password(password)
+    connection.execute(update(account_t).where(account_t.c.id == row.id).values(**values))
+    return Account.from_row(row)
+
+
+def _record_failure(connection: Connection, row: Any, now: datetime) -> None:
+    first = aware(row.first_failure_at)
+    if first is None or now - first > FAILURE_WINDOW:
+        failures, first = 1, now
+    else:
+        failures = int(row.failed_logins) + 1
+    values: dict[str, Any] = {"failed_logins": failures, "first_failure_at": first}
+    _audit(connection, "LOGIN_FAILED", row.username, row.role, reason="wrong password")
+    if failures >= MAX_FAILURES:
+        values.update(locked_until=now + LOCKOUT, failed_logins=0, first_failure_at=None)
+        _audit(
+            connection,
+            "ACCOUNT_LOCKED",
+            row.username,
+            row.role,
+            failures=failures,
+            locked_until=(now + LOCKOUT).isoformat(),
+        )
+    connection.execute(update(account_t).where(account_t.c.id == row.id).values(**values))
+
+
+def open_session(
+    connection: Connection, found: Account, *, via: str = "password", now: datetime | None = None
+) -> tuple[str, Session]:
+    """A new session for a signed-in account: returns the cookie's token (shown once, never
+    stored) and the session."""
+    now = now or datetime.now(UTC)
+    token = new_token()
+    csrf = secrets.token_urlsafe(32)
+    key = connection.execute(
+        insert(session_t).values(
+            token_sha256=token_hash(token),
+            account_id=found.id,
+            csrf_token=csrf,
+            purpose=None,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    ).inserted_primary_key
+    assert key is not None
+    _audit(connection, "LOGIN", found.username, found.role, agency=found.agency, via=via)
+    return token, Session(int(key[0]), found, csrf, None, now + SESSION_LIFETIME, now)
+
+
+def session_for(connection: Connection, token: str, now: datetime | None = None) -> Session:
+    """The live session a cookie's token names, or ``NotSignedIn``."""
+    now = now or datetime.now(UTC)
+    row = connection.execute(
+        select(
+            session_t.c.id.label("session_id"),
+            session_t.c.csrf_token,
+            session_t.c.purpose,
+            session_t.c.expires_at,
+            session_t.c.last_seen_at,
+            session_t.c.revoked_at,
+            account_t,
+        )
+        .join(account_t, account_t.c.id == session_t.c.account_id)
+        .where(session_t.c.token_sha256 == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.disabled:
+        raise NotSignedIn("you are not signed in")
+    expires, seen = aware(row.expires_at), aware(row.last_seen_at)
+    assert expires is not None and seen is not None
+    if now >= expires or now - seen > SESSION_IDLE:
+        raise NotSignedIn("your session has ended: sign in again")
+    if now - seen > TOUCH_EVERY:
+        connection.execute(
+            update(session_t).where(session_t.c.id == row.session_id).values(last_seen_at=now)
+        )
+        seen = now
+    return Session(
+        int(row.session_id), Account.from_row(row), row.csrf_token, row.purpose, expires, seen
+    )
+
+
+def revoke(connection: Connection, session: Session, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    connection.execute(
+        update(session_t)
+        .where(session_t.c.id == session.id, session_t.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    _audit(connection, "LOGOUT", session.account.username, session.account.role)
+
+
+def declare_purpose(connection: Connection, session: Session, purpose: str) -> Session:
+    """Record the purpose the reader declared for this session (checked against their
+    role by the caller), audited."""
+    connection.execute(
+        update(session_t).where(session_t.c.id == session.id).values(purpose=purpose)
+    )
+    append(
+        connection,
+        kind="PURPOSE_DECLARED",
+        actor=session.account.username,
+        actor_role=session.account.role,
+        purpose=purpose,
+        details={"agency": session.account.agency},
+    )
+    return replace(session, purpose=purpose)

@@ -1,0 +1,135 @@
+"""Use cases of accounts: add, list and disable users; sign in and out; declare a purpose.
+
+Each function is one unit of work. A failed sign-in is committed (its audit entry and the
+failure count must survive the refusal) before the refusal is raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from joinedup.accounts import store
+from joinedup.accounts.model import Account, Session
+from joinedup.errors import JoinedUpError
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import Role
+
+
+def add_user(
+    engine: Engine,
+    *,
+    username: str,
+    role: str,
+    agency: str,
+    display_name: str,
+    password: str | None,
+    team: str | None = None,
+    practitioner_key: str | None = None,
+    created_by: str = "cli",
+) -> dict[str, Any]:
+    with engine.begin() as connection:
+        return store.create(
+            connection,
+            username=username,
+            role=role,
+            agency=agency,
+            display_name=display_name,
+            password=password,
+            team=team,
+            practitioner_key=practitioner_key,
+            created_by=created_by,
+        ).to_dict()
+
+
+def list_users(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [a.to_dict() for a in store.list_all(connection)]
+
+
+def disable_user(engine: Engine, username: str, *, disabled_by: str = "cli") -> dict[str, Any]:
+    with engine.begin() as connection:
+        return store.disable(connection, username, disabled_by=disabled_by).to_dict()
+
+
+def sign_in(engine: Engine, username: str, password: str) -> tuple[str, Session]:
+    """A new session for the right password; ``NotSignedIn`` or ``AccountLocked`` otherwise
+    (the failure, and any lockout it causes, are committed and audited first)."""
+    refusal: JoinedUpError | None = None
+    with engine.begin() as connection:
+        try:
+            account = store.authenticate(connection, username, password)
+        except JoinedUpError as error:
+            refusal = error
+        else:
+            return store.open_session(connection, account)
+    raise refusal
+
+
+def sign_in_account(engine: Engine, account: Account, *, via: str) -> tuple[str, Session]:
+    """A new session for an account already authenticated elsewhere (OIDC)."""
+    with engine.begin() as connection:
+        return store.open_session(connection, account, via=via)
+
+
+def session_for(engine: Engine, token: str) -> Session:
+    with engine.begin() as connection:
+        return store.session_for(connection, token)
+
+
+def sign_out(engine: Engine, session: Session) -> None:
+    with engine.begin() as connection:
+        store.revoke(connection, session)
+
+
+def reader_for(session: Session, purpose: str | None = None) -> Reader:
+    """The reader a session acts as, for ``purpose`` (default: the one declared for the
+    session); ``Forbidden`` if the role may not declare it."""
+    account = session.account
+    chosen = purpose or session.purpose
+    if not chosen:
+        from joinedup.errors import Forbidden
+
+        raise Forbidden("declare your purpose first")
+    return Reader.build(
+        user_id=account.username,
+        role=account.role,
+        agency=account.agency,
+        purpose=chosen,
+        team=account.team,
+        practitioner_key=account.practitioner_key,
+        display_name=account.display_name,
+    )
+
+
+def declare_purpose(engine: Engine, session: Session, purpose: str) -> Session:
+    reader = reader_for(session, purpose)  # refuses a purpose the role may not declare
+    with engine.begin() as connection:
+        return store.declare_purpose(connection, session, reader.purpose.value)
+
+
+def oidc_account(engine: Engine, profile: dict[str, Any], *, provider: str) -> Account:
+    """The account for an OIDC identity: found by (issuer, subject), else created from the
+    mapped claims (role, agency, team, practitioner key, name)."""
+    with engine.begin() as connection:
+        found = store.find_by_subject(connection, provider, profile["subject"])
+        if found is not None:
+            return found
+        return store.create(
+            connection,
+            username=profile["username"],
+            role=profile["role"],
+            agency=profile["agency"],
+            display_name=profile["display_name"],
+            password=None,
+            team=profile.get("team"),
+            practitioner_key=profile.get("practitioner_key"),
+            provider=provider,
+            subject=profile["subject"],
+            created_by=provider,
+        )
+
+
+def has_role(session: Session, *roles: Role) -> bool:
+    return session.account.role in {r.value for r in roles}
