@@ -53,7 +53,9 @@ def _known(name: str | None) -> str | None:
     return name if name in CATALOGUE else None
 
 
-def event_field(agency: str, source_table: str, event_type: str, codes: Iterable[str]) -> str | None:
+def event_field(
+    agency: str, source_table: str, event_type: str, codes: Iterable[str]
+) -> str | None:
     """The field an event is shown under, or None when no field covers it."""
     codes = {str(c).upper() for c in codes or ()}
     if agency == "social_care":

@@ -1,0 +1,325 @@
+"""The gate: the one path from a reader to a person's data.
+
+Every governed service reads a person through here. ``open_person`` resolves the person's
+linked records, finds the reader's legitimate relationships with them in the store (an
+involvement, their team's caseload, the MASH's triage list, an access review), decides the
+requested fields with the policy decision point, and records the decision in the audit log,
+all in the caller's transaction. The service then shows only ``decision.allowed_fields``
+(minimisation) and says which categories were withheld.
+
+Store-aware (takes a Connection, like ``recording``); the decision itself stays in ``pdp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
+from joinedup.governance.access import AccessRequest, Decision
+from joinedup.governance.audit import append
+from joinedup.governance.catalogue import CATALOGUE
+from joinedup.governance.emergency import EmergencyGrant, active_grants, break_glass
+from joinedup.governance.pdp import UK
+from joinedup.governance.purposes import Relationship
+from joinedup.governance.reader import Reader
+from joinedup.governance.recording import decide_and_record, relationships_from_store
+from joinedup.governance.roles import Role, sealed_kind
+from joinedup.store.casework_tables import triage_case
+from joinedup.store.governance_tables import access_review_task, emergency_access
+from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.tables import event, person_link, person_record
+
+ALL_FIELDS = frozenset(CATALOGUE)
+# A contact to children's social care in this many days puts the child on the MASH's list.
+MASH_CONTACT_DAYS = 30
+# A self-opened triage case lapses after this many days unless closed earlier.
+TRIAGE_CASE_DAYS = 30
+MIN_TRIAGE_REASON_CHARS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRecord:
+    agency: str
+    source_table: str
+    source_id: str
+    person_record_id: int
+    match_probability: float | None  # 0..1, None when alone or linked by a decision
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A person as the store links them: every agency record that is theirs."""
+
+    person_id: str
+    records: tuple[LinkedRecord, ...]
+    sealed: frozenset[str] = frozenset()
+
+    @property
+    def agency_records(self) -> list[tuple[str, str]]:
+        return [(r.agency, r.source_id) for r in self.records]
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What the gate let through: the subject, the decision and the relationships found."""
+
+    subject: Subject
+    decision: Decision
+    relationships: frozenset[Relationship]
+    reader: Reader
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def allows(self, name: str) -> bool:
+        return name in self.decision.allowed_fields
+
+
+def subject(connection: Connection, person_id: str) -> Subject:
+    """The person's linked records; ``NotFound`` for an unknown person id."""
+    rows = connection.execute(
+        select(
+            linkage_record.c.agency_id,
+            linkage_record.c.source_table,
+            linkage_record.c.source_id,
+            person_record.c.id,
+            person_link.c.match_probability,
+            person_record.c.attributes,
+        )
+        .join(
+            person_record,
+            and_(
+                person_record.c.agency_id == linkage_record.c.agency_id,
+                person_record.c.source_table == linkage_record.c.source_table,
+                person_record.c.source_id == linkage_record.c.source_id,
+            ),
+        )
+        .outerjoin(person_link, person_link.c.person_record_id == person_record.c.id)
+        .where(linkage_record.c.person_id == person_id)
+        .order_by(linkage_record.c.agency_id, linkage_record.c.source_id)
+    ).all()
+    if not rows:
+        raise NotFound(f"no person {person_id!r} (search for them, or run `joinedup link`)")
+    sealed: set[str] = set()
+    for row in rows:
+        marker = (row.attributes or {}).get("sealed")
+        if marker:
+            values = [marker] if isinstance(marker, str) else list(marker)
+            sealed.update(sealed_kind(str(v)).value for v in values)
+    records = tuple(
+        LinkedRecord(
+            r.agency_id,
+            r.source_table,
+            r.source_id,
+            int(r.id),
+            None if r.match_probability is None else r.match_probability / 1000,
+        )
+        for r in rows
+    )
+    return Subject(person_id, records, frozenset(sealed))
+
+
+def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
+    """The child is on the MASH's triage list: an open triage case, or a contact to
+    children's social care in the last ``MASH_CONTACT_DAYS`` days."""
+    since = now - timedelta(days=TRIAGE_CASE_DAYS)
+    case = connection.execute(
+        select(triage_case.c.id)
+        .where(
+            triage_case.c.person_id == subject.person_id,
+            triage_case.c.closed_at.is_(None),
+            triage_case.c.opened_at >= since,
+        )
+        .limit(1)
+    ).first()
+    if case is not None:
+        return True
+    ssd_ids = [r.source_id for r in subject.records if r.agency == "social_care"]
+    if not ssd_ids:
+        return False
+    day = now.astimezone(UK).date()
+    contact = connection.execute(
+        select(event.c.id)
+        .where(
+            event.c.agency_id == "social_care",
+            event.c.person_source_id.in_(ssd_ids),
+            event.c.event_type == "CONTACT",
+            event.c.occurred_on >= day - timedelta(days=MASH_CONTACT_DAYS),
+            event.c.occurred_on <= day,
+        )
+        .limit(1)
+    ).first()
+    return contact is not None
+
+
+def under_access_review(connection: Connection, person_id: str) -> bool:
+    """An open review task (a break-glass review) about the person's record."""
+    row = connection.execute(
+        select(access_review_task.c.id)
+        .join(emergency_access, emergency_access.c.id == access_review_task.c.emergency_access_id)
+        .where(emergency_access.c.child_id == person_id, access_review_task.c.status == "OPEN")
+        .limit(1)
+    ).first()
+    return row is not None
+
+
+def relationships(
+    connection: Connection, reader: Reader, subject: Subject, now: datetime
+) -> frozenset[Relationship]:
+    """The reader's legitimate relationships with the subject, as the store shows them."""
+    found: set[Relationship] = set()
+    if reader.practitioner_key:
+        found |= relationships_from_store(
+            connection,
+            agency=reader.agency.value,
+            practitioner_key=reader.practitioner_key,
+            child_records=[(a, s) for a, s in subject.agency_records if a == reader.agency.value],
+            on=now.astimezone(UK).date(),
+        )
+    if reader.role is Role.MASH_PRACTITIONER and on_mash_list(connection, subject, now):
+        found.add(Relationship.MASH_TRIAGE)
+    if reader.role is Role.PRIVACY_OFFICER and under_access_review(connection, subject.person_id):
+        found.add(Relationship.ACCESS_REVIEW)
+    return frozenset(found)
+
+
+def request_for(
+    reader: Reader,
+    subject: Subject,
+    fields: Iterable[str],
+    rels: frozenset[Relationship],
+) -> AccessRequest:
+    return AccessRequest.build(
+        user_id=reader.user_id,
+        role=reader.role.value,
+        agency=reader.agency.value,
+        purpose=reader.purpose.value,
+        child_id=subject.person_id,
+        fields=fields,
+        team=reader.team,
+        relationships=[r.value for r in rels],
+        emergency=reader.emergency,
+        sealed=sorted(subject.sealed),
+    )
+
+
+def open_person(
+    connection: Connection,
+    reader: Reader,
+    person_id: str,
+    fields: Iterable[str] = ALL_FIELDS,
+    *,
+    now: datetime | None = None,
+) -> Opened:
+    """Decide (and audit) the reader's access to ``fields`` of the person."""
+    now = now or datetime.now(UTC)
+    reader.check_purpose()
+    found = subject(connection, person_id)
+    rels = relationships(connection, reader, found, now)
+    if not reader.emergency and active_grants(connection, reader.user_id, person_id, now):
+        # A break-glass grant in force for this reader and child is used without asking
+        # again; decide_and_record still checks that it covers this purpose and role.
+        reader = reader.in_emergency()
+    decision = decide_and_record(connection, request_for(reader, found, fields, rels), now=now)
+    return Opened(found, decision, rels, reader)
+
+
+def open_triage_case(
+    connection: Connection,
+    reader: Reader,
+    person_id: str,
+    reason: str,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """A MASH practitioner puts a child on the MASH's triage list (say why: it is audited and
+    the privacy officer can see it). Returns the case id."""
+    now = now or datetime.now(UTC)
+    if reader.role is not Role.MASH_PRACTITIONER:
+        raise Forbidden("only a MASH practitioner opens a MASH triage case")
+    text = " ".join(reason.split())
+    if len(text) < MIN_TRIAGE_REASON_CHARS:
+        raise BadInput(
+            f"say why the MASH is triaging this child (at least {MIN_TRIAGE_REASON_CHARS} "
+            "characters, e.g. the contact received)"
+        )
+    subject(connection, person_id)  # NotFound for an unknown person
+    if on_mash_list(connection, Subject(person_id, ()), now):
+        raise Conflict("this child already has an open MASH triage case")
+    case_id = connection.execute(
+        insert(triage_case).values(
+            person_id=person_id,
+            opened_by=reader.user_id,
+            agency=reader.agency.value,
+            reason=text,
+            opened_at=now,
+        )
+    ).inserted_primary_key
+    assert case_id is not None
+    append(
+        connection,
+        kind="TRIAGE_OPENED",
+        actor=reader.user_id,
+        actor_role=reader.role.value,
+        purpose=reader.purpose.value,
+        subject=person_id,
+        details={"case_id": int(case_id[0]), "reason": text, "agency": reader.agency.value},
+        recorded_at=now,
+    )
+    return int(case_id[0])
+
+
+def close_triage_case(
+    connection: Connection,
+    reader: Reader,
+    case_id: int,
+    outcome: str,
+    *,
+    now: datetime | None = None,
+) -> None:
+    now = now or datetime.now(UTC)
+    if reader.role is not Role.MASH_PRACTITIONER:
+        raise Forbidden("only a MASH practitioner closes a MASH triage case")
+    row = connection.execute(select(triage_case).where(triage_case.c.id == case_id)).first()
+    if row is None:
+        raise NotFound(f"no MASH triage case {case_id}")
+    if row.closed_at is not None:
+        raise Conflict(f"MASH triage case {case_id} is already closed")
+    connection.execute(
+        update(triage_case)
+        .where(triage_case.c.id == case_id)
+        .values(closed_at=now, outcome=outcome.strip() or "closed")
+    )
+    append(
+        connection,
+        kind="TRIAGE_CLOSED",
+        actor=reader.user_id,
+        actor_role=reader.role.value,
+        purpose=reader.purpose.value,
+        subject=row.person_id,
+        details={"case_id": case_id, "outcome": outcome.strip()},
+        recorded_at=now,
+    )
+
+
+def break_the_glass(
+    connection: Connection,
+    reader: Reader,
+    person_id: str,
+    justification: str,
+    *,
+    minutes: int = 60,
+    now: datetime | None = None,
+) -> EmergencyGrant:
+    """Emergency access to the person for the reader's (safeguarding) purpose: always granted
+    once the checks pass, time-limited, flagged, and queued for the privacy officer."""
+    now = now or datetime.now(UTC)
+    reader.check_purpose()
+    found = subject(connection, person_id)
+    rels = relationships(connection, reader, found, now)
+    request = request_for(reader, found, ALL_FIELDS, rels)
+    grant, _decision = break_glass(connection, request, justification, minutes=minutes, now=now)
+    return grant

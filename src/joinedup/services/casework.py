@@ -1,0 +1,293 @@
+"""The single view of a child (or any person) and their family across agencies.
+
+One function, ``single_view``: one unit of work that asks the gate (decision + audit) and
+then reads only what the decision allows. A denied field is absent; the view says which
+agencies hold something the reader may not see ("something exists: ask the agency"),
+never what. The words for events live in ``casework_words``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select
+
+from joinedup.domain.agencies import AGENCIES, AgencyId
+from joinedup.governance import gate
+from joinedup.governance.data_map import LEAD_FIELD, attribute_fields, event_field, identity_field
+from joinedup.governance.pdp import UK
+from joinedup.governance.purposes import PURPOSES
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import ROLE_RULES, Role
+from joinedup.services.casework_words import event_label, status_of
+from joinedup.store.tables import event, involvement, person_record, practitioner
+
+RECENT_POLICE_DAYS = 90
+
+
+def agency_name(agency: str) -> str:
+    try:
+        return AGENCIES[AgencyId(agency)].name
+    except ValueError:
+        return agency
+
+
+def _identities(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
+    ids = [r.person_record_id for r in opened.subject.records]
+    rows = connection.execute(select(person_record).where(person_record.c.id.in_(ids))).all()
+    by_id = {r.id: r for r in rows}
+    out = []
+    for linked in opened.subject.records:
+        row = by_id.get(linked.person_record_id)
+        name = identity_field(linked.agency)
+        if row is None or name is None or not opened.allows(name):
+            continue
+        item: dict[str, Any] = {
+            "agency": linked.agency,
+            "agency_name": agency_name(linked.agency),
+            "record": f"{linked.source_table}/{linked.source_id}",
+            "forenames": row.forenames,
+            "surname": row.surname,
+            "other_names": list(row.other_names or []),
+            "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else None,
+            "sex": row.sex,
+            "postcode": row.postcode,
+            "address": row.address_line,
+            "nhs_number": row.nhs_number,
+            "upn": row.upn,
+            "match_probability": linked.match_probability,
+        }
+        attributes = dict(row.attributes or {})
+        if row.ethnicity:
+            attributes["ethnicity"] = row.ethnicity
+        for key, field_name in attribute_fields(linked.agency).items():
+            if key in attributes and opened.allows(field_name):
+                item[key] = attributes[key]
+        out.append(item)
+    return out
+
+
+def _events(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
+    by_agency: dict[str, list[str]] = defaultdict(list)
+    for r in opened.subject.records:
+        by_agency[r.agency].append(r.source_id)
+    if not by_agency:
+        return []
+    rows = connection.execute(
+        select(event)
+        .where(
+            or_(
+                *(
+                    and_(event.c.agency_id == a, event.c.person_source_id.in_(ids))
+                    for a, ids in by_agency.items()
+                )
+            )
+        )
+        .order_by(event.c.occurred_on, event.c.id)
+    ).all()
+    allowed = opened.decision.allowed_fields
+    out = []
+    for row in rows:
+        field_name = event_field(row.agency_id, row.source_table, row.event_type, row.codes)
+        if field_name is None or field_name not in allowed:
+            continue
+        detail = dict(row.detail or {})
+        item = {
+            "id": int(row.id),
+            "agency": row.agency_id,
+            "agency_name": agency_name(row.agency_id),
+            "field": field_name,
+            "type": row.event_type,
+            "on": row.occurred_on.isoformat(),
+            "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+            "label": event_label(row.agency_id, row.event_type, list(row.codes or []), detail),
+        }
+        if row.agency_id == "police":
+            if row.role and "police.incident_roles" in allowed:
+                item["role"] = row.role
+            if detail.get("summary") and "police.incident_summaries" in allowed:
+                item["summary"] = detail["summary"]
+        out.append(item)
+    return out
+
+
+def _practitioners(connection: Any, opened: gate.Opened, today: date) -> list[dict[str, Any]]:
+    by_agency: dict[str, list[str]] = defaultdict(list)
+    for r in opened.subject.records:
+        field_name = LEAD_FIELD.get(r.agency)
+        if field_name and opened.allows(field_name):
+            by_agency[r.agency].append(r.source_id)
+    if not by_agency:
+        return []
+    i, p = involvement.c, practitioner.c
+    rows = connection.execute(
+        select(i.agency_id, i.role, i.start_date, i.end_date, i.is_lead, p.name, p.email, p.team)
+        .join(
+            practitioner,
+            and_(p.agency_id == i.agency_id, p.practitioner_key == i.practitioner_key),
+            isouter=True,
+        )
+        .where(
+            or_(
+                *(
+                    and_(i.agency_id == a, i.person_source_id.in_(ids))
+                    for a, ids in by_agency.items()
+                )
+            ),
+            or_(i.start_date.is_(None), i.start_date <= today),
+            or_(i.end_date.is_(None), i.end_date >= today),
+        )
+        .order_by(i.agency_id, i.is_lead.desc())
+    ).all()
+    seen = set()
+    out = []
+    for row in rows:
+        key = (row.agency_id, row.name, row.email)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            {
+                "agency": row.agency_id,
+                "agency_name": agency_name(row.agency_id),
+                "role": row.role,
+                "name": row.name,
+                "email": row.email,
+                "team": row.team,
+                "lead": bool(row.is_lead),
+                "since": row.start_date.isoformat() if row.start_date else None,
+            }
+        )
+    return out
+
+
+def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str, Any]]:
+    """Household and family members. A member's name and date of birth come only from the
+    agencies whose identity data the decision lets the reader see for this child; each
+    member's own record opens only through their own decision."""
+    from joinedup.linkage.households import family
+
+    identity_agencies = {
+        a.value for a in AgencyId if (f := identity_field(a.value)) and opened.allows(f)
+    }
+    if not identity_agencies:
+        return []
+    found = family(connection, opened.subject.person_id, today)
+    members = found["family"]
+    if not opened.allows("social_care.family"):
+        members = [m for m in members if m["evidence"] != ["SSD_FAMILY"]]
+    if not members:
+        return []
+    from joinedup.store.linkage_tables import linkage_record
+
+    lr = linkage_record.c
+    rows = connection.execute(
+        select(
+            lr.person_id,
+            person_record.c.agency_id,
+            person_record.c.forenames,
+            person_record.c.surname,
+        )
+        .join(
+            person_record,
+            and_(
+                person_record.c.agency_id == lr.agency_id,
+                person_record.c.source_table == lr.source_table,
+                person_record.c.source_id == lr.source_id,
+            ),
+        )
+        .where(lr.person_id.in_([m["person_id"] for m in members]))
+    ).all()
+    names: dict[str, str] = {}
+    for row in rows:
+        if row.agency_id in identity_agencies and row.person_id not in names:
+            names[row.person_id] = " ".join(x for x in (row.forenames, row.surname) if x)
+    out = []
+    for m in members:
+        dob = m["date_of_birth"]
+        out.append(
+            {
+                "person_id": m["person_id"],
+                "name": names.get(m["person_id"]),
+                "date_of_birth": dob.isoformat() if dob else None,
+                "role": m["role"],
+                "evidence": m["evidence"],
+            }
+        )
+    return out
+
+
+def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
+    """The agencies holding something the reader may not see: named, not described. A
+    reader shown nothing at all is not told which agencies know the person either (that
+    alone would say, e.g., that the person is known to mental health services)."""
+    if not opened.decision.allowed:
+        return []
+    denied = opened.decision.denied_fields
+    agencies = sorted(
+        {
+            r.agency
+            for r in opened.subject.records
+            if any(f.startswith(f"{r.agency}.") for f in denied)
+        }
+    )
+    return [
+        {
+            "agency": a,
+            "agency_name": agency_name(a),
+            "note": "holds information you may not see for this purpose: ask the agency",
+        }
+        for a in agencies
+    ]
+
+
+def _options(opened: gate.Opened) -> dict[str, bool]:
+    reader = opened.reader
+    safeguarding = PURPOSES[reader.purpose].safeguarding
+    practitioner_role = ROLE_RULES[reader.role].practitioner
+    return {
+        "can_break_glass": safeguarding and practitioner_role and not opened.decision.emergency,
+        "can_open_triage": reader.role is Role.MASH_PRACTITIONER
+        and not any(r.value == "MASH_TRIAGE" for r in opened.relationships),
+        "can_record_concern": practitioner_role and opened.decision.allowed,
+    }
+
+
+def single_view(
+    engine: Engine, reader: Reader, person_id: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The person across agencies, as far as ``reader`` may see for their declared purpose."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(UK).date()
+    with engine.begin() as connection:
+        opened = gate.open_person(connection, reader, person_id, now=now)
+        identities = _identities(connection, opened)
+        events = _events(connection, opened)
+        practitioners = _practitioners(connection, opened, today)
+        members = _family(connection, opened, today)
+    decision = opened.decision
+    police_since = today - timedelta(days=RECENT_POLICE_DAYS)
+    return {
+        "person_id": person_id,
+        "as_of": today.isoformat(),
+        "purpose": reader.purpose.value,
+        "purpose_title": reader.purpose_title,
+        "access": {
+            "allowed": decision.allowed,
+            "emergency": decision.emergency,
+            "relationships": sorted(r.value for r in opened.relationships),
+            "reasons": list(decision.reasons),
+            "agreements": list(decision.agreement_ids),
+            "fields_shown": sorted(decision.allowed_fields),
+        },
+        "agencies_linked": len({r.agency for r in opened.subject.records}),
+        "identities": identities,
+        "statuses": status_of(events, today, police_since),
+        "lead_practitioners": practitioners,
+        "family": members,
+        "timeline": events,
+        "withheld": _withheld(opened),
+        "options": _options(opened),
+    }

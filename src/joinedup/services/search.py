@@ -1,0 +1,290 @@
+"""Search for a person: name, date of birth, NHS number, UPN, postcode, with fuzzy names.
+
+A search is a trace, as a demographics service offers one: it shows enough to tell people
+apart (name, date of birth, postcode district, how well the records link) and nothing of any
+agency's record, not even which agencies know the person. Opening a result is a separate,
+fully governed read (``casework.single_view``). Only roles that work with children (and the
+privacy officer, for access reviews) may search, for a purpose their role may declare; every
+search is audited with its terms and the person ids it returned.
+
+Matching: candidates come from indexed lookups (identifiers exactly; date of birth; surname
+prefix, case-insensitive), then each person is scored with Jaro-Winkler similarity on names
+(jellyfish), known nicknames (``nicknames``), and agreement on date of birth (also with day
+and month swapped, a common recording error) and postcode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import jellyfish
+from sqlalchemy import Engine, and_, func, or_, select
+
+from joinedup.domain.identifiers import NHSNumber, Postcode
+from joinedup.errors import BadInput, Forbidden
+from joinedup.governance.audit import append
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import ROLE_RULES, Role
+from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.tables import person_link, person_record
+
+MAX_RESULTS = 20
+CANDIDATE_LIMIT = 2_000
+MIN_SCORE = 0.55
+NAME_FLOOR = 0.8  # Jaro-Winkler: 'Rebeca'/'Rebecca' 0.97, 'Holt'/'Holden' 0.87
+_UPN = re.compile(r"^[A-Z]\d{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    name: str = ""
+    date_of_birth: date | None = None
+    nhs_number: str | None = None
+    upn: str | None = None
+    postcode: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        name: str = "",
+        date_of_birth: str | date | None = None,
+        nhs_number: str | None = None,
+        upn: str | None = None,
+        postcode: str | None = None,
+    ) -> Query:
+        """Validate the search terms (``BadInput`` names the bad one)."""
+        dob: date | None
+        if isinstance(date_of_birth, date) or date_of_birth is None:
+            dob = date_of_birth
+        elif date_of_birth.strip():
+            try:
+                dob = date.fromisoformat(date_of_birth.strip())
+            except ValueError:
+                raise BadInput(
+                    f"date of birth {date_of_birth!r} is not a date (YYYY-MM-DD)"
+                ) from None
+        else:
+            dob = None
+        nhs = None
+        if nhs_number and nhs_number.strip():
+            nhs = NHSNumber(nhs_number.strip()).value
+        u = None
+        if upn and upn.strip():
+            u = upn.strip().upper()
+            if not _UPN.match(u):
+                raise BadInput(f"UPN {upn!r} is not a UPN (a letter and 12 digits)")
+        pc = None
+        if postcode and postcode.strip():
+            pc = Postcode(postcode).value
+        query = cls(" ".join(name.split()), dob, nhs, u, pc)
+        if not (query.name or dob or nhs or u or pc):
+            raise BadInput(
+                "search needs a name, a date of birth, an NHS number, a UPN or a postcode"
+            )
+        if query.name and len(query.name) < 2 and not (dob or nhs or u or pc):
+            raise BadInput("a name search needs at least two letters")
+        return query
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "nhs_number": self.nhs_number,
+            "upn": self.upn,
+            "postcode": self.postcode,
+        }
+
+
+def _may_search(reader: Reader) -> None:
+    reader.check_purpose()
+    if not (ROLE_RULES[reader.role].practitioner or reader.role is Role.PRIVACY_OFFICER):
+        raise Forbidden(f"a {ROLE_RULES[reader.role].title} does not search for people")
+
+
+def _name_parts(query: Query) -> tuple[str, str]:
+    parts = query.name.lower().split()
+    if not parts:
+        return "", ""
+    if len(parts) == 1:
+        return "", parts[0]
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def _candidates(connection: Any, query: Query) -> list[Any]:
+    pr = person_record.c
+    conditions = []
+    if query.nhs_number:
+        conditions.append(pr.nhs_number == query.nhs_number)
+    if query.upn:
+        conditions.append(pr.upn == query.upn)
+    if query.date_of_birth:
+        d = query.date_of_birth
+        conditions.append(pr.date_of_birth == d)
+        if d.day <= 12 and d.day != d.month:
+            conditions.append(pr.date_of_birth == date(d.year, d.day, d.month))
+    forename, surname = _name_parts(query)
+    if surname and not query.date_of_birth:
+        # Surname prefix (case-insensitive, on the expression index), and the surname given
+        # as a forename (names recorded the wrong way round).
+        stem = surname[:3]
+        upper = stem[:-1] + chr(ord(stem[-1]) + 1)
+        conditions.append(and_(func.lower(pr.surname) >= stem, func.lower(pr.surname) < upper))
+    if query.postcode and not conditions:
+        conditions.append(pr.postcode == query.postcode)
+    rows = connection.execute(
+        select(
+            linkage_record.c.person_id,
+            pr.forenames,
+            pr.surname,
+            pr.other_names,
+            pr.date_of_birth,
+            pr.postcode,
+            pr.nhs_number,
+            pr.upn,
+            person_link.c.match_probability,
+        )
+        .join(
+            linkage_record,
+            and_(
+                linkage_record.c.agency_id == pr.agency_id,
+                linkage_record.c.source_table == pr.source_table,
+                linkage_record.c.source_id == pr.source_id,
+            ),
+        )
+        .outerjoin(person_link, person_link.c.person_record_id == pr.id)
+        .where(or_(*conditions))
+        .limit(CANDIDATE_LIMIT)
+    ).all()
+    return list(rows)
+
+
+def _nickname_match(a: str, b: str) -> bool:
+    """Known nickname pairs (Bill / William), from the linkage's alias table."""
+    from joinedup.linkage.features import aliases_of
+
+    return bool(a and b and (a.upper() == b.upper() or b.upper() in aliases_of(a)))
+
+
+def _score(row: Any, query: Query) -> float:
+    """0..1: how well one record matches the query (the best record stands for a person)."""
+    score, weight = 0.0, 0.0
+    identified = bool(
+        (query.nhs_number and row.nhs_number == query.nhs_number)
+        or (query.upn and row.upn == query.upn)
+    )
+    if query.nhs_number:
+        weight += 3
+        score += 3 * (row.nhs_number == query.nhs_number)
+    if query.upn:
+        weight += 3
+        score += 3 * (row.upn == query.upn)
+    forename, surname = _name_parts(query)
+    if surname:
+        weight += 2
+        names = [(row.forenames or "", row.surname or "")]
+        for other in row.other_names or []:
+            bits = str(other).split()
+            if bits:
+                names.append((" ".join(bits[:-1]), bits[-1]))
+        best = 0.0
+        for f, s in names:
+            s_sim = jellyfish.jaro_winkler_similarity(surname, s.lower())
+            if forename:
+                f_first = f.lower().split()[0] if f.strip() else ""
+                f_sim = (
+                    1.0
+                    if _nickname_match(forename.split()[0], f_first)
+                    else jellyfish.jaro_winkler_similarity(forename, f.lower())
+                )
+                # The names the wrong way round score as well, a little lower.
+                swapped = (
+                    0.9
+                    * (
+                        jellyfish.jaro_winkler_similarity(surname, f.lower())
+                        + jellyfish.jaro_winkler_similarity(forename, s.lower())
+                    )
+                    / 2
+                )
+                best = max(best, (s_sim + f_sim) / 2, swapped)
+            else:
+                best = max(best, s_sim)
+        if best < NAME_FLOOR and not identified:
+            return 0.0  # a search by name does not return people with other names
+        score += 2 * best
+    if query.date_of_birth:
+        weight += 2
+        d = row.date_of_birth
+        if d == query.date_of_birth:
+            score += 2
+        elif d and (d.year, d.day, d.month) == (
+            query.date_of_birth.year,
+            query.date_of_birth.month,
+            query.date_of_birth.day,
+        ):
+            score += 1.4
+        elif d and d.year == query.date_of_birth.year:
+            score += 0.4
+    if query.postcode:
+        weight += 1
+        if row.postcode == query.postcode:
+            score += 1
+        elif row.postcode and row.postcode.split()[0] == query.postcode.split()[0]:
+            score += 0.5
+    return score / weight if weight else 0.0
+
+
+def _district(postcode: str | None) -> str | None:
+    return postcode.split()[0] if postcode else None
+
+
+def search_people(
+    engine: Engine, reader: Reader, query: Query, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The best-matching people (at most ``MAX_RESULTS``), best first, audited."""
+    _may_search(reader)
+    now = now or datetime.now(UTC)
+    with engine.begin() as connection:
+        rows = _candidates(connection, query)
+        best: dict[str, tuple[float, Any]] = {}
+        probabilities: dict[str, list[float]] = defaultdict(list)
+        for row in rows:
+            s = _score(row, query)
+            if row.match_probability is not None:
+                probabilities[row.person_id].append(row.match_probability / 1000)
+            if row.person_id not in best or s > best[row.person_id][0]:
+                best[row.person_id] = (s, row)
+        ranked = sorted(
+            ((s, pid, row) for pid, (s, row) in best.items() if s >= MIN_SCORE),
+            key=lambda t: (-t[0], t[1]),
+        )[:MAX_RESULTS]
+        results = [
+            {
+                "person_id": pid,
+                "name": " ".join(x for x in (row.forenames, row.surname) if x),
+                "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else None,
+                "postcode_district": _district(row.postcode),
+                "match_score": round(s, 3),
+                "link_confidence": min(probabilities[pid]) if probabilities[pid] else None,
+            }
+            for s, pid, row in ranked
+        ]
+        append(
+            connection,
+            kind="SEARCH",
+            actor=reader.user_id,
+            actor_role=reader.role.value,
+            purpose=reader.purpose.value,
+            subject=None,
+            details={
+                "agency": reader.agency.value,
+                "query": query.to_dict(),
+                "results": [r["person_id"] for r in results],
+            },
+            recorded_at=now,
+        )
+    return {"query": query.to_dict(), "results": results, "truncated": len(best) > len(results)}
