@@ -6,6 +6,7 @@ from joinedup.store import (
     audit_tables,  # noqa: F401  (registers its tables)
     casework_tables,  # noqa: F401  (registers its tables)
     governance_tables,  # noqa: F401  (registers its tables)
+    intervention_tables,  # noqa: F401  (registers its tables)
     linkage_tables,  # noqa: F401  (registers its tables)
 )
 from joinedup.store.database import is_sqlite, make_engine, normalise_database_url

@@ -22,6 +22,9 @@ class SynthOptions:
     # Policing bias: police record this multiple of incidents in IMD deciles 1-2 for the SAME
     # underlying behaviour (1.0 = no bias; 2.0 = twice as likely to be recorded, capped at 1).
     recording_bias: float = 1.0
+    # Place interventions with known true effects (synth/interventions.py); off by default so
+    # the base rates and every other file stay as they were.
+    interventions: bool = False
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo

@@ -21,6 +21,7 @@ from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emi
 from joinedup.synth.education import emit_education
 from joinedup.synth.feedio import Delivery
 from joinedup.synth.geography import build_geography
+from joinedup.synth.interventions import InterventionPlanner
 from joinedup.synth.messy import nhs_from_index, upn_for
 from joinedup.synth.model import Household, iso
 from joinedup.synth.names import NameBook
@@ -194,6 +195,9 @@ class Feeds:
         self._upn_serial: defaultdict[tuple[int, int], int] = defaultdict(int)
         rng = random.Random(w.seed * 7 + 3)
         self._reference(rng, w, children)
+        self.interventions: InterventionPlanner | None = None
+        if o.interventions:
+            self.interventions = InterventionPlanner(out, t, w.seed, w.window_start, w.as_of)
 
     # ---- reference data ----------------------------------------------------------------
     def _reference(self, rng: random.Random, w: World, children: int) -> None:
@@ -309,6 +313,8 @@ class Feeds:
         counts: dict[str, int] = {}
         for d in [*self.deliveries.values(), self.truth]:
             counts.update(d.close())
+        if self.interventions is not None:
+            counts.update(self.interventions.close())
         return counts
 
 

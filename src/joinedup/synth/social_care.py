@@ -50,6 +50,8 @@ def _d(day: int | None, as_of: int) -> str:
 
 def emit_social_care(fd: Feeds, hh: Household, rng: random.Random) -> None:
     contacts, episodes, eh_only = plan_household(fd, hh, rng)
+    if fd.interventions is not None:  # Y(1) = Y(0) thinned for children an intervention helped
+        contacts, episodes = fd.interventions.apply(fd, hh, contacts, episodes)
     ws, as_of = fd.window_start, fd.as_of
     t = fd.ssd
     ids: dict[str, str] = {}
