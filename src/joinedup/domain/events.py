@@ -43,3 +43,16 @@ class RowQuarantined(DomainEvent):
     file: str
     row_number: int
     reason_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernRecorded(DomainEvent):
+    """A practitioner recorded a concern or an engagement about a person; the alerts
+    capability tells the person's lead practitioners."""
+
+    concern_id: int
+    person_id: str
+    kind: str
+    recorded_by: str
+    agency: str
+    recipients: tuple[str, ...]  # practitioner keys of the lead practitioners told

@@ -1,0 +1,161 @@
+"""What a practitioner does from the single view: record a concern or an engagement, put a
+child on the MASH's triage list, break the glass. Each is one unit of work, audited, and each
+checks the reader first (a concern needs a legitimate view of the child: you record about a
+child you may see)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, insert, or_, select
+
+from joinedup.domain.events import ConcernRecorded
+from joinedup.errors import BadInput, Forbidden
+from joinedup.governance import gate
+from joinedup.governance.audit import append
+from joinedup.governance.pdp import UK
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import ROLE_RULES
+from joinedup.store import UnitOfWork
+from joinedup.store.casework_tables import concern
+from joinedup.store.tables import involvement, practitioner
+
+CONCERN_KINDS = ("CONCERN", "ENGAGEMENT")
+MIN_CONCERN_CHARS = 10
+MAX_CONCERN_CHARS = 4_000
+
+
+def _lead_practitioners(connection: Any, subject: gate.Subject, on: Any) -> list[dict[str, Any]]:
+    """Everyone holding an active lead involvement with the person, in any agency: a concern
+    goes to them whatever the recorder may see of them."""
+    i, p = involvement.c, practitioner.c
+    of_person = or_(
+        *(and_(i.agency_id == r.agency, i.person_source_id == r.source_id) for r in subject.records)
+    )
+    rows = connection.execute(
+        select(i.agency_id, i.practitioner_key, p.email)
+        .join(
+            practitioner,
+            and_(p.agency_id == i.agency_id, p.practitioner_key == i.practitioner_key),
+            isouter=True,
+        )
+        .where(
+            of_person,
+            i.is_lead.is_(True),
+            or_(i.start_date.is_(None), i.start_date <= on),
+            or_(i.end_date.is_(None), i.end_date >= on),
+        )
+    ).all()
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(
+            (row.agency_id, row.practitioner_key),
+            {"agency": row.agency_id, "practitioner_key": row.practitioner_key, "email": row.email},
+        )
+    return sorted(seen.values(), key=lambda r: (r["agency"], r["practitioner_key"]))
+
+
+def record_concern(
+    engine: Engine,
+    reader: Reader,
+    person_id: str,
+    text: str,
+    *,
+    kind: str = "CONCERN",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a concern (or an engagement) about a person the reader may see; it is audited
+    and routed to every lead practitioner of the person (through the outbox)."""
+    now = now or datetime.now(UTC)
+    kind = kind.strip().upper()
+    if kind not in CONCERN_KINDS:
+        raise BadInput(f"kind must be one of {', '.join(CONCERN_KINDS)}, not {kind!r}")
+    body = text.strip()
+    if not MIN_CONCERN_CHARS <= len(body) <= MAX_CONCERN_CHARS:
+        raise BadInput(
+            f"say what the {kind.lower()} is in {MIN_CONCERN_CHARS} to {MAX_CONCERN_CHARS:,} "
+            "characters"
+        )
+    if not ROLE_RULES[reader.role].practitioner:
+        raise Forbidden(f"a {ROLE_RULES[reader.role].title} does not record concerns")
+    with UnitOfWork(engine) as uow:
+        connection = uow.connection
+        opened = gate.open_person(connection, reader, person_id, (), now=now)
+        if not opened.relationships and not opened.decision.emergency:
+            raise Forbidden(
+                "you have no legitimate relationship with this person for "
+                f"{reader.purpose_title}: record the concern with your own agency, or break "
+                "the glass if a child is at immediate risk"
+            )
+        leads = _lead_practitioners(connection, opened.subject, now.astimezone(UK).date())
+        entry = append(
+            connection,
+            kind="CONCERN_RECORDED",
+            actor=reader.user_id,
+            actor_role=reader.role.value,
+            purpose=reader.purpose.value,
+            subject=person_id,
+            details={
+                "agency": reader.agency.value,
+                "kind": kind,
+                "chars": len(body),
+                "routed_to": [r["practitioner_key"] for r in leads],
+            },
+            recorded_at=now,
+        )
+        key = connection.execute(
+            insert(concern).values(
+                person_id=person_id,
+                kind=kind,
+                text=body,
+                recorded_by=reader.user_id,
+                role=reader.role.value,
+                agency=reader.agency.value,
+                purpose=reader.purpose.value,
+                recorded_at=now,
+                routed_to=leads,
+                audit_seq=entry.seq,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        concern_id = int(key[0])
+        uow.emit(
+            ConcernRecorded(
+                concern_id=concern_id,
+                person_id=person_id,
+                kind=kind,
+                recorded_by=reader.user_id,
+                agency=reader.agency.value,
+                recipients=tuple(r["practitioner_key"] for r in leads),
+            )
+        )
+        uow.commit()
+    return {
+        "concern_id": concern_id,
+        "person_id": person_id,
+        "kind": kind,
+        "recorded_at": now.isoformat(),
+        "routed_to": [{"agency": r["agency"]} for r in leads],
+        "audit_seq": entry.seq,
+    }
+
+
+def open_triage(engine: Engine, reader: Reader, person_id: str, reason: str) -> dict[str, Any]:
+    with engine.begin() as connection:
+        case_id = gate.open_triage_case(connection, reader, person_id, reason)
+    return {"case_id": case_id, "person_id": person_id}
+
+
+def break_glass(
+    engine: Engine, reader: Reader, person_id: str, justification: str, *, minutes: int = 60
+) -> dict[str, Any]:
+    with engine.begin() as connection:
+        grant = gate.break_the_glass(connection, reader, person_id, justification, minutes=minutes)
+    return {
+        "grant_id": grant.id,
+        "person_id": person_id,
+        "purpose": grant.purpose,
+        "expires_at": grant.expires_at.isoformat(),
+        "review_task_id": grant.review_task_id,
+    }

@@ -1,0 +1,85 @@
+"""Search: fuzzy names, identifiers, audited, for roles that work with children only."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+
+from joinedup.errors import BadInput, Forbidden
+from joinedup.governance.audit.query import search as audit_search
+from joinedup.governance.reader import Reader
+from joinedup.services.search import Query, search_people
+
+MASH = Reader.build(
+    user_id="mash-search", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
+)
+
+
+def _someone(engine: Engine) -> tuple[str, str, str, str, str]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "select lr.person_id, pr.forenames, pr.surname, pr.date_of_birth, pr.nhs_number"
+                " from person_record pr join linkage_record lr on lr.agency_id = pr.agency_id"
+                " and lr.source_table = pr.source_table and lr.source_id = pr.source_id"
+                " where pr.agency_id = 'health' and length(pr.surname) >= 5"
+                " and pr.nhs_number is not null order by pr.id limit 1"
+            )
+        ).one()
+    return row[0], row[1], row[2], str(row[3]), row[4]
+
+
+def test_finds_a_person_by_misspelt_name_and_by_nhs_number(store: Engine) -> None:
+    person, forenames, surname, dob, nhs = _someone(store)
+    misspelt = surname[:-2] + surname[-1] + surname[-2]  # last two letters swapped
+    found = search_people(store, MASH, Query.parse(name=f"{forenames} {misspelt}"))
+    assert person in [r["person_id"] for r in found["results"][:5]]
+    exact = search_people(store, MASH, Query.parse(nhs_number=nhs))
+    assert exact["results"][0]["person_id"] == person
+    by_dob = search_people(store, MASH, Query.parse(name=surname, date_of_birth=dob))
+    assert by_dob["results"][0]["person_id"] == person
+    top = by_dob["results"][0]
+    assert set(top) == {
+        "person_id",
+        "name",
+        "date_of_birth",
+        "postcode_district",
+        "match_score",
+        "link_confidence",
+    }, "a search shows who the person is, and nothing of any agency's record"
+
+
+def test_search_is_audited_with_its_results(store: Engine) -> None:
+    person, _f, surname, dob, _nhs = _someone(store)
+    search_people(store, MASH, Query.parse(name=surname, date_of_birth=dob))
+    with store.connect() as connection:
+        entry = audit_search(connection, kind="SEARCH", actor="mash-search")[-1]
+    assert entry.details["query"]["name"] == surname
+    assert person in entry.details["results"]
+
+
+def test_roles_that_do_not_work_with_children_cannot_search(store: Engine) -> None:
+    analyst = Reader.build(
+        user_id="analyst",
+        role="PARTNERSHIP_ANALYST",
+        agency="social_care",
+        purpose="STATUTORY_RETURN",
+    )
+    with pytest.raises(Forbidden):
+        search_people(store, analyst, Query.parse(name="Smith"))
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        {},
+        {"date_of_birth": "31/02/2019"},
+        {"nhs_number": "1234567890"},
+        {"upn": "X1"},
+        {"postcode": "NOT A POSTCODE"},
+        {"name": "a"},
+    ],
+)
+def test_bad_terms_are_refused_with_a_reason(terms: dict[str, str]) -> None:
+    with pytest.raises(BadInput):
+        Query.parse(**terms)
