@@ -6,6 +6,7 @@ The password is published (the demo prints it): these accounts are for synthetic
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from joinedup.errors import Conflict
 from joinedup.governance.roles import Role
 from joinedup.store.tables import delivery, involvement, practitioner
 
-DEMO_PASSWORD = "demo-password-synthetic-only"
+DEMO_PASSWORD = "demo-password-synthetic-only"  # noqa: S105 - published on purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +101,22 @@ def choose(connection: Connection) -> list[DemoUser]:
         key, name, team = found if found else (None, fallback, None)
         users.append(DemoUser(username, role, agency, name or fallback, team, key))
 
-    practitioner_user("social.worker", Role.SOCIAL_WORKER, "social_care", "Demo Social Worker",
-                      role_like="social worker")  # fmt: skip
+    practitioner_user(
+        "social.worker",
+        Role.SOCIAL_WORKER,
+        "social_care",
+        "Demo Social Worker",
+        role_like="social worker",
+    )
     practitioner_user("school.dsl", Role.SCHOOL_DSL, "education", "Demo School DSL")
     practitioner_user("health.lead", Role.HEALTH_SAFEGUARDING_LEAD, "health", "Demo Health Lead")
-    practitioner_user("mash.practitioner", Role.MASH_PRACTITIONER, "social_care",
-                      "Demo MASH Practitioner", team="Front Door MASH")  # fmt: skip
+    practitioner_user(
+        "mash.practitioner",
+        Role.MASH_PRACTITIONER,
+        "social_care",
+        "Demo MASH Practitioner",
+        team="Front Door MASH",
+    )
     # The police feed has no practitioner table: the public protection unit's mailbox.
     users.append(
         DemoUser(
@@ -132,7 +143,7 @@ def create(engine: Engine) -> list[dict[str, Any]]:
     with engine.begin() as connection:
         users = choose(connection)
         for user in users:
-            try:
+            with suppress(Conflict):
                 store.create(
                     connection,
                     username=user.username,
@@ -144,6 +155,4 @@ def create(engine: Engine) -> list[dict[str, Any]]:
                     practitioner_key=user.practitioner_key,
                     created_by="demo",
                 )
-            except Conflict:
-                pass
     return [u.to_dict() for u in users]

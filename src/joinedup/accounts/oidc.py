@@ -202,9 +202,7 @@ def profile_from_claims(settings: OidcSettings, claims: Mapping[str, Any]) -> di
     agency = _first_mapped(claims.get(settings.agency_claim), settings.agency_map, AgencyId)
     agency = agency or settings.default_agency
     if agency is None:
-        raise Forbidden(
-            f"your identity provider's {settings.agency_claim!r} claim names no agency"
-        )
+        raise Forbidden(f"your identity provider's {settings.agency_claim!r} claim names no agency")
     subject = str(claims.get("sub") or "").strip()
     if not subject:
         raise Forbidden("the identity provider sent no subject")

@@ -1,0 +1,15 @@
+"""The JSON API, versioned under ``/api/v1``: one router module per area, aggregated here.
+Every route declares its roles and purposes (``joinedup.web.auth.governed``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from joinedup.api import agreements, oversight, people, quality, review, session, users
+from joinedup.web.errors import problem_responses
+
+AREAS = [session, people, review, quality, agreements, oversight, users]
+
+router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 404, 409))
+for area in AREAS:
+    router.include_router(area.router)

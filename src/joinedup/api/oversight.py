@@ -1,0 +1,91 @@
+"""The privacy officer's API: break-glass reviews, audit search and audit verification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from joinedup.accounts.model import Account
+from joinedup.governance.emergency import ReviewOutcome
+from joinedup.governance.purposes import Purpose
+from joinedup.services import oversight
+from joinedup.web.auth import current_account, engine_of, governed
+
+router = APIRouter(tags=["privacy officer"])
+AUDIT = [Purpose.AUDIT]
+
+
+class Review(BaseModel):
+    outcome: ReviewOutcome
+    note: str = Field("", max_length=4000)
+
+
+@router.get(
+    "/break-glass/reviews",
+    response_model=list[dict[str, Any]],
+    **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
+)
+def break_glass_reviews(
+    request: Request,
+    status: Literal["OPEN", "CLOSED", "ALL"] = "OPEN",
+    account: Account = Depends(current_account),
+) -> list[dict[str, Any]]:
+    """Break-glass grants and their review tasks, oldest first."""
+    return oversight.break_glass_tasks(
+        engine_of(request), account, None if status == "ALL" else status
+    )
+
+
+@router.post(
+    "/break-glass/reviews/{task_id}",
+    response_model=dict[str, Any],
+    **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
+)
+def review_break_glass(
+    task_id: int, review: Review, request: Request, account: Account = Depends(current_account)
+) -> dict[str, Any]:
+    """Record the outcome of a review (a note is needed unless APPROPRIATE; audited)."""
+    return oversight.review_break_glass(
+        engine_of(request), account, task_id, review.outcome.value, review.note
+    )
+
+
+@router.get(
+    "/audit/entries",
+    response_model=list[dict[str, Any]],
+    **governed(roles=oversight.AUDIT_SEARCHERS, purposes=AUDIT),
+)
+def audit_entries(
+    request: Request,
+    subject: str | None = Query(None, max_length=200),
+    actor: str | None = Query(None, max_length=200),
+    kind: str | None = Query(None, max_length=60),
+    since: datetime | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+    account: Account = Depends(current_account),
+) -> list[dict[str, Any]]:
+    """Audit entries matching every filter given, oldest first (the search is audited)."""
+    return oversight.search_audit(
+        engine_of(request),
+        account,
+        subject=subject,
+        actor=actor,
+        kind=kind,
+        since=since,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/audit/verification",
+    response_model=dict[str, Any],
+    **governed(roles=oversight.AUDIT_VERIFIERS),
+)
+def audit_verification(
+    request: Request, account: Account = Depends(current_account)
+) -> dict[str, Any]:
+    """Verify every entry and signed head of the audit log: ``ok`` or the first bad one."""
+    return oversight.verify_audit(engine_of(request), account)

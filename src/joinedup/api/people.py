@@ -1,0 +1,217 @@
+"""People: search, the single view of a child and family, timeline, lead practitioners, and
+what a practitioner does from it (record a concern, MASH triage, break glass).
+
+Every route reads through the governed services (``services.casework``, ``services.search``),
+which ask the gate: the response holds only what the decision allows for the declared
+purpose, and every call is in the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from joinedup.governance.purposes import Purpose
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import PRACTITIONER_ROLES, Role
+from joinedup.services import casework_actions
+from joinedup.services.casework import single_view
+from joinedup.services.search import Query as SearchQuery
+from joinedup.services.search import search_people
+from joinedup.web.auth import current_reader, engine_of, governed
+
+router = APIRouter(tags=["people"])
+
+CASE_PURPOSES = [
+    Purpose.MASH_TRIAGE,
+    Purpose.CHILD_PROTECTION_ENQUIRY,
+    Purpose.EARLY_HELP,
+    Purpose.LEAD_PRACTITIONER_CASEWORK,
+    Purpose.OPERATION_ENCOMPASS,
+]
+PRACTITIONERS = sorted(PRACTITIONER_ROLES)
+# The privacy officer searches and opens a record only under an access review (AUDIT).
+READERS = governed(
+    roles=[*PRACTITIONERS, Role.PRIVACY_OFFICER], purposes=[*CASE_PURPOSES, Purpose.AUDIT]
+)
+ACTORS = governed(roles=PRACTITIONERS, purposes=CASE_PURPOSES)
+MASH = governed(roles=[Role.MASH_PRACTITIONER], purposes=[Purpose.MASH_TRIAGE])
+
+
+class SearchResult(BaseModel):
+    person_id: str
+    name: str
+    date_of_birth: str | None
+    postcode_district: str | None
+    match_score: float
+    link_confidence: float | None
+
+
+class SearchResults(BaseModel):
+    query: dict[str, Any]
+    results: list[SearchResult]
+    truncated: bool
+
+
+class Access(BaseModel):
+    allowed: bool
+    emergency: bool
+    relationships: list[str]
+    reasons: list[str]
+    agreements: list[str]
+    fields_shown: list[str]
+
+
+class TimelineEvent(BaseModel):
+    id: int
+    agency: str
+    agency_name: str
+    field: str
+    type: str
+    on: str
+    ended_on: str | None
+    label: str
+    role: str | None = None
+    summary: str | None = None
+
+
+class Practitioner(BaseModel):
+    agency: str
+    agency_name: str
+    role: str | None
+    name: str | None
+    email: str | None
+    team: str | None
+    lead: bool
+    since: str | None
+
+
+class FamilyMember(BaseModel):
+    person_id: str
+    name: str | None
+    date_of_birth: str | None
+    role: str
+    evidence: list[str]
+
+
+class Status(BaseModel):
+    status: str
+    agency: str
+    since: str
+    open: bool
+    detail: str | None = None
+
+
+class Withheld(BaseModel):
+    agency: str
+    agency_name: str
+    note: str
+
+
+class SingleView(BaseModel):
+    person_id: str
+    as_of: str
+    purpose: str
+    purpose_title: str
+    access: Access
+    agencies_linked: int
+    identities: list[dict[str, Any]]
+    statuses: list[Status]
+    lead_practitioners: list[Practitioner]
+    family: list[FamilyMember]
+    timeline: list[TimelineEvent]
+    withheld: list[Withheld]
+    options: dict[str, bool]
+
+
+class ConcernIn(BaseModel):
+    text: str = Field(..., min_length=10, max_length=4000)
+    kind: Literal["CONCERN", "ENGAGEMENT"] = "CONCERN"
+
+
+class Reason(BaseModel):
+    reason: str = Field(..., min_length=20, max_length=4000)
+    minutes: int = Field(60, ge=1, le=240)
+
+
+@router.get("/people", response_model=SearchResults, **READERS)
+def search(
+    request: Request,
+    name: str = Query("", max_length=200),
+    date_of_birth: date | None = Query(None),
+    nhs_number: str | None = Query(None, max_length=20),
+    upn: str | None = Query(None, max_length=20),
+    postcode: str | None = Query(None, max_length=10),
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Find people by name (fuzzy), date of birth, NHS number, UPN or postcode. Shows who
+    each person is, nothing of any agency's record; audited."""
+    query = SearchQuery.parse(
+        name=name, date_of_birth=date_of_birth, nhs_number=nhs_number, upn=upn, postcode=postcode
+    )
+    return search_people(engine_of(request), reader, query)
+
+
+@router.get("/people/{person_id}", response_model=SingleView, **READERS)
+def person(
+    person_id: str, request: Request, reader: Reader = Depends(current_reader)
+) -> dict[str, Any]:
+    """The single view: identity across agencies with linkage confidence, statuses, family,
+    lead practitioners, timeline, and which agencies hold what you may not see."""
+    return single_view(engine_of(request), reader, person_id)
+
+
+@router.get("/people/{person_id}/timeline", response_model=list[TimelineEvent], **READERS)
+def timeline(
+    person_id: str, request: Request, reader: Reader = Depends(current_reader)
+) -> list[dict[str, Any]]:
+    """The events across agencies the reader may see, oldest first."""
+    return list(single_view(engine_of(request), reader, person_id)["timeline"])
+
+
+@router.get("/people/{person_id}/family", response_model=list[FamilyMember], **READERS)
+def family(
+    person_id: str, request: Request, reader: Reader = Depends(current_reader)
+) -> list[dict[str, Any]]:
+    """Household and family members (each opens through their own decision)."""
+    return list(single_view(engine_of(request), reader, person_id)["family"])
+
+
+@router.get("/people/{person_id}/lead-practitioners", response_model=list[Practitioner], **READERS)
+def lead_practitioners(
+    person_id: str, request: Request, reader: Reader = Depends(current_reader)
+) -> list[dict[str, Any]]:
+    """The practitioner in each agency, as far as the reader may see."""
+    return list(single_view(engine_of(request), reader, person_id)["lead_practitioners"])
+
+
+@router.post("/people/{person_id}/concerns", response_model=dict[str, Any], **ACTORS)
+def record_concern(
+    person_id: str, concern: ConcernIn, request: Request, reader: Reader = Depends(current_reader)
+) -> dict[str, Any]:
+    """Record a concern or an engagement; it goes to the lead practitioners and the audit log."""
+    return casework_actions.record_concern(
+        engine_of(request), reader, person_id, concern.text, kind=concern.kind
+    )
+
+
+@router.post("/people/{person_id}/break-glass", response_model=dict[str, Any], **ACTORS)
+def break_glass(
+    person_id: str, body: Reason, request: Request, reader: Reader = Depends(current_reader)
+) -> dict[str, Any]:
+    """Emergency access for a safeguarding purpose: always granted once justified,
+    time-limited, flagged, and reviewed by the privacy officer."""
+    return casework_actions.break_glass(
+        engine_of(request), reader, person_id, body.reason, minutes=body.minutes
+    )
+
+
+@router.post("/people/{person_id}/triage-cases", response_model=dict[str, Any], **MASH)
+def open_triage(
+    person_id: str, body: Reason, request: Request, reader: Reader = Depends(current_reader)
+) -> dict[str, Any]:
+    """Put the child on the MASH's triage list (the MASH's legitimate relationship)."""
+    return casework_actions.open_triage(engine_of(request), reader, person_id, body.reason)

@@ -1,0 +1,55 @@
+"""The application: ``create_app(engine)`` builds the FastAPI app (pages, JSON API under
+``/api/v1``, OpenAPI at ``/openapi.json``, static assets, security headers, CSRF and one
+error handler)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+import joinedup
+from joinedup.web import errors
+from joinedup.web.security import SecurityHeaders, csrf_protect
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The web app on ``engine`` (default: the configured store, ``services.open_store``)."""
+    from joinedup import api, services
+    from joinedup.web import pages
+
+    app = FastAPI(
+        title="joinedup",
+        version=getattr(joinedup, "__version__", "0"),
+        description=(
+            "The safeguarding partnership's platform. Every route declares the roles that "
+            "may call it (x-roles) and the purposes it reads under (x-purposes); sign in "
+            "with POST /api/v1/session, then send the session cookie and, on unsafe "
+            "requests, the X-CSRF-Token header."
+        ),
+        docs_url=None,  # Swagger UI loads scripts from a CDN: no network at run time
+        redoc_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.engine = engine if engine is not None else services.open_store()
+    # Signs the short-lived OIDC state cookie only; sessions are random tokens in the store.
+    app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
+    app.add_middleware(SecurityHeaders)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    for router in pages.routers():
+        app.include_router(router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    return app

@@ -1,0 +1,167 @@
+"""Search for a child and the single view of the child and family, with what a practitioner
+does from it: record a concern or an engagement, open a MASH triage case, break the glass.
+
+Pages call the governed services only; the reader (who, role, agency, declared purpose)
+comes from the session. A page that needs a purpose sends the reader to declare one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from joinedup.errors import BadInput, JoinedUpError
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import PRACTITIONER_ROLES, Role
+from joinedup.services import casework_actions
+from joinedup.services.casework import single_view
+from joinedup.services.search import Query, search_people
+from joinedup.web import navigation
+from joinedup.web.auth import current_reader, engine_of
+from joinedup.web.templating import render
+from joinedup.web.timeline_chart import AGENCY_COLOURS, timeline_svg
+
+router = APIRouter(include_in_schema=False)
+SEARCHERS = (*sorted(PRACTITIONER_ROLES), Role.PRIVACY_OFFICER)
+navigation.add(
+    "Find a child",
+    "/people",
+    SEARCHERS,
+    "Search by name, date of birth, NHS number, UPN or postcode, then open the "
+    "child's single view across agencies.",
+    10,
+)
+
+DONE = {
+    "concern": "Your concern was recorded and sent to the lead practitioners.",
+    "engagement": "Your engagement was recorded and sent to the lead practitioners.",
+    "triage": "The child is on the MASH's triage list: the record is open to the MASH.",
+    "glass": "Emergency access granted. It is time-limited, flagged, and will be reviewed "
+    "by the privacy officer.",
+}
+
+
+@router.get("/people")
+def search_page(
+    request: Request,
+    name: str = "",
+    date_of_birth: str = "",
+    nhs_number: str = "",
+    upn: str = "",
+    postcode: str = "",
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    terms = {
+        "name": name,
+        "date_of_birth": date_of_birth,
+        "nhs_number": nhs_number,
+        "upn": upn,
+        "postcode": postcode,
+    }
+    context: dict[str, Any] = {"title": "Find a child", "terms": terms, "results": None}
+    if any(v.strip() for v in terms.values()):
+        try:
+            context["results"] = search_people(engine_of(request), reader, Query.parse(**terms))
+        except BadInput as problem:
+            context["error"] = str(problem)
+    partial = request.headers.get("HX-Request") == "true"
+    return render(request, "child/results.html" if partial else "child/search.html", context)
+
+
+@router.get("/people/{person_id}")
+def view_page(
+    person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
+) -> Response:
+    view = single_view(engine_of(request), reader, person_id)
+    names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
+    headline = view["identities"][0] if view["identities"] else None
+    return render(
+        request,
+        "child/view.html",
+        {
+            "title": (
+                f"{headline['forenames']} {headline['surname']}"
+                if headline
+                else "Restricted record"
+            ),
+            "view": view,
+            "headline": headline,
+            "chart": timeline_svg(view["timeline"], names),
+            "colours": AGENCY_COLOURS,
+            "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
+            "done": DONE.get(done, ""),
+            "recent": list(reversed(view["timeline"]))[:200],
+        },
+    )
+
+
+def _back(person_id: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/people/{person_id}?done={done}", status_code=303)
+
+
+def _form_error(
+    request: Request, person_id: str, reader: Reader, problem: JoinedUpError
+) -> Response:
+    """Re-show the view with the problem at the top (a GOV.UK error summary)."""
+    view = single_view(engine_of(request), reader, person_id)
+    names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
+    headline = view["identities"][0] if view["identities"] else None
+    return render(
+        request,
+        "child/view.html",
+        {
+            "title": "There is a problem",
+            "view": view,
+            "headline": headline,
+            "chart": timeline_svg(view["timeline"], names),
+            "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
+            "error": str(problem),
+            "recent": list(reversed(view["timeline"]))[:200],
+        },
+        status=problem.http_status,
+    )
+
+
+@router.post("/people/{person_id}/concerns")
+def concern_form(
+    person_id: str,
+    request: Request,
+    text: str = Form(""),
+    kind: str = Form("CONCERN"),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        casework_actions.record_concern(engine_of(request), reader, person_id, text, kind=kind)
+    except BadInput as problem:
+        return _form_error(request, person_id, reader, problem)
+    return _back(person_id, kind.strip().lower())
+
+
+@router.post("/people/{person_id}/triage")
+def triage_form(
+    person_id: str,
+    request: Request,
+    reason: str = Form(""),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        casework_actions.open_triage(engine_of(request), reader, person_id, reason)
+    except BadInput as problem:
+        return _form_error(request, person_id, reader, problem)
+    return _back(person_id, "triage")
+
+
+@router.post("/people/{person_id}/break-glass")
+def break_glass_form(
+    person_id: str,
+    request: Request,
+    justification: str = Form(""),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        casework_actions.break_glass(engine_of(request), reader, person_id, justification)
+    except BadInput as problem:
+        return _form_error(request, person_id, reader, problem)
+    return _back(person_id, "glass")

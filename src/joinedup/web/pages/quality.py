@@ -1,0 +1,57 @@
+"""Data quality per agency (counts and codes only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from joinedup.accounts.model import Account
+from joinedup.domain.agencies import AgencyId
+from joinedup.ingest.quality_html import bar_chart, trend_chart
+from joinedup.services import oversight
+from joinedup.web import navigation
+from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+reader = require_roles(*oversight.QUALITY_READERS)
+navigation.add(
+    "Data quality",
+    "/quality",
+    oversight.QUALITY_READERS,
+    "How complete, valid and timely each agency's deliveries are.",
+    40,
+)
+
+
+@router.get("/quality")
+def every_agency(request: Request, account: Account = Depends(reader)) -> Response:
+    report = oversight.quality_summary(engine_of(request), account)
+    return render(request, "quality/index.html", {"title": "Data quality", "report": report})
+
+
+@router.get("/quality/{agency}")
+def one_agency(agency: AgencyId, request: Request, account: Account = Depends(reader)) -> Response:
+    report = oversight.agency_quality(engine_of(request), account, agency.value)
+    expected = [f for f in report["completeness"] if f["expected"]]
+    charts = {
+        # The SVG is built from numbers and escaped labels by the quality report itself.
+        "completeness": Markup(  # noqa: S704
+            bar_chart(
+                "Completeness of identifying fields",
+                [(f["label"], f["completeness_percent"]) for f in expected],
+            )
+        ),
+        "trend": Markup(trend_chart(report["trend"])),  # noqa: S704
+    }
+    return render(
+        request,
+        "quality/agency.html",
+        {
+            "title": f"Data quality: {report['agency_name']}",
+            "report": report,
+            "charts": charts,
+            "expected": expected,
+        },
+    )

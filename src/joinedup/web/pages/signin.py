@@ -1,0 +1,215 @@
+"""Signing in and out (local accounts and OIDC), and declaring a purpose."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from joinedup.accounts import oidc
+from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session
+from joinedup.errors import BadInput, Forbidden, JoinedUpError
+from joinedup.governance.purposes import PURPOSES
+from joinedup.governance.reader import purposes_for
+from joinedup.services import accounts as account_service
+from joinedup.web.auth import (
+    SESSION_COOKIE,
+    cookies_secure,
+    current_session,
+    engine_of,
+    optional_session,
+)
+from joinedup.web.security import PRE_SESSION_COOKIE
+from joinedup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+OIDC_COOKIE = "joinedup_oidc"
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (no open redirect)."""
+    value = (value or "/").strip()
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return value
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=cookies_secure(),
+        samesite="lax",
+        path="/",
+    )
+
+
+def after_sign_in(session: Session, next_path: str) -> str:
+    if purposes_for(session.account.role) and not session.purpose:
+        return f"/purpose?next={next_path}"
+    return next_path
+
+
+def _login_form(request: Request, status: int = 200, **context: Any) -> Response:
+    token = secrets.token_urlsafe(32)
+    request.state.pre_csrf = token
+    context.setdefault("next", safe_next(request.query_params.get("next")))
+    context.setdefault("username", "")
+    context["oidc"] = _oidc() is not None
+    response = render(request, "login.html", context, status=status)
+    response.set_cookie(
+        PRE_SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=cookies_secure(),
+        samesite="strict",
+        path="/login",
+    )
+    return response
+
+
+def _oidc() -> oidc.OidcSettings | None:
+    try:
+        return oidc.OidcSettings.from_environment()
+    except BadInput:
+        return None
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    if optional_session(request) is not None:
+        return RedirectResponse("/", status_code=303)
+    return _login_form(request)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),  # noqa: A002 - the form field's name
+) -> Response:
+    try:
+        token, session = account_service.sign_in(engine_of(request), username, password)
+    except (NotSignedIn, Forbidden) as error:
+        status = 401 if isinstance(error, NotSignedIn) else 403
+        return _login_form(
+            request, status, error=str(error), username=username, next=safe_next(next)
+        )
+    response = RedirectResponse(after_sign_in(session, safe_next(next)), status_code=303)
+    set_session_cookie(response, token)
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    session = current_session(request)
+    account_service.sign_out(engine_of(request), session)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _purpose_items(session: Session, chosen: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "value": p.value,
+            "text": PURPOSES[p].title,
+            "hint": {"text": PURPOSES[p].description},
+            "checked": p.value == chosen,
+        }
+        for p in purposes_for(session.account.role)
+    ]
+
+
+@router.get("/purpose")
+def purpose_page(request: Request) -> Response:
+    session = current_session(request)
+    return render(
+        request,
+        "purpose.html",
+        {
+            "items": _purpose_items(session, session.purpose),
+            "next": safe_next(request.query_params.get("next")),
+        },
+    )
+
+
+@router.post("/purpose")
+def declare_purpose(
+    request: Request,
+    purpose: str = Form(""),
+    next: str = Form("/"),  # noqa: A002 - the form field's name
+) -> Response:
+    session = current_session(request)
+    if not purpose:
+        raise BadInput("choose a purpose")
+    request.state.session = account_service.declare_purpose(engine_of(request), session, purpose)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+# --- OIDC ----------------------------------------------------------------------------------
+
+
+def _signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="oidc")
+
+
+def _configured() -> oidc.OidcSettings:
+    settings = oidc.OidcSettings.from_environment()
+    if settings is None:
+        raise Forbidden("sign-in through an identity provider is not configured here")
+    return settings
+
+
+@router.get("/auth/oidc/login")
+def oidc_login(request: Request) -> Response:
+    settings = _configured()
+    redirect_uri = settings.redirect_uri or str(request.url_for("oidc_callback"))
+    url, pending = oidc.authorization_redirect(settings, redirect_uri)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        OIDC_COOKIE,
+        _signer(request).dumps(pending),
+        max_age=600,
+        httponly=True,
+        secure=cookies_secure(),
+        samesite="lax",
+        path="/auth",
+    )
+    return response
+
+
+@router.get("/auth/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request) -> Response:
+    settings = _configured()
+    try:
+        pending = _signer(request).loads(request.cookies.get(OIDC_COOKIE, ""), max_age=600)
+    except BadSignature:
+        raise Forbidden("the sign-in took too long or did not start here: try again") from None
+    if request.query_params.get("state") != pending["state"]:
+        raise Forbidden("the identity provider's answer does not match this sign-in")
+    try:
+        claims = oidc.exchange_code(settings, pending, str(request.url))
+    except JoinedUpError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any provider failure is one refusal
+        raise Forbidden(
+            f"the identity provider refused the sign-in ({type(error).__name__})"
+        ) from None
+    profile = oidc.profile_from_claims(settings, claims)
+    engine = engine_of(request)
+    account = account_service.oidc_account(engine, profile, provider=settings.issuer)
+    token, session = account_service.sign_in_account(engine, account, via=settings.issuer)
+    response = RedirectResponse(after_sign_in(session, "/"), status_code=303)
+    set_session_cookie(response, token)
+    response.delete_cookie(OIDC_COOKIE, path="/auth")
+    return response

@@ -1,0 +1,96 @@
+"""Security headers on every response, and the CSRF check on every unsafe request."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+
+from joinedup.accounts.model import NotSignedIn
+from joinedup.errors import Forbidden
+from joinedup.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, current_session
+
+PRE_SESSION_COOKIE = "joinedup_signin"  # the sign-in form's CSRF token (double submit)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# The API's sign-in takes JSON only (FastAPI refuses other content types for a JSON body),
+# which a cross-site form cannot send: it needs no token.
+CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
+SIGN_IN_FORM = "/login"
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        # htmx adds a small inline style for its request indicators; no inline script runs.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+CSRF_REFUSED = "the request's security token is missing or wrong: reload the page and try again"
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task, unlike ``BaseHTTPMiddleware``): adds the
+    headers, and ``Cache-Control: no-store`` to everything but the static assets, so no
+    page or API answer about a person is kept by a browser or proxy."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers[name] = value
+                if not cacheable:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every unsafe request carries the session's CSRF token: in the ``X-CSRF-Token``
+    header (API, htmx) or the ``csrf_token`` form field (pages). The sign-in form, before
+    any session, is checked against its own cookie (double submit)."""
+    if request.method in SAFE_METHODS or (request.method, request.url.path) in CSRF_EXEMPT:
+        return
+    if SESSION_COOKIE in request.cookies:
+        session = await run_in_threadpool(current_session, request)
+        expected: str | None = session.csrf_token
+    elif request.url.path == SIGN_IN_FORM:
+        expected = request.cookies.get(PRE_SESSION_COOKIE)
+    else:
+        raise NotSignedIn("sign in first")
+    supplied: Any = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if not supplied and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        supplied = (await request.form()).get(CSRF_FIELD)
+    if not expected or not isinstance(supplied, str):
+        raise Forbidden(CSRF_REFUSED)
+    if not hmac.compare_digest(expected.encode(), supplied.encode()):
+        raise Forbidden(CSRF_REFUSED)
