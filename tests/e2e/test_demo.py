@@ -18,7 +18,7 @@ def test_demo_loads_links_and_is_idempotent(
     monkeypatch.setenv("JOINEDUP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     runner = CliRunner()
 
-    first = runner.invoke(app, ["demo", "--children", "150", "--seed", "4", "--json"])
+    first = runner.invoke(app, ["demo", "--children", "150", "--seed", "4", "--json", "--no-serve"])
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)
     assert sorted(summary["deliveries"]) == sorted([
@@ -31,8 +31,11 @@ def test_demo_loads_links_and_is_idempotent(
     assert 0 < summary["linkage"]["persons"] < summary["linkage"]["records"]
     assert sorted(summary["agreements"]) == ["EXM-EH-003 v1", "EXM-MASH-001 v3", "EXM-OE-002 v1"]
     assert (tmp_path / "partnership" / "truth" / "records.csv").exists()
+    # one demo account per role, and nothing served with --no-serve
+    assert len({u["role"] for u in summary["users"]}) == 8
+    assert summary["url"] is None
 
-    again = runner.invoke(app, ["demo", "--children", "150", "--seed", "4", "--json"])
+    again = runner.invoke(app, ["demo", "--children", "150", "--seed", "4", "--json", "--no-serve"])
     assert again.exit_code == 0, again.output
     second = json.loads(again.stdout)
     assert {f["status"] for f in second["deliveries"].values()} == {"unchanged"}

@@ -8,6 +8,7 @@ from joinedup.cli import access, agreements, db, demo, ingest, linkage, quality,
 from joinedup.cli import audit as audit_cli
 from joinedup.cli import retention as retention_cli
 from joinedup.cli import transparency as transparency_cli
+from joinedup.cli import web as web_cli
 
 app = typer.Typer(
     name="joinedup",
@@ -33,6 +34,7 @@ audit_cli.register(app)
 linkage.register(app)
 retention_cli.register(app)
 transparency_cli.register(app)
+web_cli.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,11 +23,17 @@ def register(app: typer.Typer) -> None:
             "--partnership",
             help="Where the synthetic deliveries are written (reused if already there).",
         ),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to serve on."),
+        serve: bool = typer.Option(
+            True, "--serve/--no-serve", help="Serve the web app once loaded (Ctrl-C stops it)."
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Generate a synthetic partnership (if not already there), load every agency's
         delivery into the store (JOINEDUP_DATABASE_URL, default ./joinedup.db), link people
-        across agencies and load the example data sharing agreements."""
+        across agencies, load the example data sharing agreements and demo users (one per
+        role), then serve the web app on http://127.0.0.1:PORT with the credentials printed."""
+        from joinedup.accounts import demo_users
         from joinedup.synth import SynthOptions, generate_partnership
 
         def body() -> None:
@@ -51,6 +58,8 @@ def register(app: typer.Typer) -> None:
                 agreements = services.load_agreements(
                     engine, sorted(services.EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="demo"
                 )
+                users = demo_users.create(engine)
+            url = f"http://127.0.0.1:{port}"
             summary = {
                 "partnership": str(partnership),
                 "database": settings().database_url,
@@ -71,25 +80,47 @@ def register(app: typer.Typer) -> None:
                     "households": linkage["households"],
                 },
                 "agreements": [a["agreement"] for a in agreements],
+                "users": users,
+                "url": url if serve else None,
             }
             if json_output:
                 print_json(summary)
-                return
-            for r in reports:
-                out.print(
-                    f"{r.agency:<20} {r.total('rows'):>10,} rows  "
-                    f"{r.total('accepted'):>10,} accepted  "
-                    f"{r.total('quarantined'):>7,} quarantined  ({r.status})"
-                )
-            out.print(
-                f"linked {linkage['records']:,} records into {linkage['persons']:,} people; "
-                f"loaded agreements {', '.join(summary['agreements'])}"
-            )
-            out.print(
-                f"loaded {partnership} into {settings().database_url} in "
-                f"{summary['seconds']} s. Next: `joinedup quality --all`, "
-                "`joinedup review list`, `joinedup evaluate-linkage --truth "
-                f"{partnership}/truth`, `joinedup audit verify`."
-            )
+            else:
+                show(summary, reports, linkage, partnership)
+            if serve:
+                from joinedup.cli.web import serve as serve_app
+
+                serve_app("127.0.0.1", port, engine)
 
         run(body)
+
+
+def show(
+    summary: dict[str, Any], reports: list[Any], linkage: dict[str, Any], partnership: Path
+) -> None:
+    """The summary for a person at a terminal."""
+    for r in reports:
+        out.print(
+            f"{r.agency:<20} {r.total('rows'):>10,} rows  "
+            f"{r.total('accepted'):>10,} accepted  "
+            f"{r.total('quarantined'):>7,} quarantined  ({r.status})"
+        )
+    out.print(
+        f"linked {linkage['records']:,} records into {linkage['persons']:,} people; "
+        f"loaded agreements {', '.join(summary['agreements'])}"
+    )
+    out.print(
+        f"loaded {partnership} into {settings().database_url} in "
+        f"{summary['seconds']} s. Next: `joinedup quality --all`, "
+        "`joinedup review list`, `joinedup evaluate-linkage --truth "
+        f"{partnership}/truth`, `joinedup audit verify`."
+    )
+    users = summary["users"]
+    out.print(f"\nDemo users (password for each: [bold]{users[0]['password']}[/]):")
+    for user in users:
+        out.print(
+            f"  {user['username']:<18} {user['role']:<28} {user['display_name']}",
+            highlight=False,
+        )
+    if summary["url"]:
+        out.print(f"\nOpen [bold]{summary['url']}[/] and sign in (Ctrl-C stops it).")
