@@ -46,9 +46,13 @@ def timeline_svg(events: list[dict[str, Any]], names: dict[str, str]) -> str:
         f'<title id="timeline-title">Timeline of {len(events)} events across '
         f"{len(agencies)} agencies, {first:%B %Y} to {last:%B %Y}</title>",
     ]
+    previous = -100.0
     for year in range(first.year, last.year + 1):
         start = max(date(year, 1, 1), first)
         x = _x(start, first, last)
+        if x - previous < 48:  # too close to the last label (a range starting in December)
+            continue
+        previous = x
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 24}" '
             'stroke="#b1b4b6" stroke-width="1"/>'
