@@ -1,0 +1,141 @@
+"""``joinedup interventions``: record interventions, estimate beforehand, evaluate afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from joinedup.cli.common import JSON_OPTION, out, print_json, progress_bar, run
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Interventions: what was done for a child, its likely impact beforehand (from "
+        "comparable past cases) and its impact afterwards (against a comparison group).",
+        no_args_is_help=True,
+    )
+    app.add_typer(group, name="interventions")
+
+    @group.command("types")
+    def types_command(json_output: bool = JSON_OPTION) -> None:
+        """List the catalogue of intervention types."""
+        from joinedup.services import interventions as svc
+        from joinedup.services import open_store
+
+        def body() -> None:
+            rows = svc.list_types(open_store())
+            if json_output:
+                print_json(rows)
+                return
+            for r in rows:
+                out.print(f"{r['code']:<38} {r['title']} (ages {r['min_age']}-{r['max_age']})")
+
+        run(body)
+
+    @group.command("add-type")
+    def add_type_command(
+        code: str = typer.Argument(..., help="Code, e.g. FAMILY_GROUP_CONFERENCE."),
+        title: str = typer.Option(..., "--title", help="What it is called."),
+        description: str = typer.Option("", "--description"),
+        min_age: int = typer.Option(0, "--min-age"),
+        max_age: int = typer.Option(18, "--max-age"),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Add a type to the partnership's catalogue (or retitle one)."""
+        from joinedup.services import interventions as svc
+        from joinedup.services import open_store
+
+        def body() -> None:
+            row = svc.add_type(open_store(), code, title, description, min_age, max_age)
+            print_json(row) if json_output else out.print(f"{row['code']}: {row['title']}")
+
+        run(body)
+
+    @group.command("import")
+    def import_command(
+        path: Path = typer.Argument(..., help="An interventions-csv/1 file (or its folder)."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Load intervention records (providers' or commissioners' lists). Idempotent."""
+        from joinedup.services import interventions as svc
+        from joinedup.services import open_store
+
+        def body() -> None:
+            counts = svc.import_interventions(open_store(), path)
+            if json_output:
+                print_json(counts)
+            else:
+                out.print(
+                    f"{counts['rows']:,} records: {counts['inserted']:,} new, "
+                    f"{counts['updated']:,} changed, {counts['unchanged']:,} unchanged"
+                )
+
+        run(body)
+
+    @group.command("evaluate")
+    def evaluate_command(
+        intervention_type: str = typer.Argument(..., help="Type code (see `types`)."),
+        period: str = typer.Option("", "--period", help="YYYY or YYYY-MM-DD..YYYY-MM-DD."),
+        report: Path | None = typer.Option(
+            None, "--report", help="Write a board report here (.md or .html) with plots."
+        ),
+        bootstrap: int = typer.Option(200, "--bootstrap", min=0, help="Bootstrap samples."),
+        seed: int = typer.Option(0, "--seed"),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Evaluate an intervention type against a weighted comparison group."""
+        from joinedup.services import interventions as svc
+        from joinedup.services import open_store
+
+        def body() -> None:
+            with progress_bar(enabled=not json_output) as update:
+                result = svc.evaluate(
+                    open_store(),
+                    intervention_type,
+                    period or None,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    progress=update,
+                )
+            if report is not None:
+                result["report_files"] = svc.export_evaluation(result, report)
+            if json_output:
+                print_json(result)
+            else:
+                out.print(result.get("summary") or result.get("message"), highlight=False)
+                if report is not None:
+                    out.print(f"report: {report}")
+
+        run(body)
+
+    @group.command("estimate")
+    def estimate_command(
+        person_id: str = typer.Argument(..., help="The linked person id of the child."),
+        intervention_type: str = typer.Argument(..., help="Type code (see `types`)."),
+        user: str = typer.Option(..., "--user", help="Who is asking (audited)."),
+        role: str = typer.Option(..., "--role"),
+        agency: str = typer.Option(..., "--agency"),
+        purpose: str = typer.Option(..., "--purpose"),
+        practitioner_key: str = typer.Option("", "--practitioner-key"),
+        team: str = typer.Option("", "--team"),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Before: the likely change for this child, from comparable past cases (governed)."""
+        from joinedup.governance.reader import Reader
+        from joinedup.services import interventions as svc
+        from joinedup.services import open_store
+
+        def body() -> None:
+            reader = Reader.build(
+                user_id=user,
+                role=role,
+                agency=agency,
+                purpose=purpose,
+                practitioner_key=practitioner_key,
+                team=team,
+            )
+            result = svc.estimate_for(open_store(), person_id, intervention_type, reader=reader)
+            print_json(result) if json_output else out.print(result["message"], highlight=False)
+
+        run(body)

@@ -1,0 +1,368 @@
+"""Interventions: record them, estimate their impact beforehand, evaluate it afterwards.
+
+Each function is one unit of work and returns plain dicts (the CLI prints them; the web pages
+render them). ``estimate_for`` reads one child's records, so it goes through the gate with a
+``Reader``; ``evaluate`` reads no one child's record for display (it reports group figures
+only) and is a partnership analytics purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from joinedup.errors import BadInput, NotFound
+from joinedup.governance import gate
+from joinedup.governance.reader import Reader
+from joinedup.interventions import cohort, covariates, estimate, report
+from joinedup.interventions.catalogue import BUILT_IN
+from joinedup.interventions.records import InterventionRecord, read_file
+from joinedup.store.intervention_tables import intervention, intervention_type
+
+Progress = Callable[[str, int, int], None]
+MAX_COMPARISON = 20_000  # a random sample of comparison children is enough, and keeps it fast
+MIN_TREATED = 20  # fewer treated children than this: the evidence is too thin
+NEIGHBOURS = 60  # comparable past cases considered for one child
+BINARY = {name for name, (_, kind) in covariates.OUTCOMES.items() if kind == "any"}
+
+
+def _ensure_catalogue(connection: Connection) -> None:
+    known = set(connection.execute(select(intervention_type.c.code)).scalars())
+    missing = [t for t in BUILT_IN if t.code not in known]
+    if missing:
+        connection.execute(
+            insert(intervention_type),
+            [
+                {
+                    "code": t.code,
+                    "title": t.title,
+                    "description": t.description,
+                    "min_age": t.min_age,
+                    "max_age": t.max_age,
+                    "active": True,
+                }
+                for t in missing
+            ],
+        )
+
+
+def list_types(engine: Engine) -> list[dict[str, Any]]:
+    """The partnership's catalogue of intervention types."""
+    with engine.begin() as connection:
+        _ensure_catalogue(connection)
+        rows = connection.execute(select(intervention_type).order_by(intervention_type.c.code))
+        return [dict(r._mapping) for r in rows]
+
+
+def add_type(
+    engine: Engine,
+    code: str,
+    title: str,
+    description: str = "",
+    min_age: int = 0,
+    max_age: int = 18,
+) -> dict[str, Any]:
+    """Add (or retitle) a type in the catalogue."""
+    code = code.strip().upper().replace(" ", "_")
+    if not code or not title.strip():
+        raise BadInput("a type needs a code and a title")
+    if not 0 <= min_age < max_age <= 25:
+        raise BadInput("ages must satisfy 0 <= min_age < max_age <= 25")
+    values: dict[str, Any] = {"title": title.strip(), "description": description.strip()}
+    values |= {"min_age": min_age, "max_age": max_age, "active": True}
+    with engine.begin() as connection:
+        _ensure_catalogue(connection)
+        exists = connection.execute(
+            select(intervention_type.c.code).where(intervention_type.c.code == code)
+        ).first()
+        if exists:
+            connection.execute(
+                update(intervention_type).where(intervention_type.c.code == code).values(values)
+            )
+        else:
+            connection.execute(insert(intervention_type).values(code=code, **values))
+    return {"code": code, **values, "created": not exists}
+
+
+def _type_of(connection: Connection, code: str) -> dict[str, Any]:
+    _ensure_catalogue(connection)
+    row = connection.execute(
+        select(intervention_type).where(intervention_type.c.code == code.strip().upper())
+    ).first()
+    if row is None:
+        known = ", ".join(connection.execute(select(intervention_type.c.code)).scalars())
+        raise NotFound(f"no intervention type {code!r} (known: {known})")
+    return dict(row._mapping)
+
+
+def import_interventions(
+    engine: Engine, path: Path, *, recorded_by: str = "import", now: datetime | None = None
+) -> dict[str, int]:
+    """Load an ``interventions-csv/1`` file; loading it again changes nothing."""
+    now = now or datetime.now(UTC)
+    counts = {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0}
+    with engine.begin() as connection:
+        _ensure_catalogue(connection)
+        types = set(connection.execute(select(intervention_type.c.code)).scalars())
+        existing: dict[str, Any] = {
+            r.external_id: r
+            for r in connection.execute(select(intervention)).all()  # one partnership's list
+        }
+        new: list[dict[str, Any]] = []
+        for record in read_file(path):
+            counts["rows"] += 1
+            if record.type_code not in types:
+                raise BadInput(
+                    f"{record.external_id}: unknown type {record.type_code!r} "
+                    "(add it with `joinedup interventions types add`)"
+                )
+            values = _values(record)
+            old = existing.get(record.external_id)
+            if old is None:
+                new.append(values | {"recorded_at": now, "recorded_by": recorded_by})
+                existing[record.external_id] = values  # a repeated id in one file: first wins
+            elif all(getattr(old, k, values[k]) == v for k, v in values.items()):
+                counts["unchanged"] += 1
+            else:
+                connection.execute(
+                    update(intervention)
+                    .where(intervention.c.external_id == record.external_id)
+                    .values(values | {"recorded_at": now, "recorded_by": recorded_by})
+                )
+                counts["updated"] += 1
+        if new:
+            connection.execute(insert(intervention), new)
+        counts["inserted"] = len(new)
+    return counts
+
+
+def _values(record: InterventionRecord) -> dict[str, Any]:
+    return {
+        "external_id": record.external_id,
+        "type_code": record.type_code,
+        "person_agency": record.person_agency,
+        "person_source_id": record.person_source_id,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "provider": record.provider,
+        "cost_pence": record.cost_pence,
+    }
+
+
+def parse_period(period: str | tuple[date, date] | None) -> tuple[date, date] | None:
+    """``None``/"" (all), ``"2024"``, or ``"2024-01-01..2024-06-30"``, or a pair of dates."""
+    if period is None or period == "":
+        return None
+    if isinstance(period, tuple):
+        return period
+    text = period.strip()
+    try:
+        if ".." in text:
+            a, b = text.split("..", 1)
+            return date.fromisoformat(a.strip()), date.fromisoformat(b.strip())
+        year = int(text)
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        raise BadInput(f"period {period!r}: use YYYY or YYYY-MM-DD..YYYY-MM-DD") from None
+
+
+def _cohort(
+    connection: Connection,
+    code: str,
+    period: tuple[date, date] | None,
+    *,
+    seed: int,
+    max_comparison: int,
+    progress: Progress,
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
+    """Treated children (start in the period, 12 months of follow-up in the data) and a
+    random sample of children who had no intervention, each at an index date drawn from the
+    treated children's start dates. Returns the analysis frame, counts and the raw frames."""
+    progress("reading linked people", 0, 3)
+    persons = cohort.person_map(connection)
+    people = cohort.people(connection)
+    progress("reading events", 1, 3)
+    events = cohort.events(connection, persons)
+    ivs = cohort.interventions(connection, persons)
+    end_day = cohort.to_day(cohort.data_end(connection))
+    progress("building the cohort", 2, 3)
+    mine = ivs[(ivs["type_code"] == code)]
+    info: dict[str, Any] = {
+        "recorded": int(len(mine)),
+        "not_linked": int(mine["person_id"].isna().sum()),
+    }
+    mine = mine.dropna(subset=["person_id"]).sort_values("day").drop_duplicates("person_id")
+    if period is not None:
+        lo, hi = cohort.to_day(period[0]), cohort.to_day(period[1])
+        mine = mine[(mine["day"] >= lo) & (mine["day"] <= hi)]
+    complete = mine["day"] + covariates.YEAR <= end_day
+    info["follow_up_incomplete"] = int((~complete).sum())
+    mine = mine[complete]
+    treated = mine[["person_id", "day"]].assign(treated=1)
+    ever = set(ivs["person_id"].dropna())
+    pool = people[~people["person_id"].isin(ever)]
+    rng = np.random.default_rng(seed)
+    frames = {"people": people, "events": events}
+    if treated.empty:
+        return pd.DataFrame(), info | {"treated": 0}, frames
+    days = rng.choice(treated["day"].to_numpy(), size=len(pool))
+    pool = pool.assign(day=days)
+    age = (pool["day"] - pool["dob_day"]) / 365.25
+    pool = pool[(age >= 0) & (age < 18)]
+    if len(pool) > max_comparison:
+        pool = pool.iloc[np.sort(rng.choice(len(pool), max_comparison, replace=False))]
+    units = pd.concat([treated, pool[["person_id", "day"]].assign(treated=0)], ignore_index=True)
+    units["unit"] = np.arange(len(units))
+    frame = covariates.build(units, people, events).merge(units[["unit", "treated"]], on="unit")
+    t_age = frame["age"]
+    frame = frame[(t_age >= 0) & (t_age < 18)]
+    progress("building the cohort", 3, 3)
+    return frame, info, frames
+
+
+def evaluate(
+    engine: Engine,
+    intervention_type: str,
+    period: str | tuple[date, date] | None = None,
+    *,
+    bootstrap: int = 200,
+    seed: int = 0,
+    max_comparison: int = MAX_COMPARISON,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The effect of one intervention type on the children who received it in ``period``."""
+    progress = progress or (lambda _s, _d, _t: None)
+    window = parse_period(period)
+    with engine.connect() as connection:
+        kind = _type_of(connection, intervention_type)
+        frame, info, _ = _cohort(
+            connection,
+            kind["code"],
+            window,
+            seed=seed,
+            max_comparison=max_comparison,
+            progress=progress,
+        )
+        connection.rollback()
+    result: dict[str, Any] = {
+        "intervention_type": kind["code"],
+        "title": kind["title"],
+        "period": [d.isoformat() for d in window] if window else None,
+        "primary_outcome": "statutory",
+        "outcome_labels": covariates.OUTCOME_LABELS,
+        "covariate_labels": covariates.LABELS,
+        "method": "propensity score weighting (ATT), bootstrap 95% intervals, "
+        "difference-in-differences where measured before, E-value sensitivity",
+        "records": info,
+    }
+    n_treated = int(frame["treated"].sum()) if len(frame) else 0
+    if n_treated < MIN_TREATED:
+        return result | {
+            "treated": n_treated,
+            "too_thin": True,
+            "message": f"Only {n_treated} children received this intervention in the period "
+            f"with 12 months of follow-up; at least {MIN_TREATED} are needed to say anything.",
+        }
+    progress("estimating", 0, 1)
+    stats = estimate.evaluate_frame(
+        frame,
+        covariates.COVARIATES,
+        list(covariates.OUTCOMES),
+        binary=BINARY,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    progress("estimating", 1, 1)
+    result |= stats | {"too_thin": False, "trajectory": _trajectory(frame)}
+    result["summary"] = report.headline(result)
+    return result
+
+
+def _trajectory(frame: pd.DataFrame) -> dict[str, list[float]]:
+    """Monthly share with a statutory outcome, treated vs weighted comparison."""
+    treated = frame["treated"].to_numpy(dtype=int)
+    x = frame[covariates.COVARIATES].to_numpy(dtype=float)
+    w = estimate.att_weights(estimate.propensity(x, treated), treated)
+    cols = [f"m{m}" for m in covariates.MONTHS]
+    y = frame[cols].to_numpy(dtype=float)
+    t = treated == 1
+    with_ = np.average(y[t], axis=0, weights=w[t])
+    without = np.average(y[~t], axis=0, weights=w[~t])
+    return {
+        "months": list(covariates.MONTHS),
+        "treated": [round(float(v), 4) for v in with_],
+        "comparison": [round(float(v), 4) for v in without],
+    }
+
+
+def export_evaluation(result: dict[str, Any], out: Path) -> list[str]:
+    """Write the board report (Markdown or HTML, by the file's suffix) and its plots."""
+    return report.write(result, Path(out))
+
+
+def estimate_for(
+    engine: Engine,
+    person_id: str,
+    intervention_type: str,
+    *,
+    reader: Reader,
+    bootstrap: int = 300,
+    seed: int = 0,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Before an intervention: for this child, the change in the 12-month risk of a statutory
+    outcome that comparable past cases suggest, with an interval and how comparable they were.
+
+    The child's records are read through the gate (decided and audited); the child is matched
+    only on covariates whose catalogue fields the reader may see."""
+    from joinedup.interventions.beforehand import comparable_cases
+
+    fields = frozenset(covariates.FIELDS.values())
+    with engine.begin() as connection:
+        opened = gate.open_person(connection, reader, person_id, fields, now=now)
+        allowed = [c for c in covariates.COVARIATES if opened.allows(covariates.FIELDS[c])]
+        kind = _type_of(connection, intervention_type)
+        frame, _info, raw = _cohort(
+            connection,
+            kind["code"],
+            None,
+            seed=seed,
+            max_comparison=MAX_COMPARISON,
+            progress=lambda _s, _d, _t: None,
+        )
+        on = cohort.data_end(connection)
+    withheld = sorted(opened.decision.withheld_categories)
+    base = {
+        "person_id": person_id,
+        "intervention_type": kind["code"],
+        "title": kind["title"],
+        "as_of": on.isoformat(),
+        "outcome": covariates.OUTCOME_LABELS["statutory"],
+        "matched_on": [covariates.LABELS[c] for c in allowed],
+        "withheld": withheld,
+    }
+    if not opened.decision.allowed or not allowed:
+        return base | {
+            "too_thin": True,
+            "message": "You may not see enough of this child's "
+            "records to compare them with past cases.",
+        }
+    unit = pd.DataFrame({"unit": [0], "person_id": [person_id], "day": [cohort.to_day(on)]})
+    child = covariates.build(unit, raw["people"], raw["events"])
+    if child["age"].isna().all():
+        raise NotFound(f"no date of birth is known for person {person_id!r}")
+    return base | comparable_cases(
+        frame,
+        child.iloc[0],
+        allowed,
+        min_treated=MIN_TREATED,
+        neighbours=NEIGHBOURS,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
