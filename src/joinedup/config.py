@@ -27,3 +27,45 @@ class Settings:
 
 def settings() -> Settings:
     return Settings.from_environment()
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go. ``JOINEDUP_SMTP_URL``: the secure relay (``smtps://host:465``, or
+    ``smtp://host:587?starttls=1``; plain ``smtp://`` only on loopback), with user:password in
+    the URL if the relay needs them; unset: no email. ``JOINEDUP_ALERT_FROM``: the sender.
+    ``JOINEDUP_ALERT_WEBHOOK_URL`` and ``JOINEDUP_ALERT_WEBHOOK_SECRET``: one signed webhook
+    (for example the local authority's case management system); unset: no webhook.
+    ``JOINEDUP_ALERT_MASH_EMAIL`` and ``JOINEDUP_ALERT_DUTY_TEAMS`` (``agency=email,...``): the
+    fallbacks when a child has no lead practitioner."""
+
+    smtp_url: str | None
+    sender: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    mash_email: str
+    duty_teams: dict[str, str]
+
+    @classmethod
+    def from_environment(cls) -> AlertSettings:
+        env = os.environ
+        duty = {
+            agency.strip(): email.strip()
+            for agency, _, email in (
+                item.partition("=")
+                for item in env.get("JOINEDUP_ALERT_DUTY_TEAMS", "").split(",")
+                if "=" in item
+            )
+        }
+        return cls(
+            smtp_url=env.get("JOINEDUP_SMTP_URL", "").strip() or None,
+            sender=env.get("JOINEDUP_ALERT_FROM", "").strip() or "alerts@joinedup.example",
+            webhook_url=env.get("JOINEDUP_ALERT_WEBHOOK_URL", "").strip() or None,
+            webhook_secret=env.get("JOINEDUP_ALERT_WEBHOOK_SECRET", "").strip() or None,
+            mash_email=env.get("JOINEDUP_ALERT_MASH_EMAIL", "").strip() or "mash@joinedup.example",
+            duty_teams=duty,
+        )
+
+
+def alert_settings() -> AlertSettings:
+    return AlertSettings.from_environment()

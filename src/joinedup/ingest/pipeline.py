@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from joinedup.domain.agencies import FeedFormat
@@ -49,6 +49,17 @@ SOURCE_TABLE_CHARS: int = getattr(t.source_record.c.source_table.type, "length",
 
 # progress(file, rows done in that file, rows in that file)
 Progress = Callable[[str, int, int], None]
+
+
+def _raise_alerts(connection: Connection, delivery_id: int) -> None:
+    from joinedup.alerts.intake import delivery_written
+
+    delivery_written(connection, delivery_id)
+
+
+# Called inside the delivery's transaction, after its rows are written and before commit,
+# with the connection and the delivery id: what a delivery causes (alerts) commits with it.
+BEFORE_COMMIT: list[Callable[[Connection, int], None]] = [_raise_alerts]
 
 
 @dataclass
@@ -225,6 +236,8 @@ def ingest_delivery(
                 )
             }
             uow.deliveries.set_counts(report.delivery_id, **totals)
+            for subscriber in BEFORE_COMMIT:
+                subscriber(uow.connection, report.delivery_id)
             uow.emit(
                 DeliveryIngested(
                     report.delivery_id,

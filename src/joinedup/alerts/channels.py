@@ -1,0 +1,143 @@
+"""Channels: email through an SMTP relay (smtplib) and signed webhooks (httpx).
+
+A message carries only the alert's governed content (already minimised for its recipient).
+Each message has a stable key (``Message-ID`` for email, ``X-JoinedUp-Message`` for
+webhooks), so a receiver recognises a re-delivery after a worker crash as the same message.
+
+Webhook signature: ``X-JoinedUp-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
+HMAC-SHA-256 with the shared secret over ``"<t>." + body`` (the body as sent, UTF-8). A
+receiver recomputes it, compares in constant time and refuses a ``t`` more than five
+minutes old (replay protection). ``verify_signature`` is that check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+
+TOLERANCE_SECONDS = 300
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class DeliveryFailed(Exception):
+    """The channel did not take the message; the worker retries with backoff."""
+
+
+def render_text(alert: dict[str, Any]) -> str:
+    content = alert["content"]
+    lines = [alert["title"], "", str(content.get("what_happened", ""))]
+    own = content.get("your_record") or {}
+    if own:
+        lines.append(f"Child (your record): {own.get('name', '')} ({own.get('reference', '')})")
+    lines.append(f"Child (joinedup person): {alert['child_person_id']}")
+    for field, value in (content.get("details") or {}).items():
+        lines.append(f"{field}: {json.dumps(value, sort_keys=True, default=str)}")
+    if content.get("withheld"):
+        lines.append("Withheld (ask the agency): " + "; ".join(content["withheld"]))
+    contact = content.get("contact") or {}
+    lines += [
+        "",
+        f"Contact: {contact.get('name', '')} <{contact.get('email', '')}>",
+        f"Where to look: {content.get('where_to_look', '')}",
+        f"Acknowledge by {alert['due_at']} with the action you took: joinedup alerts ack "
+        f"{alert['id']} --action '...'",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def send_email(smtp_url: str, sender: str, alert: dict[str, Any], to: str, key: str) -> None:
+    """Hand one alert to the relay. ``smtps://`` uses TLS; ``smtp://...?starttls=1``
+    upgrades; plain ``smtp://`` is refused unless the relay is on loopback."""
+    url = urlsplit(smtp_url)
+    host = url.hostname or "localhost"
+    query = parse_qs(url.query)
+    starttls = query.get("starttls", ["0"])[0] in ("1", "true", "yes")
+    if url.scheme == "smtp" and not starttls and host not in LOOPBACK:
+        raise DeliveryFailed(
+            f"refusing to send alerts unencrypted to {host}: use smtps:// or ?starttls=1"
+        )
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f"[joinedup alert {alert['id']}] {alert['title']}"
+    message["Message-ID"] = f"<{key.replace('@', '.').replace(' ', '')}@joinedup>"
+    message["X-JoinedUp-Alert"] = str(alert["id"])
+    message.set_content(render_text(alert))
+    context = ssl.create_default_context()
+    try:
+        if url.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, url.port or 465, timeout=10, context=context
+            )
+        else:
+            client = smtplib.SMTP(host, url.port or 25, timeout=10)
+        with client:
+            if starttls:
+                client.starttls(context=context)
+            if url.username:
+                client.login(unquote(url.username), unquote(url.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise DeliveryFailed(f"SMTP: {error}") from None
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_signature(secret: str, header: str, body: bytes, now: float | None = None) -> bool:
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now or time.time()) - timestamp) > TOLERANCE_SECONDS:
+        return False
+    expected = signature(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def webhook_body(alert: dict[str, Any]) -> bytes:
+    content = {k: v for k, v in alert["content"].items() if not k.startswith("_causes")}
+    payload = {
+        "alert_id": alert["id"],
+        "rule": alert["rule_id"],
+        "title": alert["title"],
+        "child_person_id": alert["child_person_id"],
+        "recipient": {
+            "kind": alert["recipient_kind"],
+            "agency": alert["recipient_agency"],
+            "key": alert["recipient_key"],
+        },
+        "raised_at": alert["raised_at"],
+        "due_at": alert["due_at"],
+        "content": content,
+    }
+    return json.dumps(payload, sort_keys=True, default=str).encode()
+
+
+def send_webhook(url: str, secret: str | None, alert: dict[str, Any], key: str) -> None:
+    if not secret:
+        raise DeliveryFailed("no webhook secret configured (JOINEDUP_ALERT_WEBHOOK_SECRET)")
+    body = webhook_body(alert)
+    headers = {
+        "Content-Type": "application/json",
+        "X-JoinedUp-Message": key,
+        "X-JoinedUp-Signature": signature(secret, int(time.time()), body),
+    }
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=10)
+    except httpx.HTTPError as error:
+        raise DeliveryFailed(f"webhook: {error}") from None
+    if response.status_code >= 300:
+        raise DeliveryFailed(f"webhook: HTTP {response.status_code}")

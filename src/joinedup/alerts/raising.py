@@ -1,0 +1,237 @@
+"""From a finding to a governed alert: de-duplicated, folded, minimised, with its messages.
+
+Everything here writes on the caller's connection, so an alert, its messages (the outbox)
+and the audit entry of the governance decision commit together with whatever caused them.
+
+- De-duplication: ``dedup_key`` = rule | child | cause | recipient is unique; the same cause
+  (a re-delivered incident, a second person involved in it) never alerts a recipient twice.
+- Folding (rate limit per family): a further cause for the same rule, child and recipient
+  while an alert is still open (within ``FOLD_HOURS``) adds to that alert's count instead of
+  raising another; one noisy family does not flood a practitioner.
+- Rate limit per recipient: beyond ``MESSAGES_PER_HOUR`` emails or webhooks to one
+  recipient in an hour, further messages wait for the next hour (the inbox has them at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from joinedup.alerts import facts
+from joinedup.alerts.clock import due
+from joinedup.alerts.evaluate import Finding
+from joinedup.alerts.routing import Recipient, duty_team
+from joinedup.config import AlertSettings
+from joinedup.domain.agencies import AGENCIES, AgencyId
+from joinedup.governance.access import AccessRequest
+from joinedup.governance.minimisation import WITHHELD, minimise
+from joinedup.governance.recording import decide_and_record
+from joinedup.governance.roles import Role
+from joinedup.store.alert_tables import alert, alert_message
+
+FOLD_HOURS = 72
+MESSAGES_PER_HOUR = 20
+CAUSES = "_causes"  # kept in content for folding; never shown
+NOT_SHARED = (
+    "A partner agency holds new information about this child that it may be able to share "
+    "with you. Contact them; nothing more can be shown here."
+)
+NOT_SHARED_TITLE = "A partner agency has new information about a child you work with"
+
+
+def dedup_key(rule_id: str, child_id: str, cause: str, recipient_key: str) -> str:
+    key = f"{rule_id}|{child_id}|{cause}|{recipient_key}"
+    if len(key) <= 400:
+        return key
+    return f"{rule_id}|{child_id}|sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def insert_ignoring_duplicates(connection: Connection, table: Any, values: dict[str, Any]) -> Any:
+    """INSERT that does nothing on a unique-key clash (two workers, one re-delivery)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return connection.execute(statement.returning(table.c.id)).scalar()
+
+
+def contact_for(finding: Finding, settings: AlertSettings) -> dict[str, str]:
+    """Who holds the information: the source agency's duty contact, else the MASH."""
+    source = finding.rule.source_agency
+    email = duty_team(settings, source.value) if source else None
+    if source is None or email is None:
+        return {"name": "Multi-Agency Safeguarding Hub", "email": settings.mash_email}
+    return {"name": f"{AGENCIES[source].name} (safeguarding contact)", "email": email}
+
+
+def governed_content(
+    connection: Connection,
+    finding: Finding,
+    recipient: Recipient,
+    settings: AlertSettings,
+    now: datetime,
+) -> tuple[bool, str, dict[str, Any]]:
+    """(shared, title, content) for this recipient: the decision is audited; a denied field
+    is absent; with nothing allowed, the alert only says whom to contact."""
+    content: dict[str, Any] = {
+        "child_id": finding.child_id,
+        "rule": finding.rule.id,
+        "your_record": facts.own_record(connection, finding.records, recipient.agency),
+        "contact": contact_for(finding, settings),
+        "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
+    }
+    if not finding.details:
+        content["what_happened"] = finding.summary
+        return True, finding.rule.title, content
+    request = AccessRequest(
+        user_id=recipient.key,
+        role=Role(recipient.role),
+        agency=AgencyId(recipient.agency),
+        team=recipient.team,
+        purpose=recipient.purpose,
+        child_id=finding.child_id,
+        fields=frozenset(finding.details),
+        relationships=recipient.relationships,
+    )
+    decision = decide_and_record(connection, request, now=now)
+    if not decision.allowed:
+        content["what_happened"] = NOT_SHARED
+        return False, NOT_SHARED_TITLE, content
+    shown = minimise({"child_id": finding.child_id, **finding.details}, decision)
+    shown.pop("child_id", None)
+    if set(finding.details) <= decision.allowed_fields:
+        content["what_happened"] = finding.summary
+    else:
+        content["what_happened"] = "New information from a partner agency (part of it withheld)"
+    content["details"] = {k: v for k, v in shown.items() if k != WITHHELD}
+    if WITHHELD in shown:
+        content["withheld"] = shown[WITHHELD]
+    return True, finding.rule.title, content
+
+
+def _fold(
+    connection: Connection, finding: Finding, recipient: Recipient, cause_key: str, now: datetime
+) -> int | None:
+    """Add the cause to an open alert of the same rule, child and recipient, if one."""
+    row = connection.execute(
+        select(alert.c.id, alert.c.content, alert.c.occurrences)
+        .where(
+            alert.c.rule_id == finding.rule.id,
+            alert.c.child_person_id == finding.child_id,
+            alert.c.recipient_key == recipient.key,
+            alert.c.status == "OPEN",
+            alert.c.raised_at >= now - timedelta(hours=FOLD_HOURS),
+        )
+        .order_by(alert.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    content = dict(row.content)
+    causes = list(content.get(CAUSES, []))
+    if cause_key not in causes:
+        causes.append(cause_key)
+        content[CAUSES] = causes[-200:]
+        content["latest"] = finding.on.isoformat()
+        connection.execute(
+            update(alert)
+            .where(alert.c.id == row.id)
+            .values(content=content, occurrences=row.occurrences + 1)
+        )
+    return int(row.id)
+
+
+def raise_alert(
+    connection: Connection,
+    finding: Finding,
+    recipient: Recipient,
+    settings: AlertSettings,
+    now: datetime,
+    *,
+    cause_event_id: int | None = None,
+    level: int = 0,
+    parent_alert_id: int | None = None,
+) -> tuple[int | None, str]:
+    """Write one alert and its messages; returns (alert id, "raised" | "folded" |
+    "duplicate")."""
+    key = dedup_key(finding.rule.id, finding.child_id, finding.cause, recipient.key)
+    if connection.execute(select(alert.c.id).where(alert.c.dedup_key == key)).first():
+        return None, "duplicate"
+    if level == 0:
+        folded = _fold(connection, finding, recipient, key, now)
+        if folded is not None:
+            return folded, "folded"
+    shared, title, content = governed_content(connection, finding, recipient, settings, now)
+    content[CAUSES] = [key]
+    alert_id = insert_ignoring_duplicates(
+        connection,
+        alert,
+        {
+            "rule_id": finding.rule.id,
+            "rule_version": finding.rule.version,
+            "dedup_key": key,
+            "child_person_id": finding.child_id,
+            "cause_event_id": cause_event_id,
+            "occurred_at": finding.occurred_at,
+            "raised_at": now,
+            "due_at": due(finding.rule.deadline, now),
+            "level": level,
+            "recipient_kind": recipient.kind,
+            "recipient_agency": recipient.agency,
+            "recipient_key": recipient.key,
+            "recipient_name": recipient.name,
+            "recipient_email": recipient.email,
+            "recipient_team": recipient.team,
+            "purpose": recipient.purpose.value,
+            "shared": shared,
+            "title": title[:300],
+            "content": content,
+            "occurrences": 1,
+            "status": "OPEN",
+            "parent_alert_id": parent_alert_id,
+        },
+    )
+    if alert_id is None:
+        return None, "duplicate"
+    add_messages(connection, int(alert_id), recipient, settings, now)
+    return int(alert_id), "raised"
+
+
+def add_messages(
+    connection: Connection,
+    alert_id: int,
+    recipient: Recipient,
+    settings: AlertSettings,
+    now: datetime,
+) -> None:
+    targets = []
+    if recipient.email:
+        targets.append(("EMAIL", recipient.email))
+    if settings.webhook_url:
+        targets.append(("WEBHOOK", settings.webhook_url))
+    for channel, target in targets:
+        recent = connection.execute(
+            select(func.count())
+            .select_from(alert_message)
+            .where(
+                alert_message.c.channel == channel,
+                alert_message.c.target == target,
+                alert_message.c.created_at >= now - timedelta(hours=1),
+            )
+        ).scalar_one()
+        # A webhook serves every recipient: the per-recipient limit applies to email only.
+        wait = channel == "EMAIL" and recent >= MESSAGES_PER_HOUR
+        connection.execute(
+            insert(alert_message).values(
+                alert_id=alert_id,
+                channel=channel,
+                target=target,
+                message_key=f"alert-{alert_id}-{channel.lower()}-{target}"[:500],
+                status="PENDING",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now + timedelta(hours=1) if wait else now,
+            )
+        )

@@ -1,0 +1,232 @@
+"""The alert rules: declarative, versioned, each with its owner, purpose and lawful basis.
+
+A rule says which new events it looks at (``triggers``), what must also be true (its
+``condition``, evaluated by ``joinedup.alerts.evaluate``), to whom it goes (the child's lead
+practitioner in ``recipient_agency``, else ``fallback_agency``, else that agency's duty
+team, else the MASH), what it may show (catalogue ``fields``, cut down by governance for
+the recipient and ``purpose``) and how soon it must be acknowledged. Plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from joinedup.alerts.clock import Deadline
+from joinedup.domain.agencies import AgencyId
+from joinedup.governance.purposes import Purpose
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    agency: AgencyId
+    category: str
+    event_types: frozenset[str]
+    roles: frozenset[str] = frozenset()  # empty: any role
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    version: int
+    title: str
+    description: str
+    owner: str
+    purpose: Purpose
+    lawful_basis: str
+    triggers: tuple[Trigger, ...]
+    recipient_agency: AgencyId
+    fields: tuple[str, ...]
+    deadline: Deadline
+    fallback_agency: AgencyId | None = None
+    # The purpose the fallback agency's practitioner acts under, when the rule's own purpose
+    # is not one that role may declare (a social worker does not do Operation Encompass).
+    fallback_purpose: Purpose | None = None
+    source_agency: AgencyId | None = None  # whose data the alert reveals (for "contact X")
+
+    def matches(self, agency: str, category: str, event_type: str, role: str | None) -> bool:
+        return any(
+            t.agency.value == agency
+            and t.category == category
+            and event_type in t.event_types
+            and (not t.roles or (role or "") in t.roles)
+            for t in self.triggers
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "description": self.description,
+            "owner": self.owner,
+            "purpose": self.purpose.value,
+            "lawful_basis": self.lawful_basis,
+            "recipient_agency": self.recipient_agency.value,
+            "fallback_agency": self.fallback_agency.value if self.fallback_agency else None,
+            "fields": list(self.fields),
+            "deadline": self.deadline.value,
+            "triggers": [
+                {
+                    "agency": t.agency.value,
+                    "category": t.category,
+                    "event_types": sorted(t.event_types),
+                    "roles": sorted(t.roles),
+                }
+                for t in self.triggers
+            ],
+        }
+
+
+A = AgencyId
+P = Purpose
+CASEWORK_BASIS = (
+    "UK GDPR Art 6(1)(e) public task; Children Act 1989 s17/s47 and Children Act 2004 s11; "
+    "DPA 2018 Sch 1 para 18 (safeguarding children) for special category data"
+)
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "CP_IS",
+            1,
+            "Unscheduled care for a child on a child protection plan or looked after",
+            "A health encounter in urgent care (EMER) or an admission (IMP) of a child who is "
+            "on a child protection plan or looked after on that day (the CP-IS scheme).",
+            "Designated nurse for safeguarding, NHS Exampleshire ICB",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (Trigger(A.HEALTH, "health_encounter", frozenset({"EMER", "IMP"})),),
+            A.SOCIAL_CARE,
+            ("health.encounters",),
+            Deadline.ONE_HOUR,
+            source_agency=A.HEALTH,
+        ),
+        Rule(
+            "OPERATION_ENCOMPASS",
+            1,
+            "Operation Encompass: a domestic abuse incident involving a child",
+            "A police DOMESTIC_ABUSE incident with a child involved (any role) or a child "
+            "living in the household of someone involved. Goes to the child's school's "
+            "Designated Safeguarding Lead; to children's social care if the child is not on "
+            "a school roll.",
+            "Detective Superintendent, Public Protection, Exampleshire Police",
+            P.OPERATION_ENCOMPASS,
+            "UK GDPR Art 6(1)(e) public task; DPA 2018 Part 3 and Sch 1 para 18; Children Act "
+            "2004 s11; Education Act 2002 s175 (agreement EXM-OE-002)",
+            (Trigger(A.POLICE, "police_incident", frozenset({"DOMESTIC_ABUSE"})),),
+            A.EDUCATION,
+            ("police.domestic_abuse",),
+            Deadline.NEXT_SCHOOL_DAY,
+            fallback_agency=A.SOCIAL_CARE,
+            fallback_purpose=P.CHILD_PROTECTION_ENQUIRY,
+            source_agency=A.POLICE,
+        ),
+        Rule(
+            "MISSING_EPISODES",
+            1,
+            "A third missing episode in 90 days",
+            "A child reported missing (police MISSING_PERSON, or a social care missing "
+            "episode) for the third time or more within 90 days; reports of the same day "
+            "count once.",
+            "Head of service, Children's Social Care",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (
+                Trigger(
+                    A.POLICE,
+                    "police_incident",
+                    frozenset({"MISSING_PERSON"}),
+                    frozenset({"MISSING_PERSON"}),
+                ),
+                Trigger(A.SOCIAL_CARE, "social_care", frozenset({"MISSING_EPISODE"})),
+            ),
+            A.SOCIAL_CARE,
+            ("police.missing_reports", "social_care.missing_episodes"),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.POLICE,
+        ),
+        Rule(
+            "MAPPA_HOUSEHOLD",
+            1,
+            "An adult in the child's household newly managed at MAPPA level 2 or 3",
+            "Probation records MAPPA level 2 or 3 for an adult (at a level not recorded for "
+            "them before) who lives in a household with a child.",
+            "Head of the Probation Delivery Unit, Exampleshire",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (Trigger(A.PROBATION, "probation", frozenset({"MAPPA_LEVEL_2", "MAPPA_LEVEL_3"})),),
+            A.SOCIAL_CARE,
+            ("probation.mappa",),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.PROBATION,
+        ),
+        Rule(
+            "CHILD_SELF_HARM",
+            1,
+            "A child known to children's social care seen for self-harm or overdose",
+            "An urgent care or admission encounter for SELF_HARM or OVERDOSE of a child who "
+            "has an allocated social worker on that day (the synthetic data shows these "
+            "often precede a child protection plan).",
+            "Designated nurse for safeguarding, NHS Exampleshire ICB",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (Trigger(A.HEALTH, "health_encounter", frozenset({"EMER", "IMP"})),),
+            A.SOCIAL_CARE,
+            ("health.encounters",),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.HEALTH,
+        ),
+        Rule(
+            "EXCLUSION_OF_CHILD_IN_CARE_OR_ON_PLAN",
+            1,
+            "A suspension or exclusion of a child on a plan or looked after",
+            "A school suspension or permanent exclusion of a child who is on a child "
+            "protection plan or looked after on that day.",
+            "Virtual School Head, Exampleshire County Council",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (Trigger(A.EDUCATION, "education", frozenset({"EXCLUSION_PERM", "EXCLUSION_SUSP"})),),
+            A.SOCIAL_CARE,
+            ("education.exclusions",),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.EDUCATION,
+        ),
+        Rule(
+            "RISK_ESCALATION",
+            1,
+            "A child's risk summary has escalated",
+            "The child's triage score crossed the triage threshold, rose by the configured "
+            "amount, or a new high-weight factor appeared (issue 7's rescoring reports the "
+            "change; see joinedup.alerts.risk_escalation).",
+            "MASH manager, Exampleshire",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (),
+            A.SOCIAL_CARE,
+            (),
+            Deadline.ONE_WORKING_DAY,
+        ),
+    )
+}
+
+# The role a recipient holds in each agency that receives alerts.
+RECIPIENT_ROLE = {
+    A.POLICE: "POLICE_SAFEGUARDING_OFFICER",
+    A.EDUCATION: "SCHOOL_DSL",
+    A.SOCIAL_CARE: "SOCIAL_WORKER",
+    A.HEALTH: "HEALTH_SAFEGUARDING_LEAD",
+}
+
+
+def rules_for(agency: str, category: str, event_type: str, role: str | None) -> list[Rule]:
+    return [r for r in RULES.values() if r.matches(agency, category, event_type, role)]
+
+
+def trigger_event_types() -> set[tuple[str, str, str]]:
+    """Every (agency, category, event type) some rule looks at (the ingest hook's filter)."""
+    return {
+        (t.agency.value, t.category, e)
+        for r in RULES.values()
+        for t in r.triggers
+        for e in t.event_types
+    }

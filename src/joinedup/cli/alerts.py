@@ -1,0 +1,227 @@
+"""``joinedup alerts``: the worker, the list, the inbox, acknowledgement, the dashboard; and
+``joinedup replay``: a partnership's history replayed as if it arrived live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from joinedup.cli.common import JSON_OPTION, console, out, print_json, progress_bar, run
+from joinedup.services import alerts as alert_services
+from joinedup.services import open_store
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    table = Table("id", "rule", "status", "recipient", "child", "raised", "due")
+    for a in rows:
+        r = a["recipient"]
+        table.add_row(
+            str(a["id"]),
+            a["rule"],
+            a["status"],
+            f"{r['name']} ({r['kind'].lower()}, {r['agency']})",
+            a["child"],
+            f"{a['raised_at']:%Y-%m-%d %H:%M}",
+            f"{a['due_at']:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    alerts_app = typer.Typer(
+        help="Alerts to the lead practitioner: run the worker that delivers and escalates "
+        "them, list them, read an inbox, acknowledge one with the action taken, see the SLA "
+        "dashboard and the rules.",
+        no_args_is_help=True,
+    )
+
+    def worker(once: bool, poll: float, json_output: bool) -> None:
+        def body() -> None:
+            engine = open_store()
+
+            def show(report: Any) -> None:
+                if not json_output and (report.sent or report.failed or report.escalated):
+                    console.print(
+                        f"sent {report.sent}, failed {report.failed}, dead {report.dead}, "
+                        f"escalated {report.escalated}"
+                    )
+
+            total = alert_services.run_worker(engine, once=once, poll_seconds=poll, on_cycle=show)
+            if json_output:
+                print_json(total)
+            else:
+                console.print(f"worker stopped: {total}")
+
+        run(body)
+
+    ONCE = typer.Option(False, "--once", help="One cycle, then stop (for cron or tests).")
+    POLL = typer.Option(0.5, "--poll", min=0.05, help="Seconds between polls when idle.")
+
+    @alerts_app.command("worker")
+    def worker_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION):
+        """Deliver alerts from the outbox (email, webhook) at least once, retry failures
+        with backoff, evaluate triggers waiting for linking, and escalate unacknowledged
+        alerts past their deadline. Runs until Ctrl-C / SIGTERM; several may run at once."""
+        worker(once, poll, json_output)
+
+    @alerts_app.command("run")
+    def run_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION):
+        """The same as `joinedup alerts worker`."""
+        worker(once, poll, json_output)
+
+    @alerts_app.command("list")
+    def list_command(
+        status: str | None = typer.Option(None, "--status", help="OPEN, ACKNOWLEDGED, ESCALATED."),
+        rule: str | None = typer.Option(None, "--rule", help="Only this rule's alerts."),
+        recipient: str | None = typer.Option(None, "--recipient", help="A recipient's key."),
+        child: str | None = typer.Option(None, "--child", help="A child's person id."),
+        limit: int = typer.Option(100, "--limit", min=1),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """List alerts, newest first: rule, recipient, child and times."""
+
+        def body() -> None:
+            rows = alert_services.list_alerts(
+                open_store(),
+                status=status,
+                rule=rule,
+                recipient=recipient,
+                child=child,
+                limit=limit,
+            )
+            print_json(rows) if json_output else _table(rows)
+
+        run(body)
+
+    @alerts_app.command("inbox")
+    def inbox_command(
+        practitioner: str = typer.Argument(..., help="The practitioner's key (their email)."),
+        all_alerts: bool = typer.Option(False, "--all", help="Include acknowledged ones."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """A practitioner's open alerts, the soonest due first."""
+
+        def body() -> None:
+            rows = alert_services.inbox(open_store(), practitioner, include_done=all_alerts)
+            print_json(rows) if json_output else _table(rows)
+
+        run(body)
+
+    @alerts_app.command("show")
+    def show_command(alert_id: int = typer.Argument(...), json_output: bool = JSON_OPTION):
+        """One alert as its recipient sees it, with its messages' delivery status."""
+
+        def body() -> None:
+            found = alert_services.get_alert(open_store(), alert_id)
+            if json_output:
+                print_json(found)
+            else:
+                from joinedup.alerts.channels import render_text
+
+                out.print(render_text({**found, "child_person_id": found["child"]}))
+                for m in found["messages"]:
+                    out.print(f"{m['channel']} to {m['target']}: {m['status']}")
+
+        run(body)
+
+    @alerts_app.command("ack")
+    def ack_command(
+        alert_id: int = typer.Argument(...),
+        by: str = typer.Option(..., "--by", help="Who acknowledges (their key or name)."),
+        action: str = typer.Option(..., "--action", help="The action taken."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Acknowledge an alert with the action taken (closes its escalation chain)."""
+
+        def body() -> None:
+            found = alert_services.acknowledge(open_store(), alert_id, by, action)
+            if json_output:
+                print_json(found)
+            else:
+                console.print(f"alert {alert_id} acknowledged by {found['acknowledged_by']}")
+
+        run(body)
+
+    @alerts_app.command("dashboard")
+    def dashboard_command(json_output: bool = JSON_OPTION) -> None:
+        """SLA figures per rule: raised, acknowledged in time, median time to acknowledge,
+        escalated, open and overdue; messages by channel and status."""
+
+        def body() -> None:
+            figures = alert_services.dashboard(open_store())
+            if json_output:
+                print_json(figures)
+                return
+            table = Table(
+                "rule", "raised", "ack", "in time %", "median min", "escalated", "open", "overdue"
+            )
+            for rule_id, f in figures["rules"].items():
+                table.add_row(
+                    rule_id,
+                    str(f["raised"]),
+                    str(f["acknowledged"]),
+                    str(f["sla_met_percent"]),
+                    str(f["median_minutes_to_ack"]),
+                    str(f["escalated"]),
+                    str(f["open"]),
+                    str(f["overdue"]),
+                )
+            out.print(table)
+            out.print(f"messages: {figures['messages']}")
+
+        run(body)
+
+    @alerts_app.command("rules")
+    def rules_command(json_output: bool = JSON_OPTION) -> None:
+        """The alert rules: owner, purpose, lawful basis, triggers, recipient, deadline."""
+
+        def body() -> None:
+            found = alert_services.rules()
+            if json_output:
+                print_json(found)
+                return
+            for r in found:
+                out.print(f"[bold]{r['id']}[/] v{r['version']}: {r['title']}")
+                out.print(
+                    f"  to {r['recipient_agency']} lead practitioner; {r['deadline']}; "
+                    f"purpose {r['purpose']}; owner {r['owner']}"
+                )
+
+        run(body)
+
+    app.add_typer(alerts_app, name="alerts")
+
+    @app.command("replay")
+    def replay_command(
+        partnership: Path = typer.Argument(..., help="A partnership folder (feeds/README.md)."),
+        start: str = typer.Option(
+            ...,
+            "--from",
+            help="YYYY-MM-DD: history up to it is the "
+            "initial state; later events arrive as if live.",
+        ),
+        speed: float = typer.Option(
+            0.0, "--speed", min=0.0, help="Simulated days per real second (0: as fast as possible)."
+        ),
+        work: Path | None = typer.Option(
+            None,
+            "--work",
+            help="Where the day-by-day deliveries are written (default: a temporary folder).",
+        ),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Replay a partnership: load its history up to --from without alerts, link it,
+        then feed every later event day by day in time order, so alerts fire as they would
+        have; reports alerts per rule, lead time before statutory outcomes, workload."""
+
+        def body() -> None:
+            with progress_bar(not json_output) as progress:
+                result = alert_services.replay(
+                    open_store(), partnership, start, speed=speed, work=work, progress=progress
+                )
+            print_json(result) if json_output else out.print(result)
+
+        run(body)
