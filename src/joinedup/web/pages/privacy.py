@@ -47,6 +47,7 @@ def audit_purpose(request: Request) -> None:
     """The privacy officer's reads need the AUDIT purpose declared for the session."""
     from joinedup.errors import Forbidden
 
+    reviewer(request)  # the role first: other roles are refused, not asked for a purpose
     if current_reader(request).purpose is not Purpose.AUDIT:
         raise Forbidden("these pages need the purpose AUDIT: change your purpose")
 

@@ -1,0 +1,124 @@
+"""A live joinedup web app for the web and API tests: a small synthetic partnership loaded
+into a temporary SQLite store (synth -> ingest -> link -> agreements -> demo users), served
+by uvicorn in a background thread on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from joinedup import services
+from joinedup.accounts import demo_users
+from joinedup.accounts.demo_users import DEMO_PASSWORD
+
+CHILDREN = 250
+
+
+@dataclass
+class LiveApp:
+    url: str
+    engine: Engine
+    users: dict[str, dict[str, Any]]  # by role
+
+    def username(self, role: str) -> str:
+        return str(self.users[role]["username"])
+
+    def api_session(self, role: str) -> httpx.Client:
+        """An API client signed in as the demo user of ``role``, sending the session
+        cookie and the CSRF header (cookies are Secure, so they are set by hand on http)."""
+        client = httpx.Client(base_url=self.url, timeout=30)
+        answer = client.post(
+            "/api/v1/session", json={"username": self.username(role), "password": DEMO_PASSWORD}
+        )
+        assert answer.status_code == 201, answer.text
+        client.headers["Cookie"] = f"joinedup_session={answer.cookies['joinedup_session']}"
+        client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+        client.cookies.clear()
+        return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_store(folder: Path) -> tuple[Engine, list[dict[str, Any]]]:
+    from joinedup.synth import SynthOptions, generate_partnership
+
+    partnership = folder / "partnership"
+    generate_partnership(partnership, children=CHILDREN, seed=6, options=SynthOptions())
+    engine = services.open_store(f"sqlite:///{folder / 'web.db'}")
+    for delivery in services.deliveries_in(partnership):
+        services.ingest(engine, delivery, link=False)
+    services.link_people(engine)
+    services.load_agreements(
+        engine, sorted(services.EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="tests"
+    )
+    return engine, demo_users.create(engine)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    import uvicorn
+
+    from joinedup.web.app import create_app
+
+    folder = tmp_path_factory.mktemp("webapp")
+    engine, users = build_store(folder)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    try:
+        yield LiveApp(f"http://127.0.0.1:{port}", engine, {u["role"]: u for u in users})
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    executable = "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does)")
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_app: LiveApp) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_app.url)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
