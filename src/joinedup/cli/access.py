@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, run
 from joinedup.governance.access import AccessRequest, Decision
-from joinedup.governance.emergency import DEFAULT_MINUTES, break_glass, review, review_tasks
+from joinedup.governance.emergency import DEFAULT_MINUTES, break_glass
 from joinedup.governance.recording import engine_for
+from joinedup.services import oversight, stewardship
 from joinedup.store import UnitOfWork
 
 
@@ -161,7 +162,9 @@ def register(app: typer.Typer) -> None:
     @glass.command("review")
     def review_command(
         task: int = typer.Argument(..., help="The review task id."),
-        reviewer: str = typer.Option(..., "--reviewer", help="The privacy officer."),
+        reviewer: str = typer.Option(
+            ..., "--as", "--reviewer", metavar="USERNAME", help="Your account (a privacy officer)."
+        ),
         outcome: str = typer.Option(
             ..., "--outcome", help="APPROPRIATE, INAPPROPRIATE or NEEDS_FOLLOW_UP."
         ),
@@ -171,9 +174,9 @@ def register(app: typer.Typer) -> None:
         """Record a privacy officer's review of a break-glass access."""
 
         def body() -> None:
-            with UnitOfWork(services.open_store()) as uow:
-                result = review(uow.connection, task, reviewer, outcome, note)
-                uow.commit()
+            engine = services.open_store()
+            who = stewardship.account_named(engine, reviewer)
+            result = oversight.review_break_glass(engine, who, task, outcome, note)
             if json_output:
                 print_json(result)
             else:
@@ -184,13 +187,15 @@ def register(app: typer.Typer) -> None:
     @glass.command("tasks")
     def tasks_command(
         all_tasks: bool = typer.Option(False, "--all", help="Reviewed ones too."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Break-glass review tasks (open ones unless --all)."""
 
         def body() -> None:
-            with UnitOfWork(services.open_store()) as uow:
-                rows = review_tasks(uow.connection, None if all_tasks else "OPEN")
+            engine = services.open_store()
+            who = stewardship.account_named(engine, as_user)
+            rows = oversight.break_glass_tasks(engine, who, None if all_tasks else "OPEN")
             if json_output:
                 print_json({"tasks": rows})
                 return

@@ -10,12 +10,13 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, progress_bar, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, progress_bar, run
 from joinedup.errors import BadInput
 from joinedup.governance.audit import heads as audit_heads
-from joinedup.governance.audit import proofs, query
+from joinedup.governance.audit import proofs
 from joinedup.governance.audit.merkle import ProofError
 from joinedup.governance.audit.verify import verify_log
+from joinedup.services import oversight, stewardship
 
 TRUSTED_KEY_OPTION = typer.Option(
     None,
@@ -240,23 +241,20 @@ def register(app: typer.Typer) -> None:
         kind: str | None = typer.Option(None, help="ACCESS, SHARE, BREAK_GLASS, REVIEW..."),
         since: str | None = typer.Option(None, help="Only entries from this date (YYYY-MM-DD)."),
         limit: int = typer.Option(1000, help="At most this many entries."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """Find audit entries, oldest first."""
+        """Find audit entries, oldest first (privacy officers; the search is itself audited)."""
 
         def body() -> None:
             engine = services.open_store()
-            with engine.connect() as connection:
-                found = query.search(
-                    connection,
-                    subject=subject,
-                    actor=actor,
-                    kind=kind,
-                    since=_since(since),
-                    limit=limit,
-                )
+            who = stewardship.account_named(engine, as_user)
+            entries = oversight.search_audit(
+                engine, who, subject=subject, actor=actor, kind=kind, since=_since(since),
+                limit=limit,
+            )  # fmt: skip
             if json_output:
-                print_json({"entries": [query.entry_to_dict(e) for e in found]})
+                print_json({"entries": entries})
                 return
             table = Table(
                 "seq",
@@ -269,15 +267,15 @@ def register(app: typer.Typer) -> None:
                 box=None,
                 pad_edge=False,
             )
-            for e in found:
+            for e in entries:
                 table.add_row(
-                    str(e.seq),
-                    e.recorded_at.strftime("%Y-%m-%d %H:%M"),
-                    e.kind,
-                    e.actor,
-                    e.actor_role or "",
-                    e.purpose or "",
-                    e.subject or "",
+                    str(e["seq"]),
+                    e["recorded_at"][:16].replace("T", " "),
+                    e["kind"],
+                    e["actor"],
+                    e["actor_role"] or "",
+                    e["purpose"] or "",
+                    e["subject"] or "",
                 )
             out.print(table)
 

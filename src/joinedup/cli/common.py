@@ -63,3 +63,14 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
             bar.update(tasks[stage], completed=done, total=max(total, done, 1))
 
         yield update
+
+
+# Commands that show personal data name their caller: an account in the store, whose role is
+# checked and whose access is audited, exactly as for a signed-in user of the web app.
+AS_OPTION = typer.Option(
+    ...,
+    "--as",
+    metavar="USERNAME",
+    help="Your account (`joinedup users list`): the access is checked against its role and "
+    "recorded in the audit log.",
+)

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, out, print_json, progress_bar, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, out, print_json, progress_bar, run
+from joinedup.services import oversight, stewardship
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +49,17 @@ def register(app: typer.Typer) -> None:
 
     @review_app.command("list")
     def review_list(
-        limit: int = typer.Option(50, "--limit"), json_output: bool = JSON_OPTION
+        as_user: str = AS_OPTION,
+        limit: int = typer.Option(50, "--limit"),
+        json_output: bool = JSON_OPTION,
     ) -> None:
-        """Open pairs, strongest first."""
+        """Open pairs, strongest first (for data stewards)."""
 
         def body() -> None:
-            items = services.review_queue(services.open_store(), limit)
+            engine = services.open_store()
+            items = oversight.review_queue(
+                engine, stewardship.account_named(engine, as_user), limit
+            )
             if json_output:
                 print_json(items)
                 return
@@ -70,11 +76,16 @@ def register(app: typer.Typer) -> None:
         run(body)
 
     @review_app.command("show")
-    def review_show(review_id: int, json_output: bool = JSON_OPTION) -> None:
+    def review_show(
+        review_id: int, as_user: str = AS_OPTION, json_output: bool = JSON_OPTION
+    ) -> None:
         """One pair with the evidence for and against (each comparison's level and weight)."""
 
         def body() -> None:
-            item = services.review_item(services.open_store(), review_id)
+            engine = services.open_store()
+            item = oversight.review_item(
+                engine, stewardship.account_named(engine, as_user), review_id
+            )
             if json_output:
                 print_json(item)
                 return
@@ -94,16 +105,18 @@ def register(app: typer.Typer) -> None:
     def review_decide(
         review_id: int,
         decision: str = typer.Argument(..., help="MATCH or NON_MATCH"),
-        reviewer: str = typer.Option(..., "--reviewer", help="Who decides (recorded, audited)."),
+        reviewer: str = typer.Option(
+            ..., "--as", "--reviewer", metavar="USERNAME", help="Your account (a data steward)."
+        ),
         reason: str = typer.Option("", "--reason"),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Record a decision; every later link run respects it."""
 
         def body() -> None:
-            item = services.decide_review(
-                services.open_store(), review_id, decision, reviewer=reviewer, reason=reason
-            )
+            engine = services.open_store()
+            who = stewardship.account_named(engine, reviewer)
+            item = oversight.decide_review(engine, who, review_id, decision, reason)
             if json_output:
                 print_json(item)
             else:
@@ -114,6 +127,7 @@ def register(app: typer.Typer) -> None:
     @app.command("explain-link")
     def explain_command(
         person: str,
+        as_user: str = AS_OPTION,
         chart: Path | None = typer.Option(None, "--chart", help="Write a waterfall chart (HTML)."),
         json_output: bool = JSON_OPTION,
     ) -> None:
@@ -121,7 +135,9 @@ def register(app: typer.Typer) -> None:
         from joinedup.linkage.explain import as_text, waterfall_html
 
         def body() -> None:
-            explanation = services.explain_link(services.open_store(), person)
+            engine = services.open_store()
+            who = stewardship.account_named(engine, as_user)
+            explanation = stewardship.explain_link(engine, who, person)
             if chart:
                 chart.write_text(waterfall_html(explanation), encoding="utf-8")
             if json_output:
@@ -169,6 +185,7 @@ def register(app: typer.Typer) -> None:
     @app.command("households")
     def households_command(
         person: str,
+        as_user: str = AS_OPTION,
         on: str | None = typer.Option(None, "--on", help="The date (YYYY-MM-DD) of interest."),
         json_output: bool = JSON_OPTION,
     ) -> None:
@@ -176,7 +193,9 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             when = date.fromisoformat(on) if on else None
-            result = services.household_of(services.open_store(), person, when)
+            engine = services.open_store()
+            who = stewardship.account_named(engine, as_user)
+            result = stewardship.household_of(engine, who, person, when)
             if json_output:
                 print_json(result)
                 return

@@ -8,11 +8,11 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, run
 from joinedup.cli.quality import text_bar
 from joinedup.ingest.quality_rules import plural
-from joinedup.ingest.quarantine import list_quarantined, show_quarantined
 from joinedup.ingest.reprocess import reprocess_quarantine
+from joinedup.services import stewardship
 
 AGENCY_OPTION = typer.Option(None, "--agency", help="Only this agency's rows.")
 
@@ -30,16 +30,22 @@ def register(app: typer.Typer) -> None:
         status: str = typer.Option("open", "--status", help="open, resolved or all."),
         code: str | None = typer.Option(None, "--code", help="Only rows with this reason code."),
         limit: int = typer.Option(50, "--limit", min=0, help="Show at most this many rows."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
         """List quarantined rows, newest delivery first, after a count by reason code. The
         messages can quote the delivered value that was refused."""
 
         def body() -> None:
-            with services.open_store().connect() as connection:
-                result = list_quarantined(
-                    connection, agency_id=agency, status=status, code=code, limit=limit
-                )
+            engine = services.open_store()
+            result = stewardship.quarantined_rows(
+                engine,
+                stewardship.account_named(engine, as_user),
+                agency_id=agency,
+                status=status,
+                code=code,
+                limit=limit,
+            )
             if json_output:
                 print_json(result)
             else:
@@ -50,15 +56,18 @@ def register(app: typer.Typer) -> None:
     @quarantine_app.command("show")
     def show_command(
         row_id: int = typer.Argument(..., help="The quarantined row's id (from `list`)."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Show one quarantined row whole: the row as delivered, every finding the ingest
         recorded for it, its delivery, and how (or whether) it was resolved. This shows
-        personal data as delivered; governance will restrict who may see it."""
+        personal data as delivered: data stewards and the privacy officer only, audited."""
 
         def body() -> None:
-            with services.open_store().connect() as connection:
-                result = show_quarantined(connection, row_id)
+            engine = services.open_store()
+            result = stewardship.quarantined_row(
+                engine, stewardship.account_named(engine, as_user), row_id
+            )
             if json_output:
                 print_json(result)
             else:

@@ -8,7 +8,8 @@ import typer
 from joinedup import services
 from joinedup.cli.common import JSON_OPTION, out, print_json, run
 from joinedup.errors import BadInput
-from joinedup.governance.transparency import CHILD_ABUSE, SERIOUS_HARM, build_report, mark_exempt
+from joinedup.governance.transparency import CHILD_ABUSE, SERIOUS_HARM
+from joinedup.services import stewardship
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +22,13 @@ def register(app: typer.Typer) -> None:
             "(someone with parental responsibility).",
         ),
         output_format: str = typer.Option("md", "--format", help="md or html."),
-        actor: str = typer.Option("transparency", help="Who produces the report (audited)."),
+        actor: str = typer.Option(
+            ...,
+            "--as",
+            "--actor",
+            metavar="USERNAME",
+            help="Your account (a privacy officer): recorded in the audit log.",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """A report of who looked at or shared information about PERSON, when, why and under
@@ -32,8 +39,8 @@ def register(app: typer.Typer) -> None:
             if output_format not in ("md", "html"):
                 raise BadInput("--format must be md or html")
             engine = services.open_store()
-            with engine.begin() as connection:
-                report = build_report(connection, person, requester=requester, actor=actor)
+            who = stewardship.account_named(engine, actor)
+            report = stewardship.transparency_report(engine, who, person, requester=requester)
             if json_output:
                 print_json(report.to_dict())
             else:
@@ -51,7 +58,13 @@ def register(app: typer.Typer) -> None:
             f"{CHILD_ABUSE} (from a person with parental "
             "responsibility).",
         ),
-        actor: str = typer.Option(..., help="The data protection officer deciding it."),
+        actor: str = typer.Option(
+            ...,
+            "--as",
+            "--actor",
+            metavar="USERNAME",
+            help="Your account (a privacy officer deciding it).",
+        ),
         note: str = typer.Option("", help="Why (kept in the audit log)."),
     ) -> None:
         """Record that an audit entry is exempt from transparency reports (DPA 2018 Sch 3).
@@ -59,8 +72,8 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            with engine.begin() as connection:
-                entry = mark_exempt(connection, seq, exemption, actor, note)
+            who = stewardship.account_named(engine, actor)
+            entry = stewardship.mark_exempt(engine, who, seq, exemption, note)
             out.print(f"entry {seq} marked {exemption} (audit entry {entry.seq})")
 
         run(body)

@@ -1,7 +1,9 @@
 """Use cases: each one function, each one unit of work. The CLI, API and web call these.
 
-Reads of personal data will go through the governance policy decision point (a later
-capability); until then the services here only load data and report counts.
+The functions here load data and report counts and metrics. Reads of personal data live in
+the governed modules: ``casework`` and ``search`` (through the gate: a ``Reader`` with a
+declared purpose), ``stewardship`` and ``oversight`` (record-keeping tasks, role-checked
+and audited). ``tests/unit/test_architecture.py`` fails if any other path appears.
 """
 
 from __future__ import annotations
@@ -141,44 +143,6 @@ def link_new_record(engine: Engine, person_record_id: int) -> dict[str, Any]:
 
     with engine.begin() as connection:
         return asdict(link_record(connection, person_record_id))
-
-
-def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    from joinedup.linkage import review
-
-    with engine.connect() as connection:
-        return review.list_open(connection, limit)
-
-
-def review_item(engine: Engine, review_id: int) -> dict[str, Any]:
-    from joinedup.linkage import review
-
-    with engine.connect() as connection:
-        return review.get(connection, review_id)
-
-
-def decide_review(
-    engine: Engine, review_id: int, decision: str, *, reviewer: str, reason: str = ""
-) -> dict[str, Any]:
-    """Record a reviewer's MATCH / NON_MATCH decision (audited); later runs respect it."""
-    from joinedup.linkage import review
-
-    with engine.begin() as connection:
-        return review.decide(connection, review_id, decision, reviewer=reviewer, reason=reason)
-
-
-def explain_link(engine: Engine, person_id: str) -> Any:
-    from joinedup.linkage.explain import explain
-
-    with engine.connect() as connection:
-        return explain(connection, person_id)
-
-
-def household_of(engine: Engine, person_id: str, on: Any = None) -> dict[str, Any]:
-    from joinedup.linkage.households import family
-
-    with engine.connect() as connection:
-        return family(connection, person_id, on)
 
 
 def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:

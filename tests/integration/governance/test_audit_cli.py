@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from joinedup.cli import app
 from joinedup.governance.audit import append
 from joinedup.governance.audit.heads import AuditKeyError, key_file_for, key_id_of, load_signer
+from joinedup.services.accounts import add_user
 from joinedup.store.audit_tables import audit_entry, audit_tree_head
 from tests.integration.governance.audit_fixtures import (  # noqa: F401  (fixtures)
     audit_key_dir,
@@ -48,6 +49,12 @@ def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
                 recorded_at=datetime(2026, 5, 1 + n, tzinfo=UTC),
             )
     return engine
+
+
+def privacy_officer(engine: Engine) -> None:
+    """Searching the log needs a privacy officer's account (creating it is audited too)."""
+    add_user(engine, username="po", role="PRIVACY_OFFICER", agency="social_care",
+             display_name="Privacy officer", password=None)  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -133,23 +140,33 @@ def test_a_rotated_key_keeps_old_heads_verifiable(cli_env: Engine) -> None:
     code, output = invoke("audit", "rotate-key", "--actor", "ops")
     new = json.loads(invoke("audit", "public-key", "--json")[1])["key_id"]
     assert code == 0 and old != new
+    privacy_officer(cli_env)
     code, output = invoke("audit", "verify", "--json")
     result = json.loads(output)
     assert code == 0 and result["heads_checked"] == 2 and result["latest_head"]["key_id"] == new
-    rotated = json.loads(invoke("audit", "search", "--kind", "AUDIT_KEY_ROTATED", "--json")[1])
+    rotated = json.loads(
+        invoke("audit", "search", "--kind", "AUDIT_KEY_ROTATED", "--as", "po", "--json")[1]
+    )
     assert rotated["entries"][0]["details"] == {"old_key_id": old, "new_key_id": new}
 
 
 def test_search_filters_by_subject_actor_kind_and_date(cli_env: Engine) -> None:
+    privacy_officer(cli_env)
+
     def seqs(*args: str) -> list[int]:
-        code, output = invoke("audit", "search", *args, "--json")
-        assert code == 0
-        return [e["seq"] for e in json.loads(output)["entries"]]
+        code, output = invoke("audit", "search", *args, "--as", "po", "--json")
+        assert code == 0, output
+        # The fixture's entries (each search and the account's creation are audited too).
+        return [e["seq"] for e in json.loads(output)["entries"] if "n" in e["details"]]
 
     assert seqs("--subject", "P-1") == [1, 4, 7]
     assert seqs("--actor", "w0", "--kind", "SHARE") == [0, 6]
     assert seqs("--since", "2026-05-08") == [7, 8]
-    assert invoke("audit", "search", "--since", "May")[0] == 2
+    assert invoke("audit", "search", "--since", "May", "--as", "po")[0] == 2
+    assert invoke("audit", "search", "--as", "nobody")[0] == 4
+    searched = json.loads(invoke("audit", "search", "--kind", "AUDIT_SEARCHED", "--as", "po",
+                                 "--json")[1])["entries"]  # fmt: skip
+    assert searched and all(e["actor"] == "po" for e in searched)
 
 
 def test_a_generated_key_sits_next_to_the_sqlite_database_with_mode_0600(

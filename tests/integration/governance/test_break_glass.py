@@ -17,6 +17,7 @@ from joinedup.governance.agreements import shipped_agreements
 from joinedup.governance.emergency import break_glass, review, review_tasks
 from joinedup.governance.recording import decide_and_record
 from joinedup.governance.roles import Role
+from joinedup.services.accounts import add_user
 from joinedup.store import UnitOfWork
 from joinedup.store.audit_tables import audit_entry
 
@@ -142,6 +143,8 @@ def test_break_glass_is_refused_outside_its_purpose(store: Engine) -> None:
 
 def test_break_glass_on_the_command_line(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOINEDUP_DATABASE_URL", store.url.render_as_string(hide_password=False))
+    add_user(store, username="po-1", role="PRIVACY_OFFICER", agency="social_care",
+             display_name="Privacy officer", password=None)  # fmt: skip
     runner = CliRunner()
     opened = runner.invoke(
         app,
@@ -170,10 +173,12 @@ def test_break_glass_on_the_command_line(store: Engine, monkeypatch: pytest.Monk
     assert granted["decision"]["emergency"] is True
     assert granted["decision"]["allowed_fields"] == ["health.encounters", "police.incidents"]
     task = granted["grant"]["review_task_id"]
-    tasks = json.loads(runner.invoke(app, ["break-glass", "tasks", "--json"]).stdout)["tasks"]
+    tasks = json.loads(
+        runner.invoke(app, ["break-glass", "tasks", "--as", "po-1", "--json"]).stdout
+    )["tasks"]
     assert [t["task_id"] for t in tasks] == [task]
     reviewed = runner.invoke(
-        app, ["break-glass", "review", str(task), "--reviewer", "po-1", "--outcome", "APPROPRIATE"]
+        app, ["break-glass", "review", str(task), "--as", "po-1", "--outcome", "APPROPRIATE"]
     )
     assert reviewed.exit_code == 0 and "APPROPRIATE" in reviewed.output
     refused = runner.invoke(

@@ -249,21 +249,29 @@ def test_the_cli_prints_the_report_and_gives_the_dpo_the_withholdings(
     from typer.testing import CliRunner
 
     from joinedup.cli import app
+    from joinedup.services.accounts import add_user
 
     share(engine, 4, serious_harm=True)
     access(engine, 5, ["education.attendance"])
     monkeypatch.setenv("JOINEDUP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    add_user(engine, username="dpo", role="PRIVACY_OFFICER", agency="social_care",
+             display_name="Data protection officer", password=None)  # fmt: skip
+    add_user(engine, username="sw", role="SOCIAL_WORKER", agency="social_care",
+             display_name="A social worker", password=None)  # fmt: skip
     runner = CliRunner()
-    printed = runner.invoke(app, ["transparency", "P-1"])
+    assert runner.invoke(app, ["transparency", "P-1", "--as", "sw"]).exit_code == 5
+    printed = runner.invoke(app, ["transparency", "P-1", "--as", "dpo"])
     assert printed.exit_code == 0 and "On 5 May 2026" in printed.output
     assert "On 4 May 2026" not in printed.output
-    as_json = runner.invoke(app, ["transparency", "P-1", "--requester", "parent", "--json"])
+    as_json = runner.invoke(
+        app, ["transparency", "P-1", "--as", "dpo", "--requester", "parent", "--json"]
+    )
     assert as_json.exit_code == 0
     assert [w["exemption"] for w in json.loads(as_json.output)["withheld"]] == ["serious_harm"]
-    page = runner.invoke(app, ["transparency", "P-1", "--format", "html"])
+    page = runner.invoke(app, ["transparency", "P-1", "--as", "dpo", "--format", "html"])
     assert page.exit_code == 0 and page.output.startswith("<!doctype html>")
     marked = runner.invoke(
-        app, ["transparency-exempt", "1", "--exemption", "serious_harm", "--actor", "dpo"]
+        app, ["transparency-exempt", "1", "--exemption", "serious_harm", "--as", "dpo"]
     )
     assert marked.exit_code == 0
-    assert "On 5 May 2026" not in runner.invoke(app, ["transparency", "P-1"]).output
+    assert "On 5 May 2026" not in runner.invoke(app, ["transparency", "P-1", "--as", "dpo"]).output

@@ -15,6 +15,7 @@ from joinedup.cli import app
 from joinedup.ingest import ingest_delivery
 from joinedup.ingest.quarantine import list_quarantined, show_quarantined
 from joinedup.ingest.reprocess import reprocess_quarantine
+from joinedup.services.accounts import add_user
 from joinedup.store import UnitOfWork
 from joinedup.store import tables as t
 from tests.support.deliveries import (
@@ -324,25 +325,35 @@ def cli_store(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 def test_cli_list_show_and_reprocess(cli_store: Engine, tmp_path: Path) -> None:
     involvements = [["I1", "N1", "VICTIM"], ["I9", "N2", "CHILD_PRESENT"], ["I1", "N7", "WITNESS"]]
     ingest_delivery(cli_store, police_delivery(tmp_path / "p1", involvements=involvements))
+    add_user(cli_store, username="steward", role="PARTNERSHIP_ANALYST", agency="social_care",
+             display_name="Data steward", password=None)  # fmt: skip
+    add_user(cli_store, username="dsl", role="SCHOOL_DSL", agency="education",
+             display_name="A school DSL", password=None)  # fmt: skip
     runner = CliRunner()
+    # Quarantined rows hold personal data as delivered: data stewards only, and audited.
+    refused = runner.invoke(app, ["quarantine", "list", "--as", "dsl"])
+    assert refused.exit_code == 5, refused.output
+    assert runner.invoke(app, ["quarantine", "list"]).exit_code == 2  # --as is required
 
-    result = runner.invoke(app, ["quarantine", "list", "--agency", "police", "--json"])
+    result = runner.invoke(
+        app, ["quarantine", "list", "--agency", "police", "--json", "--as", "steward"]
+    )
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)
     assert (listed["total"], listed["by_code"]) == (2, {"UNKNOWN_REFERENCE": 2})
     row_id = listed["rows"][0]["id"]
 
-    result = runner.invoke(app, ["quarantine", "list"])
+    result = runner.invoke(app, ["quarantine", "list", "--as", "steward"])
     text = " ".join(result.stdout.split())
     assert result.exit_code == 0 and "2 open quarantined rows" in text
     assert text.index("UNKNOWN_REFERENCE") < text.index("involvements.csv")  # summary first
 
-    result = runner.invoke(app, ["quarantine", "show", str(row_id), "--json"])
+    result = runner.invoke(app, ["quarantine", "show", str(row_id), "--json", "--as", "steward"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert shown["values"] == {"incident_id": "I9", "person_id": "N2", "role": "CHILD_PRESENT"}
     assert shown["findings"][0]["code"] == "UNKNOWN_REFERENCE"
-    result = runner.invoke(app, ["quarantine", "show", str(row_id)])
+    result = runner.invoke(app, ["quarantine", "show", str(row_id), "--as", "steward"])
     assert (
         result.exit_code == 0
         and "As delivered" in result.stdout
@@ -368,11 +379,18 @@ def test_cli_list_show_and_reprocess(cli_store: Engine, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "Reprocessed 1 open quarantined row:" in " ".join(
         result.stdout.split()
     )
-    result = runner.invoke(app, ["quarantine", "list", "--status", "resolved", "--json"])
+    result = runner.invoke(
+        app, ["quarantine", "list", "--status", "resolved", "--json", "--as", "steward"]
+    )
     assert [r["id"] for r in json.loads(result.stdout)["rows"]] == [row_id]
 
-    assert runner.invoke(app, ["quarantine", "show", "999"]).exit_code == 4
-    assert runner.invoke(app, ["quarantine", "list", "--status", "closed"]).exit_code == 2
+    assert runner.invoke(app, ["quarantine", "show", "999", "--as", "steward"]).exit_code == 4
+    assert (
+        runner.invoke(
+            app, ["quarantine", "list", "--status", "closed", "--as", "steward"]
+        ).exit_code
+        == 2
+    )
     assert runner.invoke(app, ["quarantine", "reprocess", "--agency", "fire"]).exit_code == 2
 
 

@@ -18,6 +18,7 @@ from joinedup.linkage.households import family
 from joinedup.linkage.incremental import link_record
 from joinedup.linkage.review import decide, list_open
 from joinedup.services import deliveries_in, evaluate_linkage, ingest
+from joinedup.services.accounts import add_user
 from joinedup.store.audit_tables import audit_entry
 from joinedup.store.linkage_tables import linkage_change, linkage_record
 from joinedup.store.tables import person_link, person_record
@@ -147,11 +148,14 @@ def test_explanations_name_each_comparison(linked: Engine, tmp_path: Path) -> No
     assert len(explanation.joins) == len(explanation.records) - 1
     chart = waterfall_html(explanation)
     assert chart.count("<svg") == len(explanation.joins) and "total (probability" in chart
+    add_user(linked, username="steward", role="PARTNERSHIP_ANALYST", agency="social_care",
+             display_name="Data steward", password=None)  # fmt: skip
     result = CliRunner().invoke(
         app,
-        ["explain-link", groups[0], "--chart", str(tmp_path / "w.html"), "--json"],
+        ["explain-link", groups[0], "--as", "steward", "--chart", str(tmp_path / "w.html"),
+         "--json"],
         env={"JOINEDUP_DATABASE_URL": str(linked.url)},
-    )
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["joins"][0]["comparisons"][0]["comparison"] == "name"
     assert (tmp_path / "w.html").read_text().startswith("<!doctype html>")
