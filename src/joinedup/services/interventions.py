@@ -156,20 +156,24 @@ def _values(record: InterventionRecord) -> dict[str, Any]:
 
 
 def parse_period(period: str | tuple[date, date] | None) -> tuple[date, date] | None:
-    """``None``/"" (all), ``"2024"``, or ``"2024-01-01..2024-06-30"``, or a pair of dates."""
+    """``None``/"" (all), ``"2024"``, ``"2023..2025"``, ``"2024-01-01..2024-06-30"`` or dates."""
     if period is None or period == "":
         return None
     if isinstance(period, tuple):
         return period
     text = period.strip()
     try:
-        if ".." in text:
-            a, b = text.split("..", 1)
-            return date.fromisoformat(a.strip()), date.fromisoformat(b.strip())
-        year = int(text)
-        return date(year, 1, 1), date(year, 12, 31)
+        a, _, b = text.partition("..")
+        a, b = a.strip(), (b or a).strip()
+        first = date(int(a), 1, 1) if len(a) == 4 else date.fromisoformat(a)
+        last = date(int(b), 12, 31) if len(b) == 4 else date.fromisoformat(b)
+        if last < first:
+            raise ValueError
+        return first, last
     except ValueError:
-        raise BadInput(f"period {period!r}: use YYYY or YYYY-MM-DD..YYYY-MM-DD") from None
+        raise BadInput(
+            f"period {period!r}: use YYYY, YYYY..YYYY or YYYY-MM-DD..YYYY-MM-DD"
+        ) from None
 
 
 def _cohort(
