@@ -9,6 +9,7 @@ from joinedup.cli import alerts as alerts_cli
 from joinedup.cli import audit as audit_cli
 from joinedup.cli import interventions as interventions_cli
 from joinedup.cli import retention as retention_cli
+from joinedup.cli import risk as risk_cli
 from joinedup.cli import transparency as transparency_cli
 from joinedup.cli import web as web_cli
 
@@ -34,6 +35,7 @@ quarantine.register(app)
 quality.register(app)
 audit_cli.register(app)
 linkage.register(app)
+risk_cli.register(app)
 retention_cli.register(app)
 transparency_cli.register(app)
 web_cli.register(app)

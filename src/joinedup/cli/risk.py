@@ -1,0 +1,258 @@
+"""``joinedup risk ...``, ``joinedup triage``, ``joinedup fairness``, ``joinedup validate-risk``:
+the risk summary and triage list (advisory only: a practitioner decides)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from joinedup import services
+from joinedup.cli.common import JSON_OPTION, out, print_json, progress_bar, run
+from joinedup.errors import BadInput
+from joinedup.services import risk as risk_services
+
+AS_OF = typer.Option(None, "--as-of", help="Date the scores speak for (default: the data's).")
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register(app: typer.Typer) -> None:
+    risk_app = typer.Typer(
+        help="Train the risk model, score children, explain and record decisions."
+    )
+    app.add_typer(risk_app, name="risk")
+
+    @risk_app.command("train")
+    def train_command(
+        seed: int = typer.Option(7, "--seed"),
+        as_of: str | None = AS_OF,
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Train the 6- and 12-month models (seeded) on past snapshots; becomes the active model."""
+
+        def body() -> None:
+            with progress_bar(enabled=not json_output) as update:
+                result = risk_services.train_risk_model(
+                    services.open_store(), as_of=_date(as_of), seed=seed, progress=update
+                )
+            if json_output:
+                print_json(result)
+            else:
+                out.print(
+                    f"model {result['model_id']} trained on {result['snapshots']:,} snapshots of "
+                    f"{result['children']:,} children ({result['positives_12m']} outcomes in "
+                    "12 months); "
+                    f"triage threshold {result['threshold']:.3f}"
+                )
+
+        run(body)
+
+    @risk_app.command("score")
+    def score_command(as_of: str | None = AS_OF, json_output: bool = JSON_OPTION) -> None:
+        """Score every child with the active model and store the triage list."""
+
+        def body() -> None:
+            with progress_bar(enabled=not json_output) as update:
+                result = risk_services.score_children(
+                    services.open_store(), as_of=_date(as_of), progress=update
+                )
+            if json_output:
+                print_json(result)
+            else:
+                out.print(
+                    f"{result['children_scored']:,} children scored on {result['as_of']}; "
+                    f"{result['flagged']:,} at or above the triage threshold"
+                )
+
+        run(body)
+
+    @risk_app.command("rescore")
+    def rescore_command(
+        person_ids: list[str] = typer.Argument(..., help="Linked person ids."),
+        as_of: str | None = AS_OF,
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Re-score children after new events and show what changed."""
+
+        def body() -> None:
+            changes = risk_services.rescore_children(
+                services.open_store(), person_ids, as_of=_date(as_of)
+            )
+            if json_output:
+                print_json({"changes": changes})
+                return
+            for c in changes:
+                out.print(
+                    f"{c['person_id']}: {c['old_probability_12m']} -> "
+                    f"{c['new_probability_12m']:.3f}"
+                    + ("  CROSSED THRESHOLD" if c["crossed_threshold"] else "")
+                )
+
+        run(body)
+
+    @risk_app.command("explain")
+    def explain_command(person_id: str, json_output: bool = JSON_OPTION) -> None:
+        """Why a child's score is what it is, and what changed since the last review."""
+
+        def body() -> None:
+            result = risk_services.explain_child(services.open_store(), person_id)
+            if json_output:
+                print_json(result)
+                return
+            out.print(
+                f"{person_id}: {result['probability_12m']:.1%} within 12 months "
+                f"({'on the triage list' if result['flagged'] else 'below the threshold'})"
+            )
+            for c in result["contributions"][:10]:
+                out.print(f"  {c['log_odds']:+.2f}  {c['label']}")
+            change = result["changes_since_last_review"]
+            if change:
+                out.print(f"since the last review: {change['probability_12m_change']:+.3f}")
+                for f in change["new_factors"]:
+                    out.print(f"  new: {f['label']}")
+
+        run(body)
+
+    @risk_app.command("decide")
+    def decide_command(
+        person_id: str,
+        decision: str = typer.Option(
+            ..., "--decision", help="DISCUSS, NO_FURTHER_ACTION or REFER."
+        ),
+        reason: str = typer.Option(..., "--reason"),
+        by: str = typer.Option(..., "--by", help="The practitioner who decided."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Record a practitioner's triage decision about a child, with the reason."""
+
+        def body() -> None:
+            result = risk_services.record_triage_decision(
+                services.open_store(), person_id, decision, reason=reason, decided_by=by
+            )
+            if json_output:
+                print_json(result)
+            else:
+                note = " (an override of the ranking)" if result["override"] else ""
+                out.print(f"recorded {result['decision']} for {person_id}{note}")
+
+        run(body)
+
+    @risk_app.command("decisions")
+    def decisions_command(
+        overrides: bool = typer.Option(False, "--overrides", help="Only overrides."),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Triage decisions taken, and overrides of the ranking."""
+
+        def body() -> None:
+            result = risk_services.triage_decisions(services.open_store(), overrides_only=overrides)
+            if json_output:
+                print_json(result)
+                return
+            out.print(
+                f"{result['decisions']} decisions {result['by_decision']}; "
+                f"{result['overrides']} overrides of the ranking"
+            )
+
+        run(body)
+
+    @app.command("triage")
+    def triage_command(
+        team: str | None = typer.Option(None, "--team"),
+        school: str | None = typer.Option(None, "--school", help="School URN."),
+        min_age: int | None = typer.Option(None, "--min-age"),
+        max_age: int | None = typer.Option(None, "--max-age"),
+        factor: str | None = typer.Option(None, "--factor", help="Only children with this factor."),
+        order: str = typer.Option("score", "--order", help="score or change."),
+        limit: int = typer.Option(20, "--limit", min=1),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Children ranked by risk score (advisory): top factors in words, evidence event ids."""
+
+        def body() -> None:
+            result = risk_services.triage_list(
+                services.open_store(),
+                team=team,
+                school_urn=school,
+                min_age=min_age,
+                max_age=max_age,
+                factor=factor,
+                order=order,
+                limit=limit,
+            )
+            if json_output:
+                print_json(result)
+                return
+            out.print(f"triage list on {result['as_of']} ({result['advisory']})")
+            for c in result["children"]:
+                words = "; ".join(f["label"] for f in c["top_factors"][:3])
+                status = f" [open: {c['open_to_social_care']}]" if c["open_to_social_care"] else ""
+                out.print(
+                    f"{c['rank']:>4} {c['person_id']}  {c['probability_12m']:.1%}  age {c['age']}"
+                    f"{status}  {words}"
+                )
+
+        run(body)
+
+    @app.command("validate-risk")
+    def validate_command(
+        truth: Path | None = typer.Option(None, "--truth", help="A partnership's truth/ folder."),
+        report_dir: Path | None = typer.Option(
+            None, "--report", help="Write charts and Markdown here."
+        ),
+        folds: int = typer.Option(3, "--folds", min=2),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """AUC, average precision, precision/recall at top 1% and 5%, calibration, lead time,
+        and a rule-based baseline, on the held-out final year."""
+
+        def body() -> None:
+            with progress_bar(enabled=not json_output) as update:
+                result = risk_services.validate_risk(
+                    services.open_store(), truth=truth, out=report_dir, folds=folds, progress=update
+                )
+            if json_output:
+                result["lead_time"].pop("lead_times", None)
+                print_json(result)
+                return
+            out.print(
+                f"AUC {result['auc']:.3f} (baseline {result['baseline_auc']:.3f}); average "
+                f"precision {result['average_precision']:.3f}; calibration error "
+                f"{result['calibration_error']:.4f}; lead time median "
+                f"{result['lead_time_months_median']} months"
+            )
+            if result.get("report"):
+                out.print(f"report: {result['report']}")
+
+        run(body)
+
+    @app.command("fairness")
+    def fairness_command(
+        truth: Path | None = typer.Option(None, "--truth", help="A partnership's truth/ folder."),
+        folds: int = typer.Option(3, "--folds", min=2),
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Calibration, error and selection rates by ethnicity, sex, disability and deprivation
+        at the triage threshold, and the police recording-bias test, in words."""
+
+        def body() -> None:
+            with progress_bar(enabled=not json_output) as update:
+                result = risk_services.fairness_audit(
+                    services.open_store(), truth=truth, folds=folds, progress=update
+                )
+            if json_output:
+                print_json(result)
+                return
+            for line in result["findings"]:
+                out.print(line)
+
+        run(body)

@@ -1,0 +1,544 @@
+"""Risk summary and triage use cases (issue 7): each function is one unit of work and returns
+plain, JSON-able dicts. Scores are advisory: a practitioner decides, and the decision is
+recorded with its reason (``record_triage_decision``).
+
+The lead's API and web pages wrap ``triage_list`` and ``explain_child`` through governance:
+every factor carries its catalogue ``fields`` and evidence ``event_ids`` so factors a reader
+may not see can be withheld.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from joinedup.errors import BadInput, NotFound
+from joinedup.risk import evaluation, fairness, report
+from joinedup.risk.dataset import family_groups, load_histories, load_profiles
+from joinedup.risk.deprivation import decile_of
+from joinedup.risk.factors import FACTORS
+from joinedup.risk.features import HISTORY_DAYS
+from joinedup.risk.model import month_offset, snapshots, train, training_dates
+from joinedup.risk.scoring import (
+    active_model,
+    born_after,
+    data_as_of,
+    data_start,
+    rescore,
+    save_model,
+    score_all,
+)
+from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.risk_tables import risk_decision, risk_score
+
+Progress = Callable[[str, int, int], None] | None
+DECISIONS = ("DISCUSS", "NO_FURTHER_ACTION", "REFER")
+OUTCOMES = {"CP_PLAN", "LOOKED_AFTER", "SERIOUS_INCIDENT"}
+
+
+def _as_of(connection: Any, as_of: date | None) -> date:
+    return as_of or data_as_of(connection)
+
+
+def train_risk_model(
+    engine: Engine, *, as_of: date | None = None, seed: int = 7, progress: Progress = None
+) -> dict[str, Any]:
+    """Train the 6- and 12-month models on every snapshot whose outcome window has closed."""
+    with engine.begin() as connection:
+        on = _as_of(connection, as_of)
+        start = data_start(connection)
+        histories = load_histories(connection, born_after=born_after(on), progress=progress)
+        groups = family_groups(connection, histories)
+        dates = training_dates(on, data_start=start)
+        if not dates:
+            raise BadInput("too little history to train: at least two years of data are needed")
+        data = snapshots(histories.values(), dates, groups=groups)
+        try:
+            model = train(data, trained_through=month_offset(on, -12), seed=seed, progress=progress)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        model_id = save_model(connection, model)
+    return {
+        "model_id": model_id,
+        "version": model.version,
+        "trained_through": model.trained_through.isoformat(),
+        "threshold": round(model.threshold, 6),
+        "training_dates": [d.isoformat() for d in model.training_dates],
+        **model.training,
+    }
+
+
+def score_children(
+    engine: Engine, *, as_of: date | None = None, progress: Progress = None
+) -> dict[str, Any]:
+    """Score every child with the active model and store the scores (the triage list)."""
+    with engine.begin() as connection:
+        try:
+            return score_all(connection, on=_as_of(connection, as_of), progress=progress)
+        except LookupError:
+            raise NotFound("no risk model yet: run `joinedup risk train`") from None
+
+
+def rescore_children(
+    engine: Engine, person_ids: list[str], *, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    """Re-score children after new events; returns per child the old and new score, whether
+    the triage threshold was crossed, and new high-weight factors (for alerts, issue 8)."""
+    with engine.begin() as connection:
+        try:
+            return rescore(connection, person_ids, on=_as_of(connection, as_of))
+        except LookupError:
+            raise NotFound("no risk model yet: run `joinedup risk train`") from None
+
+
+def _age(dob: date | None, on: date) -> int | None:
+    if dob is None:
+        return None
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _summary(row: Any, rank: int, on: date, previous: float | None) -> dict[str, Any]:
+    factors = row["factors"] or []
+    return {
+        "rank": rank,
+        "person_id": row["person_id"],
+        "score_id": row["id"],
+        "as_of": row["as_of"].isoformat(),
+        "probability_6m": round(row["probability_6m"], 4),
+        "probability_12m": round(row["probability_12m"], 4),
+        "flagged": bool(row["flagged"]),
+        "change_since_previous": None
+        if previous is None
+        else round(row["probability_12m"] - previous, 4),
+        "open_to_social_care": row["status"],
+        "age": _age(row["date_of_birth"], on),
+        "team": row["team"],
+        "school_urn": row["school_urn"],
+        "top_factors": [
+            {
+                k: f[k]
+                for k in (
+                    "code",
+                    "label",
+                    "fields",
+                    "agencies",
+                    "event_ids",
+                    "contribution",
+                    "last_seen",
+                )
+            }
+            for f in factors
+            if f.get("contribution", 0) > 0
+        ][:5],
+    }
+
+
+def triage_list(
+    engine: Engine,
+    *,
+    as_of: date | None = None,
+    team: str | None = None,
+    school_urn: str | None = None,
+    min_age: int | None = None,
+    max_age: int | None = None,
+    factor: str | None = None,
+    order: str = "score",
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Children ranked by 12-month score (or by ``order="change"``, the biggest rise since
+    their previous score), each with top factors in words and the evidence event ids."""
+    if factor and factor not in FACTORS:
+        raise BadInput(f"unknown factor {factor!r} (factors: {', '.join(FACTORS)})")
+    if order not in ("score", "change"):
+        raise BadInput("order is 'score' or 'change'")
+    with engine.connect() as connection:
+        query = select(risk_score)
+        if as_of is None:
+            query = query.where(risk_score.c.current)
+        else:
+            query = query.where(risk_score.c.as_of == as_of)
+        rows = (
+            connection.execute(
+                query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id)
+            )
+            .mappings()
+            .all()
+        )
+        found = active_model(connection)
+        listed = []
+        for rank, row in enumerate(rows, start=1):
+            on = row["as_of"]
+            age = _age(row["date_of_birth"], on)
+            if team and (row["team"] or "").lower() != team.lower():
+                continue
+            if school_urn and row["school_urn"] != school_urn:
+                continue
+            if min_age is not None and (age is None or age < min_age):
+                continue
+            if max_age is not None and (age is None or age > max_age):
+                continue
+            if factor and factor not in (row["factor_codes"] or []):
+                continue
+            listed.append((rank, row))
+        previous = _previous(
+            connection,
+            [r["person_id"] for _, r in listed],
+            before={r["person_id"]: r["id"] for _, r in listed},
+        )
+    children = [_summary(r, rank, r["as_of"], previous.get(r["person_id"])) for rank, r in listed]
+    if order == "change":
+        children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
+    return {
+        "as_of": rows[0]["as_of"].isoformat() if rows else None,
+        "model_id": found[0] if found else None,
+        "threshold": round(found[1].threshold, 4) if found else None,
+        "children_scored": len(rows),
+        "matching": len(children),
+        "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
+        "children": children[:limit],
+    }
+
+
+def _previous(
+    connection: Any, person_ids: list[str], *, before: dict[str, int]
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for i in range(0, len(person_ids), 500):
+        chunk = person_ids[i : i + 500]
+        rows = connection.execute(
+            select(risk_score.c.person_id, risk_score.c.id, risk_score.c.probability_12m)
+            .where(risk_score.c.person_id.in_(chunk))
+            .order_by(risk_score.c.id)
+        ).all()
+        for pid, sid, p in rows:
+            if sid < before.get(pid, 0):
+                out[pid] = float(p)
+    return out
+
+
+def explain_child(engine: Engine, person_id: str, *, since: date | None = None) -> dict[str, Any]:
+    """Why the child's score is what it is (per-factor contributions in log-odds, in words,
+    with evidence), and what changed since the last review (the last recorded triage
+    decision, else the previous score, else ``since``)."""
+    with engine.connect() as connection:
+        rows = (
+            connection.execute(
+                select(risk_score)
+                .where(risk_score.c.person_id == person_id)
+                .order_by(risk_score.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            raise NotFound(f"no risk score for {person_id}")
+        current = next((r for r in reversed(rows) if r["current"]), rows[-1])
+        last_decision = (
+            connection.execute(
+                select(risk_decision)
+                .where(risk_decision.c.person_id == person_id)
+                .order_by(risk_decision.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        found = active_model(connection)
+    earlier = [r for r in rows if r["id"] < current["id"]]
+    review = None
+    if last_decision is not None and last_decision["score_id"] != current["id"]:
+        review = next((r for r in earlier if r["id"] == last_decision["score_id"]), None)
+    if review is None and since is not None:
+        review = next((r for r in reversed(earlier) if r["as_of"] <= since), None)
+    if review is None and earlier:
+        review = earlier[-1]
+    contributions = current["contributions"] or {}
+    base = found[1].intercept(12) if found else None
+    out = {
+        "person_id": person_id,
+        "as_of": current["as_of"].isoformat(),
+        "probability_6m": round(current["probability_6m"], 4),
+        "probability_12m": round(current["probability_12m"], 4),
+        "flagged": bool(current["flagged"]),
+        "open_to_social_care": current["status"],
+        "baseline_log_odds": None if base is None else round(base, 4),
+        "contributions": [
+            {
+                "factor": k,
+                "label": FACTORS[k].label if k in FACTORS else k.replace("_", " "),
+                "log_odds": v,
+            }
+            for k, v in sorted(contributions.items(), key=lambda kv: -kv[1])
+        ],
+        "factors": current["factors"] or [],
+        "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
+        "last_review": None,
+        "changes_since_last_review": None,
+    }
+    if review is not None:
+        was = {f["code"]: f for f in review["factors"] or []}
+        now = {f["code"]: f for f in current["factors"] or []}
+        out["last_review"] = {
+            "as_of": review["as_of"].isoformat(),
+            "probability_12m": round(review["probability_12m"], 4),
+            "decision": None
+            if last_decision is None
+            else {k: last_decision[k] for k in ("decision", "reason", "decided_by")},
+        }
+        out["changes_since_last_review"] = {
+            "probability_12m_change": round(
+                current["probability_12m"] - review["probability_12m"], 4
+            ),
+            "new_factors": [now[c] for c in sorted(set(now) - set(was))],
+            "factors_no_longer_seen": [
+                {"code": c, "label": was[c]["label"]} for c in sorted(set(was) - set(now))
+            ],
+            "factors_with_new_evidence": [
+                {
+                    "code": c,
+                    "label": now[c]["label"],
+                    "new_event_ids": sorted(set(now[c]["event_ids"]) - set(was[c]["event_ids"])),
+                }
+                for c in sorted(set(now) & set(was))
+                if set(now[c]["event_ids"]) - set(was[c]["event_ids"])
+            ],
+        }
+    return out
+
+
+def record_triage_decision(
+    engine: Engine, person_id: str, decision: str, *, reason: str, decided_by: str
+) -> dict[str, Any]:
+    """Record what a practitioner decided about a child on the triage list, with the reason;
+    an override is a decision against the ranking (no further action for a flagged child, or
+    discuss/refer for a child below the threshold)."""
+    decision = decision.strip().upper().replace(" ", "_").replace("-", "_")
+    if decision == "NFA":
+        decision = "NO_FURTHER_ACTION"
+    if decision not in DECISIONS:
+        raise BadInput(f"decision is one of {', '.join(DECISIONS)}")
+    if not reason.strip():
+        raise BadInput("a triage decision needs a reason")
+    if not decided_by.strip():
+        raise BadInput("a triage decision needs the practitioner who took it")
+    with engine.begin() as connection:
+        score = (
+            connection.execute(
+                select(risk_score).where(risk_score.c.person_id == person_id, risk_score.c.current)
+            )
+            .mappings()
+            .first()
+        )
+        if score is None:
+            raise NotFound(f"{person_id} is not on the current triage list")
+        rank = (
+            connection.execute(
+                select(func.count()).where(
+                    risk_score.c.current, risk_score.c.probability_12m > score["probability_12m"]
+                )
+            ).scalar_one()
+            + 1
+        )
+        flagged = bool(score["flagged"])
+        override = (flagged and decision == "NO_FURTHER_ACTION") or (
+            not flagged and decision != "NO_FURTHER_ACTION"
+        )
+        values = {
+            "person_id": person_id,
+            "decision": decision,
+            "reason": reason.strip(),
+            "decided_by": decided_by.strip(),
+            "decided_at": datetime.now(UTC),
+            "score_id": score["id"],
+            "probability_12m": score["probability_12m"],
+            "rank": rank,
+            "flagged": flagged,
+            "override": override,
+        }
+        decision_id = connection.execute(
+            insert(risk_decision).values(**values)
+        ).inserted_primary_key[0]  # type: ignore[index]
+    return {"id": decision_id, **values, "decided_at": values["decided_at"].isoformat()}
+
+
+def triage_decisions(engine: Engine, *, overrides_only: bool = False) -> dict[str, Any]:
+    """Every recorded triage decision, and how often practitioners overrode the ranking."""
+    with engine.connect() as connection:
+        query = select(risk_decision).order_by(risk_decision.c.id)
+        if overrides_only:
+            query = query.where(risk_decision.c.override)
+        rows = [dict(r) for r in connection.execute(query).mappings()]
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["decision"]] += 1
+        r["decided_at"] = r["decided_at"].isoformat()
+    overrides = [r for r in rows if r["override"]]
+    return {
+        "decisions": len(rows),
+        "by_decision": dict(counts),
+        "overrides": len(overrides),
+        "override_rate": round(len(overrides) / len(rows), 4) if rows else None,
+        "rows": rows,
+    }
+
+
+# --- validation and fairness -----------------------------------------------------------------
+
+
+def _truth_outcomes(connection: Any, truth: Path) -> dict[str, list[tuple[date, str]]]:
+    """Statutory outcomes of the truth folder, keyed by the linked person of each record."""
+    person_of = dict(
+        connection.execute(select(linkage_record.c.record_key, linkage_record.c.person_id)).all()
+    )
+    key_to_person: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with (truth / "records.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            pid = person_of.get(f"{r['agency']}|{r['source_table']}|{r['source_id']}")
+            if pid:
+                key_to_person[r["person_key"]][pid] += 1
+    out: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    with (truth / "outcomes.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["outcome"] in OUTCOMES and r["person_key"] in key_to_person:
+                pid = max(key_to_person[r["person_key"]].items(), key=lambda kv: kv[1])[0]
+                out[pid].append((date.fromisoformat(r["date"]), r["outcome"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _held_out(
+    engine: Engine, truth: Path | None, folds: int, seed: int, progress: Progress
+) -> tuple[Any, ...]:
+    if truth is not None and not (Path(truth) / "outcomes.csv").is_file():
+        raise BadInput(f"{truth} holds no outcomes.csv (give the partnership's truth/ folder)")
+    with engine.connect() as connection:
+        on = data_as_of(connection)
+        start = data_start(connection)
+        profiles = load_profiles(connection)
+        histories = load_histories(
+            connection, born_after=born_after(on), profiles=profiles, progress=progress
+        )
+        groups = family_groups(connection, histories)
+        truth_outcomes = _truth_outcomes(connection, Path(truth)) if truth is not None else None
+    if truth_outcomes is not None:
+        for h in histories.values():  # labels and lead time from the truth, not the store
+            h.outcomes = truth_outcomes.get(h.person_id, [])
+    try:
+        held = evaluation.cross_fit(
+            list(histories.values()),
+            groups,
+            as_of=on,
+            data_start=start,
+            folds=folds,
+            seed=seed,
+            progress=progress,
+        )
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    return on, held, histories, profiles
+
+
+def validate_risk(
+    engine: Engine,
+    *,
+    truth: Path | None = None,
+    out: Path | None = None,
+    folds: int = 3,
+    seed: int = 7,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """AUC, average precision, precision/recall at the top 1% and 5%, calibration and lead
+    time on the held-out year, with the rule-based baseline; charts and Markdown to ``out``."""
+    on, held, histories, _ = _held_out(engine, truth, folds, seed, progress)
+    m12, m6 = evaluation.metrics(held, 12), evaluation.metrics(held, 6)
+    first = {
+        pid: next(d for d, _kind in h.outcomes if d > held.on)
+        for pid, h in histories.items()
+        if any(d > held.on for d, _kind in h.outcomes)
+    }
+    lead = evaluation.lead_times(held, histories, first, as_of=on)
+    result = {
+        "as_of": on.isoformat(),
+        "evaluated_on": held.on.isoformat(),
+        "labels": "truth/outcomes.csv"
+        if truth is not None
+        else "statutory outcomes recorded in the store",
+        "folds": folds,
+        "auc": m12["auc"],
+        "average_precision": m12["average_precision"],
+        "calibration_error": m12["calibration_error"],
+        "baseline_auc": m12["baseline_auc"],
+        "lead_time_months_median": lead["lead_time_months_median"],
+        "metrics_12m": m12,
+        "metrics_6m": m6,
+        "calibration_bins": evaluation.calibration_bins(held.data.y(12), held.p12),
+        "lead_time": lead,
+        "importance": evaluation.importance(held.models[0]),
+    }
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        result["charts"] = report.calibration_chart(
+            result["calibration_bins"], out / "calibration"
+        ) + report.lead_time_chart(lead["lead_times"], out / "lead_time")
+        (out / "validation.md").write_text(report.validation_markdown(result), encoding="utf-8")
+        result["report"] = str(out / "validation.md")
+    return result
+
+
+_POLICE = "police"
+_NOT_COUNTED = {"social_care", "police"}  # social care contacts partly flow from police
+
+
+def fairness_audit(
+    engine: Engine,
+    *,
+    truth: Path | None = None,
+    folds: int = 3,
+    seed: int = 7,
+    progress: Progress = None,
+) -> dict[str, Any]:
+    """Calibration, false positive/negative and selection rates at the triage threshold by
+    ethnicity, sex, disability and deprivation decile (95% intervals), and the recording-bias
+    test, with the findings in words."""
+    import numpy as np
+
+    on, held, histories, profiles = _held_out(engine, truth, folds, seed, progress)
+    ids = held.data.person_ids
+    prof = [profiles[p] for p in ids]
+    deciles = [decile_of(p.postcode) for p in prof]
+    attributes = {
+        "ethnicity": [fairness.ethnic_group(p.ethnicity) for p in prof],
+        "sex": [{"M": "Male", "F": "Female"}.get(p.sex, "Unknown") for p in prof],
+        "disability": ["SEN provision" if p.sen else "No SEN provision" for p in prof],
+        "deprivation": [fairness.deprivation_band(d) for d in deciles],
+    }
+    police = np.zeros(len(ids))
+    other = np.zeros(len(ids))
+    for i, pid in enumerate(ids):
+        for e in histories[pid].evidence:
+            if e.known_on > held.on or (held.on - e.known_on).days > HISTORY_DAYS:
+                continue
+            if e.agency == _POLICE:
+                police[i] += 1
+            elif e.agency not in _NOT_COUNTED:
+                other[i] += 1
+    deprived = np.asarray([d is not None and d <= 2 for d in deciles])
+    result = fairness.audit(
+        held.data.y(12), held.p12, held.flagged, attributes, police, other, deprived
+    )
+    return {
+        "as_of": on.isoformat(),
+        "evaluated_on": held.on.isoformat(),
+        "labels": "truth/outcomes.csv"
+        if truth is not None
+        else "statutory outcomes recorded in the store",
+        "children": len(ids),
+        "threshold_share": "about 5% of children flagged",
+        **result,
+    }
