@@ -43,7 +43,7 @@ def test_a_break_glass_access_is_reviewed_by_the_privacy_officer(
                 purpose="MASH_TRIAGE",
                 child_id=child,
                 fields=["health.encounters"],
-            ),  # fmt: skip
+            ),
             WHY,
         )
     sign_in_for_audit(page, live_app)

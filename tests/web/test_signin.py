@@ -33,8 +33,14 @@ def test_a_wrong_password_is_refused_and_five_lock_the_account(
 ) -> None:
     username = f"lockout-{uuid.uuid4().hex[:8]}"
     password = "a-long-enough-password"
-    accounts.add_user(live_app.engine, username=username, role="PARTNERSHIP_ANALYST",
-                      agency="social_care", display_name="Lock Out", password=password)  # fmt: skip
+    accounts.add_user(
+        live_app.engine,
+        username=username,
+        role="PARTNERSHIP_ANALYST",
+        agency="social_care",
+        display_name="Lock Out",
+        password=password,
+    )
     for _ in range(5):
         sign_in(page, username, "not-the-password")
         expect(page.get_by_role("alert")).to_contain_text("wrong username or password")

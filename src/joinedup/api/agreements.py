@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from joinedup.accounts.model import Account
+from joinedup.api.limits import MAX_ID
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
 
@@ -26,7 +27,7 @@ def agreements(
 def agreement(
     request: Request,
     agreement_id: str = Path(max_length=60),
-    version: int | None = Query(None, ge=1),
+    version: int | None = Query(None, ge=1, le=MAX_ID),
     account: Account = Depends(current_account),
 ) -> dict[str, Any]:
     """One agreement (the current version, or ``?version=``) and its version history."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
+from joinedup.api.limits import MAX_ID
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.purposes import Purpose
 from joinedup.services import oversight
@@ -45,7 +46,10 @@ def break_glass_reviews(
     **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
 )
 def review_break_glass(
-    task_id: int, review: Review, request: Request, account: Account = Depends(current_account)
+    task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    review: Review,
+    request: Request,
+    account: Account = Depends(current_account),
 ) -> dict[str, Any]:
     """Record the outcome of a review (a note is needed unless APPROPRIATE; audited)."""
     return oversight.review_break_glass(

@@ -1,0 +1,184 @@
+"""Accounts and sessions in the store (SQLite and PostgreSQL), and the OIDC settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import Engine, select
+
+from joinedup.accounts import oidc, store
+from joinedup.accounts.model import (
+    LOCKOUT,
+    MAX_FAILURES,
+    SESSION_IDLE,
+    AccountLocked,
+    NotSignedIn,
+)
+from joinedup.errors import BadInput, Conflict, Forbidden
+from joinedup.governance.audit.query import search
+from joinedup.services import accounts
+from joinedup.store.account_tables import account, account_session
+
+PASSWORD = "correct horse battery staple"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def add(engine: Engine, username: str = "sw1", role: str = "SOCIAL_WORKER") -> None:
+    accounts.add_user(
+        engine,
+        username=username,
+        role=role,
+        agency="social_care",
+        display_name="Sam Worker",
+        password=PASSWORD,
+        practitioner_key="W00001",
+    )
+
+
+def test_only_a_hash_of_the_password_and_of_the_session_token_is_stored(engine: Engine) -> None:
+    add(engine)
+    token, session = accounts.sign_in(engine, "SW1", PASSWORD)
+    with engine.connect() as connection:
+        stored_hash = connection.execute(select(account.c.password_hash)).scalar_one()
+        stored_token = connection.execute(select(account_session.c.token_sha256)).scalar_one()
+    assert stored_hash.startswith("$argon2id$") and PASSWORD not in stored_hash
+    assert token not in stored_token and len(stored_token) == 64
+    assert accounts.session_for(engine, token).account.username == "sw1"
+    reader = accounts.reader_for(session, "EARLY_HELP")
+    assert (reader.user_id, reader.practitioner_key, reader.purpose.value) == (
+        "sw1",
+        "W00001",
+        "EARLY_HELP",
+    )
+
+
+def test_a_role_cannot_work_for_an_agency_that_does_not_employ_it(engine: Engine) -> None:
+    with pytest.raises(BadInput):
+        accounts.add_user(
+            engine,
+            username="x",
+            role="SCHOOL_DSL",
+            agency="police",
+            display_name="X",
+            password=PASSWORD,
+        )
+    add(engine)
+    with pytest.raises(Conflict):
+        add(engine)
+
+
+def test_five_failures_lock_the_account_and_every_step_is_audited(engine: Engine) -> None:
+    add(engine)
+    with engine.begin() as connection:
+        for minute in range(MAX_FAILURES):
+            with pytest.raises(NotSignedIn):
+                store.authenticate(connection, "sw1", "wrong", now=T0 + timedelta(minutes=minute))
+        with pytest.raises(AccountLocked):
+            store.authenticate(connection, "sw1", PASSWORD, now=T0 + timedelta(minutes=6))
+        after = T0 + timedelta(minutes=MAX_FAILURES) + LOCKOUT + timedelta(seconds=1)
+        assert store.authenticate(connection, "sw1", PASSWORD, now=after).username == "sw1"
+        kinds = [e.kind for e in search(connection, actor="sw1")]
+    assert kinds.count("LOGIN_FAILED") == MAX_FAILURES + 1
+    assert kinds.count("ACCOUNT_LOCKED") == 1
+
+
+def test_a_failed_sign_in_is_committed_before_it_is_refused(engine: Engine) -> None:
+    add(engine)
+    with pytest.raises(NotSignedIn):
+        accounts.sign_in(engine, "sw1", "wrong")
+    with pytest.raises(NotSignedIn):
+        accounts.sign_in(engine, "nobody", "wrong")
+    with engine.connect() as connection:
+        assert connection.execute(select(account.c.failed_logins)).scalar_one() == 1
+        assert [e.kind for e in search(connection, kind="LOGIN_FAILED")] == ["LOGIN_FAILED"] * 2
+
+
+def test_sign_out_idle_time_and_disabling_end_a_session(engine: Engine) -> None:
+    add(engine)
+    token, session = accounts.sign_in(engine, "sw1", PASSWORD)
+    accounts.sign_out(engine, session)
+    with pytest.raises(NotSignedIn):
+        accounts.session_for(engine, token)
+    with engine.begin() as connection:
+        found = store.get(connection, "sw1")
+        token, _ = store.open_session(connection, found, now=T0)
+        with pytest.raises(NotSignedIn):
+            store.session_for(connection, token, now=T0 + SESSION_IDLE + timedelta(seconds=1))
+    token, _ = accounts.sign_in(engine, "sw1", PASSWORD)
+    accounts.disable_user(engine, "sw1")
+    with pytest.raises(NotSignedIn):
+        accounts.session_for(engine, token)
+    with pytest.raises(Forbidden):
+        accounts.sign_in(engine, "sw1", PASSWORD)
+
+
+def test_a_purpose_the_role_may_not_declare_is_refused(engine: Engine) -> None:
+    add(engine)
+    _, session = accounts.sign_in(engine, "sw1", PASSWORD)
+    with pytest.raises(Forbidden):
+        accounts.declare_purpose(engine, session, "AUDIT")
+    declared = accounts.declare_purpose(engine, session, "CHILD_PROTECTION_ENQUIRY")
+    assert declared.purpose == "CHILD_PROTECTION_ENQUIRY"
+
+
+OIDC_ENV = {
+    "JOINEDUP_OIDC_ISSUER": "https://login.exampleshire.example/realms/partnership",
+    "JOINEDUP_OIDC_CLIENT_ID": "joinedup",
+    "JOINEDUP_OIDC_CLIENT_SECRET": "s3cret",
+    "JOINEDUP_OIDC_AUTHORIZATION_ENDPOINT": "https://login.exampleshire.example/auth",
+    "JOINEDUP_OIDC_TOKEN_ENDPOINT": "https://login.exampleshire.example/token",
+    "JOINEDUP_OIDC_JWKS_URI": "https://login.exampleshire.example/certs",
+    "JOINEDUP_OIDC_ROLE_CLAIM": "groups",
+    "JOINEDUP_OIDC_ROLE_MAP": "mash-team=MASH_PRACTITIONER, dpo=privacy_officer",
+    "JOINEDUP_OIDC_AGENCY_MAP": "LA=social_care",
+}
+
+
+def test_oidc_is_off_unless_configured_and_refuses_bad_settings() -> None:
+    assert oidc.OidcSettings.from_environment({}) is None
+    with pytest.raises(BadInput):
+        oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_ISSUER": "http://idp"})
+    with pytest.raises(BadInput):
+        oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_ROLE_MAP": "a=KING"})
+    with pytest.raises(BadInput):
+        oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_CLIENT_SECRET": ""})
+
+
+def test_the_oidc_redirect_asks_for_a_code_with_pkce_state_and_nonce() -> None:
+    settings = oidc.OidcSettings.from_environment(OIDC_ENV)
+    assert settings is not None
+    url, pending = oidc.authorization_redirect(settings, "https://joinedup.example/cb")
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert (
+        f"{parts.scheme}://{parts.netloc}{parts.path}"
+        == OIDC_ENV["JOINEDUP_OIDC_AUTHORIZATION_ENDPOINT"]
+    )
+    assert query["response_type"] == "code" and query["client_id"] == "joinedup"
+    assert query["redirect_uri"] == "https://joinedup.example/cb"
+    assert "openid" in query["scope"].split()
+    assert query["state"] == pending["state"] and query["nonce"] == pending["nonce"]
+    assert query["code_challenge_method"] == "S256" and pending["code_verifier"] not in url
+
+
+def test_oidc_claims_map_to_a_role_and_agency_or_are_refused() -> None:
+    settings = oidc.OidcSettings.from_environment(OIDC_ENV)
+    assert settings is not None
+    profile = oidc.profile_from_claims(
+        settings,
+        {
+            "sub": "abc",
+            "email": "Ann@LA.example",
+            "name": "Ann",
+            "groups": ["staff", "mash-team"],
+            "agency": "LA",
+        },
+    )
+    assert profile["role"] == "MASH_PRACTITIONER" and profile["agency"] == "social_care"
+    assert profile["username"] == "ann@la.example" and profile["practitioner_key"]
+    with pytest.raises(Forbidden):
+        oidc.profile_from_claims(settings, {"sub": "abc", "groups": ["staff"], "agency": "LA"})
+    with pytest.raises(Forbidden):
+        oidc.profile_from_claims(settings, {"sub": "abc", "groups": ["dpo"]})
