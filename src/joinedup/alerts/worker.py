@@ -112,12 +112,26 @@ def deliver_due(
     worker_id: str,
     settings: AlertSettings,
     *,
-    batch: int = 50,
+    batch: int = 10,
     lease: timedelta = LEASE,
 ) -> CycleReport:
     report = CycleReport()
     ids = claim(engine, worker_id, datetime.now(UTC), batch, lease)
     for message_id in ids:
+        # Renew the lease just before sending: a message whose lease ran out while earlier
+        # ones were sent may have been claimed by another worker, which then owns it.
+        with engine.begin() as connection:
+            still_mine = connection.execute(
+                update(alert_message)
+                .where(
+                    alert_message.c.id == message_id,
+                    alert_message.c.claimed_by == worker_id,
+                    alert_message.c.status == "PENDING",
+                )
+                .values(claimed_until=datetime.now(UTC) + lease)
+            ).rowcount
+        if not still_mine:
+            continue
         with engine.connect() as connection:
             message = connection.execute(
                 select(alert_message).where(alert_message.c.id == message_id)
@@ -305,3 +319,15 @@ def run(
             stop.wait(poll_seconds)
         if stop.is_set():
             return total
+
+
+def main() -> None:
+    """``python -m joinedup.alerts.worker``: the worker without loading the whole CLI (what
+    a service manager runs; ``joinedup alerts worker`` is the same loop)."""
+    from joinedup.services import open_store
+
+    run(open_store())
+
+
+if __name__ == "__main__":  # pragma: no cover - process entry point
+    main()

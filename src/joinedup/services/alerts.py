@@ -271,3 +271,20 @@ def replay(
     except ValueError:
         raise BadInput(f"--from {start!r} is not a date (YYYY-MM-DD)") from None
     return run_replay(engine, Path(partnership), day, speed=speed, work=work, progress=progress)
+
+
+def alert_on_rescore(engine: Engine, person_ids: list[str], on: Any = None) -> dict[str, Any]:
+    """Re-score children (issue 7's ``rescore``) and raise RISK_ESCALATION alerts for what
+    escalated, in one transaction."""
+    from datetime import date
+
+    from joinedup.alerts.risk_escalation import raise_for_changes
+    from joinedup.risk.scoring import rescore
+
+    with engine.begin() as connection:
+        try:
+            changes = rescore(connection, person_ids, on=on or date.today())
+        except LookupError:
+            raise NotFound("no risk model yet: run `joinedup risk train`") from None
+        raised = raise_for_changes(connection, changes)
+    return {"rescored": len(changes), "alerts": raised}
