@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 
 import typer
 from rich.table import Table
@@ -21,6 +22,7 @@ def serve(host: str, port: int, engine: object | None = None) -> None:
     from joinedup.web.app import create_app
 
     app = create_app(engine if engine is not None else services.open_store())  # type: ignore[arg-type]
+    sys.stdout.flush()  # what was printed (the URL, the credentials) shows before serving
     # proxy_headers off: nothing in front of it is trusted to say who the client is.
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
