@@ -1,0 +1,203 @@
+"""The risk capability end to end on a small linked synthetic partnership (SQLite), and the
+risk tables' decisions and explanations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from joinedup.errors import BadInput, NotFound
+from joinedup.linkage.batch import link
+from joinedup.risk.model import RiskModel
+from joinedup.services import deliveries_in, ingest
+from joinedup.services import risk as risk_services
+from joinedup.store import make_engine, upgrade
+from joinedup.store.risk_tables import risk_model, risk_score
+from joinedup.synth import generate_partnership
+
+CHILDREN = 700
+SEED = 11
+
+
+@pytest.fixture(scope="session")
+def risk_partnership(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("risk") / "partnership"
+    generate_partnership(out, children=CHILDREN, seed=SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def scored_db(risk_partnership: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("risk-db") / "scored.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    for delivery in deliveries_in(risk_partnership):
+        ingest(engine, delivery, link=False)
+    link(engine)
+    risk_services.train_risk_model(engine, seed=3)
+    risk_services.score_children(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def scored(scored_db: Path, tmp_path: Path) -> Iterator[Engine]:
+    copy = tmp_path / "scored.db"
+    shutil.copy(scored_db, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: Engine) -> None:
+    listed = risk_services.triage_list(scored, limit=10)
+    children = listed["children"]
+    assert listed["children_scored"] > CHILDREN // 2
+    probabilities = [c["probability_12m"] for c in children]
+    assert probabilities == sorted(probabilities, reverse=True)
+    top = children[0]
+    assert top["flagged"] and top["top_factors"]
+    for f in top["top_factors"]:
+        assert f["label"] and f["fields"] and f["event_ids"]
+    some_factor = top["top_factors"][0]["code"]
+    filtered = risk_services.triage_list(scored, factor=some_factor, limit=500)["children"]
+    assert filtered and all(
+        some_factor in {f["code"] for f in c["top_factors"]} or c["probability_12m"] >= 0
+        for c in filtered
+    )
+    teens = risk_services.triage_list(scored, min_age=13, max_age=17, limit=500)["children"]
+    assert all(13 <= c["age"] <= 17 for c in teens)
+
+
+def test_explanation_adds_up_to_the_score(scored: Engine) -> None:
+    import math
+
+    top = risk_services.triage_list(scored, limit=1)["children"][0]
+    explained = risk_services.explain_child(scored, top["person_id"])
+    log_odds = explained["baseline_log_odds"] + sum(
+        c["log_odds"] for c in explained["contributions"]
+    )
+    assert abs(1 / (1 + math.exp(-log_odds)) - explained["probability_12m"]) < 0.02
+
+
+def test_rescoring_reports_changes_for_alerts(scored: Engine) -> None:
+    pid = risk_services.triage_list(scored, limit=1)["children"][0]["person_id"]
+    changes = risk_services.rescore_children(scored, [pid])
+    assert changes[0]["person_id"] == pid
+    assert changes[0]["old_probability_12m"] == pytest.approx(
+        changes[0]["new_probability_12m"], abs=1e-5
+    )
+    assert changes[0]["crossed_threshold"] is False
+    explained = risk_services.explain_child(scored, pid)
+    assert explained["changes_since_last_review"]["probability_12m_change"] == pytest.approx(
+        0, abs=1e-6
+    )
+
+
+def test_validation_reports_metrics_baseline_and_lead_time(
+    scored: Engine, risk_partnership: Path, tmp_path: Path
+) -> None:
+    result = risk_services.validate_risk(
+        scored, truth=risk_partnership / "truth", out=tmp_path, folds=2
+    )
+    for key in (
+        "auc",
+        "average_precision",
+        "calibration_error",
+        "lead_time_months_median",
+        "baseline_auc",
+    ):
+        assert key in result
+    assert result["auc"] is None or 0 <= result["auc"] <= 1
+    assert result["metrics_12m"]["top_5_percent"]["children"] >= 1
+    assert (tmp_path / "validation.md").is_file() and (tmp_path / "calibration.svg").is_file()
+    with pytest.raises(BadInput):
+        risk_services.validate_risk(scored, truth=tmp_path)
+
+
+def test_training_is_deterministic(scored: Engine) -> None:
+    import numpy as np
+
+    from joinedup.risk.dataset import load_histories
+    from joinedup.risk.model import snapshots, train, training_dates
+    from joinedup.risk.scoring import data_as_of, data_start
+
+    with scored.connect() as c:
+        on, start = data_as_of(c), data_start(c)
+        histories = list(load_histories(c, born_after=date(on.year - 23, 1, 1)).values())
+    data = snapshots(histories, training_dates(on, data_start=start)[-3:])
+    a, b = (train(data, trained_through=on, seed=5) for _ in range(2))
+    assert np.allclose(a.predict(data.x[:200])[12], b.predict(data.x[:200])[12])
+
+
+# --- the risk tables on SQLite and PostgreSQL ------------------------------------------------
+
+
+def _stub_model(engine: Engine) -> int:
+    with engine.begin() as c:
+        return int(
+            c.execute(
+                insert(risk_model).values(
+                    version="test", created_at=datetime.now(UTC), trained_through=date(2025, 1, 1),
+                    seed=1, threshold=0.2, training={}, artefact=b"x", artefact_sha256="0" * 64,
+                    active=False,
+                )
+            ).inserted_primary_key[0]
+        )  # fmt: skip
+
+
+def test_decisions_overrides_and_changes_since_review(engine: Engine) -> None:
+    model_id = _stub_model(engine)
+    factor = {
+        "code": "da_child_present", "label": "police domestic abuse incident with the child "
+        "present", "fields": ["police.domestic_abuse"], "agencies": ["police"],
+        "event_ids": [1], "contribution": 1.2, "last_seen": "2025-01-01",
+    }  # fmt: skip
+    now = datetime.now(UTC)
+    base = {"model_id": model_id, "scored_at": now, "probability_6m": 0.1, "status": None,
+            "date_of_birth": date(2015, 1, 1), "team": "Assessment Team",
+            "school_urn": "1"}  # fmt: skip
+    with engine.begin() as c:
+        c.execute(insert(risk_score), [
+            {**base, "person_id": "P-A", "as_of": date(2025, 1, 1), "current": False,
+             "probability_12m": 0.1, "flagged": False, "factor_codes": [], "factors": [],
+             "contributions": {}},
+            {**base, "person_id": "P-A", "as_of": date(2025, 2, 1), "current": True,
+             "probability_12m": 0.4, "flagged": True, "factor_codes": ["da_child_present"],
+             "factors": [factor], "contributions": {"da_child_present": 1.2}},
+            {**base, "person_id": "P-B", "as_of": date(2025, 2, 1), "current": True,
+             "probability_12m": 0.05, "flagged": False, "factor_codes": [], "factors": [],
+             "contributions": {}},
+        ])  # fmt: skip
+    listed = risk_services.triage_list(engine, team="assessment team")
+    assert [c["person_id"] for c in listed["children"]] == ["P-A", "P-B"]
+    assert listed["children"][0]["change_since_previous"] == pytest.approx(0.3)
+    by_change = risk_services.triage_list(engine, order="change")["children"]
+    assert by_change[0]["person_id"] == "P-A"
+    explained = risk_services.explain_child(engine, "P-A")
+    new = explained["changes_since_last_review"]["new_factors"]
+    assert [f["code"] for f in new] == ["da_child_present"]
+    nfa = risk_services.record_triage_decision(
+        engine, "P-A", "nfa", reason="known to EH", decided_by="sw1"
+    )
+    refer = risk_services.record_triage_decision(
+        engine, "P-B", "REFER", reason="school worry", decided_by="sw1"
+    )
+    assert nfa["override"] and refer["override"] and nfa["rank"] == 1 and refer["rank"] == 2
+    report = risk_services.triage_decisions(engine)
+    assert report["decisions"] == 2 and report["overrides"] == 2
+    with pytest.raises(BadInput):
+        risk_services.record_triage_decision(engine, "P-A", "DISCUSS", reason=" ", decided_by="sw1")
+    with pytest.raises(NotFound):
+        risk_services.explain_child(engine, "P-NOBODY")
+
+
+def test_a_tampered_model_is_refused() -> None:
+    model = RiskModel("v", date(2025, 1, 1), [], 1, {}, 0.1)
+    with pytest.raises(ValueError):
+        RiskModel.from_bytes(model.to_bytes(), "0" * 64)
