@@ -9,7 +9,8 @@ that should alert is lost either way.
 
 Events older than ``LIVE_DAYS`` before the delivery's extraction are history (a first load,
 a backfill): they raise no alert. ``paused()`` turns the hook off in this thread (replay
-uses it to load the initial state).
+uses it to load the initial state); ``simulated_clock()`` makes each delivery's extraction
+time the alerts' "now" (replay: deadlines, folding and rate limits in simulated time).
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ def paused() -> Iterator[None]:
         _state.paused = before
 
 
+@contextmanager
+def simulated_clock() -> Iterator[None]:
+    before = getattr(_state, "simulated", False)
+    _state.simulated = True
+    try:
+        yield
+    finally:
+        _state.simulated = before
+
+
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -71,7 +82,8 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
         )
         .order_by(event.c.occurred_on, event.c.id)
     ).mappings()
-    now = datetime.now(UTC)
+    simulated = getattr(_state, "simulated", False)
+    now = _utc(row.extracted_at) if simulated else datetime.now(UTC)
     settings = alert_settings()
     for found in list(events):
         if (found["category"], found["event_type"]) not in watched:

@@ -206,6 +206,12 @@ def register(app: typer.Typer) -> None:
         speed: float = typer.Option(
             0.0, "--speed", min=0.0, help="Simulated days per real second (0: as fast as possible)."
         ),
+        slice_days: int = typer.Option(
+            1, "--slice-days", min=1, max=7, help="Days per delivery slice (1: day by day)."
+        ),
+        until: str | None = typer.Option(
+            None, "--until", help="YYYY-MM-DD: stop before this day (default: the data's end)."
+        ),
         work: Path | None = typer.Option(
             None,
             "--work",
@@ -220,7 +226,14 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             with progress_bar(not json_output) as progress:
                 result = alert_services.replay(
-                    open_store(), partnership, start, speed=speed, work=work, progress=progress
+                    open_store(),
+                    partnership,
+                    start,
+                    speed=speed,
+                    slice_days=slice_days,
+                    until=until,
+                    work=work,
+                    progress=progress,
                 )
             print_json(result) if json_output else out.print(result)
 

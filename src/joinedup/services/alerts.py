@@ -259,6 +259,8 @@ def replay(
     start: str,
     *,
     speed: float = 0.0,
+    slice_days: int = 1,
+    until: str | None = None,
     work: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
@@ -266,11 +268,22 @@ def replay(
     event in time order as if it arrived live (see joinedup.alerts.replay)."""
     from joinedup.alerts.replay import replay as run_replay
 
-    try:
-        day = datetime.strptime(start, "%Y-%m-%d").date()
-    except ValueError:
-        raise BadInput(f"--from {start!r} is not a date (YYYY-MM-DD)") from None
-    return run_replay(engine, Path(partnership), day, speed=speed, work=work, progress=progress)
+    def day_of(value: str, option: str) -> Any:
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            raise BadInput(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+    return run_replay(
+        engine,
+        Path(partnership),
+        day_of(start, "--from"),
+        speed=speed,
+        slice_days=slice_days,
+        until=day_of(until, "--until") if until else None,
+        work=work,
+        progress=progress,
+    )
 
 
 def alert_on_rescore(engine: Engine, person_ids: list[str], on: Any = None) -> dict[str, Any]:
