@@ -4,7 +4,10 @@ by uvicorn in a background thread on a free loopback port."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -68,6 +71,25 @@ def build_store(folder: Path) -> tuple[Engine, list[dict[str, Any]]]:
     return engine, demo_users.create(engine)
 
 
+def shared_store(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> list[dict[str, Any]]:
+    """Build the store once for every xdist worker (under a file lock, in the temporary
+    folder they share) and give this worker its own copy; returns the demo users."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    template = root / "webapp-store"
+    with open(root / "webapp-store.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / "users.json").exists():
+            template.mkdir(exist_ok=True)
+            engine, users = build_store(template)
+            engine.dispose()
+            (template / "users.json").write_text(json.dumps(users))
+    for path in template.glob("web.db*"):  # the store and its audit signing key
+        shutil.copy2(path, folder / path.name)
+    return list(json.loads((template / "users.json").read_text()))
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     import uvicorn
@@ -75,7 +97,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     from joinedup.web.app import create_app
 
     folder = tmp_path_factory.mktemp("webapp")
-    engine, users = build_store(folder)
+    users = shared_store(tmp_path_factory, folder)
+    engine = services.open_store(f"sqlite:///{folder / 'web.db'}")
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
@@ -111,8 +134,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_app: LiveApp) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    # Generous waits: CI shares two cores with the other suites (-n 2).
+    expect.set_options(timeout=20_000)
     context = browser.new_context(base_url=live_app.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     yield context.new_page()
     context.close()
 
