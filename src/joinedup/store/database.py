@@ -41,9 +41,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that a whole
-        # ingest is one transaction that a crash rolls back.
+        # ingest is one transaction that a crash rolls back. IMMEDIATE takes the write lock at
+        # the start: with a deferred BEGIN, two web requests that each read and then write
+        # (every governed read appends to the audit log) deadlock on the lock upgrade and one
+        # fails at once with "database is locked"; taken up front, the second simply waits
+        # (busy_timeout). Readers are serialised too: SQLite is the embedded, single-machine
+        # default; PostgreSQL is the concurrent production store.
         event.listen(engine, "connect", _disable_pysqlite_autobegin)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 import joinedup
 from joinedup.web import errors
 from joinedup.web.security import SecurityHeaders, csrf_protect
+from joinedup.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 
@@ -42,6 +43,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Signs the short-lived OIDC state cookie only; sessions are random tokens in the store.
     app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)  # outermost: the whole request
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

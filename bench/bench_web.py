@@ -1,0 +1,250 @@
+"""Benchmark the web API under load: the single view and search, N concurrent clients for S
+seconds on loopback, against an already loaded store (ingested, linked, agreements loaded).
+
+    JOINEDUP_DATABASE_URL=postgresql://.../joinedup_bench \\
+        python bench/bench_web.py [--clients 50] [--seconds 60] [--workers 2] [--port 8731]
+
+It creates (or reuses) benchmark accounts: one social worker per busy social care
+practitioner, each reading the children on their own caseload (a real legitimate
+relationship, so every view is a full, governed, audited read), and a MASH practitioner
+searching by name, date of birth, NHS number and postcode. The server is uvicorn with
+``--workers`` processes; the load comes from one asyncio process (httpx) on the same
+machine, so the two compete for the same cores. Server-side time is each response's
+``Server-Timing`` header (the time in the app, before the network and the client).
+
+Prints one JSON object: per endpoint, requests, errors, requests/s, and client and
+server-side latency percentiles (ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from joinedup.services import open_store
+from joinedup.services.accounts import add_user
+
+PASSWORD = "bench-password-synthetic-only"
+TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    q = (
+        statistics.quantiles(ordered, n=100, method="inclusive")
+        if len(ordered) > 1
+        else [ordered[0]] * 99
+    )
+    return {
+        "p50": round(q[49], 1),
+        "p95": round(q[94], 1),
+        "p99": round(q[98], 1),
+        "max": round(ordered[-1], 1),
+        "mean": round(statistics.fmean(ordered), 1),
+    }
+
+
+def prepare(engine: Any, readers: int) -> tuple[list[tuple[str, list[str]]], list[dict[str, str]]]:
+    """Benchmark accounts and their work: (username, caseload person ids) per social worker,
+    and search terms drawn from the store."""
+    with engine.connect() as connection:
+        busiest = connection.execute(
+            text(
+                "select i.practitioner_key, max(p.team), count(distinct lr.person_id) n"
+                " from involvement i join linkage_record lr on lr.agency_id = i.agency_id"
+                " and lr.source_id = i.person_source_id"
+                " left join practitioner p on p.agency_id = i.agency_id"
+                " and p.practitioner_key = i.practitioner_key"
+                " where i.agency_id = 'social_care' and i.end_date is null"
+                " group by i.practitioner_key order by n desc limit :k"
+            ),
+            {"k": readers},
+        ).all()
+        work = []
+        for key, team, _n in busiest:
+            people = (
+                connection.execute(
+                    text(
+                        "select distinct lr.person_id from involvement i join linkage_record lr"
+                        " on lr.agency_id = i.agency_id and lr.source_id = i.person_source_id"
+                        " where i.agency_id = 'social_care' and i.practitioner_key = :k"
+                        " and i.end_date is null"
+                    ),
+                    {"k": key},
+                )
+                .scalars()
+                .all()
+            )
+            username = f"bench.sw.{key}".lower()
+            work.append((username, list(people), key, team))
+        sample = connection.execute(
+            text(
+                "select forenames, surname, date_of_birth, nhs_number, postcode from person_record"
+                " where surname is not null and date_of_birth is not null"
+                " order by id limit 4000"
+            )
+        ).all()
+        existing = set(connection.execute(text("select username from account")).scalars())
+    for username, _people, key, team in work:
+        if username not in existing:
+            add_user(engine, username=username, role="SOCIAL_WORKER", agency="social_care",
+                     display_name=f"Bench {key}", password=PASSWORD, team=team,
+                     practitioner_key=key)  # fmt: skip
+    if "bench.mash" not in existing:
+        add_user(engine, username="bench.mash", role="MASH_PRACTITIONER", agency="social_care",
+                 display_name="Bench MASH", password=PASSWORD, team="Front Door MASH")  # fmt: skip
+    rng = random.Random(7)
+    terms = []
+    for forenames, surname, dob, nhs, postcode in rng.sample(sample, min(500, len(sample))):
+        kind = rng.random()
+        if kind < 0.4:
+            terms.append({"name": f"{forenames} {surname}"})
+        elif kind < 0.7:
+            terms.append({"name": surname, "date_of_birth": str(dob)})
+        elif kind < 0.85 and nhs:
+            terms.append({"nhs_number": nhs})
+        elif postcode:
+            terms.append({"postcode": postcode})
+    return [(u, p) for u, p, _k, _t in work if p], terms
+
+
+async def sign_in(client: httpx.AsyncClient, username: str) -> None:
+    response = await client.post(
+        "/api/v1/session", json={"username": username, "password": PASSWORD}
+    )
+    response.raise_for_status()
+
+
+async def run_load(
+    base: str,
+    clients: int,
+    seconds: float,
+    work: list[tuple[str, list[str]]],
+    terms: list[dict[str, str]],
+) -> dict[str, Any]:
+    results: dict[str, dict[str, list[float]]] = {
+        "single_view": {"client": [], "server": []},
+        "search": {"client": [], "server": []},
+    }
+    errors: dict[str, int] = {"single_view": 0, "search": 0}
+    statuses: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+
+    async def one_client(n: int) -> None:
+        rng = random.Random(n)
+        searching = n % 5 == 4  # one client in five searches (the MASH front door)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            if searching:
+                await sign_in(client, "bench.mash")
+                purpose = "MASH_TRIAGE"
+            else:
+                username, _people = work[n % len(work)]
+                await sign_in(client, username)
+                purpose = "LEAD_PRACTITIONER_CASEWORK"
+            while time.perf_counter() < deadline:
+                if searching:
+                    name, url, params = "search", "/api/v1/people", rng.choice(terms)
+                else:
+                    _user, people = work[n % len(work)]
+                    name, url, params = "single_view", f"/api/v1/people/{rng.choice(people)}", {}
+                started = time.perf_counter()
+                try:
+                    response = await client.get(url, params={**params, "purpose": purpose})
+                except httpx.HTTPError:
+                    errors[name] += 1
+                    continue
+                elapsed = (time.perf_counter() - started) * 1000
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                if response.status_code != 200:
+                    errors[name] += 1
+                    continue
+                results[name]["client"].append(elapsed)
+                match = TIMING.search(response.headers.get("server-timing", ""))
+                if match:
+                    results[name]["server"].append(float(match.group(1)))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client(n) for n in range(clients)))
+    wall = time.perf_counter() - started
+    return {
+        name: {
+            "requests": len(r["client"]),
+            "errors": errors[name],
+            "requests_per_s": round(len(r["client"]) / wall, 1),
+            "client_ms": percentiles(r["client"]),
+            "server_ms": percentiles(r["server"]),
+        }
+        for name, r in results.items()
+    } | {"statuses": statuses, "wall_s": round(wall, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--readers", type=int, default=40, help="Social worker accounts.")
+    args = parser.parse_args()
+    engine = open_store()
+    work, terms = prepare(engine, args.readers)
+    with engine.connect() as connection:
+        children = connection.execute(
+            text("select count(distinct person_id) from linkage_record")
+        ).scalar()
+    engine.dispose()
+    env = {**os.environ, "JOINEDUP_COOKIE_SECURE": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "joinedup.web.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.workers),
+         "--log-level", "warning", "--no-access-log"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        # Warm each worker (policy compiled, caches of the agreements) before measuring.
+        asyncio.run(run_load(base, min(args.clients, 10), 5, work, terms))
+        report = asyncio.run(run_load(base, args.clients, args.seconds, work, terms))
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    print(
+        json.dumps(
+            {
+                "benchmark": "web",
+                "database": engine.url.get_backend_name(),
+                "people_linked": children,
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "workers": args.workers,
+                "cpus": os.cpu_count(),
+                **report,
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
