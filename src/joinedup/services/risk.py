@@ -157,24 +157,34 @@ def triage_list(
         raise BadInput(f"unknown factor {factor!r} (factors: {', '.join(FACTORS)})")
     if order not in ("score", "change"):
         raise BadInput("order is 'score' or 'change'")
+    light = (
+        risk_score.c.id,
+        risk_score.c.person_id,
+        risk_score.c.as_of,
+        risk_score.c.date_of_birth,
+        risk_score.c.team,
+        risk_score.c.school_urn,
+        risk_score.c.factor_codes,
+    )
     with engine.connect() as connection:
-        query = select(risk_score)
+        # Rank and filter on the light columns; read whole rows only for the children shown.
+        query = select(*light)
         if as_of is None:
             query = query.where(risk_score.c.current)
         else:
             query = query.where(risk_score.c.as_of == as_of)
-        rows = (
-            connection.execute(
-                query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id)
-            )
-            .mappings()
-            .all()
-        )
+        scored = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         found = active_model(connection)
-        listed = []
-        for rank, row in enumerate(rows, start=1):
-            on = row["as_of"]
-            age = _age(row["date_of_birth"], on)
+        # Stream in rank order and stop once the page is full (ranking by change needs all).
+        stream = connection.execute(
+            query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id),
+            execution_options={"yield_per": 1000},
+        ).mappings()
+        matched = []
+        first_as_of = None
+        for rank, row in enumerate(stream, start=1):
+            first_as_of = first_as_of or row["as_of"]
+            age = _age(row["date_of_birth"], row["as_of"])
             if team and (row["team"] or "").lower() != team.lower():
                 continue
             if school_urn and row["school_urn"] != school_urn:
@@ -185,7 +195,19 @@ def triage_list(
                 continue
             if factor and factor not in (row["factor_codes"] or []):
                 continue
-            listed.append((rank, row))
+            matched.append((rank, row))
+            if order == "score" and len(matched) >= limit:
+                break
+        stream.close()
+        chosen = matched if order == "change" else matched[:limit]
+        ids = [r["id"] for _, r in chosen]
+        full: dict[int, Any] = {}
+        for i in range(0, len(ids), 500):
+            for r in connection.execute(
+                select(risk_score).where(risk_score.c.id.in_(ids[i : i + 500]))
+            ).mappings():
+                full[r["id"]] = r
+        listed = [(rank, full[r["id"]]) for rank, r in chosen]
         previous = _previous(
             connection,
             [r["person_id"] for _, r in listed],
@@ -195,11 +217,11 @@ def triage_list(
     if order == "change":
         children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
     return {
-        "as_of": rows[0]["as_of"].isoformat() if rows else None,
+        "as_of": first_as_of.isoformat() if first_as_of else None,
         "model_id": found[0] if found else None,
         "threshold": round(found[1].threshold, 4) if found else None,
-        "children_scored": len(rows),
-        "matching": len(children),
+        "children_scored": scored,
+        "shown": min(limit, len(matched)),
         "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
         "children": children[:limit],
     }
