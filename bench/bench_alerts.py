@@ -1,13 +1,16 @@
 """Benchmark: from a police record's ingest to its Operation Encompass alert accepted by SMTP.
 
-    joinedup demo --children 2000            # once: a loaded, linked store with agreements
-    python bench/bench_alerts.py --store joinedup.db [--rate 100] [--seconds 60]
+    python bench/bench_alerts.py [--children 2000] [--rate 100] [--seconds 60] [--workers 2]
+        [--database-url postgresql://postgres@127.0.0.1:5432/test]  # else a scratch SQLite
 
-Every second, one police delivery of ``--rate`` domestic abuse incidents arrives, each with a
+The store is built first (a synthetic partnership ingested without alerts, linked, the
+example agreements loaded): on PostgreSQL in a scratch schema, dropped at the end. Then
+every second one police delivery of ``--rate`` domestic abuse incidents arrives, each with a
 child (an already-linked police record of a child) present; ingest raises the alerts in its
-transaction; one in-process worker delivers them to a real SMTP server (aiosmtpd) on
-loopback. Latency = SMTP accepted - the start of that delivery's ingest. Prints JSON: p50,
-p95, max latency, incidents, alerts, emails received, lost, duplicates, sustained rate.
+transaction; ``--workers`` worker threads (each its own claims, SKIP LOCKED on PostgreSQL)
+deliver them to a real SMTP server (aiosmtpd) on loopback. Latency = SMTP accepted - the
+start of that delivery's ingest. Prints JSON: p50, p95, max latency, incidents, alerts,
+emails received, lost, duplicates, sustained rate, ingest seconds per delivery.
 
 Folding (one open alert per child and recipient) and the per-recipient email limit are
 switched off here, so every incident sends an email (the synthetic store has only so many
@@ -19,8 +22,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -32,7 +35,8 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration"))
 
-from alerts.servers import smtp_server  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from alerts.servers import Mailbox, free_port  # noqa: E402
 
 from joinedup.alerts import raising, worker  # noqa: E402
 from joinedup.services import ingest  # noqa: E402
@@ -98,43 +102,87 @@ def write(root: Path, n: int, batch: list[dict], stamp: str, event_at: str) -> t
     return delivery.dir, ids
 
 
+def build_store(url: str | None, children: int, scratch: Path) -> tuple[object, str | None]:
+    """A loaded, linked store with agreements; (engine, PostgreSQL schema to drop)."""
+    from joinedup.alerts import intake
+    from joinedup.services import (
+        EXAMPLE_AGREEMENTS,
+        deliveries_in,
+        link_people,
+        load_agreements,
+    )
+    from joinedup.synth import generate_partnership
+
+    schema = None
+    if url and url.startswith("postgresql"):
+        schema = f"bench_alerts_{os.getpid()}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    engine = make_engine(url or f"sqlite:///{scratch / 'store.db'}")
+    upgrade(engine)
+    generate_partnership(scratch / "partnership", children=children, seed=11)
+    with intake.paused():
+        for folder in deliveries_in(scratch / "partnership"):
+            ingest(engine, folder, link=False)
+    link_people(engine)
+    load_agreements(engine, sorted(EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="bench")
+    return engine, schema
+
+
+class Stamped(Mailbox):
+    """The SMTP sink, recording when each alert's email was accepted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accepted: dict[int, float] = {}
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        result = await super().handle_DATA(server, session, envelope)
+        with self.lock:
+            alert_id = int(self.messages[-1]["X-JoinedUp-Alert"])
+            self.accepted.setdefault(alert_id, time.time())
+        return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, required=True, help="a loaded SQLite store")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL (default SQLite)")
+    parser.add_argument("--children", type=int, default=2000)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
-    shutil.copy(args.store, scratch / "store.db")
-    engine = make_engine(f"sqlite:///{scratch / 'store.db'}")
-    upgrade(engine)
+    clock = time.perf_counter()
+    engine, schema = build_store(args.database_url, args.children, scratch)
+    setup_seconds = time.perf_counter() - clock
     raising.FOLD_HOURS = 0
     raising.MESSAGES_PER_HOUR = 10**9
     pool = children(engine)
     started: dict[str, float] = {}
+    ingest_seconds: list[float] = []
     stop = threading.Event()
-    with smtp_server() as (url, mailbox):
-        import os
-
-        os.environ["JOINEDUP_SMTP_URL"] = url
-        received: dict[str, float] = {}
-        original = mailbox.handle_DATA
-
-        async def stamp(server, session, envelope):  # record when each email was accepted
-            result = await original(server, session, envelope)
-            received.setdefault(str(len(received)), time.time())
-            return result
-
-        mailbox.handle_DATA = stamp  # type: ignore[method-assign]
-        thread = threading.Thread(
+    mailbox = Stamped()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    os.environ["JOINEDUP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    threads = [
+        threading.Thread(
             target=worker.run, kwargs={"engine": engine, "stop": stop, "poll_seconds": 0.05}
         )
+        for _ in range(args.workers)
+    ]
+    for thread in threads:
         thread.start()
-        begin = time.time()
-        incidents = 0
+    begin = time.time()
+    incidents = 0
+    try:
         for n in range(args.seconds):
-            tick = begin + n
-            time.sleep(max(0.0, tick - time.time()))
+            time.sleep(max(0.0, begin + n - time.time()))
             now = datetime.now(UTC)
             batch = [pool[(n * args.rate + i) % len(pool)] for i in range(args.rate)]
             folder, ids = write(
@@ -148,52 +196,67 @@ def main() -> None:
             for incident in ids:
                 started[incident] = t0
             ingest(engine, folder)
+            ingest_seconds.append(time.time() - t0)
             incidents += len(ids)
         fed = time.time() - begin
         with engine.connect() as c:
             expected = c.execute(
                 select(alert.c.id, alert.c.dedup_key).where(alert.c.recipient_email.is_not(None))
             ).all()
-        deadline = time.time() + 30
-        while len(mailbox.messages) < len(expected) and time.time() < deadline:
+        deadline = time.time() + 60
+        while len(mailbox.accepted) < len(expected) and time.time() < deadline:
             time.sleep(0.1)
+    finally:
         stop.set()
-        thread.join()
-    by_alert = {}
-    for m, (_, at) in zip(
-        mailbox.messages, sorted(received.items(), key=lambda kv: int(kv[0])), strict=False
-    ):
-        by_alert.setdefault(int(m["X-JoinedUp-Alert"]), at)
+        for thread in threads:
+            thread.join()
+        controller.stop()
     latencies = []
     for alert_id, key in expected:
         incident = key.split("|police|incident|", 1)[1].split("|", 1)[0]
-        if alert_id in by_alert:
-            latencies.append(by_alert[alert_id] - started[incident])
+        if alert_id in mailbox.accepted:
+            latencies.append(mailbox.accepted[alert_id] - started[incident])
     ids = mailbox.ids()
     latencies.sort()
+    ingest_seconds.sort()
+    backend = engine.dialect.name
+    engine.dispose()
+    if schema:
+        admin = make_engine(args.database_url)
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    def q(values: list[float], at: float) -> float | None:
+        return round(values[int(at * (len(values) - 1))], 3) if values else None
+
     print(
         json.dumps(
             {
+                "backend": backend,
+                "workers": args.workers,
+                "children": args.children,
+                "setup_seconds": round(setup_seconds, 1),
                 "rate_per_second": args.rate,
                 "seconds": args.seconds,
                 "feed_seconds": round(fed, 1),
                 "sustained_records_per_second": round(incidents / fed, 1),
+                "ingest_seconds_p50": q(ingest_seconds, 0.5),
+                "ingest_seconds_p95": q(ingest_seconds, 0.95),
                 "incidents": incidents,
                 "alerts_with_email": len(expected),
                 "emails_received": len(ids),
-                "lost": len(expected) - len(set(ids)),
+                "lost": len({a for a, _ in expected} - set(mailbox.accepted)),
                 "duplicates": len(ids) - len(set(ids)),
-                "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,
-                "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)
-                if latencies
-                else None,
-                "latency_max_s": round(latencies[-1], 3) if latencies else None,
-                "backend": "sqlite",
+                "latency_p50_s": q(latencies, 0.5),
+                "latency_p95_s": q(latencies, 0.95),
+                "latency_max_s": q(latencies, 1.0),
+                "load_average": round(os.getloadavg()[0], 1),
             },
             indent=2,
         )
     )
-    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -54,17 +54,7 @@ def render_text(alert: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def send_email(smtp_url: str, sender: str, alert: dict[str, Any], to: str, key: str) -> None:
-    """Hand one alert to the relay. ``smtps://`` uses TLS; ``smtp://...?starttls=1``
-    upgrades; plain ``smtp://`` is refused unless the relay is on loopback."""
-    url = urlsplit(smtp_url)
-    host = url.hostname or "localhost"
-    query = parse_qs(url.query)
-    starttls = query.get("starttls", ["0"])[0] in ("1", "true", "yes")
-    if url.scheme == "smtp" and not starttls and host not in LOOPBACK:
-        raise DeliveryFailed(
-            f"refusing to send alerts unencrypted to {host}: use smtps:// or ?starttls=1"
-        )
+def _email(sender: str, alert: dict[str, Any], to: str, key: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -72,22 +62,68 @@ def send_email(smtp_url: str, sender: str, alert: dict[str, Any], to: str, key: 
     message["Message-ID"] = f"<{key.replace('@', '.').replace(' ', '')}@joinedup>"
     message["X-JoinedUp-Alert"] = str(alert["id"])
     message.set_content(render_text(alert))
-    context = ssl.create_default_context()
-    try:
-        if url.scheme == "smtps":
+    return message
+
+
+class Mailer:
+    """One SMTP connection for a batch of messages (``with Mailer(url) as m: m.send(...)``).
+    ``smtps://`` uses TLS; ``smtp://...?starttls=1`` upgrades; plain ``smtp://`` is refused
+    unless the relay is on loopback. A failed send closes the connection; the next send
+    opens a new one, so one refused message does not fail the rest of the batch."""
+
+    def __init__(self, smtp_url: str) -> None:
+        self.url = urlsplit(smtp_url)
+        self.host = self.url.hostname or "localhost"
+        query = parse_qs(self.url.query)
+        self.starttls = query.get("starttls", ["0"])[0] in ("1", "true", "yes")
+        if self.url.scheme == "smtp" and not self.starttls and self.host not in LOOPBACK:
+            raise DeliveryFailed(
+                f"refusing to send alerts unencrypted to {self.host}: use smtps:// or ?starttls=1"
+            )
+        self.client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.url.scheme == "smtps":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, url.port or 465, timeout=10, context=context
+                self.host, self.url.port or 465, timeout=10, context=context
             )
         else:
-            client = smtplib.SMTP(host, url.port or 25, timeout=10)
-        with client:
-            if starttls:
-                client.starttls(context=context)
-            if url.username:
-                client.login(unquote(url.username), unquote(url.password or ""))
-            client.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        raise DeliveryFailed(f"SMTP: {error}") from None
+            client = smtplib.SMTP(self.host, self.url.port or 25, timeout=10)
+        if self.starttls:
+            client.starttls(context=context)
+        if self.url.username:
+            client.login(unquote(self.url.username), unquote(self.url.password or ""))
+        return client
+
+    def send(self, sender: str, alert: dict[str, Any], to: str, key: str) -> None:
+        try:
+            if self.client is None:
+                self.client = self._connect()
+            self.client.send_message(_email(sender, alert, to, key))
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise DeliveryFailed(f"SMTP: {error}") from None
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def send_email(smtp_url: str, sender: str, alert: dict[str, Any], to: str, key: str) -> None:
+    """Hand one alert to the relay on a connection of its own."""
+    with Mailer(smtp_url) as mailer:
+        mailer.send(sender, alert, to, key)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -126,7 +162,13 @@ def webhook_body(alert: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, default=str).encode()
 
 
-def send_webhook(url: str, secret: str | None, alert: dict[str, Any], key: str) -> None:
+def send_webhook(
+    url: str,
+    secret: str | None,
+    alert: dict[str, Any],
+    key: str,
+    client: httpx.Client | None = None,
+) -> None:
     if not secret:
         raise DeliveryFailed("no webhook secret configured (JOINEDUP_ALERT_WEBHOOK_SECRET)")
     body = webhook_body(alert)
@@ -136,7 +178,8 @@ def send_webhook(url: str, secret: str | None, alert: dict[str, Any], key: str) 
         "X-JoinedUp-Signature": signature(secret, int(time.time()), body),
     }
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=10)
+        post = client.post if client is not None else httpx.post
+        response = post(url, content=body, headers=headers, timeout=10)
     except httpx.HTTPError as error:
         raise DeliveryFailed(f"webhook: {error}") from None
     if response.status_code >= 300:

@@ -3,10 +3,12 @@
 Delivery: a worker claims due messages with one ``UPDATE ... WHERE id IN (SELECT ... FOR
 UPDATE SKIP LOCKED) RETURNING id`` (SKIP LOCKED on PostgreSQL, so workers share the outbox
 without waiting on each other; SQLite has one writer at a time), holding each for a lease.
-It sends, then marks the message SENT. A worker killed between the two leaves the message
-claimed; when the lease runs out another worker sends it again with the same message key
-(at least once; the receiver de-duplicates on the key). A failure is retried with
+It sends the batch (emails over one SMTP connection, webhooks over one HTTP client), then
+marks what was sent SENT in one transaction. A worker killed between the two leaves the
+batch claimed; when the lease runs out another worker sends it again with the same message
+keys (at least once; the receiver de-duplicates on the key). A failure is retried with
 exponential backoff; after ``MAX_ATTEMPTS`` the message is DEAD and shows on the dashboard.
+Run several workers to share the outbox (``joinedup alerts worker`` in several processes).
 
 Escalation: an OPEN alert past its due time becomes ESCALATED and a new alert (level + 1)
 goes to the next recipient (duty manager, then MASH), its content governed afresh for them.
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, or_, select, update
 
 from joinedup.alerts import channels, routing
@@ -37,6 +40,7 @@ LEASE = timedelta(seconds=60)
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 3600.0
 MAX_ATTEMPTS = 10
+BATCH = 50  # messages per claim: one SMTP connection and one SENT transaction each
 
 
 def _utc(value: datetime) -> datetime:
@@ -96,15 +100,102 @@ def claim(engine: Engine, worker_id: str, now: datetime, batch: int, lease: time
         )
 
 
-def _send(message: Any, found: dict[str, Any], settings: AlertSettings) -> None:
-    if message.channel == "EMAIL":
-        if not settings.smtp_url:
-            raise channels.DeliveryFailed("no SMTP relay configured (JOINEDUP_SMTP_URL)")
-        channels.send_email(
-            settings.smtp_url, settings.sender, found, message.target, message.message_key
+def _load(engine: Engine, ids: list[int]) -> list[tuple[Any, dict[str, Any]]]:
+    with engine.connect() as connection:
+        messages = connection.execute(
+            select(alert_message).where(alert_message.c.id.in_(ids)).order_by(alert_message.c.id)
+        ).all()
+        alerts = {
+            row["id"]: dict(row)
+            for row in connection.execute(
+                select(alert).where(alert.c.id.in_({m.alert_id for m in messages}))
+            ).mappings()
+        }
+    return [(m, alerts[m.alert_id]) for m in messages]
+
+
+def _send_batch(
+    batch: list[tuple[Any, dict[str, Any]]], settings: AlertSettings
+) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """Send every message of the batch: emails over one SMTP connection, webhooks over one
+    HTTP client. Returns (sent messages, [(failed message, why)])."""
+    sent: list[Any] = []
+    failed: list[tuple[Any, str]] = []
+    emails = [(m, a) for m, a in batch if m.channel == "EMAIL"]
+    hooks = [(m, a) for m, a in batch if m.channel != "EMAIL"]
+    if emails and not settings.smtp_url:
+        failed += [(m, "no SMTP relay configured (JOINEDUP_SMTP_URL)") for m, _ in emails]
+    elif emails:
+        try:
+            with channels.Mailer(settings.smtp_url or "") as mailer:
+                for message, found in emails:
+                    try:
+                        mailer.send(settings.sender, found, message.target, message.message_key)
+                        sent.append(message)
+                    except channels.DeliveryFailed as error:
+                        failed.append((message, str(error)))
+        except channels.DeliveryFailed as error:  # refused before any send (plain SMTP)
+            done = {m.id for m in sent} | {m.id for m, _ in failed}
+            failed += [(m, str(error)) for m, _ in emails if m.id not in done]
+    if hooks:
+        with httpx.Client() as client:
+            for message, found in hooks:
+                try:
+                    channels.send_webhook(
+                        message.target,
+                        settings.webhook_secret,
+                        found,
+                        message.message_key,
+                        client=client,
+                    )
+                    sent.append(message)
+                except channels.DeliveryFailed as error:
+                    failed.append((message, str(error)))
+    return sent, failed
+
+
+def _mark_sent(engine: Engine, worker_id: str, sent: list[Any]) -> None:
+    """Mark a batch SENT in one transaction (each message's attempts + 1)."""
+    if not sent:
+        return
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            update(alert_message)
+            .where(alert_message.c.id.in_([m.id for m in sent]))
+            .values(
+                status="SENT",
+                attempts=alert_message.c.attempts + 1,
+                sent_at=now,
+                claimed_until=None,
+                last_error=None,
+            )
         )
-    else:
-        channels.send_webhook(message.target, settings.webhook_secret, found, message.message_key)
+
+
+def _mark_failed(engine: Engine, failed: list[tuple[Any, str]], report: CycleReport) -> None:
+    if not failed:
+        return
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        for message, why in failed:
+            attempts = message.attempts + 1
+            dead = attempts >= MAX_ATTEMPTS
+            connection.execute(
+                update(alert_message)
+                .where(alert_message.c.id == message.id)
+                .values(
+                    attempts=attempts,
+                    status="DEAD" if dead else "PENDING",
+                    next_attempt_at=now + backoff(attempts),
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=why[:2000],
+                )
+            )
+            report.dead += dead
+            report.failed += not dead
+            report.errors.append(f"message {message.id}: {why}")
 
 
 def deliver_due(
@@ -112,70 +203,22 @@ def deliver_due(
     worker_id: str,
     settings: AlertSettings,
     *,
-    batch: int = 10,
+    batch: int = BATCH,
     lease: timedelta = LEASE,
 ) -> CycleReport:
+    """Claim up to ``batch`` due messages, send them (one SMTP connection), mark them.
+
+    A worker killed after sending and before marking leaves the batch claimed; another
+    worker sends it again once the lease runs out, with the same message keys (at least
+    once; at most one batch twice, which receivers de-duplicate on the key)."""
     report = CycleReport()
     ids = claim(engine, worker_id, datetime.now(UTC), batch, lease)
-    for message_id in ids:
-        # Renew the lease just before sending: a message whose lease ran out while earlier
-        # ones were sent may have been claimed by another worker, which then owns it.
-        with engine.begin() as connection:
-            still_mine = connection.execute(
-                update(alert_message)
-                .where(
-                    alert_message.c.id == message_id,
-                    alert_message.c.claimed_by == worker_id,
-                    alert_message.c.status == "PENDING",
-                )
-                .values(claimed_until=datetime.now(UTC) + lease)
-            ).rowcount
-        if not still_mine:
-            continue
-        with engine.connect() as connection:
-            message = connection.execute(
-                select(alert_message).where(alert_message.c.id == message_id)
-            ).one()
-            found = dict(
-                connection.execute(select(alert).where(alert.c.id == message.alert_id))
-                .mappings()
-                .one()
-            )
-        try:
-            _send(message, found, settings)
-        except channels.DeliveryFailed as error:
-            attempts = message.attempts + 1
-            dead = attempts >= MAX_ATTEMPTS
-            with engine.begin() as connection:
-                connection.execute(
-                    update(alert_message)
-                    .where(alert_message.c.id == message_id)
-                    .values(
-                        attempts=attempts,
-                        status="DEAD" if dead else "PENDING",
-                        next_attempt_at=datetime.now(UTC) + backoff(attempts),
-                        claimed_by=None,
-                        claimed_until=None,
-                        last_error=str(error)[:2000],
-                    )
-                )
-            report.dead += dead
-            report.failed += not dead
-            report.errors.append(f"message {message_id}: {error}")
-            continue
-        with engine.begin() as connection:
-            connection.execute(
-                update(alert_message)
-                .where(alert_message.c.id == message_id)
-                .values(
-                    status="SENT",
-                    attempts=message.attempts + 1,
-                    sent_at=datetime.now(UTC),
-                    claimed_until=None,
-                    last_error=None,
-                )
-            )
-        report.sent += 1
+    if not ids:
+        return report
+    sent, failed = _send_batch(_load(engine, ids), settings)
+    _mark_sent(engine, worker_id, sent)
+    _mark_failed(engine, failed, report)
+    report.sent += len(sent)
     return report
 
 

@@ -80,7 +80,7 @@ def test_operation_encompass_reaches_the_school_dsl_by_email(
         assert set(shown["police.domestic_abuse"]) == {"date", "dash_risk"}  # no summary
         emailed = [a for a in found if a["recipient"]["email"]]
         assert len(mailbox.messages) == len(emailed)
-        (mail,) = [m for m in mailbox.messages if m["To"] == sent["recipient"]["email"]]
+        (mail,) = [m for m in mailbox.messages if m["X-JoinedUp-Alert"] == str(sent["id"])]
         assert mail["To"] == sent["recipient"]["email"]
         assert "Testperson" not in mail.get_payload()  # the suspect is never named
         # Re-delivering the incident raises nothing more.

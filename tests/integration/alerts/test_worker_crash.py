@@ -1,5 +1,6 @@
-"""A worker killed with SIGKILL mid-delivery loses nothing: another worker sends the rest
-(and the one in flight again, with the same Message-ID, which the receiver de-duplicates)."""
+"""A worker killed with SIGKILL mid-delivery loses nothing: other workers send the rest (and
+what the killed worker sent but had not marked, again, with the same Message-ID, which the
+receiver de-duplicates)."""
 
 from __future__ import annotations
 
@@ -97,8 +98,8 @@ def test_sigkill_of_a_worker_loses_no_alert(engine: Engine, database_url: str) -
         finally:
             if first.poll() is None:
                 first.kill()
-        taken = len(mailbox.messages)
-        assert taken < MESSAGES  # killed mid-way
+        taken = set(mailbox.ids())
+        assert len(taken) < MESSAGES  # killed mid-way
         # Two workers share what is left (SKIP LOCKED on PostgreSQL).
         rest = [_worker(database_url, url), _worker(database_url, url)]
         try:
@@ -121,6 +122,8 @@ def test_sigkill_of_a_worker_loses_no_alert(engine: Engine, database_url: str) -
                 w.wait(10)
         ids = mailbox.ids()
         assert len(set(ids)) == MESSAGES  # nothing lost
-        # At least once: only a message in flight at the kill may arrive twice, with the same
-        # Message-ID (what the receiving mail system de-duplicates on).
-        assert len(ids) - len(set(ids)) <= 1
+        # At least once: only what the killed worker had sent (its batch was not marked yet)
+        # may arrive twice, with the same Message-ID (what the receiving mail system
+        # de-duplicates on); nothing the surviving workers sent is duplicated.
+        twice = {i for i in ids if ids.count(i) > 1}
+        assert twice <= taken and all(ids.count(i) <= 2 for i in twice)
