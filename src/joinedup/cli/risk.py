@@ -9,9 +9,11 @@ from pathlib import Path
 import typer
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, out, print_json, progress_bar, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, out, print_json, progress_bar, run
 from joinedup.errors import BadInput
 from joinedup.services import risk as risk_services
+from joinedup.services import stewardship
+from joinedup.services import triage as triage_services
 
 AS_OF = typer.Option(None, "--as-of", help="Date the scores speak for (default: the data's).")
 
@@ -23,6 +25,11 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise BadInput(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+PURPOSE_OPTION = typer.Option(
+    "MASH_TRIAGE", "--purpose", help="The purpose you declare (checked against your role)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -100,11 +107,19 @@ def register(app: typer.Typer) -> None:
         run(body)
 
     @risk_app.command("explain")
-    def explain_command(person_id: str, json_output: bool = JSON_OPTION) -> None:
-        """Why a child's score is what it is, and what changed since the last review."""
+    def explain_command(
+        person_id: str,
+        as_user: str = AS_OPTION,
+        purpose: str = PURPOSE_OPTION,
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Why a child's score is what it is, and what changed since the last review (the
+        factors your purpose lets you see)."""
 
         def body() -> None:
-            result = risk_services.explain_child(services.open_store(), person_id)
+            engine = services.open_store()
+            reader = stewardship.reader_named(engine, as_user, purpose)
+            result = triage_services.explain_child(engine, reader, person_id)
             if json_output:
                 print_json(result)
                 return
@@ -129,14 +144,18 @@ def register(app: typer.Typer) -> None:
             ..., "--decision", help="DISCUSS, NO_FURTHER_ACTION or REFER."
         ),
         reason: str = typer.Option(..., "--reason"),
-        by: str = typer.Option(..., "--by", help="The practitioner who decided."),
+        by: str = typer.Option(
+            ..., "--as", "--by", metavar="USERNAME", help="Your account (a MASH practitioner)."
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Record a practitioner's triage decision about a child, with the reason."""
 
         def body() -> None:
-            result = risk_services.record_triage_decision(
-                services.open_store(), person_id, decision, reason=reason, decided_by=by
+            engine = services.open_store()
+            reader = stewardship.reader_named(engine, by, "MASH_TRIAGE")
+            result = triage_services.record_triage_decision(
+                engine, reader, person_id, decision, reason=reason
             )
             if json_output:
                 print_json(result)
@@ -149,12 +168,16 @@ def register(app: typer.Typer) -> None:
     @risk_app.command("decisions")
     def decisions_command(
         overrides: bool = typer.Option(False, "--overrides", help="Only overrides."),
+        as_user: str = AS_OPTION,
+        purpose: str = PURPOSE_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Triage decisions taken, and overrides of the ranking."""
 
         def body() -> None:
-            result = risk_services.triage_decisions(services.open_store(), overrides_only=overrides)
+            engine = services.open_store()
+            reader = stewardship.reader_named(engine, as_user, purpose)
+            result = triage_services.triage_decisions(engine, reader, overrides_only=overrides)
             if json_output:
                 print_json(result)
                 return
@@ -174,13 +197,17 @@ def register(app: typer.Typer) -> None:
         factor: str | None = typer.Option(None, "--factor", help="Only children with this factor."),
         order: str = typer.Option("score", "--order", help="score or change."),
         limit: int = typer.Option(20, "--limit", min=1),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """Children ranked by risk score (advisory): top factors in words, evidence event ids."""
+        """The MASH's triage list: children at or above the threshold, ranked by risk score
+        (advisory), with the factors you may see in words and their evidence event ids."""
 
         def body() -> None:
-            result = risk_services.triage_list(
-                services.open_store(),
+            engine = services.open_store()
+            result = triage_services.triage_list(
+                engine,
+                stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
                 team=team,
                 school_urn=school,
                 min_age=min_age,

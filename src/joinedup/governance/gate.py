@@ -32,6 +32,7 @@ from joinedup.governance.roles import Role, sealed_kind
 from joinedup.store.casework_tables import triage_case
 from joinedup.store.governance_tables import access_review_task, emergency_access
 from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.risk_tables import risk_score
 from joinedup.store.tables import event, person_link, person_record
 
 ALL_FIELDS = frozenset(CATALOGUE)
@@ -123,8 +124,9 @@ def subject(connection: Connection, person_id: str) -> Subject:
 
 
 def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
-    """The child is on the MASH's triage list: an open triage case, or a contact to
-    children's social care in the last ``MASH_CONTACT_DAYS`` days."""
+    """The child is on the MASH's triage list: an open triage case, a contact to children's
+    social care in the last ``MASH_CONTACT_DAYS`` days, or a current risk score at or above
+    the triage threshold (the triage list the MASH discusses)."""
     since = now - timedelta(days=TRIAGE_CASE_DAYS)
     case = connection.execute(
         select(triage_case.c.id)
@@ -136,6 +138,17 @@ def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> boo
         .limit(1)
     ).first()
     if case is not None:
+        return True
+    flagged = connection.execute(
+        select(risk_score.c.id)
+        .where(
+            risk_score.c.person_id == subject.person_id,
+            risk_score.c.current.is_(True),
+            risk_score.c.flagged.is_(True),
+        )
+        .limit(1)
+    ).first()
+    if flagged is not None:
         return True
     ssd_ids = [r.source_id for r in subject.records if r.agency == "social_care"]
     if not ssd_ids:

@@ -34,6 +34,23 @@ def account_named(engine: Engine, username: str) -> Any:
     return account
 
 
+def reader_named(engine: Engine, username: str, purpose: str) -> Any:
+    """The ``Reader`` for a CLI caller: their account, acting for the purpose they declare
+    (checked against what their role may declare)."""
+    from joinedup.governance.reader import Reader
+
+    account = account_named(engine, username)
+    return Reader.build(
+        user_id=account.username,
+        role=account.role,
+        agency=account.agency,
+        purpose=purpose,
+        team=account.team,
+        practitioner_key=account.practitioner_key,
+        display_name=account.display_name,
+    )
+
+
 def explain_link(engine: Engine, who: Who, person_id: str) -> Any:
     """Why the person's records joined (records and match weights), for a data steward."""
     from joinedup.linkage.explain import explain

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.linkage.batch import link
+from joinedup.risk import triage as stored
 from joinedup.risk.model import RiskModel
 from joinedup.services import deliveries_in, ingest
 from joinedup.services import risk as risk_services
@@ -55,7 +56,7 @@ def scored(scored_db: Path, tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: Engine) -> None:
-    listed = risk_services.triage_list(scored, limit=10)
+    listed = stored.triage_list(scored, limit=10)
     children = listed["children"]
     assert listed["children_scored"] > CHILDREN // 2
     probabilities = [c["probability_12m"] for c in children]
@@ -65,20 +66,20 @@ def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: E
     for f in top["top_factors"]:
         assert f["label"] and f["fields"] and f["event_ids"]
     some_factor = top["top_factors"][0]["code"]
-    filtered = risk_services.triage_list(scored, factor=some_factor, limit=500)["children"]
+    filtered = stored.triage_list(scored, factor=some_factor, limit=500)["children"]
     assert filtered and all(
         some_factor in {f["code"] for f in c["top_factors"]} or c["probability_12m"] >= 0
         for c in filtered
     )
-    teens = risk_services.triage_list(scored, min_age=13, max_age=17, limit=500)["children"]
+    teens = stored.triage_list(scored, min_age=13, max_age=17, limit=500)["children"]
     assert all(13 <= c["age"] <= 17 for c in teens)
 
 
 def test_explanation_adds_up_to_the_score(scored: Engine) -> None:
     import math
 
-    top = risk_services.triage_list(scored, limit=1)["children"][0]
-    explained = risk_services.explain_child(scored, top["person_id"])
+    top = stored.triage_list(scored, limit=1)["children"][0]
+    explained = stored.explain_child(scored, top["person_id"])
     log_odds = explained["baseline_log_odds"] + sum(
         c["log_odds"] for c in explained["contributions"]
     )
@@ -86,14 +87,14 @@ def test_explanation_adds_up_to_the_score(scored: Engine) -> None:
 
 
 def test_rescoring_reports_changes_for_alerts(scored: Engine) -> None:
-    pid = risk_services.triage_list(scored, limit=1)["children"][0]["person_id"]
+    pid = stored.triage_list(scored, limit=1)["children"][0]["person_id"]
     changes = risk_services.rescore_children(scored, [pid])
     assert changes[0]["person_id"] == pid
     assert changes[0]["old_probability_12m"] == pytest.approx(
         changes[0]["new_probability_12m"], abs=1e-5
     )
     assert changes[0]["crossed_threshold"] is False
-    explained = risk_services.explain_child(scored, pid)
+    explained = stored.explain_child(scored, pid)
     assert explained["changes_since_last_review"]["probability_12m_change"] == pytest.approx(
         0, abs=1e-6
     )
@@ -174,30 +175,68 @@ def test_decisions_overrides_and_changes_since_review(engine: Engine) -> None:
              "probability_12m": 0.05, "flagged": False, "factor_codes": [], "factors": [],
              "contributions": {}},
         ])  # fmt: skip
-    listed = risk_services.triage_list(engine, team="assessment team")
+    listed = stored.triage_list(engine, team="assessment team")
     assert [c["person_id"] for c in listed["children"]] == ["P-A", "P-B"]
     assert listed["children"][0]["change_since_previous"] == pytest.approx(0.3)
-    by_change = risk_services.triage_list(engine, order="change")["children"]
+    by_change = stored.triage_list(engine, order="change")["children"]
     assert by_change[0]["person_id"] == "P-A"
-    explained = risk_services.explain_child(engine, "P-A")
+    explained = stored.explain_child(engine, "P-A")
     new = explained["changes_since_last_review"]["new_factors"]
     assert [f["code"] for f in new] == ["da_child_present"]
-    nfa = risk_services.record_triage_decision(
+    nfa = stored.record_triage_decision(
         engine, "P-A", "nfa", reason="known to EH", decided_by="sw1"
     )
-    refer = risk_services.record_triage_decision(
+    refer = stored.record_triage_decision(
         engine, "P-B", "REFER", reason="school worry", decided_by="sw1"
     )
     assert nfa["override"] and refer["override"] and nfa["rank"] == 1 and refer["rank"] == 2
-    report = risk_services.triage_decisions(engine)
+    report = stored.triage_decisions(engine)
     assert report["decisions"] == 2 and report["overrides"] == 2
     with pytest.raises(BadInput):
-        risk_services.record_triage_decision(engine, "P-A", "DISCUSS", reason=" ", decided_by="sw1")
+        stored.record_triage_decision(engine, "P-A", "DISCUSS", reason=" ", decided_by="sw1")
     with pytest.raises(NotFound):
-        risk_services.explain_child(engine, "P-NOBODY")
+        stored.explain_child(engine, "P-NOBODY")
 
 
 def test_a_tampered_model_is_refused() -> None:
     model = RiskModel("v", date(2025, 1, 1), [], 1, {}, 0.1)
     with pytest.raises(ValueError):
         RiskModel.from_bytes(model.to_bytes(), "0" * 64)
+
+
+def test_the_governed_list_is_the_mashs_with_factors_the_reader_may_see(scored: Engine) -> None:
+    from joinedup.errors import Forbidden
+    from joinedup.governance.audit.query import search as audit_search
+    from joinedup.governance.reader import Reader
+    from joinedup.services import EXAMPLE_AGREEMENTS, load_agreements
+    from joinedup.services.triage import explain_child, triage_list
+
+    load_agreements(scored, [EXAMPLE_AGREEMENTS], loaded_by="tests")
+    mash = Reader.build(
+        user_id="mash-1", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
+    )
+    governed = triage_list(scored, mash, limit=10)
+    assert governed["children"], "flagged children are on the MASH's list"
+    every = {c["person_id"]: c for c in stored.triage_list(scored, limit=10)["children"]}
+    for child in governed["children"]:
+        assert child["flagged"] and child["name"]
+        whole = every[child["person_id"]]
+        assert len(child["top_factors"]) + child["factors_withheld"] == len(whole["top_factors"])
+        with scored.connect() as connection:
+            entries = audit_search(connection, kind="ACCESS", subject=child["person_id"])
+        assert entries and entries[-1].actor == "mash-1"
+        allowed = set(entries[-1].details["allowed"])
+        for factor in child["top_factors"]:
+            assert set(factor["fields"]) <= allowed
+    first = governed["children"][0]["person_id"]
+    explained = explain_child(scored, mash, first)
+    with scored.connect() as connection:
+        decided = audit_search(connection, kind="ACCESS", subject=first)[-1].details
+    assert all(set(f["fields"]) <= set(decided["allowed"]) for f in explained["factors"])
+    whole = stored.explain_child(scored, first)
+    assert len(explained["factors"]) + explained["factors_withheld"] == len(whole["factors"])
+    worker = Reader.build(
+        user_id="sw", role="SOCIAL_WORKER", agency="social_care", purpose="EARLY_HELP"
+    )
+    with pytest.raises(Forbidden):
+        triage_list(scored, worker)

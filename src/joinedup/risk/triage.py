@@ -1,0 +1,334 @@
+"""The triage list, one child's explanation and the recorded triage decisions, as stored.
+
+Data layer: these read the stored scores (personal data: a child's factors, evidence and
+scores) and return them whole. Only the governed services in ``services/triage.py`` call them,
+with a reader whose access the gate has decided; the architecture test enforces it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from joinedup.errors import BadInput, NotFound
+from joinedup.risk.factors import FACTORS
+from joinedup.risk.scoring import active_model
+from joinedup.store.risk_tables import risk_decision, risk_score
+
+DECISIONS = ("DISCUSS", "NO_FURTHER_ACTION", "REFER")
+
+
+def _age(dob: date | None, on: date) -> int | None:
+    if dob is None:
+        return None
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _summary(row: Any, rank: int, on: date, previous: float | None) -> dict[str, Any]:
+    factors = row["factors"] or []
+    return {
+        "rank": rank,
+        "person_id": row["person_id"],
+        "score_id": row["id"],
+        "as_of": row["as_of"].isoformat(),
+        "probability_6m": round(row["probability_6m"], 4),
+        "probability_12m": round(row["probability_12m"], 4),
+        "flagged": bool(row["flagged"]),
+        "change_since_previous": None
+        if previous is None
+        else round(row["probability_12m"] - previous, 4),
+        "open_to_social_care": row["status"],
+        "age": _age(row["date_of_birth"], on),
+        "team": row["team"],
+        "school_urn": row["school_urn"],
+        "top_factors": [
+            {
+                k: f[k]
+                for k in (
+                    "code",
+                    "label",
+                    "fields",
+                    "agencies",
+                    "event_ids",
+                    "contribution",
+                    "last_seen",
+                )
+            }
+            for f in factors
+            if f.get("contribution", 0) > 0
+        ][:5],
+    }
+
+
+def triage_list(
+    engine: Engine,
+    *,
+    as_of: date | None = None,
+    team: str | None = None,
+    school_urn: str | None = None,
+    min_age: int | None = None,
+    max_age: int | None = None,
+    factor: str | None = None,
+    order: str = "score",
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Children ranked by 12-month score (or by ``order="change"``, the biggest rise since
+    their previous score), each with top factors in words and the evidence event ids."""
+    if factor and factor not in FACTORS:
+        raise BadInput(f"unknown factor {factor!r} (factors: {', '.join(FACTORS)})")
+    if order not in ("score", "change"):
+        raise BadInput("order is 'score' or 'change'")
+    light = (
+        risk_score.c.id,
+        risk_score.c.person_id,
+        risk_score.c.as_of,
+        risk_score.c.date_of_birth,
+        risk_score.c.team,
+        risk_score.c.school_urn,
+        risk_score.c.factor_codes,
+    )
+    with engine.connect() as connection:
+        # Rank and filter on the light columns; read whole rows only for the children shown.
+        query = select(*light)
+        if as_of is None:
+            query = query.where(risk_score.c.current)
+        else:
+            query = query.where(risk_score.c.as_of == as_of)
+        scored = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        found = active_model(connection)
+        # Stream in rank order and stop once the page is full (ranking by change needs all).
+        stream = connection.execute(
+            query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id),
+            execution_options={"yield_per": 1000},
+        ).mappings()
+        matched = []
+        first_as_of = None
+        for rank, row in enumerate(stream, start=1):
+            first_as_of = first_as_of or row["as_of"]
+            age = _age(row["date_of_birth"], row["as_of"])
+            if team and (row["team"] or "").lower() != team.lower():
+                continue
+            if school_urn and row["school_urn"] != school_urn:
+                continue
+            if min_age is not None and (age is None or age < min_age):
+                continue
+            if max_age is not None and (age is None or age > max_age):
+                continue
+            if factor and factor not in (row["factor_codes"] or []):
+                continue
+            matched.append((rank, row))
+            if order == "score" and len(matched) >= limit:
+                break
+        stream.close()
+        chosen = matched if order == "change" else matched[:limit]
+        ids = [r["id"] for _, r in chosen]
+        full: dict[int, Any] = {}
+        for i in range(0, len(ids), 500):
+            for r in connection.execute(
+                select(risk_score).where(risk_score.c.id.in_(ids[i : i + 500]))
+            ).mappings():
+                full[r["id"]] = r
+        listed = [(rank, full[r["id"]]) for rank, r in chosen]
+        previous = _previous(
+            connection,
+            [r["person_id"] for _, r in listed],
+            before={r["person_id"]: r["id"] for _, r in listed},
+        )
+    children = [_summary(r, rank, r["as_of"], previous.get(r["person_id"])) for rank, r in listed]
+    if order == "change":
+        children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
+    return {
+        "as_of": first_as_of.isoformat() if first_as_of else None,
+        "model_id": found[0] if found else None,
+        "threshold": round(found[1].threshold, 4) if found else None,
+        "children_scored": scored,
+        "shown": min(limit, len(matched)),
+        "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
+        "children": children[:limit],
+    }
+
+
+def _previous(
+    connection: Any, person_ids: list[str], *, before: dict[str, int]
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for i in range(0, len(person_ids), 500):
+        chunk = person_ids[i : i + 500]
+        rows = connection.execute(
+            select(risk_score.c.person_id, risk_score.c.id, risk_score.c.probability_12m)
+            .where(risk_score.c.person_id.in_(chunk))
+            .order_by(risk_score.c.id)
+        ).all()
+        for pid, sid, p in rows:
+            if sid < before.get(pid, 0):
+                out[pid] = float(p)
+    return out
+
+
+def explain_child(engine: Engine, person_id: str, *, since: date | None = None) -> dict[str, Any]:
+    """Why the child's score is what it is (per-factor contributions in log-odds, in words,
+    with evidence), and what changed since the last review (the last recorded triage
+    decision, else the previous score, else ``since``)."""
+    with engine.connect() as connection:
+        rows = (
+            connection.execute(
+                select(risk_score)
+                .where(risk_score.c.person_id == person_id)
+                .order_by(risk_score.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            raise NotFound(f"no risk score for {person_id}")
+        current = next((r for r in reversed(rows) if r["current"]), rows[-1])
+        last_decision = (
+            connection.execute(
+                select(risk_decision)
+                .where(risk_decision.c.person_id == person_id)
+                .order_by(risk_decision.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        found = active_model(connection)
+    earlier = [r for r in rows if r["id"] < current["id"]]
+    review = None
+    if last_decision is not None and last_decision["score_id"] != current["id"]:
+        review = next((r for r in earlier if r["id"] == last_decision["score_id"]), None)
+    if review is None and since is not None:
+        review = next((r for r in reversed(earlier) if r["as_of"] <= since), None)
+    if review is None and earlier:
+        review = earlier[-1]
+    contributions = current["contributions"] or {}
+    base = found[1].intercept(12) if found else None
+    out = {
+        "person_id": person_id,
+        "as_of": current["as_of"].isoformat(),
+        "probability_6m": round(current["probability_6m"], 4),
+        "probability_12m": round(current["probability_12m"], 4),
+        "flagged": bool(current["flagged"]),
+        "open_to_social_care": current["status"],
+        "baseline_log_odds": None if base is None else round(base, 4),
+        "contributions": [
+            {
+                "factor": k,
+                "label": FACTORS[k].label if k in FACTORS else k.replace("_", " "),
+                "log_odds": v,
+            }
+            for k, v in sorted(contributions.items(), key=lambda kv: -kv[1])
+        ],
+        "factors": current["factors"] or [],
+        "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
+        "last_review": None,
+        "changes_since_last_review": None,
+    }
+    if review is not None:
+        was = {f["code"]: f for f in review["factors"] or []}
+        now = {f["code"]: f for f in current["factors"] or []}
+        out["last_review"] = {
+            "as_of": review["as_of"].isoformat(),
+            "probability_12m": round(review["probability_12m"], 4),
+            "decision": None
+            if last_decision is None
+            else {k: last_decision[k] for k in ("decision", "reason", "decided_by")},
+        }
+        out["changes_since_last_review"] = {
+            "probability_12m_change": round(
+                current["probability_12m"] - review["probability_12m"], 4
+            ),
+            "new_factors": [now[c] for c in sorted(set(now) - set(was))],
+            "factors_no_longer_seen": [
+                {"code": c, "label": was[c]["label"]} for c in sorted(set(was) - set(now))
+            ],
+            "factors_with_new_evidence": [
+                {
+                    "code": c,
+                    "label": now[c]["label"],
+                    "new_event_ids": sorted(set(now[c]["event_ids"]) - set(was[c]["event_ids"])),
+                }
+                for c in sorted(set(now) & set(was))
+                if set(now[c]["event_ids"]) - set(was[c]["event_ids"])
+            ],
+        }
+    return out
+
+
+def record_triage_decision(
+    engine: Engine, person_id: str, decision: str, *, reason: str, decided_by: str
+) -> dict[str, Any]:
+    """Record what a practitioner decided about a child on the triage list, with the reason;
+    an override is a decision against the ranking (no further action for a flagged child, or
+    discuss/refer for a child below the threshold)."""
+    decision = decision.strip().upper().replace(" ", "_").replace("-", "_")
+    if decision == "NFA":
+        decision = "NO_FURTHER_ACTION"
+    if decision not in DECISIONS:
+        raise BadInput(f"decision is one of {', '.join(DECISIONS)}")
+    if not reason.strip():
+        raise BadInput("a triage decision needs a reason")
+    if not decided_by.strip():
+        raise BadInput("a triage decision needs the practitioner who took it")
+    with engine.begin() as connection:
+        score = (
+            connection.execute(
+                select(risk_score).where(risk_score.c.person_id == person_id, risk_score.c.current)
+            )
+            .mappings()
+            .first()
+        )
+        if score is None:
+            raise NotFound(f"{person_id} is not on the current triage list")
+        rank = (
+            connection.execute(
+                select(func.count()).where(
+                    risk_score.c.current, risk_score.c.probability_12m > score["probability_12m"]
+                )
+            ).scalar_one()
+            + 1
+        )
+        flagged = bool(score["flagged"])
+        override = (flagged and decision == "NO_FURTHER_ACTION") or (
+            not flagged and decision != "NO_FURTHER_ACTION"
+        )
+        values = {
+            "person_id": person_id,
+            "decision": decision,
+            "reason": reason.strip(),
+            "decided_by": decided_by.strip(),
+            "decided_at": datetime.now(UTC),
+            "score_id": score["id"],
+            "probability_12m": score["probability_12m"],
+            "rank": rank,
+            "flagged": flagged,
+            "override": override,
+        }
+        decision_id = connection.execute(
+            insert(risk_decision).values(**values)
+        ).inserted_primary_key[0]  # type: ignore[index]
+    return {"id": decision_id, **values, "decided_at": values["decided_at"].isoformat()}
+
+
+def triage_decisions(engine: Engine, *, overrides_only: bool = False) -> dict[str, Any]:
+    """Every recorded triage decision, and how often practitioners overrode the ranking."""
+    with engine.connect() as connection:
+        query = select(risk_decision).order_by(risk_decision.c.id)
+        if overrides_only:
+            query = query.where(risk_decision.c.override)
+        rows = [dict(r) for r in connection.execute(query).mappings()]
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["decision"]] += 1
+        r["decided_at"] = r["decided_at"].isoformat()
+    overrides = [r for r in rows if r["override"]]
+    return {
+        "decisions": len(rows),
+        "by_decision": dict(counts),
+        "overrides": len(overrides),
+        "override_rate": round(len(overrides) / len(rows), 4) if rows else None,
+        "rows": rows,
+    }
