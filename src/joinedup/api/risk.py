@@ -1,0 +1,93 @@
+"""Risk triage: the MASH's ranked list of children to discuss, one child's explanation, and
+the decisions practitioners took (advisory scores: a practitioner decides, UK GDPR Art 22).
+
+Every route calls the governed services in ``services.triage``: each child listed or explained
+is a decided, audited read, and factors whose evidence the reader may not see are withheld
+(counted, not described).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from joinedup.governance.purposes import Purpose
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import Role
+from joinedup.services import triage
+from joinedup.web.auth import current_reader, engine_of, governed
+
+router = APIRouter(tags=["risk triage"])
+
+MASH = governed(roles=triage.TRIAGE_ROLES, purposes=triage.TRIAGE_PURPOSES)
+EXPLAINERS = governed(
+    roles=[*triage.TRIAGE_ROLES, Role.SOCIAL_WORKER], purposes=triage.EXPLAIN_PURPOSES
+)
+OVERSIGHT = governed(
+    roles=[Role.MASH_PRACTITIONER, Role.PARTNERSHIP_ANALYST],
+    purposes=[Purpose.MASH_TRIAGE, Purpose.STATUTORY_RETURN],
+)
+PERSON_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["DISCUSS", "NO_FURTHER_ACTION", "REFER"]
+    reason: str = Field(..., min_length=1, max_length=4000)
+
+
+@router.get("/triage", response_model=dict[str, Any], **MASH)
+def triage_list(
+    request: Request,
+    team: str | None = Query(None, max_length=100),
+    school_urn: str | None = Query(None, max_length=20),
+    min_age: int | None = Query(None, ge=0, le=25),
+    max_age: int | None = Query(None, ge=0, le=25),
+    factor: str | None = Query(None, max_length=60),
+    order: Literal["score", "change"] = "score",
+    limit: int = Query(50, ge=1, le=500),
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """The children at or above the triage threshold, ranked by 12-month probability (or by
+    the rise since their previous score), each with the factors you may see in words and
+    the evidence event ids; audited per child."""
+    return triage.triage_list(
+        engine_of(request), reader, team=team or None, school_urn=school_urn or None,
+        min_age=min_age, max_age=max_age, factor=factor or None, order=order, limit=limit,
+    )  # fmt: skip
+
+
+@router.get("/triage/{person_id}", response_model=dict[str, Any], **EXPLAINERS)
+def explain(
+    request: Request,
+    person_id: str = Path(..., pattern=PERSON_ID),
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Why the child's score is what it is (each factor's contribution) and what changed
+    since the last review."""
+    return triage.explain_child(engine_of(request), reader, person_id)
+
+
+@router.post("/triage/{person_id}/decision", response_model=dict[str, Any], **MASH)
+def decide(
+    request: Request,
+    body: DecisionIn,
+    person_id: str = Path(..., pattern=PERSON_ID),
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Record what you decided about a child on the list (discuss, no further action,
+    refer) and why; a decision against the ranking is recorded as an override."""
+    return triage.record_triage_decision(
+        engine_of(request), reader, person_id, body.decision, reason=body.reason
+    )
+
+
+@router.get("/triage-decisions", response_model=dict[str, Any], **OVERSIGHT)
+def decisions(
+    request: Request,
+    overrides_only: bool = False,
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Every recorded triage decision and how often the ranking was overridden."""
+    return triage.triage_decisions(engine_of(request), reader, overrides_only=overrides_only)

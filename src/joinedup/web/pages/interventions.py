@@ -1,0 +1,172 @@
+"""Interventions: the catalogue and each type's evaluation as a report for a partnership
+board (the effect with its interval, the naive comparison beside it, balance, in plain
+words; its charts served as PNG by a route), and, for a practitioner, the estimate for one
+child before an intervention.
+
+The evaluation holds group figures only (no child's record); the estimate is a governed,
+audited read of the child's records through ``services.interventions.estimate_for``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from joinedup.accounts.model import Account
+from joinedup.api.interventions import evaluation
+from joinedup.errors import BadInput, NotFound
+from joinedup.governance.reader import Reader
+from joinedup.governance.roles import Role
+from joinedup.services import interventions as svc
+from joinedup.web import navigation
+from joinedup.web.auth import current_reader, engine_of, require_roles
+from joinedup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+analyst = require_roles(Role.PARTNERSHIP_ANALYST)
+CHARTS = ("effect", "balance", "trajectory")
+navigation.add(
+    "Interventions",
+    "/interventions",
+    [Role.PARTNERSHIP_ANALYST],
+    "What the partnership's interventions achieved: each type's effect on children's "
+    "outcomes against similar children who did not receive it, for the partnership board.",
+    30,
+)
+
+
+def _pct(value: float | None, sign: bool = True) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * value:+.0f}%" if sign else f"{100 * value:.0f}%"
+
+
+def _points(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:+.1f} points"
+
+
+def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per outcome, in words and percentages, for the report's table."""
+    labels = result["outcome_labels"]
+    rows = []
+    for name, o in result["outcomes"].items():
+        if "relative_change" in o:
+            lo, hi = o.get("relative_change_ci") or [None, None]
+            rows.append(
+                {
+                    "outcome": labels.get(name, name),
+                    "with": _pct(o.get("treated_with"), False),
+                    "without": _pct(o.get("comparison_without"), False),
+                    "change": _pct(o.get("relative_change")),
+                    "interval": f"{_pct(lo)} to {_pct(hi)}",
+                    "naive": _pct(o.get("naive_relative_vs_everyone")),
+                }
+            )
+        else:
+            lo, hi = o.get("difference_ci") or [None, None]
+            share = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+            rows.append(
+                {
+                    "outcome": f"{labels.get(name, name)} (difference in points)",
+                    "with": share(o.get("treated_with")),
+                    "without": share(o.get("comparison_without")),
+                    "change": _points(o.get("difference")),
+                    "interval": f"{_points(lo)} to {_points(hi)}",
+                    "naive": _points(o.get("naive_difference_vs_everyone")),
+                }
+            )
+    return rows
+
+
+@router.get("/interventions")
+def catalogue_page(request: Request, account: Account = Depends(analyst)) -> Response:
+    return render(
+        request,
+        "interventions/index.html",
+        {"title": "Interventions", "types": svc.list_types(engine_of(request))},
+    )
+
+
+@router.get("/interventions/{code}")
+def evaluation_page(
+    code: str, request: Request, period: str = "", account: Account = Depends(analyst)
+) -> Response:
+    period = period.strip()
+    try:
+        result = evaluation(engine_of(request), code, period)
+    except BadInput as problem:
+        return render(
+            request,
+            "interventions/index.html",
+            {"title": "There is a problem", "error": str(problem),
+             "types": svc.list_types(engine_of(request))},
+            status=problem.http_status,
+        )  # fmt: skip
+    context: dict[str, Any] = {
+        "title": f"{result['title']}: did it make a difference?",
+        "result": result,
+        "period": period,
+        "period_words": " to ".join(result["period"]) if result.get("period") else
+        "all recorded starts",
+    }  # fmt: skip
+    if not result.get("too_thin"):
+        main = result["outcomes"][result["primary_outcome"]]
+        context |= {
+            "rows": _rows(result),
+            "main": main,
+            "before": _pct(main.get("treated_before"), False),
+            "after": _pct(main.get("treated_with"), False),
+            "naive_fall": _pct(main.get("naive_before_after_relative")),
+            "did": _points(main.get("did")),
+            "charts": CHARTS,
+            "query": f"?period={period}" if period else "",
+        }
+    return render(request, "interventions/evaluation.html", context)
+
+
+@router.get("/interventions/{code}/charts/{kind}.png")
+def chart(
+    code: str, kind: str, request: Request, period: str = "", account: Account = Depends(analyst)
+) -> Response:
+    """One of the board report's plots (drawn by the service's report export)."""
+    if kind not in CHARTS:
+        raise NotFound(f"no chart {kind!r} (charts: {', '.join(CHARTS)})")
+    result = evaluation(engine_of(request), code, period.strip())
+    if result.get("too_thin"):
+        raise NotFound("too few children received it for a chart")
+    with tempfile.TemporaryDirectory(prefix="joinedup-report-") as folder:
+        report = Path(folder) / "report.md"
+        svc.export_evaluation(result, report)
+        image = (Path(folder) / f"report-{kind}.png").read_bytes()
+    return Response(image, media_type="image/png", headers={"Cache-Control": "private"})
+
+
+@router.get(
+    "/people/{person_id}/interventions",
+    dependencies=[Depends(require_roles(Role.MASH_PRACTITIONER, Role.SOCIAL_WORKER))],
+)
+def estimate_page(
+    person_id: str, request: Request, type: str = "", reader: Reader = Depends(current_reader)
+) -> Response:
+    engine = engine_of(request)
+    types = svc.list_types(engine)
+    context: dict[str, Any] = {
+        "title": "Estimate an intervention's effect",
+        "person_id": person_id,
+        "types": types,
+        "chosen": type,
+        "estimate": None,
+    }
+    if type:
+        estimate = svc.estimate_for(engine, person_id, type, reader=reader)
+        context["estimate"] = estimate | {
+            "without": _pct(estimate.get("risk_without"), False),
+            "with": _pct(estimate.get("risk_with"), False),
+            "change_words": _points(estimate.get("change")),
+            "interval": " to ".join(_points(v) for v in estimate.get("change_ci") or []),
+        }
+    return render(request, "interventions/estimate.html", context)

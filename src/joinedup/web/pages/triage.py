@@ -1,0 +1,186 @@
+"""The MASH's triage list (children ranked by their 12-month risk, with the factors behind
+it and links to the evidence), one child's explanation, and the decision form.
+
+Scores inform; a practitioner decides, and the decision is recorded with its reason. Pages
+call the governed services in ``services.triage`` with the session's reader.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from joinedup.errors import BadInput
+from joinedup.governance.reader import Reader
+from joinedup.risk.factors import FACTORS
+from joinedup.services import triage
+from joinedup.web import navigation
+from joinedup.web.auth import current_reader, engine_of
+from joinedup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+navigation.add(
+    "Triage",
+    "/triage",
+    triage.TRIAGE_ROLES,
+    "The children whose records suggest the highest risk of a statutory outcome within a "
+    "year, with the reasons in words: choose whom the MASH discusses today.",
+    8,
+)
+DECISIONS = {
+    "DISCUSS": "Discuss at the MASH meeting",
+    "NO_FURTHER_ACTION": "No further action",
+    "REFER": "Refer to children's social care",
+}
+ORDERS = {"score": "Highest risk first", "change": "Biggest rise first"}
+
+
+def _int(value: str, name: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > 25:
+        raise BadInput(f"{name} is a whole number of years, 0 to 25")
+    return int(value)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _change(value: float | None) -> str:
+    if value is None:
+        return "new"
+    points = 100 * value
+    return "no change" if abs(points) < 0.05 else f"{points:+.1f} points"
+
+
+@router.get("/triage")
+def list_page(
+    request: Request,
+    team: str = "",
+    school_urn: str = "",
+    min_age: str = "",
+    max_age: str = "",
+    factor: str = "",
+    order: str = "score",
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    filters = {
+        "team": team.strip(),
+        "school_urn": school_urn.strip(),
+        "min_age": min_age.strip(),
+        "max_age": max_age.strip(),
+        "factor": factor.strip(),
+        "order": order if order in ORDERS else "score",
+    }
+    context: dict[str, Any] = {
+        "title": "Triage",
+        "filters": filters,
+        "factors": sorted(((code, f.label) for code, f in FACTORS.items()), key=lambda x: x[1]),
+        "orders": ORDERS,
+        "listed": None,
+    }
+    try:
+        listed = triage.triage_list(
+            engine_of(request), reader,
+            team=filters["team"] or None, school_urn=filters["school_urn"] or None,
+            min_age=_int(filters["min_age"], "The youngest age"),
+            max_age=_int(filters["max_age"], "The oldest age"),
+            factor=filters["factor"] or None, order=filters["order"], limit=50,
+        )  # fmt: skip
+    except BadInput as problem:
+        context["error"] = str(problem)
+        return render(request, "triage/list.html", context, status=problem.http_status)
+    for child in listed["children"]:
+        child["percent"] = _percent(child["probability_12m"])
+        child["change"] = _change(child["change_since_previous"])
+    context["listed"] = listed
+    context["bar_max"] = max((c["probability_12m"] for c in listed["children"]), default=0.0)
+    return render(request, "triage/list.html", context)
+
+
+def contributions_svg(contributions: list[dict[str, Any]]) -> str:
+    """Each factor's contribution (log-odds) as a horizontal bar: right (red) raises the
+    score, left (blue) lowers it. Inline SVG: no script under the CSP; the table beside it
+    carries the same figures for a screen reader. Hand-written: a few lines of SVG."""
+    rows = [c for c in contributions if abs(c["log_odds"]) >= 0.005][:15]
+    if not rows:
+        return ""
+    width, label_w, row_h, top = 900, 360, 26, 10
+    scale = max(abs(c["log_odds"]) for c in rows) or 1.0
+    half = (width - label_w - 20) / 2
+    axis = label_w + half
+    height = top * 2 + row_h * len(rows)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="joinedup-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        "<title>What raises and lowers the score: each factor's contribution</title>",
+        f'<line x1="{axis}" y1="0" x2="{axis}" y2="{height}" stroke="#505a5f"/>',
+    ]
+    for i, c in enumerate(rows):
+        y = top + i * row_h
+        length = half * abs(c["log_odds"]) / scale
+        x = axis if c["log_odds"] >= 0 else axis - length
+        colour = "#d4351c" if c["log_odds"] >= 0 else "#1d70b8"
+        label = html.escape(str(c["label"]))[:60]
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="14" '
+            f'fill="#0b0c0c">{label}</text>'
+            f'<rect x="{x:.1f}" y="{y + 4}" width="{max(length, 1):.1f}" height="{row_h - 8}" '
+            f'fill="{colour}"><title>{label}: {c["log_odds"]:+.2f}</title></rect>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, Any]:
+    explained = triage.explain_child(engine_of(request), reader, person_id)
+    changes = explained.get("changes_since_last_review")
+    return {
+        "title": "Why this child is on the list",
+        "explained": explained,
+        "person_id": person_id,
+        "percent": _percent(explained["probability_12m"]),
+        "percent_6m": _percent(explained["probability_6m"]),
+        "change": _change(changes["probability_12m_change"]) if changes else None,
+        "chart": contributions_svg(explained["contributions"]),
+        "decisions": DECISIONS,
+        "can_decide": reader.role in triage.TRIAGE_ROLES
+        and reader.purpose in triage.TRIAGE_PURPOSES,
+    }
+
+
+@router.get("/triage/{person_id}")
+def explain_page(
+    person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
+) -> Response:
+    context = _explanation(request, reader, person_id)
+    context["done"] = DECISIONS.get(done, "")
+    return render(request, "triage/explain.html", context)
+
+
+@router.post("/triage/{person_id}/decision")
+def decision_form(
+    person_id: str,
+    request: Request,
+    decision: str = Form(""),
+    reason: str = Form(""),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        if decision not in DECISIONS:
+            raise BadInput("Choose what you decided: discuss, no further action or refer")
+        if len(reason.strip()) < 10:
+            raise BadInput("Say why you decided this (at least 10 characters)")
+        triage.record_triage_decision(
+            engine_of(request), reader, person_id, decision, reason=reason
+        )
+    except BadInput as problem:
+        context = _explanation(request, reader, person_id)
+        context |= {"error": str(problem), "reason": reason, "decision": decision}
+        return render(request, "triage/explain.html", context, status=problem.http_status)
+    return RedirectResponse(f"/triage/{person_id}?done={decision}", status_code=303)
