@@ -79,7 +79,7 @@ def governed_content(
         "child_id": finding.child_id,
         "rule": finding.rule.id,
         "your_record": facts.own_record(connection, finding.records, recipient.agency),
-        "contact": contact_for(finding, settings),
+        "contact": finding.extra.get("contact") or contact_for(finding, settings),
         "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
     }
     if not finding.details:
@@ -153,13 +153,14 @@ def raise_alert(
     cause_event_id: int | None = None,
     level: int = 0,
     parent_alert_id: int | None = None,
+    fold: bool = True,
 ) -> tuple[int | None, str]:
     """Write one alert and its messages; returns (alert id, "raised" | "folded" |
-    "duplicate")."""
+    "duplicate"). ``fold=False``: every cause is an alert of its own (a concern's words)."""
     key = dedup_key(finding.rule.id, finding.child_id, finding.cause, recipient.key)
     if connection.execute(select(alert.c.id).where(alert.c.dedup_key == key)).first():
         return None, "duplicate"
-    if level == 0:
+    if level == 0 and fold:
         folded = _fold(connection, finding, recipient, key, now)
         if folded is not None:
             return folded, "folded"

@@ -206,6 +206,21 @@ RULES: dict[str, Rule] = {
             (),
             Deadline.ONE_WORKING_DAY,
         ),
+        Rule(
+            "CONCERN_RECORDED",
+            1,
+            "A practitioner recorded a concern about a child you are the lead for",
+            "A practitioner of any agency recorded a concern (or an engagement) about the "
+            "child from the single view; each of the child's lead practitioners hears of it, "
+            "with the recorder's own words (see joinedup.alerts.concerns).",
+            "MASH manager, Exampleshire",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (),
+            A.SOCIAL_CARE,
+            (),
+            Deadline.ONE_WORKING_DAY,
+        ),
     )
 }
 

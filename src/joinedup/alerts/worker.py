@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, or_, select, update
 
-from joinedup.alerts import channels, routing
+from joinedup.alerts import channels, concerns, routing
 from joinedup.alerts.evaluate import Finding, Unlinked, findings_for
 from joinedup.alerts.intake import retry_pending
 from joinedup.alerts.raising import NOT_SHARED, raise_alert
@@ -51,6 +51,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
 
 
+COUNTS = ("sent", "failed", "dead", "escalated", "triggers_resolved", "concerns_relayed")
+
+
 @dataclass
 class CycleReport:
     sent: int = 0
@@ -58,10 +61,18 @@ class CycleReport:
     dead: int = 0
     escalated: int = 0
     triggers_resolved: int = 0
+    concerns_relayed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: CycleReport) -> None:
-        for name in ("sent", "failed", "dead", "escalated", "triggers_resolved"):
+        for name in (
+            "sent",
+            "failed",
+            "dead",
+            "escalated",
+            "triggers_resolved",
+            "concerns_relayed",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors = (self.errors + other.errors)[-20:]
 
@@ -72,6 +83,7 @@ class CycleReport:
             "dead": self.dead,
             "escalated": self.escalated,
             "triggers_resolved": self.triggers_resolved,
+            "concerns_relayed": self.concerns_relayed,
             "errors": self.errors,
         }
 
@@ -238,7 +250,7 @@ def _recipient_of(row: Any) -> routing.Recipient:
         row.recipient_name,
         row.recipient_email,
         row.recipient_team,
-        role or RECIPIENT_ROLE[AgencyId(row.recipient_agency)],
+        role or RECIPIENT_ROLE.get(AgencyId(row.recipient_agency), "SOCIAL_WORKER"),
         Purpose(row.purpose),
         frozenset(relationships),
     )
@@ -325,6 +337,7 @@ def cycle(engine: Engine, worker_id: str, settings: AlertSettings | None = None)
     report = CycleReport()
     with engine.begin() as connection:
         report.triggers_resolved = retry_pending(connection)
+    report.concerns_relayed = concerns.relay(engine)
     report.add(deliver_due(engine, worker_id, settings, lease=lease_from_environment()))
     report.escalated += escalate_overdue(engine, settings)
     return report
@@ -357,7 +370,7 @@ def run(
             on_cycle(report)
         if once or stop.is_set():
             return total
-        busy = report.sent or report.failed or report.triggers_resolved
+        busy = report.sent or report.failed or report.triggers_resolved or report.concerns_relayed
         if not busy:
             stop.wait(poll_seconds)
         if stop.is_set():

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from joinedup.accounts.model import Account
 from joinedup.errors import BadInput, Conflict, NotFound
 from joinedup.store.alert_tables import alert, alert_message
 
@@ -95,6 +96,55 @@ def inbox(
     query = query.order_by(alert.c.due_at, alert.c.id).limit(limit)
     with engine.connect() as connection:
         return [_view(r) for r in connection.execute(query)]
+
+
+def _key_of(account: Account) -> str:
+    """The practitioner key an account receives alerts under (its agency feed's key)."""
+    if not account.practitioner_key:
+        raise NotFound(
+            "your account is not linked to a practitioner in your agency's records, so no "
+            "alert is addressed to you: ask an administrator to set its practitioner key"
+        )
+    return account.practitioner_key
+
+
+def my_inbox(
+    engine: Engine, account: Account, *, include_done: bool = False, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The signed-in practitioner's alerts (those addressed to their practitioner key in
+    their agency), open ones first by due time. An account without a key has none."""
+    if not account.practitioner_key:
+        return []
+    query = select(alert).where(
+        alert.c.recipient_key == account.practitioner_key,
+        alert.c.recipient_agency == account.agency,
+    )
+    if not include_done:
+        query = query.where(alert.c.status == "OPEN")
+    query = query.order_by(alert.c.status != "OPEN", alert.c.due_at, alert.c.id).limit(limit)
+    with engine.connect() as connection:
+        return [_view(r) for r in connection.execute(query)]
+
+
+def my_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
+    """One alert of the signed-in practitioner's inbox; anyone else's is "not found" (its
+    existence is not revealed)."""
+    key = _key_of(account)
+    found = get_alert(engine, alert_id)
+    recipient = found["recipient"]
+    if recipient["key"] != key or recipient["agency"] != account.agency:
+        raise NotFound(f"no alert {alert_id} in your inbox")
+    found["person_link"] = f"/people/{found['child']}"
+    return found
+
+
+def acknowledge_mine(
+    engine: Engine, account: Account, alert_id: int, action_taken: str
+) -> dict[str, Any]:
+    """Acknowledge an alert of one's own inbox with the action taken."""
+    my_alert(engine, account, alert_id)
+    acknowledge(engine, alert_id, account.username, action_taken)
+    return my_alert(engine, account, alert_id)
 
 
 def get_alert(engine: Engine, alert_id: int) -> dict[str, Any]:

@@ -7,11 +7,13 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from joinedup.web.pages import agreements, child, home, privacy, quality, review, signin
+    from joinedup.web.pages import agreements, alerts, child, home, privacy, quality, review, signin
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import triage as triage_pages
 
-    return [m.router for m in (signin, home, child, review, quality, agreements, privacy)] + [
+    return [
+        m.router for m in (signin, home, child, review, quality, agreements, privacy, alerts)
+    ] + [
         triage_pages.router,
         interventions_pages.router,
     ]

@@ -1,0 +1,80 @@
+"""The alert inbox: the signed-in practitioner's alerts, one alert (what happened, where to
+look, whom to contact), and acknowledging it with the action taken."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from joinedup.accounts.model import Account
+from joinedup.errors import BadInput
+from joinedup.governance.roles import PRACTITIONER_ROLES
+from joinedup.services import alerts as alert_services
+from joinedup.web import navigation
+from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+practitioner = require_roles(*sorted(PRACTITIONER_ROLES))
+navigation.add(
+    "Alerts",
+    "/alerts",
+    sorted(PRACTITIONER_ROLES),
+    "Your alerts: new information about the children you are the lead practitioner for. "
+    "Acknowledge each with the action you took.",
+    5,
+)
+
+
+@router.get("/alerts")
+def inbox_page(
+    request: Request, done: str = "", account: Account = Depends(practitioner)
+) -> Response:
+    show_all = request.query_params.get("all") == "1"
+    alerts = alert_services.my_inbox(engine_of(request), account, include_done=show_all)
+    return render(
+        request,
+        "alerts/inbox.html",
+        {
+            "title": "Your alerts",
+            "alerts": alerts,
+            "show_all": show_all,
+            "linked": bool(account.practitioner_key),
+        },
+    )
+
+
+def _alert_page(
+    request: Request, account: Account, alert_id: int, error: str = "", status: int = 200
+) -> Response:
+    found = alert_services.my_alert(engine_of(request), account, alert_id)
+    return render(
+        request,
+        "alerts/alert.html",
+        {
+            "title": "There is a problem" if error else found["title"],
+            "alert": found,
+            "error": error,
+            "done": request.query_params.get("done") == "1",
+        },
+        status=status,
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(alert_id: int, request: Request, account: Account = Depends(practitioner)):
+    return _alert_page(request, account, alert_id)
+
+
+@router.post("/alerts/{alert_id}/acknowledgement")
+def acknowledge_form(
+    alert_id: int,
+    request: Request,
+    action_taken: str = Form(""),
+    account: Account = Depends(practitioner),
+) -> Response:
+    try:
+        alert_services.acknowledge_mine(engine_of(request), account, alert_id, action_taken)
+    except BadInput as problem:
+        return _alert_page(request, account, alert_id, str(problem), problem.http_status)
+    return RedirectResponse(f"/alerts/{alert_id}?done=1", status_code=303)

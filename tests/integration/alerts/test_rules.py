@@ -1,0 +1,306 @@
+"""The rules that need a child's history (missing episodes, MAPPA level 2+ in the household,
+exclusion of a child on a plan), risk escalation, and concerns relayed from the outbox, on a
+small store built through deliveries (history with the hook paused, then live deliveries),
+on SQLite and PostgreSQL. Links and households are written as facts: these tests are about
+the rules, not the linkage."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from joinedup.accounts.model import Account
+from joinedup.alerts import concerns, intake
+from joinedup.alerts.risk_escalation import raise_for_changes
+from joinedup.domain.events import ConcernRecorded
+from joinedup.errors import BadInput, NotFound
+from joinedup.services import alerts as alert_services
+from joinedup.services import ingest
+from joinedup.store import UnitOfWork
+from joinedup.store.alert_tables import alert
+from joinedup.store.casework_tables import concern
+from joinedup.store.linkage_tables import (
+    linkage_household,
+    linkage_household_member,
+    linkage_model,
+    linkage_record,
+    linkage_run,
+)
+from joinedup.store.tables import outbox, person
+from tests.support.deliveries import (
+    AGENCY_EVENTS,
+    AGENCY_PERSONS,
+    ATTENDANCE,
+    POLICE_INCIDENTS,
+    POLICE_INVOLVEMENTS,
+    POLICE_PERSONS,
+    PUPILS,
+    SCHOOLS,
+    csv_text,
+    make_delivery,
+    ssd_delivery,
+    valid_upn,
+)
+
+NOW = datetime.now(UTC)
+TODAY = NOW.date()
+UPN = valid_upn(7)
+WORKER = "W9001"
+
+
+def stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def days_ago(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+def social_care(folder: Path) -> Path:
+    person_row = {"pers_person_id": "", "pers_forename": "", "pers_surname": "", "pers_dob": ""}
+    return ssd_delivery(
+        folder,
+        {
+            "ssd_person": [
+                {**person_row, "pers_person_id": "C1", "pers_forename": "Ava",
+                 "pers_surname": "Stone", "pers_dob": "2013-03-04"},
+                {**person_row, "pers_person_id": "C2", "pers_forename": "Ben",
+                 "pers_surname": "Hale", "pers_dob": "2012-05-06"},
+            ],
+            "ssd_professionals": [
+                {"prof_professional_id": WORKER, "prof_professional_name": "Sam Worker",
+                 "prof_professional_department": "Child Protection Team"},
+            ],
+            "ssd_involvements": [
+                {"invo_involvements_id": f"I{n}", "invo_professional_id": WORKER,
+                 "invo_professional_role_id": "Allocated Social Worker",
+                 "invo_involvement_start_date": days_ago(400), "invo_involvement_end_date": "",
+                 "invo_person_id": child}
+                for n, child in enumerate(("C1", "C2"))
+            ],
+            "ssd_cp_plans": [
+                {"cppl_cp_plan_id": "CP1", "cppl_person_id": "C1",
+                 "cppl_cp_plan_start_date": days_ago(200), "cppl_cp_plan_end_date": ""},
+            ],
+        },
+        extracted_at=stamp(NOW - timedelta(days=30)),
+    )  # fmt: skip
+
+
+def police(folder: Path, incidents: list[tuple[str, int]], extracted: datetime) -> Path:
+    """Missing-person reports of the child (incident id, days ago)."""
+    return make_delivery(
+        folder,
+        "police",
+        {
+            "persons.csv": csv_text(
+                POLICE_PERSONS, [["PC1", "Ava", "Stone", "2013-03-04", "F", "", "LS6 2AB", ""]]
+            ),
+            "incidents.csv": csv_text(
+                POLICE_INCIDENTS,
+                [
+                    [i, stamp(NOW - timedelta(days=d, minutes=5)), "MISSING_PERSON", "", "", ""]
+                    for i, d in incidents
+                ],
+            ),
+            "involvements.csv": csv_text(
+                POLICE_INVOLVEMENTS, [[i, "PC1", "MISSING_PERSON"] for i, _ in incidents]
+            ),
+        },
+        extracted_at=stamp(extracted),
+    )
+
+
+def probation(folder: Path, events: list[tuple[str, str, int]], extracted: datetime) -> Path:
+    return make_delivery(
+        folder,
+        "probation",
+        {
+            "persons.csv": csv_text(
+                AGENCY_PERSONS,
+                [["PRB1", "Carl", "Stone", "1980-01-02", "M", "", "LS6 2AB", "", "", ""]],
+            ),
+            "events.csv": csv_text(
+                AGENCY_EVENTS,
+                [
+                    [e, "PRB1", stamp(NOW - timedelta(days=d, minutes=5)), t, ""]
+                    for e, t, d in events
+                ],
+            ),
+        },
+        extracted_at=stamp(extracted),
+    )
+
+
+def education(folder: Path, exclusions: list[list[str]], extracted: datetime) -> Path:
+    pupil = {"upn": UPN, "legal_forename": "Ava", "legal_surname": "Stone",
+             "date_of_birth": "2013-03-04", "sex": "F", "postcode": "LS6 2AB", "urn": "100001",
+             "entry_date": "2020-09-01"}  # fmt: skip
+    return make_delivery(
+        folder,
+        "education",
+        {
+            "schools.csv": csv_text(
+                SCHOOLS, [["100001", "Hill School", "SECONDARY", "A Lead", "dsl@hill.example"]]
+            ),
+            "pupils.csv": csv_text(PUPILS, [pupil]),
+            "attendance.csv": csv_text(ATTENDANCE, []),
+            "exclusions.csv": csv_text(
+                ["upn", "urn", "start_date", "category", "reason", "sessions"], exclusions
+            ),
+        },
+        extracted_at=stamp(extracted),
+    )
+
+
+def link_as_facts(engine: Engine) -> None:
+    """Person P1 = the child's records everywhere; P2 = the second child; A1 = the adult,
+    living with P1."""
+    people = {
+        "P1": [("social_care", "ssd_person", "C1"), ("police", "persons", "PC1"),
+               ("education", "pupils", UPN)],
+        "P2": [("social_care", "ssd_person", "C2")],
+        "A1": [("probation", "persons", "PRB1")],
+    }  # fmt: skip
+    with engine.begin() as c:
+        model = c.execute(
+            insert(linkage_model)
+            .values(created_at=NOW, fingerprint="test", records=5, backend="test",
+                    splink_version="test", settings={}, thresholds={}, term_frequencies={},
+                    active=False)
+            .returning(linkage_model.c.id)
+        ).scalar_one()  # fmt: skip
+        run = c.execute(
+            insert(linkage_run)
+            .values(kind="BATCH", backend="test", model_id=model, started_at=NOW)
+            .returning(linkage_run.c.id)
+        ).scalar_one()
+        for person_id, records in people.items():
+            c.execute(insert(person).values(id=person_id, created_at=NOW))
+            for a, t, s in records:
+                c.execute(
+                    insert(linkage_record).values(
+                        record_key=f"{a}|{t}|{s}", agency_id=a, source_table=t, source_id=s,
+                        person_id=person_id, run_id=run,
+                    )
+                )  # fmt: skip
+        c.execute(
+            insert(linkage_household).values(
+                id="H1", address_key="LS6 2AB|1", postcode="LS6 2AB", run_id=run
+            )
+        )
+        for member in ("P1", "A1"):
+            c.execute(
+                insert(linkage_household_member).values(
+                    household_id="H1", person_id=member, from_date=date(2015, 1, 1), evidence=[]
+                )
+            )
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path) -> Engine:
+    earlier = NOW - timedelta(days=1)
+    with intake.paused():  # history raises nothing
+        ingest(engine, social_care(tmp_path / "sc"), link=False)
+        ingest(engine, police(tmp_path / "p0", [("M1", 40), ("M2", 20)], earlier), link=False)
+        ingest(engine, probation(tmp_path / "pr0", [("E1", "MAPPA_LEVEL_1", 60)], earlier))
+    link_as_facts(engine)
+    return engine
+
+
+def rules_raised(engine: Engine) -> list[tuple[str, str, str]]:
+    return [
+        (a["rule"], a["child"], a["recipient"]["key"]) for a in alert_services.list_alerts(engine)
+    ]
+
+
+def test_a_third_missing_episode_in_90_days_alerts_the_social_worker(store, tmp_path) -> None:
+    ingest(store, police(tmp_path / "p1", [("M3", 1)], NOW), link=False)
+    assert rules_raised(store) == [("MISSING_EPISODES", "P1", WORKER)]
+    (found,) = alert_services.list_alerts(store)
+    assert found["recipient"]["kind"] == "LEAD" and found["recipient"]["agency"] == "social_care"
+
+
+def test_two_missing_episodes_alert_nobody(store, tmp_path) -> None:
+    ingest(store, police(tmp_path / "p1", [("M9", 200)], NOW), link=False)  # history: no alert
+    assert rules_raised(store) == []
+
+
+def test_mappa_level_2_of_an_adult_in_the_household_alerts_the_childs_worker(
+    store, tmp_path
+) -> None:
+    ingest(store, probation(tmp_path / "pr1", [("E2", "MAPPA_LEVEL_2", 1)], NOW), link=False)
+    assert rules_raised(store) == [("MAPPA_HOUSEHOLD", "P1", WORKER)]  # P1, not the adult
+    # The same level again is not new: nothing more.
+    ingest(store, probation(tmp_path / "pr2", [("E3", "MAPPA_LEVEL_2", 0)], NOW), link=False)
+    assert len(rules_raised(store)) == 1
+
+
+def test_an_exclusion_of_a_child_on_a_plan_alerts_the_social_worker(store, tmp_path) -> None:
+    folder = education(tmp_path / "ed", [[UPN, "100001", days_ago(1), "SUSP", "PP", "4"]], NOW)
+    ingest(store, folder, link=False)
+    assert rules_raised(store) == [("EXCLUSION_OF_CHILD_IN_CARE_OR_ON_PLAN", "P1", WORKER)]
+    (found,) = alert_services.list_alerts(store)
+    assert found["occurred_at"].date() == TODAY - timedelta(days=1)
+
+
+def test_risk_escalation_alerts_the_lead_and_ignores_small_rises(store) -> None:
+    base = {"as_of": TODAY.isoformat(), "new_high_weight_factors": []}
+    changes = [
+        {**base, "person_id": "P2", "old_probability_12m": 0.2, "new_probability_12m": 0.45,
+         "crossed_threshold": True},
+        {**base, "person_id": "P1", "old_probability_12m": 0.2, "new_probability_12m": 0.25,
+         "crossed_threshold": False},
+    ]  # fmt: skip
+    with store.begin() as c:
+        raised = raise_for_changes(c, changes)
+    assert len(raised) == 1
+    assert rules_raised(store) == [("RISK_ESCALATION", "P2", WORKER)]
+    with store.begin() as c:  # the same change again is the same cause: no second alert
+        assert raise_for_changes(c, changes) == []
+
+
+def record_concern(engine: Engine, recipients: tuple[str, ...]) -> int:
+    """What services.casework_actions.record_concern writes: the concern and its event."""
+    with UnitOfWork(engine) as uow:
+        concern_id = uow.connection.execute(
+            insert(concern)
+            .values(person_id="P1", kind="CONCERN", text="Ava said she is scared to go home.",
+                    recorded_by="nurse.one", role="HEALTH_SAFEGUARDING_LEAD", agency="health",
+                    purpose="LEAD_PRACTITIONER_CASEWORK", recorded_at=NOW,
+                    routed_to=[{"agency": "social_care", "practitioner_key": WORKER,
+                                "email": None}])
+            .returning(concern.c.id)
+        ).scalar_one()  # fmt: skip
+        uow.emit(ConcernRecorded(concern_id, "P1", "CONCERN", "nurse.one", "health", recipients))
+        uow.commit()
+    return int(concern_id)
+
+
+def test_a_recorded_concern_reaches_the_lead_practitioners_inbox_once(store) -> None:
+    record_concern(store, (WORKER,))
+    assert concerns.relay(store) == 1
+    assert concerns.relay(store) == 0  # published: relayed once
+    with store.begin() as c:  # even if the event were relayed again, no duplicate alert
+        c.execute(outbox.update().values(published_at=None))
+    assert concerns.relay(store) == 0
+    account = Account(1, "sam", "SOCIAL_WORKER", "social_care", "Sam", practitioner_key=WORKER)
+    (mine,) = alert_services.my_inbox(store, account)
+    assert mine["rule"] == "CONCERN_RECORDED" and mine["child"] == "P1"
+    assert "scared to go home" in mine["content"]["what_happened"]
+    assert mine["content"]["contact"]["name"].startswith("nurse.one")
+    shown = alert_services.my_alert(store, account, mine["id"])
+    assert shown["person_link"] == "/people/P1"
+    other = Account(2, "kim", "SOCIAL_WORKER", "social_care", "Kim", practitioner_key="W0")
+    with pytest.raises(NotFound):  # someone else's alert is not revealed
+        alert_services.my_alert(store, other, mine["id"])
+    with pytest.raises(BadInput):  # an acknowledgement needs an action
+        alert_services.acknowledge_mine(store, account, mine["id"], "")
+    done = alert_services.acknowledge_mine(store, account, mine["id"], "Visited Ava at school")
+    assert done["status"] == "ACKNOWLEDGED" and done["acknowledged_by"] == "sam"
+    assert alert_services.my_inbox(store, account) == []
+    with store.connect() as c:
+        assert c.execute(select(alert.c.status)).scalars().all() == ["ACKNOWLEDGED"]
