@@ -6,6 +6,7 @@ tokens come from ``secrets``; only their SHA-256 is ever stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -13,9 +14,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+
+
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password
 # and response times do not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not a password: evens out the timing of unknown usernames")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: a hash costs as much as a sign-in, and every
+    # `joinedup` command imports this module.
+    return _hasher.hash("not a password: evens out the timing of unknown usernames")
+
+
 MIN_PASSWORD_CHARS = 12
 
 
@@ -26,7 +35,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; a missing hash (OIDC-only account) never matches."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from joinedup import services
 from joinedup.cli.common import AS_OPTION, JSON_OPTION, out, print_json, progress_bar, run
 from joinedup.errors import BadInput
-from joinedup.services import risk as risk_services
 from joinedup.services import stewardship
-from joinedup.services import triage as triage_services
 
 AS_OF = typer.Option(None, "--as-of", help="Date the scores speak for (default: the data's).")
 
@@ -25,6 +24,20 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise BadInput(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _risk() -> Any:
+    """The risk services, imported when a command runs: they load scikit-learn and the
+    glass-box model, which would slow every other `joinedup` command."""
+    from joinedup.services import risk
+
+    return risk
+
+
+def _triage() -> Any:
+    from joinedup.services import triage
+
+    return triage
 
 
 PURPOSE_OPTION = typer.Option(
@@ -48,7 +61,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             with progress_bar(enabled=not json_output) as update:
-                result = risk_services.train_risk_model(
+                result = _risk().train_risk_model(
                     services.open_store(), as_of=_date(as_of), seed=seed, progress=update
                 )
             if json_output:
@@ -69,7 +82,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             with progress_bar(enabled=not json_output) as update:
-                result = risk_services.score_children(
+                result = _risk().score_children(
                     services.open_store(), as_of=_date(as_of), progress=update
                 )
             if json_output:
@@ -91,7 +104,7 @@ def register(app: typer.Typer) -> None:
         """Re-score children after new events and show what changed."""
 
         def body() -> None:
-            changes = risk_services.rescore_children(
+            changes = _risk().rescore_children(
                 services.open_store(), person_ids, as_of=_date(as_of)
             )
             if json_output:
@@ -119,7 +132,7 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             engine = services.open_store()
             reader = stewardship.reader_named(engine, as_user, purpose)
-            result = triage_services.explain_child(engine, reader, person_id)
+            result = _triage().explain_child(engine, reader, person_id)
             if json_output:
                 print_json(result)
                 return
@@ -154,7 +167,7 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             engine = services.open_store()
             reader = stewardship.reader_named(engine, by, "MASH_TRIAGE")
-            result = triage_services.record_triage_decision(
+            result = _triage().record_triage_decision(
                 engine, reader, person_id, decision, reason=reason
             )
             if json_output:
@@ -177,7 +190,7 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             engine = services.open_store()
             reader = stewardship.reader_named(engine, as_user, purpose)
-            result = triage_services.triage_decisions(engine, reader, overrides_only=overrides)
+            result = _triage().triage_decisions(engine, reader, overrides_only=overrides)
             if json_output:
                 print_json(result)
                 return
@@ -205,7 +218,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            result = triage_services.triage_list(
+            result = _triage().triage_list(
                 engine,
                 stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
                 team=team,
@@ -244,7 +257,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             with progress_bar(enabled=not json_output) as update:
-                result = risk_services.validate_risk(
+                result = _risk().validate_risk(
                     services.open_store(), truth=truth, out=report_dir, folds=folds, progress=update
                 )
             if json_output:
@@ -273,7 +286,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             with progress_bar(enabled=not json_output) as update:
-                result = risk_services.fairness_audit(
+                result = _risk().fairness_audit(
                     services.open_store(), truth=truth, folds=folds, progress=update
                 )
             if json_output:
