@@ -22,9 +22,7 @@ Json = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_person_record_surname_lower", "person_record", [sa.text("lower(surname)")]
-    )
+    op.create_index("ix_person_record_surname_lower", "person_record", [sa.text("lower(surname)")])
     op.create_table(
         "triage_case",
         sa.Column("id", Id, autoincrement=True, nullable=False),
