@@ -9,9 +9,18 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, progress_bar, run
+from joinedup.cli.common import (
+    AS_OPTION,
+    JSON_OPTION,
+    console,
+    out,
+    print_json,
+    progress_bar,
+    run,
+)
 from joinedup.services import alerts as alert_services
 from joinedup.services import open_store
+from joinedup.services.stewardship import account_named
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
@@ -79,13 +88,17 @@ def register(app: typer.Typer) -> None:
         recipient: str | None = typer.Option(None, "--recipient", help="A recipient's key."),
         child: str | None = typer.Option(None, "--child", help="A child's person id."),
         limit: int = typer.Option(100, "--limit", min=1),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """List alerts, newest first: rule, recipient, child and times."""
+        """List alerts, newest first: rule, recipient, child and times (the MASH and
+        administrators)."""
 
         def body() -> None:
+            engine = open_store()
             rows = alert_services.list_alerts(
-                open_store(),
+                engine,
+                account_named(engine, as_user),
                 status=status,
                 rule=rule,
                 recipient=recipient,
@@ -100,22 +113,31 @@ def register(app: typer.Typer) -> None:
     def inbox_command(
         practitioner: str = typer.Argument(..., help="The practitioner's key (their email)."),
         all_alerts: bool = typer.Option(False, "--all", help="Include acknowledged ones."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """A practitioner's open alerts, the soonest due first."""
+        """A practitioner's open alerts, the soonest due first (one's own; anyone's for the
+        MASH and administrators)."""
 
         def body() -> None:
-            rows = alert_services.inbox(open_store(), practitioner, include_done=all_alerts)
+            engine = open_store()
+            account = account_named(engine, as_user)
+            rows = alert_services.inbox(engine, account, practitioner, include_done=all_alerts)
             print_json(rows) if json_output else _table(rows)
 
         run(body)
 
     @alerts_app.command("show")
-    def show_command(alert_id: int = typer.Argument(...), json_output: bool = JSON_OPTION):
+    def show_command(
+        alert_id: int = typer.Argument(...),
+        as_user: str = AS_OPTION,
+        json_output: bool = JSON_OPTION,
+    ):
         """One alert as its recipient sees it, with its messages' delivery status."""
 
         def body() -> None:
-            found = alert_services.get_alert(open_store(), alert_id)
+            engine = open_store()
+            found = alert_services.get_alert(engine, account_named(engine, as_user), alert_id)
             if json_output:
                 print_json(found)
             else:
@@ -130,14 +152,16 @@ def register(app: typer.Typer) -> None:
     @alerts_app.command("ack")
     def ack_command(
         alert_id: int = typer.Argument(...),
-        by: str = typer.Option(..., "--by", help="Who acknowledges (their key or name)."),
         action: str = typer.Option(..., "--action", help="The action taken."),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Acknowledge an alert with the action taken (closes its escalation chain)."""
 
         def body() -> None:
-            found = alert_services.acknowledge(open_store(), alert_id, by, action)
+            engine = open_store()
+            account = account_named(engine, as_user)
+            found = alert_services.acknowledge(engine, account, alert_id, action)
             if json_output:
                 print_json(found)
             else:
@@ -146,12 +170,13 @@ def register(app: typer.Typer) -> None:
         run(body)
 
     @alerts_app.command("dashboard")
-    def dashboard_command(json_output: bool = JSON_OPTION) -> None:
+    def dashboard_command(as_user: str = AS_OPTION, json_output: bool = JSON_OPTION) -> None:
         """SLA figures per rule: raised, acknowledged in time, median time to acknowledge,
         escalated, open and overdue; messages by channel and status."""
 
         def body() -> None:
-            figures = alert_services.dashboard(open_store())
+            engine = open_store()
+            figures = alert_services.dashboard(engine, account_named(engine, as_user))
             if json_output:
                 print_json(figures)
                 return

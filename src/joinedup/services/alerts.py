@@ -1,69 +1,49 @@
-"""Alert use cases: inbox, acknowledge, list, dashboard, rules, worker, replay.
-
-The inbox shows what was already governed when each alert was raised (its content was
-minimised for that recipient, and the decision audited then); reading one's own inbox
-reveals nothing beyond it.
+"""Alert use cases: the signed-in practitioner's inbox, the operators' list and dashboard,
+acknowledgement, rules, worker, replay. Every function that shows alerts takes the caller's
+account: a practitioner sees the alerts addressed to them (their account's practitioner key
+in their agency); the MASH and administrators oversee them all. The queries are in
+``joinedup.alerts.inbox``.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
 from joinedup.accounts.model import Account
-from joinedup.errors import BadInput, Conflict, NotFound
-from joinedup.store.alert_tables import alert, alert_message
+from joinedup.alerts import inbox as stored
+from joinedup.errors import BadInput, Forbidden, NotFound
+from joinedup.governance.roles import Role
 
-HIDDEN = ("_causes",)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+# Who oversees every alert (the SLA dashboard, escalations to the MASH).
+OVERSEERS = frozenset({Role.MASH_PRACTITIONER, Role.ADMINISTRATOR})
 
 
-def _view(row: Any) -> dict[str, Any]:
-    content = {k: v for k, v in (row.content or {}).items() if k not in HIDDEN}
-    return {
-        "id": row.id,
-        "rule": row.rule_id,
-        "rule_version": row.rule_version,
-        "title": row.title,
-        "child": row.child_person_id,
-        "recipient": {
-            "kind": row.recipient_kind,
-            "agency": row.recipient_agency,
-            "key": row.recipient_key,
-            "name": row.recipient_name,
-            "email": row.recipient_email,
-            "team": row.recipient_team,
-        },
-        "purpose": row.purpose,
-        "shared": row.shared,
-        "level": row.level,
-        "status": row.status,
-        "occurrences": row.occurrences,
-        "content": content,
-        "occurred_at": _utc(row.occurred_at),
-        "raised_at": _utc(row.raised_at),
-        "due_at": _utc(row.due_at),
-        "acknowledged_at": _utc(row.acknowledged_at),
-        "acknowledged_by": row.acknowledged_by,
-        "action_taken": row.action_taken,
-        "escalated_at": _utc(row.escalated_at),
-        "escalated_from": row.parent_alert_id,
-    }
+def _oversees(account: Account) -> bool:
+    return account.role in {r.value for r in OVERSEERS}
+
+
+def _require_overseer(account: Account) -> None:
+    if not _oversees(account):
+        raise Forbidden("every alert is for the MASH and administrators; use your inbox")
+
+
+def _addressed_to(found: dict[str, Any], account: Account) -> bool:
+    recipient = found["recipient"]
+    return bool(
+        account.practitioner_key
+        and recipient["key"] == account.practitioner_key
+        and recipient["agency"] == account.agency
+    )
 
 
 def list_alerts(
     engine: Engine,
+    account: Account,
     *,
     status: str | None = None,
     rule: str | None = None,
@@ -71,31 +51,42 @@ def list_alerts(
     child: str | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Alerts, newest first, filtered by status, rule, recipient key or child."""
-    query = select(alert).order_by(alert.c.id.desc()).limit(limit)
-    if status:
-        query = query.where(alert.c.status == status.upper())
-    if rule:
-        query = query.where(alert.c.rule_id == rule.upper())
-    if recipient:
-        query = query.where(alert.c.recipient_key == recipient)
-    if child:
-        query = query.where(alert.c.child_person_id == child)
-    with engine.connect() as connection:
-        return [_view(r) for r in connection.execute(query)]
+    """Every alert, newest first, filtered (the MASH and administrators only)."""
+    _require_overseer(account)
+    return stored.list_alerts(
+        engine, status=status, rule=rule, recipient=recipient, child=child, limit=limit
+    )
 
 
 def inbox(
-    engine: Engine, practitioner_key: str, *, include_done: bool = False, limit: int = 100
+    engine: Engine, account: Account, practitioner_key: str, *, include_done: bool = False
 ) -> list[dict[str, Any]]:
-    """A practitioner's alerts (by their key: their email in their agency's feed), open
-    ones first by due time."""
-    query = select(alert).where(alert.c.recipient_key == practitioner_key)
-    if not include_done:
-        query = query.where(alert.c.status == "OPEN")
-    query = query.order_by(alert.c.due_at, alert.c.id).limit(limit)
-    with engine.connect() as connection:
-        return [_view(r) for r in connection.execute(query)]
+    """A practitioner's alerts by key: one's own, or anyone's for an overseer."""
+    if practitioner_key != account.practitioner_key:
+        _require_overseer(account)
+    return stored.inbox(engine, practitioner_key, include_done=include_done)
+
+
+def get_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
+    """One alert with its messages: one's own, or any for an overseer ("not found" else)."""
+    found = stored.get_alert(engine, alert_id)
+    if not (_addressed_to(found, account) or _oversees(account)):
+        raise NotFound(f"no alert {alert_id} in your inbox")
+    return found
+
+
+def acknowledge(
+    engine: Engine, account: Account, alert_id: int, action_taken: str
+) -> dict[str, Any]:
+    """Acknowledge an alert (one's own, or any for an overseer) with the action taken."""
+    get_alert(engine, account, alert_id)
+    return stored.acknowledge(engine, alert_id, account.username, action_taken)
+
+
+def dashboard(engine: Engine, account: Account, now: datetime | None = None) -> dict[str, Any]:
+    """SLA figures per rule (the MASH and administrators)."""
+    _require_overseer(account)
+    return stored.dashboard(engine, now)
 
 
 def _key_of(account: Account) -> str:
@@ -115,22 +106,20 @@ def my_inbox(
     their agency), open ones first by due time. An account without a key has none."""
     if not account.practitioner_key:
         return []
-    query = select(alert).where(
-        alert.c.recipient_key == account.practitioner_key,
-        alert.c.recipient_agency == account.agency,
+    return stored.inbox(
+        engine,
+        account.practitioner_key,
+        agency=account.agency,
+        include_done=include_done,
+        limit=limit,
     )
-    if not include_done:
-        query = query.where(alert.c.status == "OPEN")
-    query = query.order_by(alert.c.status != "OPEN", alert.c.due_at, alert.c.id).limit(limit)
-    with engine.connect() as connection:
-        return [_view(r) for r in connection.execute(query)]
 
 
 def my_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
     """One alert of the signed-in practitioner's inbox; anyone else's is "not found" (its
     existence is not revealed)."""
     key = _key_of(account)
-    found = get_alert(engine, alert_id)
+    found = stored.get_alert(engine, alert_id)
     recipient = found["recipient"]
     if recipient["key"] != key or recipient["agency"] != account.agency:
         raise NotFound(f"no alert {alert_id} in your inbox")
@@ -143,150 +132,8 @@ def acknowledge_mine(
 ) -> dict[str, Any]:
     """Acknowledge an alert of one's own inbox with the action taken."""
     my_alert(engine, account, alert_id)
-    acknowledge(engine, alert_id, account.username, action_taken)
+    stored.acknowledge(engine, alert_id, account.username, action_taken)
     return my_alert(engine, account, alert_id)
-
-
-def get_alert(engine: Engine, alert_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
-        row = connection.execute(select(alert).where(alert.c.id == alert_id)).first()
-        if row is None:
-            raise NotFound(f"no alert {alert_id}")
-        view = _view(row)
-        view["messages"] = [
-            {
-                "channel": m.channel,
-                "target": m.target,
-                "status": m.status,
-                "attempts": m.attempts,
-                "sent_at": _utc(m.sent_at),
-                "last_error": m.last_error,
-            }
-            for m in connection.execute(
-                select(alert_message).where(alert_message.c.alert_id == alert_id)
-            )
-        ]
-        return view
-
-
-def _chain(connection: Any, alert_id: int) -> list[int]:
-    """The alert, the alerts it escalated from, and those escalated from it."""
-    root = alert_id
-    while True:
-        parent = connection.execute(
-            select(alert.c.parent_alert_id).where(alert.c.id == root)
-        ).scalar()
-        if parent is None:
-            break
-        root = parent
-    chain, frontier = [root], [root]
-    while frontier:
-        frontier = list(
-            connection.execute(
-                select(alert.c.id).where(alert.c.parent_alert_id.in_(frontier))
-            ).scalars()
-        )
-        chain += frontier
-    return chain
-
-
-def acknowledge(engine: Engine, alert_id: int, by: str, action_taken: str) -> dict[str, Any]:
-    """Record who acknowledged an alert and what they did; acknowledging any alert of an
-    escalation chain closes the chain (the manager need not chase a handled alert)."""
-    if not by.strip():
-        raise BadInput("say who acknowledges the alert")
-    if len(action_taken.strip()) < 3:
-        raise BadInput("say what action was taken (an acknowledgement needs an action)")
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        row = connection.execute(select(alert).where(alert.c.id == alert_id)).first()
-        if row is None:
-            raise NotFound(f"no alert {alert_id}")
-        if row.status == "ACKNOWLEDGED":
-            raise Conflict(f"alert {alert_id} was acknowledged by {row.acknowledged_by}")
-        chain = _chain(connection, alert_id)
-        connection.execute(
-            update(alert)
-            .where(alert.c.id.in_(chain), alert.c.acknowledged_at.is_(None))
-            .values(
-                status="ACKNOWLEDGED",
-                acknowledged_at=now,
-                acknowledged_by=by.strip(),
-                action_taken=action_taken.strip(),
-            )
-        )
-        from joinedup.governance.audit import append
-
-        append(
-            connection,
-            kind="ALERT_ACK",
-            actor=by.strip(),
-            actor_role="",
-            purpose=row.purpose,
-            subject=row.child_person_id,
-            details={"alert_id": alert_id, "chain": chain, "action_taken": action_taken.strip()},
-            recorded_at=now,
-        )
-    return get_alert(engine, alert_id)
-
-
-def dashboard(engine: Engine, now: datetime | None = None) -> dict[str, Any]:
-    """SLA figures per rule: raised, acknowledged (in time), median minutes to
-    acknowledge, escalated, open and overdue now; messages by channel and status."""
-    now = now or datetime.now(UTC)
-    per_rule: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "raised": 0,
-            "acknowledged": 0,
-            "acknowledged_in_time": 0,
-            "escalated": 0,
-            "open": 0,
-            "overdue": 0,
-            "minutes_to_ack": [],
-        }
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                alert.c.rule_id,
-                alert.c.level,
-                alert.c.status,
-                alert.c.raised_at,
-                alert.c.due_at,
-                alert.c.acknowledged_at,
-            )
-        ).all()
-        messages = connection.execute(select(alert_message.c.channel, alert_message.c.status)).all()
-    for rule_id, level, status, raised, due, acked in rows:
-        figures = per_rule[rule_id]
-        raised, due, acked = _utc(raised), _utc(due), _utc(acked)
-        if level == 0:
-            figures["raised"] += 1
-            if acked is not None and raised is not None:
-                figures["acknowledged"] += 1
-                figures["acknowledged_in_time"] += bool(due and acked <= due)
-                figures["minutes_to_ack"].append((acked - raised).total_seconds() / 60)
-        figures["escalated"] += status == "ESCALATED"
-        figures["open"] += status == "OPEN"
-        figures["overdue"] += status == "OPEN" and due is not None and due < now
-    out: dict[str, Any] = {}
-    for rule_id, figures in sorted(per_rule.items()):
-        minutes = figures.pop("minutes_to_ack")
-        figures["median_minutes_to_ack"] = round(statistics.median(minutes), 1) if minutes else None
-        figures["sla_met_percent"] = (
-            round(100 * figures["acknowledged_in_time"] / figures["raised"], 1)
-            if figures["raised"]
-            else None
-        )
-        out[rule_id] = figures
-    channels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for channel, status in messages:
-        channels[channel][status] += 1
-    return {
-        "rules": out,
-        "messages": {c: dict(s) for c, s in channels.items()},
-        "as_of": now,
-    }
 
 
 def rules() -> list[dict[str, Any]]:

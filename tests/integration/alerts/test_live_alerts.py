@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, delete, select, text, update
 
 from joinedup.alerts import channels, worker
+from joinedup.alerts import inbox as alert_inbox
 from joinedup.alerts.raising import NOT_SHARED
 from joinedup.config import alert_settings
-from joinedup.services import alerts as alert_services
 from joinedup.services import ingest
 from joinedup.store.alert_tables import alert, alert_message, alert_trigger
 from joinedup.store.governance_tables import agreement_version
@@ -68,7 +68,7 @@ def test_operation_encompass_reaches_the_school_dsl_by_email(
     with smtp_server() as (url, mailbox):
         monkeypatch.setenv("JOINEDUP_SMTP_URL", url)
         worker.cycle(loaded, "test-worker")  # the new records are linked now
-        found = alert_services.list_alerts(loaded, rule="OPERATION_ENCOMPASS")
+        found = alert_inbox.list_alerts(loaded, rule="OPERATION_ENCOMPASS")
         # The child present, and any other child living in the household: one alert each.
         children = [a["child"] for a in found]
         assert len(children) == len(set(children)) and pupil["person_id"] in children
@@ -86,7 +86,7 @@ def test_operation_encompass_reaches_the_school_dsl_by_email(
         # Re-delivering the incident raises nothing more.
         assert ingest(loaded, folder).status == "unchanged"
         worker.cycle(loaded, "test-worker")
-        assert len(alert_services.list_alerts(loaded, rule="OPERATION_ENCOMPASS")) == len(found)
+        assert len(alert_inbox.list_alerts(loaded, rule="OPERATION_ENCOMPASS")) == len(found)
         assert len(mailbox.messages) == len(emailed)
 
 
@@ -96,7 +96,7 @@ def test_cp_is_is_written_in_the_ingest_transaction(loaded: Engine, partnership:
         tmp_path, patient_resource(partnership, patient_id), "INJURY", "EMER"
     )
     ingest(loaded, folder, link=False)  # no worker, no linking: the ingest alone raised it
-    found = alert_services.list_alerts(loaded, rule="CP_IS")
+    found = alert_inbox.list_alerts(loaded, rule="CP_IS")
     assert [a["child"] for a in found] == [child]
     cp_is = found[0]
     assert cp_is["recipient"]["kind"] == "LEAD" and cp_is["recipient"]["agency"] == "social_care"
@@ -121,7 +121,7 @@ def test_without_an_agreement_the_alert_only_says_whom_to_contact(
         tmp_path, patient_resource(partnership, patient_id), "BURN", "EMER"
     )
     ingest(loaded, folder, link=False)
-    (found,) = alert_services.list_alerts(loaded, rule="CP_IS")
+    (found,) = alert_inbox.list_alerts(loaded, rule="CP_IS")
     assert found["shared"] is False
     assert "details" not in found["content"]
     assert found["content"]["what_happened"] == NOT_SHARED
@@ -164,28 +164,28 @@ def test_unacknowledged_alerts_escalate_to_the_manager_then_the_mash(
         tmp_path, patient_resource(partnership, patient_id), "HEAD_INJURY", "EMER"
     )
     ingest(loaded, folder, link=False)
-    (first,) = alert_services.list_alerts(loaded, rule="CP_IS")
+    (first,) = alert_inbox.list_alerts(loaded, rule="CP_IS")
     settings = alert_settings()
     later = datetime.now(UTC) + timedelta(hours=2)
     assert worker.escalate_overdue(loaded, settings, now=later) == 1
-    manager = alert_services.list_alerts(loaded, status="OPEN")
+    manager = alert_inbox.list_alerts(loaded, status="OPEN")
     assert [a["recipient"]["kind"] for a in manager] == ["MANAGER"]
     assert manager[0]["escalated_from"] == first["id"]
     assert manager[0]["content"]["details"]  # governed afresh: the duty manager may see it
     assert worker.escalate_overdue(loaded, settings, now=later + timedelta(hours=2)) == 1
-    (mash,) = alert_services.list_alerts(loaded, status="OPEN")
+    (mash,) = alert_inbox.list_alerts(loaded, status="OPEN")
     assert mash["recipient"]["kind"] == "MASH"
     assert worker.escalate_overdue(loaded, settings, now=later + timedelta(days=9)) == 0
-    dashboard = alert_services.dashboard(loaded, now=later + timedelta(days=9))
+    dashboard = alert_inbox.dashboard(loaded, now=later + timedelta(days=9))
     assert dashboard["rules"]["CP_IS"]["overdue"] == 1
-    done = alert_services.acknowledge(loaded, mash["id"], "mash.duty", "Strategy discussion held")
+    done = alert_inbox.acknowledge(loaded, mash["id"], "mash.duty", "Strategy discussion held")
     assert done["status"] == "ACKNOWLEDGED"
     with loaded.connect() as c:
         statuses = c.execute(select(alert.c.status)).scalars().all()
     assert statuses == ["ACKNOWLEDGED"] * 3  # the whole chain is closed
-    figures = alert_services.dashboard(loaded)["rules"]["CP_IS"]
+    figures = alert_inbox.dashboard(loaded)["rules"]["CP_IS"]
     assert figures["raised"] == 1 and figures["acknowledged"] == 1
-    assert alert_services.inbox(loaded, first["recipient"]["key"]) == []
+    assert alert_inbox.inbox(loaded, first["recipient"]["key"]) == []
 
 
 def test_a_second_incident_for_the_same_family_folds_into_the_open_alert(
@@ -195,7 +195,7 @@ def test_a_second_incident_for_the_same_family_folds_into_the_open_alert(
     patient = patient_resource(partnership, patient_id)
     ingest(loaded, write_health_encounter(tmp_path / "a", patient, "INJURY", "EMER"), link=False)
     ingest(loaded, write_health_encounter(tmp_path / "b", patient, "BURN", "EMER"), link=False)
-    (found,) = alert_services.list_alerts(loaded, rule="CP_IS")
+    (found,) = alert_inbox.list_alerts(loaded, rule="CP_IS")
     assert found["occurrences"] == 2
     with loaded.connect() as c:
         messages = c.execute(select(alert_message.c.id)).all()

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, insert, select
 
 from joinedup.accounts.model import Account
 from joinedup.alerts import concerns, intake
+from joinedup.alerts import inbox as alert_inbox
 from joinedup.alerts.risk_escalation import raise_for_changes
 from joinedup.domain.events import ConcernRecorded
 from joinedup.errors import BadInput, NotFound
@@ -212,15 +213,13 @@ def store(engine: Engine, tmp_path: Path) -> Engine:
 
 
 def rules_raised(engine: Engine) -> list[tuple[str, str, str]]:
-    return [
-        (a["rule"], a["child"], a["recipient"]["key"]) for a in alert_services.list_alerts(engine)
-    ]
+    return [(a["rule"], a["child"], a["recipient"]["key"]) for a in alert_inbox.list_alerts(engine)]
 
 
 def test_a_third_missing_episode_in_90_days_alerts_the_social_worker(store, tmp_path) -> None:
     ingest(store, police(tmp_path / "p1", [("M3", 1)], NOW), link=False)
     assert rules_raised(store) == [("MISSING_EPISODES", "P1", WORKER)]
-    (found,) = alert_services.list_alerts(store)
+    (found,) = alert_inbox.list_alerts(store)
     assert found["recipient"]["kind"] == "LEAD" and found["recipient"]["agency"] == "social_care"
 
 
@@ -243,7 +242,7 @@ def test_an_exclusion_of_a_child_on_a_plan_alerts_the_social_worker(store, tmp_p
     folder = education(tmp_path / "ed", [[UPN, "100001", days_ago(1), "SUSP", "PP", "4"]], NOW)
     ingest(store, folder, link=False)
     assert rules_raised(store) == [("EXCLUSION_OF_CHILD_IN_CARE_OR_ON_PLAN", "P1", WORKER)]
-    (found,) = alert_services.list_alerts(store)
+    (found,) = alert_inbox.list_alerts(store)
     assert found["occurred_at"].date() == TODAY - timedelta(days=1)
 
 
