@@ -32,7 +32,9 @@ def register(app: typer.Typer) -> None:
         """Generate a synthetic partnership (if not already there), load every agency's
         delivery into the store (JOINEDUP_DATABASE_URL, default ./joinedup.db), link people
         across agencies, load the example data sharing agreements and demo users (one per
-        role), then serve the web app on http://127.0.0.1:PORT with the credentials printed."""
+        role), import the synthetic interventions, train and score the risk model (so the
+        triage list has content), then serve the web app on http://127.0.0.1:PORT with the
+        credentials printed."""
         from joinedup.accounts import demo_users
         from joinedup.synth import SynthOptions, generate_partnership
 
@@ -44,7 +46,7 @@ def register(app: typer.Typer) -> None:
                         partnership,
                         children=children,
                         seed=seed,
-                        options=SynthOptions(),
+                        options=SynthOptions(interventions=True),
                         progress=update,
                     )
                 engine = services.open_store()
@@ -59,6 +61,8 @@ def register(app: typer.Typer) -> None:
                     engine, sorted(services.EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="demo"
                 )
                 users = demo_users.create(engine)
+                interventions = _interventions(engine, partnership)
+                risk = _risk(engine, update)
             url = f"http://127.0.0.1:{port}"
             summary = {
                 "partnership": str(partnership),
@@ -80,6 +84,8 @@ def register(app: typer.Typer) -> None:
                     "households": linkage["households"],
                 },
                 "agreements": [a["agreement"] for a in agreements],
+                "interventions": interventions,
+                "risk": risk,
                 "users": users,
                 "url": url if serve else None,
             }
@@ -93,6 +99,37 @@ def register(app: typer.Typer) -> None:
                 serve_app("127.0.0.1", port, engine)
 
         run(body)
+
+
+def _interventions(engine: Any, partnership: Path) -> dict[str, int] | None:
+    """The partnership's intervention records, when it has them (synth --interventions)."""
+    from joinedup.services import interventions
+
+    folder = partnership / "interventions"
+    if not (folder / "interventions.csv").is_file():
+        return None
+    return interventions.import_interventions(engine, folder, recorded_by="demo")
+
+
+def _risk(engine: Any, update: Any) -> dict[str, Any]:
+    """Train the risk model on the linked history and score every child (the triage list);
+    a partnership with too little history is reported, not fatal."""
+    from joinedup.errors import BadInput
+    from joinedup.services import risk
+
+    started = time.perf_counter()
+    try:
+        model = risk.train_risk_model(engine, progress=update)
+    except BadInput as problem:
+        return {"trained": False, "reason": str(problem)}
+    scored = risk.score_children(engine, progress=update)
+    return {
+        "trained": True,
+        "model_id": model["model_id"],
+        "children_scored": scored["children_scored"],
+        "flagged": scored["flagged"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def show(
@@ -109,6 +146,16 @@ def show(
         f"linked {linkage['records']:,} records into {linkage['persons']:,} people; "
         f"loaded agreements {', '.join(summary['agreements'])}"
     )
+    if summary.get("interventions"):
+        out.print(f"imported interventions: {summary['interventions']}")
+    risk = summary.get("risk") or {}
+    if risk.get("trained"):
+        out.print(
+            f"risk model trained; {risk['children_scored']:,} children scored, "
+            f"{risk['flagged']:,} on the triage list ({risk['seconds']} s)"
+        )
+    elif risk:
+        out.print(f"risk model not trained: {risk['reason']}")
     out.print(
         f"loaded {partnership} into {settings().database_url} in "
         f"{summary['seconds']} s. Next: `joinedup quality --all`, "

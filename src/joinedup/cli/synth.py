@@ -22,6 +22,12 @@ def register(app: typer.Typer) -> None:
             help="Police record this many times more incidents in the most deprived "
             "neighbourhoods for the same behaviour (1.0 = no bias; see docs/synthetic-data.md).",
         ),
+        interventions: bool = typer.Option(
+            False,
+            "--interventions/--no-interventions",
+            help="Also place interventions with known true effects, given first to the "
+            "neediest (interventions/interventions.csv; the answer key in truth/).",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -30,7 +36,7 @@ def register(app: typer.Typer) -> None:
         from joinedup.synth import SynthOptions, generate_partnership
 
         def body() -> None:
-            options = SynthOptions(recording_bias=recording_bias)
+            options = SynthOptions(recording_bias=recording_bias, interventions=interventions)
             with progress_bar(enabled=not json_output) as update:
                 summary = generate_partnership(
                     out_dir, children=children, seed=seed, options=options, progress=update

@@ -80,7 +80,9 @@ def list_page(
     context: dict[str, Any] = {
         "title": "Triage",
         "filters": filters,
-        "factors": sorted(((code, f.label) for code, f in FACTORS.items()), key=lambda x: x[1]),
+        "factors": sorted(
+            ((code, f.label) for code, f in FACTORS.items()), key=lambda x: x[1].lower()
+        ),
         "orders": ORDERS,
         "listed": None,
     }
