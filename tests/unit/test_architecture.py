@@ -26,6 +26,7 @@ PERSONAL_TABLES = {
     "person_identifier", "source_record", "source_record_version", "quarantined_row",
     "person_link", "linkage_record", "linkage_review", "linkage_household_member",
     "linkage_family_tie", "concern", "triage_case", "audit_entry", "emergency_access",
+    "risk_score", "risk_decision", "alert", "intervention",
 }  # fmt: skip
 # Functions that read personal data and return it (module -> names).
 PERSONAL_READERS = {
@@ -37,6 +38,12 @@ PERSONAL_READERS = {
     "joinedup.governance.transparency": {"build_report"},
     "joinedup.governance.audit.query": {"search", "entries_about", "entry_at"},
     "joinedup.governance.emergency": {"review_tasks"},
+    "joinedup.risk.triage": {
+        "triage_list",
+        "explain_child",
+        "record_triage_decision",
+        "triage_decisions",
+    },
 }
 ENTRY_POINTS = ("cli", "api", "web")
 IDENTITY_PARAMETERS = {"reader", "who", "account", "session"}
@@ -44,6 +51,7 @@ IDENTITY_PARAMETERS = {"reader", "who", "account", "session"}
 RETURN_NO_PERSONAL_DATA = {
     "joinedup.services.link_delivery": "links new records; returns counts",
     "joinedup.services.evaluate_linkage": "compares links with synthetic truth; returns metrics",
+    "joinedup.services.interventions.import_interventions": "loads a file; returns counts",
 }
 
 
