@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -112,6 +113,37 @@ def claim(engine: Engine, worker_id: str, now: datetime, batch: int, lease: time
         )
 
 
+class Lease:
+    """Keeps a batch's claim alive while it is sent: before a send, when a third of the
+    lease has passed, the rest of the batch is renewed in one UPDATE; a message another
+    worker has taken since (its lease ran out) is not sent by this one."""
+
+    def __init__(
+        self, engine: Engine, worker_id: str, ids: list[int], lease: timedelta, claimed: float
+    ):
+        self.engine, self.worker_id, self.lease = engine, worker_id, lease
+        self.mine = set(ids)
+        self.renewed = claimed  # time.monotonic() when the batch was claimed
+
+    def holds(self, message_id: int, pending: list[int]) -> bool:
+        if time.monotonic() - self.renewed > self.lease.total_seconds() / 3:
+            with self.engine.begin() as connection:
+                self.mine = set(
+                    connection.execute(
+                        update(alert_message)
+                        .where(
+                            alert_message.c.id.in_(pending),
+                            alert_message.c.claimed_by == self.worker_id,
+                            alert_message.c.status == "PENDING",
+                        )
+                        .values(claimed_until=datetime.now(UTC) + self.lease)
+                        .returning(alert_message.c.id)
+                    ).scalars()
+                )
+            self.renewed = time.monotonic()
+        return message_id in self.mine
+
+
 def _load(engine: Engine, ids: list[int]) -> list[tuple[Any, dict[str, Any]]]:
     with engine.connect() as connection:
         messages = connection.execute(
@@ -127,7 +159,7 @@ def _load(engine: Engine, ids: list[int]) -> list[tuple[Any, dict[str, Any]]]:
 
 
 def _send_batch(
-    batch: list[tuple[Any, dict[str, Any]]], settings: AlertSettings
+    batch: list[tuple[Any, dict[str, Any]]], settings: AlertSettings, lease: Lease
 ) -> tuple[list[Any], list[tuple[Any, str]]]:
     """Send every message of the batch: emails over one SMTP connection, webhooks over one
     HTTP client. Returns (sent messages, [(failed message, why)])."""
@@ -140,7 +172,9 @@ def _send_batch(
     elif emails:
         try:
             with channels.Mailer(settings.smtp_url or "") as mailer:
-                for message, found in emails:
+                for n, (message, found) in enumerate(emails):
+                    if not lease.holds(message.id, [m.id for m, _ in emails[n:]]):
+                        continue
                     try:
                         mailer.send(settings.sender, found, message.target, message.message_key)
                         sent.append(message)
@@ -151,7 +185,9 @@ def _send_batch(
             failed += [(m, str(error)) for m, _ in emails if m.id not in done]
     if hooks:
         with httpx.Client() as client:
-            for message, found in hooks:
+            for n, (message, found) in enumerate(hooks):
+                if not lease.holds(message.id, [m.id for m, _ in hooks[n:]]):
+                    continue
                 try:
                     channels.send_webhook(
                         message.target,
@@ -224,10 +260,13 @@ def deliver_due(
     worker sends it again once the lease runs out, with the same message keys (at least
     once; at most one batch twice, which receivers de-duplicate on the key)."""
     report = CycleReport()
+    claimed = time.monotonic()
     ids = claim(engine, worker_id, datetime.now(UTC), batch, lease)
     if not ids:
         return report
-    sent, failed = _send_batch(_load(engine, ids), settings)
+    sent, failed = _send_batch(
+        _load(engine, ids), settings, Lease(engine, worker_id, ids, lease, claimed)
+    )
     _mark_sent(engine, worker_id, sent)
     _mark_failed(engine, failed, report)
     report.sent += len(sent)
