@@ -44,15 +44,21 @@ def _as_of(connection: Any, as_of: date | None) -> date:
 
 
 def train_risk_model(
-    engine: Engine, *, as_of: date | None = None, seed: int = 7, progress: Progress = None
+    engine: Engine,
+    *,
+    as_of: date | None = None,
+    seed: int = 7,
+    progress: Progress = None,
+    step_months: int = 2,
 ) -> dict[str, Any]:
-    """Train the 6- and 12-month models on every snapshot whose outcome window has closed."""
+    """Train the 6- and 12-month models on snapshots every ``step_months`` whose outcome
+    window has closed (the demo takes one every 6 months: a third of the work)."""
     with engine.begin() as connection:
         on = _as_of(connection, as_of)
         start = data_start(connection)
         histories = load_histories(connection, born_after=born_after(on), progress=progress)
         groups = family_groups(connection, histories)
-        dates = training_dates(on, data_start=start)
+        dates = training_dates(on, data_start=start, step_months=step_months)
         if not dates:
             raise BadInput("too little history to train: at least two years of data are needed")
         data = snapshots(histories.values(), dates, groups=groups)
