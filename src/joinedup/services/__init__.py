@@ -86,8 +86,14 @@ def link_delivery(engine: Engine, delivery_id: int) -> dict[str, Any]:
 
     from joinedup.linkage import model as linkage_model
     from joinedup.linkage.incremental import link_record
+    from joinedup.store.database import READ_ONLY
     from joinedup.store.tables import person_record, source_record
 
+    # Look without the write lock first: most deliveries before the first `joinedup link`
+    # have nothing to link, and the ingest's own transaction has just committed.
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        if linkage_model.load_active(connection) is None:
+            return {"status": "not linked", "reason": "no linkage model yet: run `joinedup link`"}
     with engine.begin() as connection:
         model = linkage_model.load_active(connection)
         if model is None:

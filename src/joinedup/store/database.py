@@ -48,10 +48,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # (busy_timeout). Readers are serialised too: SQLite is the embedded, single-machine
         # default; PostgreSQL is the concurrent production store.
         event.listen(engine, "connect", _disable_pysqlite_autobegin)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+READ_ONLY = {"sqlite_read_only": True}
+
+
+def _begin(connection: Any) -> None:
+    """``BEGIN IMMEDIATE``, except on a connection marked read-only
+    (``connection.execution_options(**READ_ONLY)``), which needs no write lock."""
+    read_only = connection.get_execution_options().get("sqlite_read_only")
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _disable_pysqlite_autobegin(dbapi_connection: Any, _record: Any) -> None:
