@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,13 +93,21 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> list
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    folder = tmp_path_factory.mktemp("webapp")
+    users = shared_store(tmp_path_factory, folder)
+    engine = services.open_store(f"sqlite:///{folder / 'web.db'}")
+    with served(engine, users) as app:
+        yield app
+
+
+@contextmanager
+def served(engine: Engine, users: list[dict[str, Any]]) -> Iterator[LiveApp]:
+    """The web app on ``engine``, served by uvicorn in a background thread on a free
+    loopback port until the block ends (the engine is disposed then)."""
     import uvicorn
 
     from joinedup.web.app import create_app
 
-    folder = tmp_path_factory.mktemp("webapp")
-    users = shared_store(tmp_path_factory, folder)
-    engine = services.open_store(f"sqlite:///{folder / 'web.db'}")
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")

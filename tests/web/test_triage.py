@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +19,7 @@ from sqlalchemy import text
 
 from joinedup import services
 from joinedup.services import risk
-from tests.support.webapp import LiveApp, free_port, shared_store, sign_in
+from tests.support.webapp import LiveApp, served, shared_store, sign_in
 
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 WHY = "Police and school both report concerns this month; discuss at today's meeting."
@@ -30,10 +28,6 @@ WHY = "Police and school both report concerns this month; discuss at today's mee
 @pytest.fixture(scope="session")
 def scored_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """A live app on a copy of the shared store with the risk model trained and scored."""
-    import uvicorn
-
-    from joinedup.web.app import create_app
-
     folder = tmp_path_factory.mktemp("triage-app")
     users = shared_store(tmp_path_factory, folder)
     engine = services.open_store(f"sqlite:///{folder / 'web.db'}")
@@ -42,22 +36,8 @@ def scored_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     as_of = as_of.replace(year=as_of.year + 1)
     risk.score_children(engine, as_of=as_of - timedelta(days=91))
     risk.score_children(engine, as_of=as_of)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.05)
-    try:
-        yield LiveApp(f"http://127.0.0.1:{port}", engine, {u["role"]: u for u in users})
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        engine.dispose()
+    with served(engine, users) as app:
+        yield app
 
 
 @pytest.fixture

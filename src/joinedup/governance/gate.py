@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
 from joinedup.governance.access import AccessRequest, Decision
@@ -31,7 +31,7 @@ from joinedup.governance.recording import decide_and_record, relationships_from_
 from joinedup.governance.roles import Role, sealed_kind
 from joinedup.store.casework_tables import triage_case
 from joinedup.store.governance_tables import access_review_task, emergency_access
-from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.risk_tables import risk_score
 from joinedup.store.tables import event, person_link, person_record
 
@@ -90,14 +90,7 @@ def subject(connection: Connection, person_id: str) -> Subject:
             person_link.c.match_probability,
             person_record.c.attributes,
         )
-        .join(
-            person_record,
-            and_(
-                person_record.c.agency_id == linkage_record.c.agency_id,
-                person_record.c.source_table == linkage_record.c.source_table,
-                person_record.c.source_id == linkage_record.c.source_id,
-            ),
-        )
+        .join(person_record, LINKED_PERSON_RECORD)
         .outerjoin(person_link, person_link.c.person_record_id == person_record.c.id)
         .where(linkage_record.c.person_id == person_id)
         .order_by(linkage_record.c.agency_id, linkage_record.c.source_id)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from joinedup.errors import BadInput
 from joinedup.store.intervention_tables import intervention
-from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import delivery, event, person_record
 
 EPOCH = date(1970, 1, 1)
@@ -62,14 +62,7 @@ def people(connection: Connection) -> pd.DataFrame:
         person_record.c.agency_id,
         person_record.c.date_of_birth,
         person_record.c.sex,
-    ).join(
-        person_record,
-        and_(
-            person_record.c.agency_id == linkage_record.c.agency_id,
-            person_record.c.source_table == linkage_record.c.source_table,
-            person_record.c.source_id == linkage_record.c.source_id,
-        ),
-    )
+    ).join(person_record, LINKED_PERSON_RECORD)
     frame = pd.DataFrame(
         connection.execute(query).all(), columns=["person_id", "agency_id", "dob", "sex"]
     )

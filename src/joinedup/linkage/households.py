@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from joinedup.linkage.features import clean_postcode, house_of
 from joinedup.store.linkage_tables import (
+    LINKED_PERSON_RECORD,
     linkage_family_tie,
     linkage_household,
     linkage_household_member,
@@ -141,12 +142,7 @@ def _born(connection: Connection, pids: set[str]) -> dict[str, date | None]:
     lr, pr = linkage_record.c, person_record.c
     rows = connection.execute(
         select(lr.person_id, pr.date_of_birth)
-        .join(
-            person_record,
-            (pr.agency_id == lr.agency_id)
-            & (pr.source_table == lr.source_table)
-            & (pr.source_id == lr.source_id),
-        )
+        .join(person_record, LINKED_PERSON_RECORD)
         .where(lr.person_id.in_(pids))
     ).all()
     births: dict[str, list[date]] = defaultdict(list)

@@ -24,7 +24,11 @@ from joinedup.risk.factors import (
     sibling_evidence,
 )
 from joinedup.risk.features import ChildHistory
-from joinedup.store.linkage_tables import linkage_household_member, linkage_record
+from joinedup.store.linkage_tables import (
+    LINKED_PERSON_RECORD,
+    linkage_household_member,
+    linkage_record,
+)
 from joinedup.store.tables import event, involvement, person_record, practitioner
 
 _DOB_PRIORITY = ("health", "education", "social_care", "police")
@@ -88,14 +92,7 @@ def load_profiles(
         person_record.c.ethnicity,
         person_record.c.postcode,
         person_record.c.attributes,
-    ).join(
-        person_record,
-        and_(
-            person_record.c.agency_id == linkage_record.c.agency_id,
-            person_record.c.source_table == linkage_record.c.source_table,
-            person_record.c.source_id == linkage_record.c.source_id,
-        ),
-    )
+    ).join(person_record, LINKED_PERSON_RECORD)
     batches = (
         [query] if person_ids is None else
         [query.where(linkage_record.c.person_id.in_(c)) for c in _chunks(person_ids)]

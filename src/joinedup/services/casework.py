@@ -180,7 +180,7 @@ def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str,
         members = [m for m in members if m["evidence"] != ["SSD_FAMILY"]]
     if not members:
         return []
-    from joinedup.store.linkage_tables import linkage_record
+    from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 
     lr = linkage_record.c
     rows = connection.execute(
@@ -190,14 +190,7 @@ def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str,
             person_record.c.forenames,
             person_record.c.surname,
         )
-        .join(
-            person_record,
-            and_(
-                person_record.c.agency_id == lr.agency_id,
-                person_record.c.source_table == lr.source_table,
-                person_record.c.source_id == lr.source_id,
-            ),
-        )
+        .join(person_record, LINKED_PERSON_RECORD)
         .where(lr.person_id.in_([m["person_id"] for m in members]))
     ).all()
     names: dict[str, str] = {}

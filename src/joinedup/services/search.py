@@ -29,7 +29,7 @@ from joinedup.errors import BadInput, Forbidden
 from joinedup.governance.audit import append
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES, Role
-from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import person_link, person_record
 
 MAX_RESULTS = 20
@@ -148,14 +148,7 @@ def _candidates(connection: Any, query: Query) -> list[Any]:
             pr.upn,
             person_link.c.match_probability,
         )
-        .join(
-            linkage_record,
-            and_(
-                linkage_record.c.agency_id == pr.agency_id,
-                linkage_record.c.source_table == pr.source_table,
-                linkage_record.c.source_id == pr.source_id,
-            ),
-        )
+        .join(linkage_record, LINKED_PERSON_RECORD)
         .outerjoin(person_link, person_link.c.person_record_id == pr.id)
         .where(or_(*conditions))
         .limit(CANDIDATE_LIMIT)

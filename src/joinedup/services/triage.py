@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, select
 
 from joinedup.errors import Forbidden
 from joinedup.governance import gate
@@ -23,7 +23,7 @@ from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import Role
 from joinedup.risk import triage as stored
-from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import person_record
 
 TRIAGE_ROLES = (Role.MASH_PRACTITIONER,)
@@ -66,14 +66,7 @@ def _names(connection: Any, opened: dict[str, gate.Opened]) -> dict[str, dict[st
     lr, pr = linkage_record.c, person_record.c
     rows = connection.execute(
         select(lr.person_id, pr.agency_id, pr.forenames, pr.surname, pr.date_of_birth)
-        .join(
-            person_record,
-            and_(
-                pr.agency_id == lr.agency_id,
-                pr.source_table == lr.source_table,
-                pr.source_id == lr.source_id,
-            ),
-        )
+        .join(person_record, LINKED_PERSON_RECORD)
         .where(lr.person_id.in_(list(opened)))
         .order_by(lr.person_id, pr.agency_id)
     ).all()

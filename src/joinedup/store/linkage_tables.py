@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
 )
 
 from joinedup.store.tables import Id, Json, metadata, person_record
@@ -147,4 +148,11 @@ linkage_family_tie = Table(
     Column("evidence", Text),
     UniqueConstraint("person_id", "related_person_id", "source", name="uq_linkage_family_tie"),
     Index("ix_linkage_family_tie_person", "person_id"),
+)
+
+# The one join between a linked record and its person record (same agency, table, source id).
+LINKED_PERSON_RECORD = and_(
+    person_record.c.agency_id == linkage_record.c.agency_id,
+    person_record.c.source_table == linkage_record.c.source_table,
+    person_record.c.source_id == linkage_record.c.source_id,
 )

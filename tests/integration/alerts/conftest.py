@@ -143,8 +143,7 @@ def child_on_plan_with_patient(engine: Engine) -> tuple[str, str]:
             ),
             {"today": today, "adult": date(today.year - 17, 1, 1)},
         ).first()
-    if row is None:
-        pytest.skip("the synthetic partnership has no child on a plan with a health record")
+    assert row is not None, "the seeded test partnership has a child on a plan with a health record"
     return row[0], row[1]
 
 
