@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from joinedup.store.database import READ_ONLY
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -35,8 +37,9 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The applied revision(s), comma-separated when several branches are applied."""
-    with engine.connect() as connection:
+    """The applied revision(s), comma-separated when several branches are applied (a read:
+    on SQLite it takes no write lock)."""
+    with engine.connect().execution_options(**READ_ONLY) as connection:
         heads = MigrationContext.configure(connection).get_current_heads()
     return ",".join(sorted(heads)) or None
 
