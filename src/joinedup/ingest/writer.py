@@ -151,6 +151,12 @@ class BatchWriter:
         # source tables of this agency that held no rows before this delivery: nothing in
         # them can be "existing", so the per-batch lookup is skipped (a first load).
         self._first_load: dict[str, bool] = {}
+        # per source table, the keys quarantined by earlier deliveries and still open: a
+        # later row with one of these keys resolves it. Read once per table, so a batch with
+        # nothing to resolve (every batch of a first load) costs no UPDATE at all; an UPDATE
+        # per batch scanned every open quarantined row of the agency and made large
+        # PostgreSQL loads crawl.
+        self._open_quarantine: dict[str, set[str]] = {}
         if connection.dialect.name == "postgresql":
             # The planner's statistics cannot see rows this transaction inserted, so on a
             # growing table it would seq-scan for every batch's key lookup (quadratic); the
@@ -393,13 +399,35 @@ class BatchWriter:
         if practitioners:
             self.practitioners.upsert_many(practitioners)
 
+    def _open_quarantined_keys(self, table: str) -> set[str]:
+        if table not in self._open_quarantine:
+            q = t.quarantined_row.c
+            self._open_quarantine[table] = {
+                key
+                for (key,) in self.connection.execute(
+                    select(q.source_id).where(
+                        q.agency_id == self.agency_id,
+                        q.source_table == table,
+                        q.status == "open",
+                        q.delivery_id != self.delivery_id,
+                        q.source_id.is_not(None),
+                    )
+                )
+            }
+        return self._open_quarantine[table]
+
     def _close_quarantine(self, table: str, keys: list[str]) -> None:
+        still_open = self._open_quarantined_keys(table)
+        resolved = still_open.intersection(keys)
+        if not resolved:
+            return
+        still_open.difference_update(resolved)
         self.connection.execute(
             update(t.quarantined_row)
             .where(
                 t.quarantined_row.c.agency_id == self.agency_id,
                 t.quarantined_row.c.source_table == table,
-                t.quarantined_row.c.source_id.in_(keys),
+                t.quarantined_row.c.source_id.in_(sorted(resolved)),
                 t.quarantined_row.c.status == "open",
                 t.quarantined_row.c.delivery_id != self.delivery_id,
             )
