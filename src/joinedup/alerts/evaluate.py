@@ -56,10 +56,12 @@ class Subject:
             raise Unlinked(f"{event['agency_id']} person {event['person_source_id']} not linked")
         self.id = person
         self.records = facts.records_of(connection, person)
-        self.born = facts.birth_date(connection, self.records)
+        self.born = facts.born_of(connection, person)
 
 
-def _finding(rule: Rule, subject: Subject, event: Mapping[str, Any], cause: str, **kw: Any):
+def _finding(
+    rule: Rule, subject: Subject, event: Mapping[str, Any], cause: str, **kw: Any
+) -> Finding:
     return Finding(
         rule, subject.id, subject.records, cause, event["occurred_on"], _when(event), **kw
     )
@@ -126,7 +128,7 @@ def _children_around(
         found.append((subject.id, subject.records, "involved"))
     for member in facts.household_members(connection, subject.id, on):
         records = facts.records_of(connection, member)
-        if facts.is_child(facts.birth_date(connection, records), on):
+        if facts.is_child(facts.born_of(connection, member), on):
             found.append((member, records, "lives in the household"))
     return found
 

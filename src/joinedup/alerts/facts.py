@@ -3,22 +3,53 @@
 Store-aware (takes the caller's ``Connection``, so reads see the ingest transaction's own
 rows); no decisions here. People are linked persons (``linkage_record.person_id``);
 their records are ``(agency, source_table, source_id)``.
+
+Speed: an ingest evaluates every watched event of a delivery in its own transaction, so
+these reads run thousands of times a minute. The statements are built once, at import,
+with bound parameters (building a SQLAlchemy expression and its cache key per call cost
+more than running it), and ``remembering()`` keeps each answer for the rest of one
+delivery's evaluation (a child in three incidents of a delivery is looked up once): the
+facts cannot change inside it, the evaluation only adds alerts.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from joinedup.store.linkage_tables import linkage_household_member, linkage_record
 from joinedup.store.tables import event, involvement, person_record, practitioner
 
 Record = tuple[str, str, str]
+T = TypeVar("T")
+_MEMO: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("alert_facts", default=None)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within this block (one delivery's evaluation, one worker pass) each fact is read
+    from the store once; outside it every call reads afresh."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _remembered(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,50 +61,160 @@ class Contact:
     team: str | None
 
 
+def _ids(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+def _active(start: Any, end: Any) -> Any:
+    on: Any = bindparam("on")
+    return and_(or_(start.is_(None), start <= on), or_(end.is_(None), end >= on))
+
+
+# linkage_record's key is "agency|table|id" (the primary key): looked up by key, not by
+# (agency_id, source_id), which has no index.
+_PERSON_BY_KEYS = select(linkage_record.c.person_id).where(
+    linkage_record.c.record_key.in_(_ids("keys"))
+)
+_PERSON_TABLES = (
+    select(linkage_record.c.source_table).where(linkage_record.c.agency_id == bindparam("a"))
+).distinct()
+_RECORDS = select(
+    linkage_record.c.agency_id, linkage_record.c.source_table, linkage_record.c.source_id
+).where(linkage_record.c.person_id == bindparam("person"))
+_BIRTHS = (
+    select(person_record.c.date_of_birth)
+    .join(
+        linkage_record,
+        and_(
+            person_record.c.agency_id == linkage_record.c.agency_id,
+            person_record.c.source_table == linkage_record.c.source_table,
+            person_record.c.source_id == linkage_record.c.source_id,
+        ),
+    )
+    .where(linkage_record.c.person_id == bindparam("person"))
+)
+_SOCIAL_CARE_OPEN = select(event.c.event_type).where(
+    event.c.agency_id == "social_care",
+    event.c.person_source_id.in_(_ids("ids")),
+    event.c.event_type.in_(_ids("types")),
+    event.c.occurred_on <= bindparam("on"),
+    or_(event.c.ended_on.is_(None), event.c.ended_on >= bindparam("on")),
+)
+_LEADS = (
+    select(
+        practitioner.c.practitioner_key,
+        practitioner.c.name,
+        practitioner.c.email,
+        practitioner.c.team,
+    )
+    .join(
+        practitioner,
+        and_(
+            practitioner.c.agency_id == involvement.c.agency_id,
+            practitioner.c.practitioner_key == involvement.c.practitioner_key,
+        ),
+    )
+    .where(
+        involvement.c.agency_id == bindparam("agency"),
+        involvement.c.person_source_id.in_(_ids("ids")),
+        involvement.c.is_lead.is_(True),
+        _active(involvement.c.start_date, involvement.c.end_date),
+    )
+    .order_by(involvement.c.start_date.desc(), involvement.c.id.desc())
+)
+_mine = linkage_household_member
+_other = linkage_household_member.alias("other")
+_HOUSEHOLD = (
+    select(_other.c.person_id)
+    .join(_mine, _mine.c.household_id == _other.c.household_id)
+    .where(
+        _mine.c.person_id == bindparam("person"),
+        _other.c.person_id != bindparam("person"),
+        _active(_mine.c.from_date, _mine.c.to_date),
+        _active(_other.c.from_date, _other.c.to_date),
+    )
+)
+_MISSING = select(event.c.occurred_on).where(
+    or_(
+        and_(
+            event.c.agency_id == "police",
+            event.c.person_source_id.in_(_ids("police")),
+            event.c.event_type == "MISSING_PERSON",
+            event.c.role == "MISSING_PERSON",
+        ),
+        and_(
+            event.c.agency_id == "social_care",
+            event.c.person_source_id.in_(_ids("social")),
+            event.c.event_type == "MISSING_EPISODE",
+        ),
+    ),
+    event.c.occurred_on >= bindparam("since"),
+    event.c.occurred_on <= bindparam("until"),
+)
+_EARLIER = select(event.c.event_type).where(
+    event.c.agency_id == bindparam("agency"),
+    event.c.person_source_id == bindparam("person"),
+    event.c.occurred_on <= bindparam("on"),
+    event.c.id != bindparam("event_id"),
+)
+_NAME = select(person_record.c.forenames, person_record.c.surname).where(
+    person_record.c.agency_id == bindparam("a"),
+    person_record.c.source_table == bindparam("t"),
+    person_record.c.source_id == bindparam("s"),
+)
+_person_tables: dict[str, tuple[str, ...]] = {}  # agency -> its person tables (by format)
+
+
+def _tables_of(connection: Connection, agency: str) -> tuple[str, ...]:
+    if agency not in _person_tables:
+        _person_tables[agency] = _read_tables(connection, agency)
+    return _person_tables[agency]
+
+
+def _read_tables(connection: Connection, agency: str) -> tuple[str, ...]:
+    return tuple(sorted(connection.execute(_PERSON_TABLES, {"a": agency}).scalars()))
+
+
 def person_of(connection: Connection, agency: str, person_source_id: str) -> str | None:
-    return connection.execute(
-        select(linkage_record.c.person_id)
-        .where(
-            linkage_record.c.agency_id == agency,
-            linkage_record.c.source_id == person_source_id,
-        )
-        .limit(1)
-    ).scalar()
+    """The linked person of an agency's person record (None: not linked yet)."""
+
+    def lookup(tables: tuple[str, ...]) -> str | None:
+        keys = [f"{agency}|{t}|{person_source_id}" for t in tables]
+        return connection.execute(_PERSON_BY_KEYS, {"keys": keys}).scalars().first()
+
+    def find() -> str | None:
+        known = _tables_of(connection, agency)
+        found = lookup(known)
+        if found is None:  # not linked, or a person table this process has not seen
+            tables = _remembered(("tables", agency), lambda: _read_tables(connection, agency))
+            if tables != known:
+                _person_tables[agency] = tables
+                found = lookup(tables)
+        return found
+
+    return _remembered(("person", agency, person_source_id), find)
 
 
 def records_of(connection: Connection, person_id: str) -> list[Record]:
-    rows = connection.execute(
-        select(
-            linkage_record.c.agency_id, linkage_record.c.source_table, linkage_record.c.source_id
-        ).where(linkage_record.c.person_id == person_id)
-    )
-    return [(a, t, s) for a, t, s in rows]
+    def read() -> list[Record]:
+        return [(a, t, s) for a, t, s in connection.execute(_RECORDS, {"person": person_id})]
+
+    return _remembered(("records", person_id), read)
 
 
 def _of(records: Iterable[Record], agency: str) -> list[str]:
     return [s for a, _, s in records if a == agency]
 
 
-def birth_date(connection: Connection, records: list[Record]) -> date | None:
+def born_of(connection: Connection, person_id: str) -> date | None:
     """The date of birth most of the person's records agree on."""
-    if not records:
-        return None
-    keys = or_(
-        *(
-            and_(
-                person_record.c.agency_id == a,
-                person_record.c.source_table == t,
-                person_record.c.source_id == s,
-            )
-            for a, t, s in records
-        )
-    )
-    births = Counter(
-        b
-        for b in connection.execute(select(person_record.c.date_of_birth).where(keys)).scalars()
-        if b is not None
-    )
-    return births.most_common(1)[0][0] if births else None
+
+    def read() -> date | None:
+        rows = connection.execute(_BIRTHS, {"person": person_id}).scalars()
+        births = Counter(b for b in rows if b is not None)
+        return births.most_common(1)[0][0] if births else None
+
+    return _remembered(("born", person_id), read)
 
 
 def age_on(born: date | None, on: date) -> int | None:
@@ -87,10 +228,6 @@ def is_child(born: date | None, on: date) -> bool:
     return age is not None and 0 <= age < 18
 
 
-def _active(start: Any, end: Any, on: date) -> Any:
-    return and_(or_(start.is_(None), start <= on), or_(end.is_(None), end >= on))
-
-
 def active_social_care(
     connection: Connection, records: list[Record], event_types: Iterable[str], on: date
 ) -> list[str]:
@@ -98,16 +235,13 @@ def active_social_care(
     ids = _of(records, "social_care")
     if not ids:
         return []
-    rows = connection.execute(
-        select(event.c.event_type).where(
-            event.c.agency_id == "social_care",
-            event.c.person_source_id.in_(ids),
-            event.c.event_type.in_(list(event_types)),
-            event.c.occurred_on <= on,
-            or_(event.c.ended_on.is_(None), event.c.ended_on >= on),
-        )
-    )
-    return sorted(set(rows.scalars()))
+    types = sorted(event_types)
+
+    def read() -> list[str]:
+        rows = connection.execute(_SOCIAL_CARE_OPEN, {"ids": ids, "types": types, "on": on})
+        return sorted(set(rows.scalars()))
+
+    return _remembered(("social_care", tuple(ids), tuple(types), on), read)
 
 
 def lead_practitioners(
@@ -118,79 +252,35 @@ def lead_practitioners(
     ids = _of(records, agency)
     if not ids:
         return []
-    rows = connection.execute(
-        select(
-            practitioner.c.practitioner_key,
-            practitioner.c.name,
-            practitioner.c.email,
-            practitioner.c.team,
-        )
-        .join(
-            practitioner,
-            and_(
-                practitioner.c.agency_id == involvement.c.agency_id,
-                practitioner.c.practitioner_key == involvement.c.practitioner_key,
-            ),
-        )
-        .where(
-            involvement.c.agency_id == agency,
-            involvement.c.person_source_id.in_(ids),
-            involvement.c.is_lead.is_(True),
-            _active(involvement.c.start_date, involvement.c.end_date, on),
-        )
-        .order_by(involvement.c.start_date.desc(), involvement.c.id.desc())
-    )
-    seen: dict[str, Contact] = {}
-    for key, name, email, team in rows:
-        seen.setdefault(key, Contact(agency, key, name, email, team))
-    return list(seen.values())
+
+    def read() -> list[Contact]:
+        seen: dict[str, Contact] = {}
+        rows = connection.execute(_LEADS, {"agency": agency, "ids": ids, "on": on})
+        for key, name, email, team in rows:
+            seen.setdefault(key, Contact(agency, key, name, email, team))
+        return list(seen.values())
+
+    return _remembered(("leads", agency, tuple(ids), on), read)
 
 
 def household_members(connection: Connection, person_id: str, on: date) -> list[str]:
     """Everyone who shares a household with the person on ``on`` (not the person)."""
-    mine = linkage_household_member
-    other = linkage_household_member.alias("other")
-    rows = connection.execute(
-        select(other.c.person_id)
-        .join(mine, mine.c.household_id == other.c.household_id)
-        .where(
-            mine.c.person_id == person_id,
-            other.c.person_id != person_id,
-            _active(mine.c.from_date, mine.c.to_date, on),
-            _active(other.c.from_date, other.c.to_date, on),
-        )
-    )
-    return sorted(set(rows.scalars()))
+
+    def read() -> list[str]:
+        rows = connection.execute(_HOUSEHOLD, {"person": person_id, "on": on})
+        return sorted(set(rows.scalars()))
+
+    return _remembered(("household", person_id, on), read)
 
 
 def missing_days(connection: Connection, records: list[Record], since: date, until: date) -> set:
     """The days in [since, until] on which the child was reported missing by police or
     social care (several reports of one day are one episode)."""
     police, social = _of(records, "police"), _of(records, "social_care")
-    clauses = []
-    if police:
-        clauses.append(
-            and_(
-                event.c.agency_id == "police",
-                event.c.person_source_id.in_(police),
-                event.c.event_type == "MISSING_PERSON",
-                event.c.role == "MISSING_PERSON",
-            )
-        )
-    if social:
-        clauses.append(
-            and_(
-                event.c.agency_id == "social_care",
-                event.c.person_source_id.in_(social),
-                event.c.event_type == "MISSING_EPISODE",
-            )
-        )
-    if not clauses:
+    if not police and not social:
         return set()
     rows = connection.execute(
-        select(event.c.occurred_on).where(
-            or_(*clauses), event.c.occurred_on >= since, event.c.occurred_on <= until
-        )
+        _MISSING, {"police": police, "social": social, "since": since, "until": until}
     )
     return set(rows.scalars())
 
@@ -200,12 +290,8 @@ def earlier_event_types(
 ) -> set[str]:
     """Event types recorded for this record on or before ``on``, other than the event."""
     rows = connection.execute(
-        select(event.c.event_type).where(
-            event.c.agency_id == agency,
-            event.c.person_source_id == person_source_id,
-            event.c.occurred_on <= on,
-            event.c.id != before_event_id,
-        )
+        _EARLIER,
+        {"agency": agency, "person": person_source_id, "on": on, "event_id": before_event_id},
     )
     return set(rows.scalars())
 
@@ -215,13 +301,7 @@ def own_record(connection: Connection, records: list[Record], agency: str) -> di
     for a, t, s in records:
         if a != agency:
             continue
-        row = connection.execute(
-            select(person_record.c.forenames, person_record.c.surname).where(
-                person_record.c.agency_id == a,
-                person_record.c.source_table == t,
-                person_record.c.source_id == s,
-            )
-        ).first()
+        row = connection.execute(_NAME, {"a": a, "t": t, "s": s}).first()
         if row is not None:
             name = " ".join(x for x in (row.forenames, row.surname) if x)
             return {"reference": s, "name": name}

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
-from joinedup.alerts import routing
+from joinedup.alerts import facts, routing
 from joinedup.alerts.evaluate import Unlinked, findings_for
 from joinedup.alerts.raising import insert_ignoring_duplicates, raise_alert
 from joinedup.alerts.rules import trigger_event_types
@@ -34,6 +34,21 @@ from joinedup.store.tables import delivery, event, source_record
 LIVE_DAYS = 7
 PENDING_FOR = timedelta(hours=24)  # a trigger whose person is never linked is given up then
 _state = threading.local()
+_OUTCOME = alert_trigger.c.outcome.type
+_WAITING = (
+    update(alert_trigger)
+    .where(alert_trigger.c.id == bindparam("b_id"))
+    .values(attempts=alert_trigger.c.attempts + 1, outcome=bindparam("b_outcome", type_=_OUTCOME))
+)
+_DONE = (
+    update(alert_trigger)
+    .where(alert_trigger.c.id == bindparam("b_id"))
+    .values(
+        status="DONE",
+        resolved_at=bindparam("b_at"),
+        outcome=bindparam("b_outcome", type_=_OUTCOME),
+    )
+)
 
 
 @contextmanager
@@ -85,7 +100,19 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
     simulated = getattr(_state, "simulated", False)
     now = _utc(row.extracted_at) if simulated else datetime.now(UTC)
     settings = alert_settings()
-    for found in list(events):
+    with facts.remembering():
+        _evaluate_all(connection, delivery_id, list(events), watched, settings, now)
+
+
+def _evaluate_all(
+    connection: Connection,
+    delivery_id: int,
+    events: list[Any],
+    watched: set[tuple[str, str]],
+    settings: AlertSettings,
+    now: datetime,
+) -> None:
+    for found in events:
         if (found["category"], found["event_type"]) not in watched:
             continue
         trigger_id = insert_ignoring_duplicates(
@@ -115,11 +142,7 @@ def evaluate_trigger(
     try:
         findings = findings_for(connection, found)
     except Unlinked as why:
-        connection.execute(
-            update(alert_trigger)
-            .where(alert_trigger.c.id == trigger_id)
-            .values(attempts=alert_trigger.c.attempts + 1, outcome={"waiting": str(why)})
-        )
+        connection.execute(_WAITING, {"b_id": trigger_id, "b_outcome": {"waiting": str(why)}})
         return "PENDING"
     outcome: dict[str, Any] = {"alerts": []}
     for finding in findings:
@@ -128,11 +151,7 @@ def evaluate_trigger(
             connection, finding, recipient, settings, now, cause_event_id=found["id"]
         )
         outcome["alerts"].append({"rule": finding.rule.id, "alert_id": alert_id, "as": what})
-    connection.execute(
-        update(alert_trigger)
-        .where(alert_trigger.c.id == trigger_id)
-        .values(status="DONE", resolved_at=now, outcome=outcome)
-    )
+    connection.execute(_DONE, {"b_id": trigger_id, "b_at": now, "b_outcome": outcome})
     return "DONE"
 
 
@@ -147,6 +166,11 @@ def retry_pending(connection: Connection, now: datetime | None = None, limit: in
         .order_by(alert_trigger.c.id)
         .limit(limit)
     ).all()
+    with facts.remembering():
+        return _retry(connection, pending, settings, now)
+
+
+def _retry(connection: Connection, pending: Any, settings: AlertSettings, now: datetime) -> int:
     resolved = 0
     for trigger_id, event_id, created_at in pending:
         found = connection.execute(select(event).where(event.c.id == event_id)).mappings().first()

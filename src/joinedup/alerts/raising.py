@@ -18,7 +18,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from joinedup.alerts import facts
@@ -50,11 +50,51 @@ def dedup_key(rule_id: str, child_id: str, cause: str, recipient_key: str) -> st
     return f"{rule_id}|{child_id}|sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+# Statements built once (an alert is raised inside an ingest transaction: building each
+# expression and its cache key per call cost more than running it).
+_BY_KEY = select(alert.c.id).where(alert.c.dedup_key == bindparam("key"))
+_OPEN_TO_FOLD = (
+    select(alert.c.id, alert.c.content, alert.c.occurrences)
+    .where(
+        alert.c.rule_id == bindparam("rule"),
+        alert.c.child_person_id == bindparam("child"),
+        alert.c.recipient_key == bindparam("recipient"),
+        alert.c.status == "OPEN",
+        alert.c.raised_at >= bindparam("since"),
+    )
+    .order_by(alert.c.id.desc())
+    .limit(1)
+)
+_FOLD = (
+    update(alert)
+    .where(alert.c.id == bindparam("b_id"))
+    .values(
+        content=bindparam("b_content", type_=alert.c.content.type),
+        occurrences=bindparam("b_occurrences"),
+    )
+)
+_RECENT_MESSAGES = (
+    select(func.count())
+    .select_from(alert_message)
+    .where(
+        alert_message.c.channel == bindparam("channel"),
+        alert_message.c.target == bindparam("target"),
+        alert_message.c.created_at >= bindparam("since"),
+    )
+)
+_ADD_MESSAGE = insert(alert_message)
+_IGNORING: dict[tuple[str, str], Any] = {}
+
+
 def insert_ignoring_duplicates(connection: Connection, table: Any, values: dict[str, Any]) -> Any:
     """INSERT that does nothing on a unique-key clash (two workers, one re-delivery)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return connection.execute(statement.returning(table.c.id)).scalar()
+    name = connection.dialect.name
+    statement = _IGNORING.get((name, table.name))
+    if statement is None:
+        dialect = postgresql if name == "postgresql" else sqlite
+        statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+        _IGNORING[(name, table.name)] = statement
+    return connection.execute(statement, values).scalar()
 
 
 def contact_for(finding: Finding, settings: AlertSettings) -> dict[str, str]:
@@ -116,16 +156,13 @@ def _fold(
 ) -> int | None:
     """Add the cause to an open alert of the same rule, child and recipient, if one."""
     row = connection.execute(
-        select(alert.c.id, alert.c.content, alert.c.occurrences)
-        .where(
-            alert.c.rule_id == finding.rule.id,
-            alert.c.child_person_id == finding.child_id,
-            alert.c.recipient_key == recipient.key,
-            alert.c.status == "OPEN",
-            alert.c.raised_at >= now - timedelta(hours=FOLD_HOURS),
-        )
-        .order_by(alert.c.id.desc())
-        .limit(1)
+        _OPEN_TO_FOLD,
+        {
+            "rule": finding.rule.id,
+            "child": finding.child_id,
+            "recipient": recipient.key,
+            "since": now - timedelta(hours=FOLD_HOURS),
+        },
     ).first()
     if row is None:
         return None
@@ -136,9 +173,7 @@ def _fold(
         content[CAUSES] = causes[-200:]
         content["latest"] = finding.on.isoformat()
         connection.execute(
-            update(alert)
-            .where(alert.c.id == row.id)
-            .values(content=content, occurrences=row.occurrences + 1)
+            _FOLD, {"b_id": row.id, "b_content": content, "b_occurrences": row.occurrences + 1}
         )
     return int(row.id)
 
@@ -158,7 +193,7 @@ def raise_alert(
     """Write one alert and its messages; returns (alert id, "raised" | "folded" |
     "duplicate"). ``fold=False``: every cause is an alert of its own (a concern's words)."""
     key = dedup_key(finding.rule.id, finding.child_id, finding.cause, recipient.key)
-    if connection.execute(select(alert.c.id).where(alert.c.dedup_key == key)).first():
+    if connection.execute(_BY_KEY, {"key": key}).first():
         return None, "duplicate"
     if level == 0 and fold:
         folded = _fold(connection, finding, recipient, key, now)
@@ -214,25 +249,21 @@ def add_messages(
         targets.append(("WEBHOOK", settings.webhook_url))
     for channel, target in targets:
         recent = connection.execute(
-            select(func.count())
-            .select_from(alert_message)
-            .where(
-                alert_message.c.channel == channel,
-                alert_message.c.target == target,
-                alert_message.c.created_at >= now - timedelta(hours=1),
-            )
+            _RECENT_MESSAGES,
+            {"channel": channel, "target": target, "since": now - timedelta(hours=1)},
         ).scalar_one()
         # A webhook serves every recipient: the per-recipient limit applies to email only.
         wait = channel == "EMAIL" and recent >= MESSAGES_PER_HOUR
         connection.execute(
-            insert(alert_message).values(
-                alert_id=alert_id,
-                channel=channel,
-                target=target,
-                message_key=f"alert-{alert_id}-{channel.lower()}-{target}"[:500],
-                status="PENDING",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now + timedelta(hours=1) if wait else now,
-            )
+            _ADD_MESSAGE,
+            {
+                "alert_id": alert_id,
+                "channel": channel,
+                "target": target,
+                "message_key": f"alert-{alert_id}-{channel.lower()}-{target}"[:500],
+                "status": "PENDING",
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": now + timedelta(hours=1) if wait else now,
+            },
         )
