@@ -29,6 +29,7 @@ from joinedup.alerts.raising import insert_ignoring_duplicates, raise_alert
 from joinedup.alerts.rules import trigger_event_types
 from joinedup.config import AlertSettings, alert_settings
 from joinedup.store.alert_tables import alert_trigger
+from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import delivery, event, source_record
 
 LIVE_DAYS = 7
@@ -84,6 +85,11 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
     ).one()
     watched = {(c, e) for a, c, e in trigger_event_types() if a == row.agency_id}
     if not watched:
+        return
+    if connection.execute(select(linkage_record.c.record_key).limit(1)).first() is None:
+        # Nobody is linked yet (a first load, before `joinedup link`): no event can be tied
+        # to a child or a lead practitioner, so there is nobody to alert. Looking each event
+        # up anyway cost a query per event: 20+ minutes for one 100,000-child delivery.
         return
     since = (_utc(row.extracted_at) - timedelta(days=LIVE_DAYS)).date()
     events = connection.execute(
