@@ -23,6 +23,7 @@ from joinedup.linkage.frames import SplinkSession
 from joinedup.linkage.persons import Change, assign_ids
 from joinedup.linkage.records import read_records
 from joinedup.linkage.scoring import Scorer, gammas_from_weights
+from joinedup.store.database import refresh_planner_statistics
 from joinedup.store.linkage_tables import linkage_change, linkage_record, linkage_run
 from joinedup.store.tables import person, person_link
 
@@ -213,6 +214,9 @@ def link(
                 summary=report.to_dict(),
             )
         )
+    # Every linked record is new to the planner: without fresh statistics it joins from the
+    # wrong side (on SQLite, a search by NHS number scanned all linked records).
+    refresh_planner_statistics(engine)
     return report
 
 

@@ -19,6 +19,7 @@ from joinedup.errors import BadInput, JoinedUpError
 from joinedup.ingest import IngestReport, ingest_delivery
 from joinedup.ingest.manifest import MANIFEST
 from joinedup.store import is_up_to_date, make_engine, upgrade
+from joinedup.store.database import refresh_planner_statistics
 
 TRUTH_FOLDER = "truth"
 
@@ -63,6 +64,9 @@ def deliveries_in(path: Path) -> list[Path]:
 # A delivery bringing more new or changed people than this is linked by the next batch run
 # (`joinedup link`), which is faster per record than one-at-a-time incremental linking.
 INCREMENTAL_LINK_LIMIT = 5_000
+# A delivery at least this large changes table sizes enough to refresh the planner's
+# statistics; small live deliveries (an alert's record) leave them to the next refresh.
+STATISTICS_REFRESH_ROWS = 10_000
 
 
 def ingest(
@@ -75,6 +79,8 @@ def ingest(
     """Ingest one agency delivery (all or nothing); then, once a linkage model exists, link
     each new or changed person record at once, so that alerts can fire on it."""
     report = ingest_delivery(engine, path, progress=progress)
+    if report.status == "ingested" and report.total("rows") >= STATISTICS_REFRESH_ROWS:
+        refresh_planner_statistics(engine)
     if link and report.status == "ingested":
         report.linking = link_delivery(engine, report.delivery_id)
     return report

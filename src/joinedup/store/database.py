@@ -68,5 +68,24 @@ def _disable_pysqlite_autobegin(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# Rows SQLite's ANALYZE samples per index: approximate statistics in a fraction of a second
+# even on a 100,000-child store, which is all the planner needs to pick the indexed side.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+
+def refresh_planner_statistics(engine: Engine) -> None:
+    """Give the query planner fresh table statistics after a bulk load. Without them
+    SQLite has none at all and joins from the wrong side (a search by NHS number scanned
+    every linked record), and PostgreSQL plans on the sizes it saw before the load until
+    autovacuum catches up."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+            connection.exec_driver_sql("ANALYZE")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"

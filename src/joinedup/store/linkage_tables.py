@@ -72,6 +72,8 @@ linkage_record = Table(
     Column("match_weight", Float),
     Column("run_id", Id, ForeignKey("linkage_run.id"), nullable=False),
     Index("ix_linkage_record_person", "person_id"),
+    # From an agency's record to its person (migration 0021_linkage_source).
+    Index("ix_linkage_record_source", "agency_id", "source_id", "source_table"),
 )
 
 linkage_change = Table(
