@@ -10,7 +10,9 @@ relationship, so every view is a full, governed, audited read), and a MASH pract
 searching by name, date of birth, NHS number and postcode. The server is uvicorn with
 ``--workers`` processes; the load comes from one asyncio process (httpx) on the same
 machine, so the two compete for the same cores. Server-side time is each response's
-``Server-Timing`` header (the time in the app, before the network and the client).
+``Server-Timing`` header: ``app`` is the time handling the request once admitted, ``queue``
+the time it waited for one of the worker's ``JOINEDUP_WEB_CONCURRENCY`` slots (see
+``joinedup.web.admission``); the client-side time includes both, and the network.
 
 Prints one JSON object: per endpoint, requests, errors, requests/s, and client and
 server-side latency percentiles (ms).
@@ -39,6 +41,7 @@ from joinedup.services.accounts import add_user
 
 PASSWORD = "bench-password-synthetic-only"
 TIMING = re.compile(r"app;dur=([0-9.]+)")
+QUEUE = re.compile(r"queue;dur=([0-9.]+)")
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -154,8 +157,8 @@ async def run_load(
 ) -> dict[str, Any]:  # fmt: skip
     sessions = await signed_in_clients(base, clients, work)
     results: dict[str, dict[str, list[float]]] = {
-        "single_view": {"client": [], "server": []},
-        "search": {"client": [], "server": []},
+        "single_view": {"client": [], "server": [], "queue": []},
+        "search": {"client": [], "server": [], "queue": []},
     }
     errors: dict[str, int] = {"single_view": 0, "search": 0}
     statuses: dict[int, int] = {}
@@ -183,9 +186,11 @@ async def run_load(
                 errors[name] += 1
                 continue
             results[name]["client"].append(elapsed)
-            match = TIMING.search(response.headers.get("server-timing", ""))
-            if match:
+            timing = response.headers.get("server-timing", "")
+            if match := TIMING.search(timing):
                 results[name]["server"].append(float(match.group(1)))
+            if match := QUEUE.search(timing):
+                results[name]["queue"].append(float(match.group(1)))
 
     # Warm each worker (policy compiled, caches) before the clock starts.
     until = time.perf_counter() + warm_up
@@ -203,6 +208,7 @@ async def run_load(
             "requests_per_s": round(len(r["client"]) / wall, 1),
             "client_ms": percentiles(r["client"]),
             "server_ms": percentiles(r["server"]),
+            "admission_queue_ms": percentiles(r["queue"]),
         }
         for name, r in results.items()
     } | {"statuses": statuses, "wall_s": round(wall, 1)}
@@ -215,6 +221,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--readers", type=int, default=40, help="Social worker accounts.")
+    parser.add_argument(
+        "--concurrency", type=int, default=None,
+        help="Requests each worker handles at once (JOINEDUP_WEB_CONCURRENCY; default 4).",
+    )  # fmt: skip
     args = parser.parse_args()
     engine = open_store()
     work, terms = prepare(engine, args.readers)
@@ -224,6 +234,8 @@ def main() -> None:
         ).scalar()
     engine.dispose()
     env = {**os.environ, "JOINEDUP_COOKIE_SECURE": "0"}
+    if args.concurrency:
+        env["JOINEDUP_WEB_CONCURRENCY"] = str(args.concurrency)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "joinedup.web.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.workers),
@@ -251,6 +263,7 @@ def main() -> None:
                 "clients": args.clients,
                 "seconds": args.seconds,
                 "workers": args.workers,
+                "concurrency_per_worker": int(env.get("JOINEDUP_WEB_CONCURRENCY", 4)),
                 "cpus": os.cpu_count(),
                 **report,
             },

@@ -182,3 +182,51 @@ def test_oidc_claims_map_to_a_role_and_agency_or_are_refused() -> None:
         oidc.profile_from_claims(settings, {"sub": "abc", "groups": ["staff"], "agency": "LA"})
     with pytest.raises(Forbidden):
         oidc.profile_from_claims(settings, {"sub": "abc", "groups": ["dpo"]})
+
+
+def test_a_session_lookup_is_a_read_and_marks_the_session_seen_about_once_a_minute(
+    engine: Engine,
+) -> None:
+    from joinedup.accounts.model import TOUCH_EVERY
+
+    add(engine)
+    token, session = accounts.sign_in(engine, "sw1", PASSWORD)
+
+    def last_seen() -> datetime:
+        with engine.connect() as connection:
+            value = connection.execute(
+                select(account_session.c.last_seen_at).where(account_session.c.id == session.id)
+            ).scalar_one()
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    first = last_seen()
+    assert accounts.session_for(engine, token).last_seen_at == first  # recent: no write
+    assert last_seen() == first
+    stale = first - TOUCH_EVERY - timedelta(seconds=5)
+    with engine.begin() as connection:
+        connection.execute(
+            account_session.update()
+            .where(account_session.c.id == session.id)
+            .values(last_seen_at=stale)
+        )
+    found = accounts.session_for(engine, token)
+    assert found.last_seen_at > stale and last_seen() == found.last_seen_at
+
+
+def test_on_sqlite_a_session_lookup_does_not_wait_for_a_writer(tmp_path: object) -> None:
+    import sqlite3
+
+    from joinedup.services import open_store
+
+    path = f"{tmp_path}/sessions.db"
+    engine = open_store(f"sqlite:///{path}")
+    add(engine)
+    token, _ = accounts.sign_in(engine, "sw1", PASSWORD)
+    writer = sqlite3.connect(path, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # e.g. an ingest holding the write lock
+        assert accounts.session_for(engine, token).account.username == "sw1"
+    finally:
+        writer.rollback()
+        writer.close()
+        engine.dispose()

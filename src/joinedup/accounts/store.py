@@ -232,8 +232,13 @@ def open_session(
     return token, Session(int(key[0]), found, csrf, None, now + SESSION_LIFETIME, now)
 
 
-def session_for(connection: Connection, token: str, now: datetime | None = None) -> Session:
-    """The live session a cookie's token names, or ``NotSignedIn``."""
+def session_for(
+    connection: Connection, token: str, now: datetime | None = None, *, touch: bool = True
+) -> Session:
+    """The live session a cookie's token names, or ``NotSignedIn``. With ``touch``, a
+    session not seen for ``TOUCH_EVERY`` is marked seen now (the idle clock restarts);
+    without, the caller does that (``needs_touch``, ``touch_session``) in a write of its own,
+    so the lookup itself can run without the write lock."""
     now = now or datetime.now(UTC)
     row = connection.execute(
         select(
@@ -254,13 +259,25 @@ def session_for(connection: Connection, token: str, now: datetime | None = None)
     assert expires is not None and seen is not None
     if now >= expires or now - seen > SESSION_IDLE:
         raise NotSignedIn("your session has ended: sign in again")
-    if now - seen > TOUCH_EVERY:
-        connection.execute(
-            update(session_t).where(session_t.c.id == row.session_id).values(last_seen_at=now)
-        )
+    if touch and now - seen > TOUCH_EVERY:
+        touch_session(connection, int(row.session_id), now)
         seen = now
     return Session(
         int(row.session_id), Account.from_row(row), row.csrf_token, row.purpose, expires, seen
+    )
+
+
+def needs_touch(session: Session, now: datetime | None = None) -> bool:
+    return (now or datetime.now(UTC)) - session.last_seen_at > TOUCH_EVERY
+
+
+def touch_session(connection: Connection, session_id: int, now: datetime) -> None:
+    """Mark the session seen at ``now`` (never back in time: a slower request that read it
+    earlier does not undo a later one)."""
+    connection.execute(
+        update(session_t)
+        .where(session_t.c.id == session_id, session_t.c.last_seen_at < now)
+        .values(last_seen_at=now)
     )
 
 

@@ -6,6 +6,8 @@ failure count must survive the refusal) before the refusal is raised.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -15,6 +17,7 @@ from joinedup.accounts.model import Account, Session
 from joinedup.errors import JoinedUpError
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import Role
+from joinedup.store.database import READ_ONLY
 
 
 def add_user(
@@ -74,8 +77,17 @@ def sign_in_account(engine: Engine, account: Account, *, via: str) -> tuple[str,
 
 
 def session_for(engine: Engine, token: str) -> Session:
-    with engine.begin() as connection:
-        return store.session_for(connection, token)
+    """The live session for a cookie's token. Every request asks, so the lookup is a read
+    (on SQLite it does not wait for the write lock); only a session due to be marked seen
+    costs a write, about once a minute."""
+    now = datetime.now(UTC)
+    with engine.connect().execution_options(**READ_ONLY) as connection, connection.begin():
+        session = store.session_for(connection, token, now, touch=False)
+    if store.needs_touch(session, now):
+        with engine.begin() as connection:
+            store.touch_session(connection, session.id, now)
+        session = replace(session, last_seen_at=now)
+    return session
 
 
 def sign_out(engine: Engine, session: Session) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 import joinedup
 from joinedup.web import errors
+from joinedup.web.admission import Admission
 from joinedup.web.security import SecurityHeaders, csrf_protect
 from joinedup.web.timing import ServerTiming
 
@@ -43,7 +44,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Signs the short-lived OIDC state cookie only; sessions are random tokens in the store.
     app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(ServerTiming)  # outermost: the whole request
+    app.add_middleware(ServerTiming)  # the whole request, once admitted
+    app.add_middleware(Admission)  # outermost: waits for a slot (reported as queue time)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

@@ -1,0 +1,70 @@
+"""Admission control: no more than the configured number of requests are handled at once,
+the rest wait their turn and are told how long they waited, static assets never wait."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from joinedup.web.admission import Admission, concurrency_from_environment
+
+
+class Busy:
+    """An ASGI app that holds every request until released, counting how many it holds."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.most = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.active += 1
+        self.most = max(self.most, self.active)
+        try:
+            if not scope["path"].startswith("/static/"):
+                await self.release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+        finally:
+            self.active -= 1
+
+
+async def _settle(rounds: int = 50) -> None:
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+
+
+def test_at_most_the_configured_requests_are_handled_at_once() -> None:
+    async def scenario() -> None:
+        inner = Busy()
+        app = Admission(inner, concurrency=2)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            pending = [asyncio.create_task(client.get(f"/api/v1/x/{n}")) for n in range(6)]
+            await _settle()
+            assert inner.active == 2  # two admitted, four waiting
+            static = await client.get("/static/app.css")  # never queued behind them
+            assert static.status_code == 200
+            inner.release.set()
+            responses = await asyncio.gather(*pending)
+        assert inner.most == 2 + 1  # the two held requests and the static asset
+        assert [r.status_code for r in responses] == [200] * 6
+        for r in responses:
+            assert "queue;dur=" in r.headers["server-timing"]
+        assert "server-timing" not in static.headers
+
+    asyncio.run(scenario())
+
+
+def test_concurrency_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JOINEDUP_WEB_CONCURRENCY", raising=False)
+    assert concurrency_from_environment() == 4
+    monkeypatch.setenv("JOINEDUP_WEB_CONCURRENCY", "7")
+    assert concurrency_from_environment() == 7
+    for bad in ("0", "-1", "many"):
+        monkeypatch.setenv("JOINEDUP_WEB_CONCURRENCY", bad)
+        with pytest.raises(ValueError, match="JOINEDUP_WEB_CONCURRENCY"):
+            concurrency_from_environment()
