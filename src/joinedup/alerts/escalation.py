@@ -1,0 +1,120 @@
+"""Escalation: an OPEN alert past its due time becomes ESCALATED and a new alert (level + 1)
+goes to the next recipient (duty manager, then MASH), its content governed afresh for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from joinedup.alerts import routing
+from joinedup.alerts.evaluate import Finding, Unlinked, findings_for
+from joinedup.alerts.raising import NOT_SHARED, raise_alert
+from joinedup.alerts.rules import RULES
+from joinedup.config import AlertSettings
+from joinedup.governance.purposes import Purpose, Relationship
+from joinedup.store.alert_tables import alert
+from joinedup.store.tables import event
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _recipient_of(row: Any) -> routing.Recipient:
+    relationships = {
+        routing.LEAD: {Relationship.INVOLVED},
+        routing.MASH: {Relationship.MASH_TRIAGE},
+    }.get(row.recipient_kind, {Relationship.TEAM_CASELOAD})
+    role = "MASH_PRACTITIONER" if row.recipient_kind == routing.MASH else None
+    from joinedup.alerts.rules import RECIPIENT_ROLE
+    from joinedup.domain.agencies import AgencyId
+
+    return routing.Recipient(
+        row.recipient_kind,
+        row.recipient_agency,
+        row.recipient_key,
+        row.recipient_name,
+        row.recipient_email,
+        row.recipient_team,
+        role or RECIPIENT_ROLE.get(AgencyId(row.recipient_agency), "SOCIAL_WORKER"),
+        Purpose(row.purpose),
+        frozenset(relationships),
+    )
+
+
+def _refind(connection: Any, row: Any) -> Finding:
+    """The finding an alert was raised for, from its event (to govern it afresh); if the
+    event is gone (re-delivered since), a finding that shows nothing but whom to contact."""
+    found = None
+    if row.cause_event_id is not None:
+        cause = (
+            connection.execute(select(event).where(event.c.id == row.cause_event_id))
+            .mappings()
+            .first()
+        )
+        if cause is not None:
+            try:
+                found = next(
+                    (
+                        f
+                        for f in findings_for(connection, cause)
+                        if f.rule.id == row.rule_id and f.child_id == row.child_person_id
+                    ),
+                    None,
+                )
+            except Unlinked:
+                found = None
+    if found is not None:
+        return found
+    from joinedup.alerts import facts
+
+    records = facts.records_of(connection, row.child_person_id)
+    rule = RULES[row.rule_id]
+    return Finding(
+        rule,
+        row.child_person_id,
+        records,
+        row.dedup_key.split("|", 2)[2],
+        row.occurred_at.date(),
+        _utc(row.occurred_at),
+        details={f: {} for f in rule.fields} or {"_": {}},
+        summary=NOT_SHARED,
+    )
+
+
+def escalate_overdue(engine: Engine, settings: AlertSettings, now: datetime | None = None) -> int:
+    now = now or datetime.now(UTC)
+    escalated = 0
+    with engine.begin() as connection:
+        overdue = connection.execute(
+            select(alert)
+            .where(alert.c.status == "OPEN", alert.c.due_at < now)
+            .order_by(alert.c.due_at)
+            .limit(200)
+        ).all()
+        for row in overdue:
+            current = _recipient_of(row)
+            target = routing.escalation_of(current, settings)
+            if target is None:
+                continue  # the MASH is the last stop: it stays overdue on the dashboard
+            finding = _refind(connection, row)
+            finding.cause = f"{row.dedup_key.split('|', 2)[2]}|escalated-from:{row.id}"
+            new_id, _ = raise_alert(
+                connection,
+                finding,
+                target,
+                settings,
+                now,
+                cause_event_id=row.cause_event_id,
+                level=row.level + 1,
+                parent_alert_id=row.id,
+            )
+            connection.execute(
+                update(alert)
+                .where(alert.c.id == row.id)
+                .values(status="ESCALATED", escalated_at=now)
+            )
+            escalated += new_id is not None
+    return escalated
