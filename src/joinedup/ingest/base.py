@@ -49,7 +49,7 @@ class ParsedRow:
 
     @property
     def quarantined(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+        return bool(self.findings) and any(f.severity == "error" for f in self.findings)
 
 
 @dataclass(slots=True)

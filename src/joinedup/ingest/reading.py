@@ -35,6 +35,15 @@ class RawRow:
     error_code: str | None = None
     error: str | None = None
     size: int = 0  # characters delivered, so that batches can be bounded in memory too
+    # A CSV row's values as delivered; ``raw`` is made from them only when it is needed
+    # (a quarantined row), since almost every row is accepted.
+    cells: list[str] | None = None
+
+    def delivered(self) -> str:
+        """The row as delivered, as text to keep with it (``raw``, made on demand)."""
+        if not self.raw and self.cells is not None:
+            self.raw = _printable(self.cells)
+        return self.raw
 
 
 class HeaderError(ValueError):
@@ -135,6 +144,7 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[RawRow]]:
 
     def rows() -> Iterator[RawRow]:
         number = 0
+        columns = len(header)
         try:
             for values, error, text, line_number in records:
                 number += 1
@@ -150,40 +160,42 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[RawRow]]:
                         size,
                     )
                     continue
-                raw = _printable(values)
-                if _has_bad_bytes(values):
+                # one search over the joined values, not one per value: this runs over
+                # every character of every file
+                joined = "".join(values)
+                if _BAD_BYTE.search(joined):
                     yield RawRow(
                         number,
                         line_number,
                         None,
-                        raw,
+                        _printable(values),
                         "INVALID_ENCODING",
                         "contains bytes that are not UTF-8",
                         size,
                     )
-                elif any("\x00" in v for v in values):
+                elif "\x00" in joined:
                     yield RawRow(
                         number,
                         line_number,
                         None,
-                        raw,
+                        _printable(values),
                         "INVALID_ENCODING",
                         "contains a NUL byte, which is not text",
                         size,
                     )
-                elif len(values) != len(header):
+                elif len(values) != columns:
                     yield RawRow(
                         number,
                         line_number,
                         None,
-                        raw,
+                        _printable(values),
                         "WRONG_FIELD_COUNT",
-                        f"has {len(values)} fields, the header has {len(header)}",
+                        f"has {len(values)} fields, the header has {columns}",
                         size,
                     )
                 else:
                     values_by_name = dict(zip(header, values, strict=True))
-                    yield RawRow(number, line_number, values_by_name, raw, size=size)
+                    yield RawRow(number, line_number, values_by_name, "", size=size, cells=values)
         finally:
             handle.close()
 
@@ -192,6 +204,17 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[RawRow]]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+# One decoder for every line: ``json.loads`` with an option builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _decode(text: str) -> Any:
+    """``json.loads(text, parse_constant=_refuse_constant)``, with the decoder built once."""
+    if text.startswith("\ufeff"):  # as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 def _plainly_storable(text: str) -> bool:
@@ -248,7 +271,7 @@ def read_ndjson(path: Path) -> Iterator[RawRow]:
                 )
                 continue
             try:
-                value = json.loads(text, parse_constant=_refuse_constant)
+                value = _decode(text)
             except json.JSONDecodeError as error:
                 yield RawRow(
                     number,

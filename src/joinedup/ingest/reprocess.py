@@ -42,12 +42,12 @@ from joinedup.ingest.store_context import (
     delivered_header,
     delivered_values,
 )
-from joinedup.ingest.validation import ERROR, Finding, RowChecks
 
 # The writer's own bound on values its columns cannot hold (FIELD_TOO_LONG), applied before a
 # row is accepted so that BatchWriter.write never quarantines a reprocessed row a second time.
+from joinedup.ingest.store_limits import too_long as store_limits
+from joinedup.ingest.validation import ERROR, Finding, RowChecks
 from joinedup.ingest.writer import BatchWriter, FileCounts, content_hash
-from joinedup.ingest.writer import _too_long as store_limits
 from joinedup.store import tables as t
 from joinedup.store.unit_of_work import UnitOfWork
 

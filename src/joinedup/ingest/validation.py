@@ -35,6 +35,8 @@ MAX_INTEGER = 1_000_000
 # run when the data is opened in a spreadsheet. Names and codes never legitimately do.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A control character anywhere, or a formula prefix at the start: text that needs a closer look.
+_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|^[=+\-@\t\r]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class RowChecks:
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity == ERROR for f in self.findings)
+        return bool(self.findings) and any(f.severity == ERROR for f in self.findings)
 
     def add(self, code: str, field_name: str | None, message: str, severity: str = ERROR) -> None:
         self.findings.append(Finding(code, field_name, message, severity))
@@ -63,6 +65,16 @@ class RowChecks:
         self, row: dict[str, Any], name: str, *, required: bool = False, free_text: bool = False
     ) -> str | None:
         value = row.get(name)
+        if type(value) is str:
+            # The common case, a clean delivered text, in one pass; anything that would
+            # raise a finding takes the full path below.
+            clean = value.strip()
+            if (
+                clean
+                and len(clean) <= (MAX_FIELD_CHARS if free_text else MAX_VALUE_CHARS)
+                and not _SUSPECT.search(clean)
+            ):
+                return clean
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.add("MISSING_REQUIRED", name, f"{name} is required but empty")

@@ -15,14 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from joinedup.domain.model import Practitioner
 from joinedup.ingest.base import ParsedRow
 from joinedup.ingest.reading import RawRow
-from joinedup.ingest.validation import Finding
+from joinedup.ingest.store_limits import SOURCE_ID_CHARS, too_long
 from joinedup.store import tables as t
-from joinedup.store.bulk import RawJson, allocate_ids, insert_dicts
+from joinedup.store.bulk import RawJson, allocate_ids, insert_dicts, insert_rows
 from joinedup.store.repositories import (
     PersonRecordRepository,
     PractitionerRepository,
@@ -32,74 +32,6 @@ from joinedup.store.repositories import (
     involvement_values,
     person_record_values,
 )
-
-
-def _limit(column: Column[Any]) -> int:
-    length = getattr(column.type, "length", None)
-    assert isinstance(length, int), column
-    return length
-
-
-# The store's bounded text columns that delivered values reach (PostgreSQL enforces their
-# lengths; SQLite does not, so without this check the two would disagree).
-SOURCE_ID_CHARS = _limit(t.source_record.c.source_id)
-_PERSON = tuple(
-    (name, _limit(t.person_record.c[name]))
-    for name in ("source_id", "forenames", "surname", "postcode", "address_line", "ethnicity")
-)
-_EVENT = tuple(
-    (name, _limit(t.event.c[name]))
-    for name in ("source_id", "person_source_id", "event_type", "role")
-)
-_ADDRESS = (("line", _limit(t.address.c.line)),)  # its person id is a bounded field
-_INVOLVEMENT = tuple(
-    (name, _limit(t.involvement.c[name]))
-    for name in ("practitioner_key", "person_source_id", "role")
-)
-_FAMILY = tuple(
-    (name, _limit(t.family_membership.c[name])) for name in ("family_source_id", "person_source_id")
-)
-_IDENTIFIER = tuple(
-    (name, _limit(t.person_identifier.c[name])) for name in ("person_source_id", "value")
-)
-_PRACTITIONER = tuple(
-    (name, _limit(t.practitioner.c[name]))
-    for name in ("practitioner_key", "name", "email", "team", "role")
-)
-
-
-def _too_long(row: ParsedRow, agency_id: str | None = None) -> list[Finding]:
-    """FIELD_TOO_LONG errors for values of an accepted row that the store's columns cannot
-    hold. Field checks bound each delivered value; keys built from several values, and
-    values derived from them (a practitioner's key or name), are bounded here.
-    (``agency_id`` is not needed; reprocess passes it.)"""
-    checks: list[tuple[Any, tuple[tuple[str, int], ...]]] = [(row.person, _PERSON)]
-    checks += [(e, _EVENT) for e in row.events]
-    checks += [(a, _ADDRESS) for _, a in row.addresses]
-    checks += [(i, _INVOLVEMENT) for i in row.involvements]
-    checks += [(f, _FAMILY) for f in row.families]
-    checks += [(i, _IDENTIFIER) for i in row.identifiers]
-    checks += [(p, _PRACTITIONER) for p in row.practitioners]
-    over: dict[str, tuple[int, int]] = {}
-    if row.source_id is not None and len(row.source_id) > SOURCE_ID_CHARS:
-        over["source_id"] = (len(row.source_id), SOURCE_ID_CHARS)
-    for record, limits in checks:
-        if record is None:
-            continue
-        for name, limit in limits:
-            value = getattr(record, name, None)
-            if value is None and name == "source_id":
-                value = record.ref.source_id
-            if isinstance(value, str) and len(value) > limit:
-                over.setdefault(name, (len(value), limit))
-    return [
-        Finding(
-            "FIELD_TOO_LONG",
-            name,
-            f"{name} would be {length:,} characters; the store keeps at most {limit:,}",
-        )
-        for name, (length, limit) in over.items()
-    ]
 
 
 @dataclass
@@ -128,9 +60,14 @@ class FileCounts:
         }
 
 
+# json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")), with the
+# encoder built once (json.dumps with options builds a new one per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_payload(payload: dict[str, Any]) -> RawJson:
     """The row as delivered, as canonical JSON text: hashed once and stored as is."""
-    return RawJson(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+    return RawJson(_CANONICAL.encode(payload))
 
 
 def content_hash(payload: dict[str, Any]) -> str:
@@ -139,6 +76,21 @@ def content_hash(payload: dict[str, Any]) -> str:
 
 def _digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_SOURCE_RECORD_COLUMNS = (
+    "id",
+    "agency_id",
+    "source_table",
+    "source_id",
+    "content_sha256",
+    "payload",
+    "version",
+    "first_delivery_id",
+    "last_changed_delivery_id",
+    "row_number",
+)
+_VERSION_COLUMNS = ("source_record_id", "version", "content_sha256", "payload", "delivery_id")
 
 
 class BatchWriter:
@@ -181,7 +133,7 @@ class BatchWriter:
     def write(self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
         for _, row in batch:
             if not row.quarantined:
-                row.findings.extend(_too_long(row))
+                row.findings.extend(too_long(row))
         quarantined = [(raw, row) for raw, row in batch if row.quarantined]
         accepted = [(raw, row) for raw, row in batch if not row.quarantined]
         counts.rows += len(batch)
@@ -237,7 +189,7 @@ class BatchWriter:
                     "source_id": row.source_id
                     if row.source_id is None or len(row.source_id) <= SOURCE_ID_CHARS
                     else None,
-                    "raw": raw.raw or json.dumps(row.payload),
+                    "raw": raw.delivered() or json.dumps(row.payload),
                     "reason_codes": sorted({f.code for f in errors}),
                     "message": f"{where}: {message}",
                 }
@@ -266,14 +218,14 @@ class BatchWriter:
                 )
             }
         )
-        new, changed = [], []
-        payloads: dict[int, RawJson] = {}
+        new: list[tuple[RawRow, ParsedRow, str, RawJson]] = []
+        changed = []
         for raw, row in rows:
-            payload = payloads[id(row)] = canonical_payload(row.payload)
+            payload = canonical_payload(row.payload)
             digest = _digest(payload)
             old = existing.get(row.source_id or "")
             if old is None:
-                new.append((raw, row, digest))
+                new.append((raw, row, digest, payload))
             elif old.content_sha256 != digest:
                 changed.append((raw, row, digest, old))
             else:
@@ -281,40 +233,38 @@ class BatchWriter:
         derived: list[tuple[ParsedRow, int]] = []
         if new:
             ids = allocate_ids(self.connection, t.source_record, len(new))
-            insert_dicts(
+            # tuples straight to the driver: these two tables take every accepted row
+            delivery = self.delivery_id
+            insert_rows(
                 self.connection,
                 t.source_record,
+                _SOURCE_RECORD_COLUMNS,
                 [
-                    {
-                        "id": sid,
-                        "agency_id": self.agency_id,
-                        "source_table": table,
-                        "source_id": row.source_id or "",
-                        "content_sha256": digest,
-                        "payload": payloads[id(row)],
-                        "version": 1,
-                        "first_delivery_id": self.delivery_id,
-                        "last_changed_delivery_id": self.delivery_id,
-                        "row_number": raw.row_number,
-                    }
-                    for sid, (raw, row, digest) in zip(ids, new, strict=True)
+                    (
+                        sid,
+                        self.agency_id,
+                        table,
+                        row.source_id or "",
+                        digest,
+                        payload,
+                        1,
+                        delivery,
+                        delivery,
+                        raw.row_number,
+                    )
+                    for sid, (raw, row, digest, payload) in zip(ids, new, strict=True)
                 ],
             )
-            insert_dicts(
+            insert_rows(
                 self.connection,
                 t.source_record_version,
+                _VERSION_COLUMNS,
                 [
-                    {
-                        "source_record_id": sid,
-                        "version": 1,
-                        "content_sha256": digest,
-                        "payload": payloads[id(row)],
-                        "delivery_id": self.delivery_id,
-                    }
-                    for sid, (_, row, digest) in zip(ids, new, strict=True)
+                    (sid, 1, digest, payload, delivery)
+                    for sid, (_, _, digest, payload) in zip(ids, new, strict=True)
                 ],
             )
-            derived.extend((row, sid) for sid, (_, row, _) in zip(ids, new, strict=True))
+            derived.extend((row, sid) for sid, (_, row, _, _) in zip(ids, new, strict=True))
             counts.inserted += len(new)
         if changed:
             self._new_versions(changed)

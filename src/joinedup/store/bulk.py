@@ -93,10 +93,16 @@ def _converters(connection: Connection, table: Table, columns: Sequence[str]) ->
     return converters
 
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), with the encoder built once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_text(value: Any) -> str | None:
     if value is None or isinstance(value, RawJson):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if not value and value.__class__ in (list, dict):  # most codes and details are empty
+        return "[]" if value.__class__ is list else "{}"
+    return _ENCODER.encode(value)
 
 
 def _default_value(default: Any) -> Any:
