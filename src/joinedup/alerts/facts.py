@@ -165,7 +165,8 @@ _NAME = select(person_record.c.forenames, person_record.c.surname).where(
 _person_tables: dict[str, tuple[str, ...]] = {}  # agency -> its person tables (by format)
 
 
-def _tables_of(connection: Connection, agency: str) -> tuple[str, ...]:
+def person_tables(connection: Connection, agency: str) -> tuple[str, ...]:
+    """The tables of an agency's person records (one per feed format)."""
     if agency not in _person_tables:
         _person_tables[agency] = _read_tables(connection, agency)
     return _person_tables[agency]
@@ -183,7 +184,7 @@ def person_of(connection: Connection, agency: str, person_source_id: str) -> str
         return connection.execute(_PERSON_BY_KEYS, {"keys": keys}).scalars().first()
 
     def find() -> str | None:
-        known = _tables_of(connection, agency)
+        known = person_tables(connection, agency)
         found = lookup(known)
         if found is None:  # not linked, or a person table this process has not seen
             tables = _remembered(("tables", agency), lambda: _read_tables(connection, agency))

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from joinedup.alerts import intake
+from joinedup.alerts.replay_risk import Rescoring
 from joinedup.alerts.replay_slices import AgencyFeed
 from joinedup.errors import BadInput, Conflict
 from joinedup.store.alert_tables import alert
@@ -102,6 +103,7 @@ def replay(
     until: date | None = None,
     work: Path | None = None,
     progress: Progress | None = None,
+    rescore_days: int = 0,
 ) -> dict[str, Any]:
     from joinedup.services import ingest
 
@@ -110,6 +112,8 @@ def replay(
             raise Conflict("replay needs an empty store: point JOINEDUP_DATABASE_URL at a new one")
     if slice_days < 1 or slice_days > intake.LIVE_DAYS:
         raise BadInput(f"--slice-days must be 1 to {intake.LIVE_DAYS} (older events are history)")
+    if rescore_days < 0:
+        raise BadInput("--rescore-days must be 0 (no risk model) or more")
     step = progress or (lambda _s, _d, _t: None)
     feeds = _feeds(Path(partnership))
     last = max((d for d in (f.last_day() for f in feeds) if d), default=start)
@@ -119,6 +123,10 @@ def replay(
     scratch = Path(tempfile.mkdtemp(prefix="joinedup-replay-", dir=work))
     try:
         history = _load_history(engine, feeds, start, scratch, step)
+        rescoring = Rescoring(engine, rescore_days) if rescore_days else None
+        if rescoring is not None:
+            step("risk model", 0, 1)
+            rescoring.start(start)
         clock = time.perf_counter()
         slices = list(range(start.toordinal(), end.toordinal(), slice_days))
         deliveries = rows = 0
@@ -132,11 +140,16 @@ def replay(
                     folder = feed.write(scratch / f"{lo}", chosen, _stamp(hi))
                     if folder is None:
                         continue
-                    rows += ingest(engine, folder).total("rows")
+                    report = ingest(engine, folder)
+                    rows += report.total("rows")
                     deliveries += 1
+                    if rescoring is not None and report.delivery_id is not None:
+                        rescoring.delivered([report.delivery_id])
                 now = datetime.fromisoformat(_stamp(hi).replace("Z", "+00:00"))
                 with engine.begin() as connection:
                     intake.retry_pending(connection, now=now)
+                if rescoring is not None and (rescoring.due(n, slice_days) or n == len(slices) - 1):
+                    rescoring.rescore(hi, now)
                 shutil.rmtree(scratch / f"{lo}", ignore_errors=True)
                 if speed > 0:  # simulated days per real second
                     behind = (n + 1) * slice_days / speed - (time.perf_counter() - clock)
@@ -161,6 +174,9 @@ def replay(
             if seconds
             else None,
         },
+        "risk_rescoring": rescoring.figures()
+        if rescoring is not None
+        else "not run (--rescore-days)",
         **figures,
     }
 

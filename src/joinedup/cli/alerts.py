@@ -70,14 +70,16 @@ def register(app: typer.Typer) -> None:
     POLL = typer.Option(0.5, "--poll", min=0.05, help="Seconds between polls when idle.")
 
     @alerts_app.command("worker")
-    def worker_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION):
+    def worker_command(
+        once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION
+    ) -> None:
         """Deliver alerts from the outbox (email, webhook) at least once, retry failures
         with backoff, evaluate triggers waiting for linking, and escalate unacknowledged
         alerts past their deadline. Runs until Ctrl-C / SIGTERM; several may run at once."""
         worker(once, poll, json_output)
 
     @alerts_app.command("run")
-    def run_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION):
+    def run_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION) -> None:
         """The same as `joinedup alerts worker`."""
         worker(once, poll, json_output)
 
@@ -132,7 +134,7 @@ def register(app: typer.Typer) -> None:
         alert_id: int = typer.Argument(...),
         as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
-    ):
+    ) -> None:
         """One alert as its recipient sees it, with its messages' delivery status."""
 
         def body() -> None:
@@ -242,6 +244,13 @@ def register(app: typer.Typer) -> None:
             "--work",
             help="Where the day-by-day deliveries are written (default: a temporary folder).",
         ),
+        rescore_days: int = typer.Option(
+            0,
+            "--rescore-days",
+            min=0,
+            help="Train the risk model on the history and re-score the children whose "
+            "records changed every N simulated days, raising RISK_ESCALATION (0: no risk).",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Replay a partnership: load its history up to --from without alerts, link it,
@@ -259,6 +268,7 @@ def register(app: typer.Typer) -> None:
                     until=until,
                     work=work,
                     progress=progress,
+                    rescore_days=rescore_days,
                 )
             print_json(result) if json_output else out.print(result)
 

@@ -160,6 +160,7 @@ def replay(
     until: str | None = None,
     work: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    rescore_days: int = 0,
 ) -> dict[str, Any]:
     """Load a partnership's history up to ``start`` without alerts, then feed every later
     event in time order as if it arrived live (see joinedup.alerts.replay)."""
@@ -180,6 +181,7 @@ def replay(
         until=day_of(until, "--until") if until else None,
         work=work,
         progress=progress,
+        rescore_days=rescore_days,
     )
 
 
