@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.agreement_store import current_agreements, fingerprint
@@ -86,6 +86,23 @@ def decide_and_record(
     return decision
 
 
+# Built once with bound parameters: every governed read asks these, and building the
+# expressions per request cost more than running them.
+_TEAM = select(practitioner.c.team).where(
+    practitioner.c.agency_id == bindparam("agency"),
+    practitioner.c.practitioner_key == bindparam("key"),
+)
+_COLLEAGUES = select(practitioner.c.practitioner_key).where(
+    practitioner.c.agency_id == bindparam("agency"), practitioner.c.team == bindparam("team")
+)
+_INVOLVED_PRACTITIONERS = select(involvement.c.practitioner_key).where(
+    involvement.c.agency_id == bindparam("agency"),
+    involvement.c.person_source_id.in_(bindparam("sources", expanding=True)),
+    or_(involvement.c.start_date.is_(None), involvement.c.start_date <= bindparam("on")),
+    or_(involvement.c.end_date.is_(None), involvement.c.end_date >= bindparam("on")),
+)
+
+
 def relationships_from_store(
     connection: Connection,
     *,
@@ -100,36 +117,19 @@ def relationships_from_store(
     someone in the practitioner's team has. (MASH_TRIAGE comes from the MASH triage list,
     SUBJECT_ACCESS_REQUEST and ACCESS_REVIEW from the privacy officer's case; the callers
     that own those lists add them.)"""
-    records = list(child_records)
-    if not records:
+    sources = sorted({s for a, s in child_records if a == agency})
+    if not sources:
         return frozenset()
-    team = connection.execute(
-        select(practitioner.c.team).where(
-            practitioner.c.agency_id == agency, practitioner.c.practitioner_key == practitioner_key
-        )
-    ).scalar()
-    colleagues = select(practitioner.c.practitioner_key).where(
-        practitioner.c.agency_id == agency, practitioner.c.team == team
-    )
-    of_child = or_(
-        *(
-            and_(involvement.c.agency_id == a, involvement.c.person_source_id == s)
-            for a, s in records
-        )
-    )
-    active = and_(
-        or_(involvement.c.start_date.is_(None), involvement.c.start_date <= on),
-        or_(involvement.c.end_date.is_(None), involvement.c.end_date >= on),
-    )
+    team = connection.execute(_TEAM, {"agency": agency, "key": practitioner_key}).scalar()
     rows = connection.execute(
-        select(involvement.c.practitioner_key).where(
-            involvement.c.agency_id == agency, of_child, active
-        )
+        _INVOLVED_PRACTITIONERS, {"agency": agency, "sources": sources, "on": on}
     ).scalars()
     keys = set(rows)
     found: set[Relationship] = set()
     if practitioner_key in keys:
         found.add(Relationship.INVOLVED)
-    if team is not None and keys & set(connection.execute(colleagues).scalars()):
+    if team is not None and keys & set(
+        connection.execute(_COLLEAGUES, {"agency": agency, "team": team}).scalars()
+    ):
         found.add(Relationship.TEAM_CASELOAD)
     return frozenset(found)
