@@ -15,12 +15,25 @@ from joinedup.errors import BadInput
 from joinedup.services import accounts as account_service
 
 
-def serve(host: str, port: int, engine: object | None = None) -> None:
-    """Run the app until interrupted (Ctrl-C)."""
+def serve(host: str, port: int, engine: object | None = None, workers: int = 1) -> None:
+    """Run the app until interrupted (Ctrl-C); with ``workers`` > 1, that many server
+    processes share the port, each opening the configured store."""
     import uvicorn
 
     from joinedup.web.app import create_app
 
+    if workers > 1:
+        sys.stdout.flush()
+        uvicorn.run(
+            "joinedup.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            proxy_headers=False,
+        )
+        return
     app = create_app(engine if engine is not None else services.open_store())  # type: ignore[arg-type]
     sys.stdout.flush()  # what was printed (the URL, the credentials) shows before serving
     # proxy_headers off: nothing in front of it is trusted to say who the client is.
@@ -32,13 +45,20 @@ def register(app: typer.Typer) -> None:
     def serve_command(
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
         port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+        workers: int = typer.Option(
+            1,
+            "--workers",
+            min=1,
+            help="Server processes (one per core on PostgreSQL; SQLite serialises writes).",
+        ),
     ) -> None:
         """Serve the web app and the JSON API (OpenAPI at /openapi.json) on the store
-        (JOINEDUP_DATABASE_URL, default ./joinedup.db)."""
+        (JOINEDUP_DATABASE_URL, default ./joinedup.db). Each process handles
+        JOINEDUP_WEB_CONCURRENCY requests at once (default 4); the rest queue."""
 
         def body() -> None:
             console.print(f"joinedup on http://{host}:{port} (Ctrl-C stops it)")
-            serve(host, port)
+            serve(host, port, workers=workers)
 
         run(body)
 
