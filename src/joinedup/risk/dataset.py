@@ -8,15 +8,14 @@ for a child only while the adult and the child lived in the same linked househol
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
 from joinedup.risk.factors import (
+    DETAIL_AGENCIES,
     AgencyEvent,
     Evidence,
     evidence_of,
@@ -24,139 +23,23 @@ from joinedup.risk.factors import (
     sibling_evidence,
 )
 from joinedup.risk.features import ChildHistory
+from joinedup.risk.people import (  # noqa: F401  (Profile, load_profiles and load_teams: here too)
+    Profile,
+    as_day,
+    as_json,
+    chunks,
+    load_profiles,
+    load_teams,
+    raw_value,
+)
+from joinedup.risk.relevance import may_matter, sql_screen
 from joinedup.store.linkage_tables import (
-    LINKED_PERSON_RECORD,
     linkage_household_member,
     linkage_record,
 )
-from joinedup.store.tables import event, involvement, person_record, practitioner
+from joinedup.store.tables import event
 
-_DOB_PRIORITY = ("health", "education", "social_care", "police")
 _SOCIAL_CARE_EPISODES = {"CP_PLAN", "LOOKED_AFTER", "REFERRAL", "EARLY_HELP"}
-CHUNK = 500  # person ids per IN (...) query
-
-
-@dataclass(slots=True)
-class Profile:
-    """What the triage list shows and filters on, and the fairness audit groups by."""
-
-    person_id: str
-    dob: date | None = None
-    sex: str = "U"
-    ethnicity: str | None = None
-    postcode: str | None = None
-    school_urn: str | None = None
-    sen: bool = False
-    fsm: bool = False
-    disability: bool = False
-    team: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "person_id": self.person_id,
-            "date_of_birth": self.dob.isoformat() if self.dob else None,
-            "sex": self.sex,
-            "ethnicity": self.ethnicity,
-            "postcode": self.postcode,
-            "school_urn": self.school_urn,
-            "sen": self.sen,
-            "fsm": self.fsm,
-            "disability": self.disability,
-            "team": self.team,
-        }
-
-
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
-def _pick(values: dict[str, list[Any]]) -> Any:
-    for agency in _DOB_PRIORITY:
-        if values.get(agency):
-            return Counter(values[agency]).most_common(1)[0][0]
-    rest = [v for vs in values.values() for v in vs]
-    return Counter(rest).most_common(1)[0][0] if rest else None
-
-
-def load_profiles(
-    connection: Connection, person_ids: list[str] | None = None
-) -> dict[str, Profile]:
-    """Profiles of linked people (all, or ``person_ids``): the most trusted agency's date of
-    birth, sex and postcode; ethnicity, school and SEN from education or social care."""
-    query = select(
-        linkage_record.c.person_id,
-        person_record.c.agency_id,
-        person_record.c.date_of_birth,
-        person_record.c.sex,
-        person_record.c.ethnicity,
-        person_record.c.postcode,
-        person_record.c.attributes,
-    ).join(person_record, LINKED_PERSON_RECORD)
-    batches = (
-        [query] if person_ids is None else
-        [query.where(linkage_record.c.person_id.in_(c)) for c in _chunks(person_ids)]
-    )  # fmt: skip
-    fields: dict[str, dict[str, dict[str, list[Any]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list))
-    )
-    extra: dict[str, Profile] = {}
-    for batch in batches:
-        for pid, agency, dob, sex, ethnicity, postcode, attributes in connection.execute(batch):
-            f = fields[pid]
-            if dob is not None:
-                f["dob"][agency].append(dob)
-            if sex in ("M", "F"):
-                f["sex"][agency].append(sex)
-            if postcode:
-                f["postcode"][agency].append(postcode)
-            if ethnicity:
-                f["ethnicity"][agency].append(ethnicity)
-            profile = extra.setdefault(pid, Profile(pid))
-            attributes = attributes or {}
-            if agency == "education":
-                profile.school_urn = attributes.get("urn") or profile.school_urn
-                profile.sen = profile.sen or attributes.get("sen_provision") in ("E", "K")
-                profile.fsm = profile.fsm or bool(attributes.get("fsm_eligible"))
-    for pid, profile in extra.items():
-        f = fields[pid]
-        profile.dob = _pick(f["dob"])
-        profile.sex = _pick(f["sex"]) or "U"
-        profile.postcode = _pick(f["postcode"])
-        profile.ethnicity = _pick(f["ethnicity"])
-    return extra
-
-
-def load_teams(connection: Connection, person_ids: list[str] | None = None) -> dict[str, str]:
-    """The team of each child's open allocated social worker (the lead practitioner)."""
-    query = (
-        select(linkage_record.c.person_id, practitioner.c.team, involvement.c.start_date)
-        .join(
-            involvement,
-            and_(
-                involvement.c.agency_id == linkage_record.c.agency_id,
-                involvement.c.person_source_id == linkage_record.c.source_id,
-            ),
-        )
-        .join(
-            practitioner,
-            and_(
-                practitioner.c.agency_id == involvement.c.agency_id,
-                practitioner.c.practitioner_key == involvement.c.practitioner_key,
-            ),
-        )
-        .where(linkage_record.c.agency_id == "social_care", involvement.c.end_date.is_(None))
-    )
-    batches = (
-        [query] if person_ids is None else
-        [query.where(linkage_record.c.person_id.in_(c)) for c in _chunks(person_ids)]
-    )  # fmt: skip
-    teams: dict[str, tuple[date, str]] = {}
-    for batch in batches:
-        for pid, team, start in connection.execute(batch):
-            if team and (pid not in teams or (start or date.min) >= teams[pid][0]):
-                teams[pid] = (start or date.min, team)
-    return {pid: team for pid, (_, team) in teams.items()}
 
 
 def _households(
@@ -173,12 +56,12 @@ def _households(
             found[hid].append((pid, start, end))
         return found
     ids: set[str] = set()
-    for c in _chunks(person_ids):
+    for c in chunks(person_ids):
         ids.update(
             connection.execute(select(m.c.household_id).where(m.c.person_id.in_(c))).scalars()
         )
     found = defaultdict(list)
-    for c in _chunks(sorted(ids)):
+    for c in chunks(sorted(ids)):
         rows = connection.execute(
             select(m.c.household_id, m.c.person_id, m.c.from_date, m.c.to_date).where(
                 m.c.household_id.in_(c)
@@ -192,36 +75,60 @@ def _households(
 def _events(
     connection: Connection, person_ids: list[str] | None
 ) -> Iterable[tuple[str, AgencyEvent]]:
-    query = select(
-        linkage_record.c.person_id,
-        event.c.id,
-        event.c.agency_id,
-        event.c.source_table,
-        event.c.event_type,
-        event.c.occurred_on,
-        event.c.ended_on,
-        event.c.role,
-        event.c.codes,
-        event.c.detail,
-    ).join(
-        linkage_record,
-        and_(
-            linkage_record.c.agency_id == event.c.agency_id,
-            linkage_record.c.source_id == event.c.person_source_id,
-        ),
+    query = (
+        select(
+            linkage_record.c.person_id,
+            event.c.id,
+            event.c.agency_id,
+            event.c.source_table,
+            event.c.event_type,
+            raw_value(event.c.occurred_on),
+            raw_value(event.c.ended_on),
+            event.c.role,
+            raw_value(event.c.codes),
+            raw_value(event.c.detail),
+        )
+        .join(
+            linkage_record,
+            and_(
+                linkage_record.c.agency_id == event.c.agency_id,
+                linkage_record.c.source_id == event.c.person_source_id,
+            ),
+        )
+        .where(sql_screen(event))
     )
     batches = (
         [query] if person_ids is None else
-        [query.where(linkage_record.c.person_id.in_(c)) for c in _chunks(person_ids)]
+        [query.where(linkage_record.c.person_id.in_(c)) for c in chunks(person_ids)]
     )  # fmt: skip
     for batch in batches:
-        for pid, eid, agency, table, etype, on, ended, role, codes, detail in connection.execute(
-            batch
-        ):
+        for (
+            pid,
+            eid,
+            agency,
+            table,
+            etype,
+            on,
+            ended,
+            role,
+            raw_codes,
+            detail,
+        ) in connection.execute(batch):
+            codes = tuple(as_json(raw_codes, ()))
+            if not may_matter(agency, table, etype, codes):
+                continue
             yield (
                 pid,
                 AgencyEvent(
-                    eid, agency, table, etype, on, role, tuple(codes or ()), detail or {}, ended
+                    eid,
+                    agency,
+                    table,
+                    etype,
+                    as_day(on),  # type: ignore[arg-type]
+                    role,
+                    codes,
+                    as_json(detail, {}) if agency in DETAIL_AGENCIES else {},
+                    as_day(ended),
                 ),
             )
 
@@ -251,6 +158,16 @@ def load_histories(
     # Brothers and sisters: sibling -> children whose history their social care events join.
     siblings_of: dict[str, list[tuple[str, date | None, date | None]]] = defaultdict(list)
     households = _households(connection, None if person_ids is None else sorted(children))
+    young = set(children)
+    if person_ids is not None:
+        # why: a brother or sister not asked for is still a child, not an adult of the
+        # household (re-scoring one child read a sibling's police record as an adult's)
+        others = sorted({m[0] for members in households.values() for m in members} - young)
+        young.update(
+            pid
+            for pid, p in load_profiles(connection, others).items()
+            if p.dob is not None and p.dob > born_after
+        )
     for members in households.values():
         kids = [m for m in members if m[0] in children]
         for kid, k_from, k_to in kids:
@@ -259,7 +176,7 @@ def load_histories(
                     continue
                 start = max((d for d in (k_from, o_from) if d), default=None)
                 end = min((d for d in (k_to, o_to) if d), default=None)
-                if other in children:
+                if other in young:
                     siblings_of[other].append((kid, start, end))
                 else:
                     adults_of[kid].append((other, start, end))

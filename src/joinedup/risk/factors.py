@@ -165,6 +165,9 @@ _MH_CONDITIONS = {
 }
 _TERM_END = {"AUT": (12, 20), "SPR": (4, 1), "SUM": (7, 22)}  # (month, day) the term ends
 PERSISTENT, SEVERE = 0.10, 0.50
+# The agencies whose event ``detail`` the rules below read (police incident ids, attendance
+# terms and rates): readers may skip parsing the detail of every other agency's events.
+DETAIL_AGENCIES = frozenset({"police", "education"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from joinedup.risk.factors import FACTORS, AgencyEvent, Evidence, open_statutory
 RECENT_DAYS = 365  # "in the last 12 months"
 HISTORY_DAYS = 3 * 365  # evidence older than this is not shown or used
 _FACTOR_CODES = tuple(FACTORS)
+_FACTOR_INDEX = {code: i for i, code in enumerate(_FACTOR_CODES)}
 FEATURE_NAMES: tuple[str, ...] = (
     ("age_years", "open_to_social_care", "open_early_help")
     + tuple(f"{code}.count_12m" for code in _FACTOR_CODES)
@@ -55,7 +56,8 @@ def in_population(history: ChildHistory, on: date) -> bool:
     return status_at(history, on) not in STATUTORY
 
 
-def _recent(history: ChildHistory, on: date) -> list[Evidence]:
+def recent_evidence(history: ChildHistory, on: date) -> list[Evidence]:
+    """Evidence known by ``on`` within the last three years, one per incident and factor."""
     start = on - timedelta(days=HISTORY_DAYS)
     seen: set[tuple[str, str]] = set()
     out = []
@@ -72,36 +74,52 @@ def _recent(history: ChildHistory, on: date) -> list[Evidence]:
     return out
 
 
-def features_at(history: ChildHistory, on: date) -> list[float]:
-    """The model's feature vector (``FEATURE_NAMES`` order) from evidence known by ``on``."""
-    counts = dict.fromkeys(_FACTOR_CODES, 0.0)
-    since = dict.fromkeys(_FACTOR_CODES, float(HISTORY_DAYS))
-    for e in _recent(history, on):
+_UNKNOWN = object()
+
+
+def features_at(
+    history: ChildHistory,
+    on: date,
+    recent: list[Evidence] | None = None,
+    status: Any = _UNKNOWN,
+) -> list[float]:
+    """The model's feature vector (``FEATURE_NAMES`` order) from evidence known by ``on``
+    (``recent`` and ``status``: ``recent_evidence`` and ``status_at`` if the caller has them)."""
+    counts = [0.0] * len(_FACTOR_CODES)
+    since = [float(HISTORY_DAYS)] * len(_FACTOR_CODES)
+    for e in recent_evidence(history, on) if recent is None else recent:
         days = (on - e.known_on).days
+        j = _FACTOR_INDEX[e.factor]
         if days < RECENT_DAYS:
-            counts[e.factor] += e.weight
-        if days < since[e.factor]:
-            since[e.factor] = float(days)
-    status = status_at(history, on)
+            counts[j] += e.weight
+        if days < since[j]:
+            since[j] = float(days)
+    if status is _UNKNOWN:
+        status = status_at(history, on)
     age = history.age_on(on) or 0.0
-    return (
-        [round(age, 2), float(status == "CIN"), float(status == "EARLY_HELP")]
-        + [counts[c] for c in _FACTOR_CODES]
-        + [since[c] for c in _FACTOR_CODES]
-    )
+    return [round(age, 2), float(status == "CIN"), float(status == "EARLY_HELP"), *counts, *since]
 
 
-def factors_at(history: ChildHistory, on: date, *, max_events: int = 10) -> list[dict[str, Any]]:
+def factors_at(
+    history: ChildHistory,
+    on: date,
+    *,
+    max_events: int = 10,
+    recent: list[Evidence] | None = None,
+) -> list[dict[str, Any]]:
     """The factors evidenced by ``on`` (last three years), each with its words, catalogue
     field, agencies, how often in the last 12 months, when last seen and the evidence ids."""
     grouped: dict[str, list[Evidence]] = {}
-    for e in _recent(history, on):
+    for e in recent_evidence(history, on) if recent is None else recent:
         grouped.setdefault(e.factor, []).append(e)
     out: list[dict[str, Any]] = []
     for code, items in grouped.items():
         definition = FACTORS[code]
-        last = max(e.known_on for e in items)
-        newest = sorted(items, key=lambda e: (e.known_on, e.event_id), reverse=True)
+        if len(items) == 1:
+            last, newest = items[0].known_on, items
+        else:
+            last = max(e.known_on for e in items)
+            newest = sorted(items, key=lambda e: (e.known_on, e.event_id), reverse=True)
         out.append(
             {
                 "code": code,

@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
 
-from joinedup.risk.dataset import load_histories, load_profiles, load_teams
+from joinedup.risk.dataset import load_histories
 from joinedup.risk.features import (
     ChildHistory,
     factors_at,
     features_at,
     in_population,
+    recent_evidence,
     status_at,
 )
-from joinedup.risk.model import RiskModel, factor_contributions
+from joinedup.risk.model import CONTRIBUTION_KEYS, RiskModel, factor_contribution_matrix
+from joinedup.risk.people import load_profiles, load_teams
 from joinedup.store.risk_tables import risk_model, risk_score
 from joinedup.store.tables import delivery, event
 
@@ -96,32 +98,41 @@ def active_model(connection: Connection) -> tuple[int, RiskModel] | None:
 
 
 def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> list[dict[str, Any]]:
-    """Scores, contributions and factors of every child in the population on ``on``."""
+    """Scores, contributions and factors of every child in the population on ``on``: the
+    feature matrix of all children, one prediction call, contributions summed per factor for
+    all rows at once."""
     kids = [h for h in histories if in_population(h, on)]
     if not kids:
         return []
-    x = np.asarray([features_at(h, on) for h in kids], dtype=float)
+    recent = [recent_evidence(h, on) for h in kids]
+    statuses = [status_at(h, on) for h in kids]
+    x = np.asarray(
+        [features_at(h, on, recent[i], statuses[i]) for i, h in enumerate(kids)], dtype=float
+    )
     p = model.predict(x)
-    contrib = model.contributions(x, 12)
+    p6, p12 = p[6].tolist(), p[12].tolist()
+    by_factor = factor_contribution_matrix(model.contributions(x, 12))
+    rounded = np.round(by_factor, 4).tolist()
+    weighs = np.abs(by_factor) > 1e-4
+    keys, column = CONTRIBUTION_KEYS, {k: j for j, k in enumerate(CONTRIBUTION_KEYS)}
     rows = []
     for i, h in enumerate(kids):
-        by_factor = factor_contributions(contrib[i])
-        factors = factors_at(h, on)
+        factors = factors_at(h, on, recent=recent[i])
         for f in factors:
-            f["contribution"] = round(by_factor.get(f["code"], 0.0), 4)
+            f["contribution"] = rounded[i][column[f["code"]]]
         factors.sort(key=lambda f: -f["contribution"])
-        p12 = float(p[12][i])
+        nonzero = np.flatnonzero(weighs[i]).tolist()
         rows.append(
             {
                 "person_id": h.person_id,
-                "probability_6m": min(float(p[6][i]), p12),  # why: nested windows
-                "probability_12m": p12,
-                "flagged": p12 >= model.threshold,
-                "status": status_at(h, on),
+                "probability_6m": min(p6[i], p12[i]),  # why: nested windows
+                "probability_12m": p12[i],
+                "flagged": p12[i] >= model.threshold,
+                "status": statuses[i],
                 "date_of_birth": h.dob,
                 "factor_codes": sorted(f["code"] for f in factors),
                 "factors": factors,
-                "contributions": {k: round(v, 4) for k, v in by_factor.items() if abs(v) > 1e-4},
+                "contributions": {keys[j]: rounded[i][j] for j in nonzero},
             }
         )
     return rows

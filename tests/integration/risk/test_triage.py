@@ -136,6 +136,71 @@ def test_training_is_deterministic(scored: Engine) -> None:
     assert np.allclose(a.predict(data.x[:200])[12], b.predict(data.x[:200])[12])
 
 
+def _rows_alone_and_in_bulk(engine: Engine) -> tuple[dict, dict]:
+    """Score rows of every child read in bulk, and of a sample read one child at a time."""
+    from joinedup.risk.dataset import load_histories
+    from joinedup.risk.scoring import active_model, born_after, data_as_of, score_rows
+
+    with engine.connect() as c:
+        found = active_model(c)
+        assert found is not None
+        model, on = found[1], data_as_of(c)
+        everyone = load_histories(c, born_after=born_after(on))
+        bulk = {r["person_id"]: r for r in score_rows(model, list(everyone.values()), on)}
+        alone = {}
+        for pid in sorted(bulk)[::9]:
+            one = load_histories(c, born_after=born_after(on), person_ids=[pid])
+            alone[pid] = score_rows(model, list(one.values()), on)
+    return bulk, alone
+
+
+def test_scoring_everyone_at_once_gives_each_child_what_scoring_it_alone_gives(
+    scored: Engine,
+) -> None:
+    bulk, alone = _rows_alone_and_in_bulk(scored)
+    assert len(alone) > 30 and any(r[0]["factors"] for r in alone.values())
+    for pid, rows in alone.items():
+        assert len(rows) == 1
+        for k in bulk[pid]:
+            assert (k, rows[0][k]) == (k, bulk[pid][k])
+
+
+def test_events_screened_out_are_ones_no_rule_reads(scored: Engine) -> None:
+    from sqlalchemy import select
+
+    from joinedup.risk.factors import (
+        AgencyEvent,
+        evidence_of,
+        is_outcome,
+        previous_statutory,
+        sibling_evidence,
+    )
+    from joinedup.risk.relevance import may_matter, sql_screen
+    from joinedup.store.tables import event
+
+    e = event.c
+    with scored.connect() as c:
+        rows = c.execute(
+            select(e.id, e.agency_id, e.source_table, e.event_type, e.occurred_on, e.ended_on,
+                   e.role, e.codes, e.detail)
+        ).all()  # fmt: skip
+        passed_sql = set(c.execute(select(e.id).where(sql_screen(event))).scalars())
+    dropped = 0
+    for eid, agency, table, etype, on, ended, role, codes, detail in rows:
+        ev = AgencyEvent(eid, agency, table, etype, on, role, tuple(codes), detail, ended)
+        if may_matter(agency, table, etype, ev.codes):
+            assert eid in passed_sql
+            continue
+        dropped += 1
+        for dob in (None, on, date(on.year - 1, 1, 1), date(on.year - 10, 1, 1)):
+            assert not evidence_of(ev, dob=dob, adult=False) and is_outcome(ev, dob) is None
+        assert not evidence_of(ev, dob=None, adult=True)
+        assert not sibling_evidence(ev) and not previous_statutory(ev, date.max)
+        assert agency != "social_care" or etype not in {"CP_PLAN", "LOOKED_AFTER", "REFERRAL",
+                                                         "EARLY_HELP"}  # fmt: skip
+    assert dropped > len(rows) // 4  # most routine health contacts say nothing about risk
+
+
 # --- the risk tables on SQLite and PostgreSQL ------------------------------------------------
 
 
