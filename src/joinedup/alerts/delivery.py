@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from joinedup.alerts import channels
 from joinedup.config import AlertSettings
@@ -187,10 +188,27 @@ def _send_batch(
     return sent, failed
 
 
+MARK_ATTEMPTS = 5  # the emails are out: marking them is worth waiting for
+
+
 def _mark_sent(engine: Engine, worker_id: str, sent: list[Any]) -> None:
-    """Mark a batch SENT in one transaction (each message's attempts + 1)."""
+    """Mark a batch SENT in one transaction (each message's attempts + 1). The messages
+    have gone: if the store is busy (SQLite's lock held past its busy timeout by ingests
+    and other workers) try again, doubling the wait, rather than leave the batch claimed
+    for another worker to send again when the lease runs out."""
     if not sent:
         return
+    for attempt in range(MARK_ATTEMPTS):
+        try:
+            _mark_sent_once(engine, sent)
+            return
+        except DBAPIError:
+            if attempt == MARK_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+
+
+def _mark_sent_once(engine: Engine, sent: list[Any]) -> None:
     now = datetime.now(UTC)
     with engine.begin() as connection:
         connection.execute(

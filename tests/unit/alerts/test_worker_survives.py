@@ -1,4 +1,5 @@
-"""A database error in one cycle does not end the worker (the benchmark's worker thread died
+"""A database error in one cycle does not end the worker, and a sent batch is marked SENT even
+when the store is busy at first (the benchmark's worker thread died
 of SQLite's "database is locked" while a long ingest held the write lock, and every later
 alert stayed unsent)."""
 
@@ -6,12 +7,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from joinedup.alerts import worker
+from joinedup.alerts import delivery, worker
 from joinedup.alerts.delivery import CycleReport
 
 
@@ -61,3 +65,38 @@ def test_an_error_that_is_not_the_database_s_still_ends_the_worker(
     monkeypatch.setattr(worker, "cycle", cycle)
     with pytest.raises(ValueError, match="a bug"):
         _run_in_a_thread(stop=threading.Event())
+
+
+class _BusyOnce:
+    """An engine whose first ``begin()`` finds the database locked."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.executed: list[Any] = []
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
+        yield self
+
+    def execute(self, statement: Any) -> None:
+        self.executed.append(statement)
+
+
+def test_a_sent_batch_is_marked_even_if_the_store_is_busy_at_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(delivery.time, "sleep", lambda _s: None)
+    engine = _BusyOnce(failures=2)
+    delivery._mark_sent(engine, "w", [SimpleNamespace(id=1), SimpleNamespace(id=2)])  # type: ignore[arg-type]
+    assert len(engine.executed) == 1  # marked SENT once the lock was free: not sent again
+
+
+def test_marking_gives_up_after_its_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery.time, "sleep", lambda _s: None)
+    engine = _BusyOnce(failures=delivery.MARK_ATTEMPTS)
+    with pytest.raises(OperationalError):
+        delivery._mark_sent(engine, "w", [SimpleNamespace(id=1)])  # type: ignore[arg-type]
+    assert engine.executed == []
