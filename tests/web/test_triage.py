@@ -115,6 +115,37 @@ def test_the_mash_triages_filters_explains_and_decides(
     assert [tuple(r) for r in recorded] == [("DISCUSS", WHY)]
 
 
+def test_each_factor_links_to_its_evidence_in_the_single_view(
+    triage_page: Any, scored_app: LiveApp
+) -> None:
+    """A factor's own records link to their rows in the child's single view; records of a
+    parent or sibling (household factors) are counted, not linked (they are not the child's)."""
+    mash = scored_app.api_session("MASH_PRACTITIONER")
+    purpose = {"purpose": "MASH_TRIAGE"}
+    listed = mash.get("/api/v1/triage", params=purpose | {"limit": 50}).json()["children"]
+    explained = [
+        mash.get(f"/api/v1/triage/{c['person_id']}", params=purpose).json() for c in listed
+    ]
+    factors = [(e["person_id"], f) for e in explained for f in e["factors"]]
+    own = [(p, f) for p, f in factors if f["own_event_ids"]]
+    assert own, "some flagged child has a factor evidenced in their own records"
+    assert all(set(f["own_event_ids"]) <= set(f["event_ids"]) for _, f in factors)
+    household = [f for _, f in factors if f["code"].startswith("hh_")]
+    assert all(not f["own_event_ids"] for f in household)  # a parent's records, not the child's
+
+    person, factor = own[0]
+    page = triage_page
+    sign_in(page, scored_app.username("MASH_PRACTITIONER"))
+    declare_mash_triage(page)
+    page.goto(f"/triage/{person}")
+    evidence = page.get_by_test_id("factors").get_by_test_id("evidence-link").first
+    href = evidence.get_attribute("href") or ""
+    assert re.fullmatch(rf"/people/{person}#event-\d+", href), href
+    evidence.click()
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"))
+    expect(page.locator(href[href.index("#") :])).to_be_visible()  # its table row, opened
+
+
 def test_the_triage_api_lists_explains_records_and_refuses_others(scored_app: LiveApp) -> None:
     mash = scored_app.api_session("MASH_PRACTITIONER")
     purpose = {"purpose": "MASH_TRIAGE"}

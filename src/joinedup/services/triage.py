@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select, tuple_
 
 from joinedup.errors import Forbidden
 from joinedup.governance import gate
@@ -24,7 +24,7 @@ from joinedup.governance.reader import Reader
 from joinedup.governance.roles import Role
 from joinedup.risk import triage as stored
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
-from joinedup.store.tables import person_record
+from joinedup.store.tables import event, person_record
 
 TRIAGE_ROLES = (Role.MASH_PRACTITIONER,)
 _NOT_SHOWN = ("top_factors", "team", "school_urn")
@@ -49,6 +49,19 @@ def _check(reader: Reader, roles: tuple[Role, ...], purposes: tuple[Purpose, ...
 
 def _factor_fields(factors: list[dict[str, Any]]) -> set[str]:
     return {f for factor in factors for f in factor.get("fields", [])}
+
+
+# Which evidence events are the child's own records (the rest are a parent's or a sibling's,
+# e.g. "an adult in the household known to probation"): those are the ones the child's
+# single view lists, so only those link to it.
+_OWN_EVENTS = select(event.c.id).where(
+    event.c.id.in_(bindparam("ids", expanding=True)),
+    tuple_(event.c.agency_id, event.c.person_source_id).in_(
+        select(linkage_record.c.agency_id, linkage_record.c.source_id).where(
+            linkage_record.c.person_id == bindparam("person_id")
+        )
+    ),
+)
 
 
 def _minimise_factors(
@@ -149,9 +162,15 @@ def explain_child(
     the factors the reader may see."""
     _check(reader, (*TRIAGE_ROLES, Role.SOCIAL_WORKER), EXPLAIN_PURPOSES)
     explained = stored.explain_child(engine, person_id, since=since)
+    evidence = sorted({i for f in explained["factors"] for i in f.get("event_ids", [])})
     with engine.begin() as connection:
         opened = gate.open_person(
             connection, reader, person_id, _factor_fields(explained["factors"])
+        )
+        own = set(
+            connection.execute(_OWN_EVENTS, {"ids": evidence, "person_id": person_id}).scalars()
+            if evidence and opened.decision.allowed
+            else ()
         )
     allowed = opened.decision.allowed_fields
     if not opened.decision.allowed and explained["factors"]:
@@ -160,6 +179,9 @@ def explain_child(
             f"{reader.purpose_title}: the explanation is not shown"
         )
     factors, withheld = _minimise_factors(explained["factors"], allowed)
+    factors = [
+        f | {"own_event_ids": [i for i in f.get("event_ids", []) if i in own]} for f in factors
+    ]
     visible = {f["code"] for f in factors}
     every = {f["code"] for f in explained["factors"]}
     contributions = [
