@@ -55,20 +55,18 @@ def _households(
         for hid, pid, start, end in rows:
             found[hid].append((pid, start, end))
         return found
-    ids: set[str] = set()
-    for c in chunks(person_ids):
-        ids.update(
-            connection.execute(select(m.c.household_id).where(m.c.person_id.in_(c))).scalars()
-        )
     found = defaultdict(list)
-    for c in chunks(sorted(ids)):
+    for c in chunks(person_ids):  # one read per chunk: the members of the chunk's households
+        theirs = select(m.c.household_id).where(m.c.person_id.in_(c))
+        earlier = set(found)  # a household met through an earlier chunk is complete already
         rows = connection.execute(
             select(m.c.household_id, m.c.person_id, m.c.from_date, m.c.to_date).where(
-                m.c.household_id.in_(c)
+                m.c.household_id.in_(theirs)
             )
         )
         for hid, pid, start, end in rows:
-            found[hid].append((pid, start, end))
+            if hid not in earlier:
+                found[hid].append((pid, start, end))
     return found
 
 
