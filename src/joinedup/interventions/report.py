@@ -17,6 +17,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+# Standardised mean difference below which two groups count as balanced (a common rule).
+BALANCE_GOOD = 0.1
+
 
 def _pct(value: float | None, sign: bool = True) -> str:
     if value is None:
@@ -158,6 +161,17 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
         "referrals, police incidents, A&E attendances, previous plans...). After weighting, "
         f"the largest standardised difference on any of these is "
         f"{result['max_abs_smd_after']:.2f} (below 0.1 is good).",
+        *(
+            [
+                "",
+                "**Caution: the groups still differ** after weighting (a standardised "
+                "difference above 0.1), so some of the difference in outcomes may come from "
+                "who was chosen for the intervention rather than from the intervention. "
+                "Treat this estimate as the weakest in this report.",
+            ]
+            if result["max_abs_smd_after"] > BALANCE_GOOD
+            else []
+        ),
         "",
         f"![balance]({images['balance']})",
         "",

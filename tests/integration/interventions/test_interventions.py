@@ -91,6 +91,14 @@ def test_report_exports(linked, tmp_path):
     assert len(files) == 4 and all(Path(f).stat().st_size > 1000 for f in files)
     svc.export_evaluation(result, tmp_path / "board.html")
     assert "data:image/png;base64," in (tmp_path / "board.html").read_text()
+    # The board is told plainly when the comparison group still differs after weighting.
+    warned = "groups still differ" in text
+    assert warned == (result["max_abs_smd_after"] > 0.1)
+    for smd, expected in ((0.05, False), (0.3, True)):
+        files = svc.export_evaluation(
+            {**result, "max_abs_smd_after": smd}, tmp_path / f"board-{smd}.md"
+        )
+        assert ("groups still differ" in (tmp_path / f"board-{smd}.md").read_text()) is expected
 
 
 def test_estimate_for_a_child_goes_through_the_gate(linked):
