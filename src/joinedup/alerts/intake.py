@@ -97,7 +97,10 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
         .join(source_record, source_record.c.id == event.c.source_record_id)
         .where(
             source_record.c.last_changed_delivery_id == delivery_id,
-            event.c.agency_id == row.agency_id,
+            # Only the last LIVE_DAYS of events can alert: found by ix_event_occurred_on.
+            # Compared as an expression so that SQLite does not walk every event of the
+            # agency by ix_event_person instead (180,000 for health at 20,000 children).
+            event.c.agency_id + "" == row.agency_id,
             event.c.event_type.in_(sorted({e for _, e in watched})),
             event.c.occurred_on >= since,
         )
