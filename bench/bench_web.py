@@ -250,7 +250,9 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
+        load_before = os.getloadavg()
         report = asyncio.run(run_load(base, args.clients, args.seconds, work, terms))
+        load_after = os.getloadavg()
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
@@ -265,6 +267,10 @@ def main() -> None:
                 "workers": args.workers,
                 "concurrency_per_worker": int(env.get("JOINEDUP_WEB_CONCURRENCY", 4)),
                 "cpus": os.cpu_count(),
+                # other work on the machine shows here: the load generator and the server
+                # share the cores, so a busy machine lengthens every figure below
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in load_after],
                 **report,
             },
             indent=1,
