@@ -38,6 +38,7 @@ from sqlalchemy import text
 
 from joinedup.services import open_store
 from joinedup.services.accounts import add_user
+from joinedup.web.admission import DEFAULT_CONCURRENCY
 
 PASSWORD = "bench-password-synthetic-only"
 TIMING = re.compile(r"app;dur=([0-9.]+)")
@@ -223,7 +224,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=40, help="Social worker accounts.")
     parser.add_argument(
         "--concurrency", type=int, default=None,
-        help="Requests each worker handles at once (JOINEDUP_WEB_CONCURRENCY; default 4).",
+        help="Requests each worker handles at once (JOINEDUP_WEB_CONCURRENCY; default 2).",
     )  # fmt: skip
     args = parser.parse_args()
     engine = open_store()
@@ -265,7 +266,9 @@ def main() -> None:
                 "clients": args.clients,
                 "seconds": args.seconds,
                 "workers": args.workers,
-                "concurrency_per_worker": int(env.get("JOINEDUP_WEB_CONCURRENCY", 4)),
+                "concurrency_per_worker": int(
+                    env.get("JOINEDUP_WEB_CONCURRENCY") or DEFAULT_CONCURRENCY
+                ),
                 "cpus": os.cpu_count(),
                 # other work on the machine shows here: the load generator and the server
                 # share the cores, so a busy machine lengthens every figure below

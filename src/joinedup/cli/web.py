@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the web app and the JSON API (OpenAPI at /openapi.json) on the store
         (JOINEDUP_DATABASE_URL, default ./joinedup.db). Each process handles
-        JOINEDUP_WEB_CONCURRENCY requests at once (default 4); the rest queue."""
+        JOINEDUP_WEB_CONCURRENCY requests at once (default 2); the rest queue."""
 
         def body() -> None:
             console.print(f"joinedup on http://{host}:{port} (Ctrl-C stops it)")

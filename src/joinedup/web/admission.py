@@ -1,4 +1,4 @@
-"""Admission control: at most ``JOINEDUP_WEB_CONCURRENCY`` requests (default 4) are handled at
+"""Admission control: at most ``JOINEDUP_WEB_CONCURRENCY`` requests (default 2) are handled at
 once in each server process; the rest wait their turn, first come first served.
 
 Why: route handlers are Python and share one interpreter lock per process. Fifty requests
@@ -6,7 +6,10 @@ admitted at once on two cores are not handled fifty times faster, they are time-
 every one of them takes fifty times as long, each holds a database connection and its
 memory meanwhile, and none finishes early. Taking a few at a time gives the same throughput,
 answers each admitted request in about its own handling time, and bounds the connections a
-process holds (the pool is sized to match, ``store.database``).
+process holds. Two per process (the default) was measured best with two processes on two
+cores: 36 requests/s against 25 with four, on the 100,000-child PostgreSQL store
+(docs/performance.md); a slot's request waits on the database part of the time, and the
+other slot uses the core meanwhile.
 
 The wait is reported, not hidden: the response's ``Server-Timing`` carries ``queue;dur=``
 (time waiting for admission) beside ``app;dur=`` (time handling it), and the benchmark
@@ -21,7 +24,7 @@ import time
 import weakref
 from typing import Any
 
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 2
 
 
 def concurrency_from_environment() -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from joinedup.web.admission import Admission, concurrency_from_environment
+from joinedup.web.admission import DEFAULT_CONCURRENCY, Admission, concurrency_from_environment
 
 
 class Busy:
@@ -61,7 +61,7 @@ def test_at_most_the_configured_requests_are_handled_at_once() -> None:
 
 def test_concurrency_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOINEDUP_WEB_CONCURRENCY", raising=False)
-    assert concurrency_from_environment() == 4
+    assert concurrency_from_environment() == DEFAULT_CONCURRENCY == 2
     monkeypatch.setenv("JOINEDUP_WEB_CONCURRENCY", "7")
     assert concurrency_from_environment() == 7
     for bad in ("0", "-1", "many"):
