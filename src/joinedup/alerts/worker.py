@@ -16,10 +16,10 @@ import logging
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from joinedup.alerts import concerns
@@ -35,6 +35,9 @@ from joinedup.alerts.delivery import (
 from joinedup.alerts.escalation import escalate_overdue
 from joinedup.alerts.intake import retry_pending
 from joinedup.config import AlertSettings, alert_settings
+from joinedup.store.alert_tables import alert, alert_trigger
+from joinedup.store.database import READ_ONLY
+from joinedup.store.tables import outbox
 
 __all__ = [
     "BATCH",
@@ -49,17 +52,48 @@ __all__ = [
     "run",
 ]
 log = logging.getLogger(__name__)
+_PENDING_TRIGGER = select(alert_trigger.c.id).where(alert_trigger.c.status == "PENDING").limit(1)
+_UNPUBLISHED_CONCERN = (
+    select(outbox.c.id)
+    .where(outbox.c.event_type == concerns.EVENT, outbox.c.published_at.is_(None))
+    .limit(1)
+)
+_OVERDUE = (
+    select(alert.c.id).where(alert.c.status == "OPEN", alert.c.due_at < bindparam("now")).limit(1)
+)
 MAX_ERROR_WAIT_SECONDS = 30.0
+
+
+def _waiting(engine: Engine, now: datetime) -> set[str]:
+    """What this cycle has to do besides delivering, looked up without the write lock: on
+    SQLite each write transaction waits for the ingest holding the lock, and a worker that
+    took it four times a cycle for nothing sent its emails behind four ingests."""
+    with engine.connect().execution_options(**READ_ONLY) as connection:
+        found = {
+            name
+            for name, query in (
+                ("triggers", _PENDING_TRIGGER),
+                ("concerns", _UNPUBLISHED_CONCERN),
+            )
+            if connection.execute(query).first() is not None
+        }
+        if connection.execute(_OVERDUE, {"now": now}).first() is not None:
+            found.add("overdue")
+    return found
 
 
 def cycle(engine: Engine, worker_id: str, settings: AlertSettings | None = None) -> CycleReport:
     settings = settings or alert_settings()
     report = CycleReport()
-    with engine.begin() as connection:
-        report.triggers_resolved = retry_pending(connection)
-    report.concerns_relayed = concerns.relay(engine)
+    waiting = _waiting(engine, datetime.now(UTC))
+    if "triggers" in waiting:
+        with engine.begin() as connection:
+            report.triggers_resolved = retry_pending(connection)
+    if "concerns" in waiting:
+        report.concerns_relayed = concerns.relay(engine)
     report.add(deliver_due(engine, worker_id, settings, lease=lease_from_environment()))
-    report.escalated += escalate_overdue(engine, settings)
+    if "overdue" in waiting:
+        report.escalated += escalate_overdue(engine, settings)
     return report
 
 
