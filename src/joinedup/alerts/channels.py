@@ -19,7 +19,10 @@ import json
 import smtplib
 import ssl
 import time
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -55,14 +58,23 @@ def render_text(alert: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _email(sender: str, alert: dict[str, Any], to: str, key: str) -> EmailMessage:
-    message = EmailMessage()
+_QUOTED_UTF8 = Charset("utf-8")
+_QUOTED_UTF8.header_encoding = _QUOTED_UTF8.body_encoding = QP
+
+
+def _email(sender: str, alert: dict[str, Any], to: str, key: str) -> Message:
+    """The email of an alert. Built as a plain ``email.message.Message`` (the compat32
+    policy): ``EmailMessage``'s header registry parsed and folded every header again and
+    cost more CPU than sending (5-7 ms an email, the worker's largest share)."""
+    text = render_text(alert)
+    subject = f"[joinedup alert {alert['id']}] {alert['title']}"
+    charset: Any = "us-ascii" if text.isascii() else _QUOTED_UTF8  # a Charset: quoted-printable
+    message = MIMEText(text, "plain", charset)
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = f"[joinedup alert {alert['id']}] {alert['title']}"
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Message-ID"] = f"<{key.replace('@', '.').replace(' ', '')}@joinedup>"
     message["X-JoinedUp-Alert"] = str(alert["id"])
-    message.set_content(render_text(alert))
     return message
 
 
