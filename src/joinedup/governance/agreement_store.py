@@ -69,6 +69,7 @@ def save(
         raise Conflict(
             f"{source}: {agreement.key} is older than the loaded version {current.version}"
         )
+    connection.info.pop(_FINGERPRINT, None)  # the current set changes in this transaction
     if current is not None:
         connection.execute(update(av).where(av.c.id == current.id).values(superseded_at=now))
     connection.execute(
@@ -115,14 +116,28 @@ def current_agreements(connection: Connection) -> list[Agreement]:
     return [parse(row.document, f"store:{row.agreement_id}") for row in rows]
 
 
+_CURRENT_VERSIONS = (
+    select(av.c.agreement_id, av.c.version, av.c.content_sha256)
+    .where(av.c.superseded_at.is_(None))
+    .order_by(av.c.agreement_id)
+)
+# connection.info key: (the transaction, its fingerprint). Every governed decision asks for
+# the fingerprint; within one transaction it changes only if that transaction loads an
+# agreement (``save`` forgets it), so a delivery raising a hundred alerts reads it once.
+_FINGERPRINT = "joinedup.agreements_fingerprint"
+
+
 def fingerprint(connection: Connection) -> tuple[tuple[str, int, str], ...]:
     """What identifies the current set of agreements (cheap: no documents are read)."""
-    rows = connection.execute(
-        select(av.c.agreement_id, av.c.version, av.c.content_sha256)
-        .where(av.c.superseded_at.is_(None))
-        .order_by(av.c.agreement_id)
-    ).all()
-    return tuple((r.agreement_id, int(r.version), r.content_sha256) for r in rows)
+    transaction = connection.get_transaction()
+    cached = connection.info.get(_FINGERPRINT)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return cached[1]
+    rows = connection.execute(_CURRENT_VERSIONS).all()
+    found = tuple((r.agreement_id, int(r.version), r.content_sha256) for r in rows)
+    if transaction is not None:
+        connection.info[_FINGERPRINT] = (transaction, found)
+    return found
 
 
 def get(connection: Connection, agreement_id: str, version: int | None = None) -> Agreement:

@@ -139,3 +139,36 @@ def test_cli_shows_conflicts_side_by_side(cli_store: Engine, tmp_path: Path) -> 
         "left": "P25Y from the child's date of birth (kept on the school's child protection file)",
         "right": "P1Y from the child's date of birth (kept on the school's child protection file)",
     } in pair["rows"]
+
+
+def test_the_agreements_fingerprint_is_read_once_per_transaction(engine: Engine) -> None:
+    """Every governed decision asks which agreements are current; a transaction asks the
+    store once, unless it loads an agreement itself, and the next transaction asks again."""
+    from sqlalchemy import event
+
+    oe = next(a for a in shipped_agreements() if a.id == "EXM-OE-002")
+    v2 = oe.model_copy(update={"version": 2, "review_by": oe.review_by.replace(month=3)})
+    reads: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "FROM agreement_version" in statement and "content_sha256" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with UnitOfWork(engine) as uow:
+            c = uow.connection
+            agreement_store.save(c, oe, source="a.yaml", loaded_by="dpo")
+            first = agreement_store.fingerprint(c)
+            assert agreement_store.fingerprint(c) == first == (("EXM-OE-002", 1, first[0][2]),)
+            reads_after_two = len(reads)
+            agreement_store.save(c, v2, source="b.yaml", loaded_by="dpo")  # forgets it
+            assert [v for _, v, _ in agreement_store.fingerprint(c)] == [2]
+            uow.commit()
+        with engine.connect() as c:
+            assert [v for _, v, _ in agreement_store.fingerprint(c)] == [2]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    fingerprint_reads = [r for r in reads if "superseded_at IS NULL" in r]
+    assert reads_after_two >= 1
+    assert len(fingerprint_reads) == 3  # once, again after the load, once more next time
