@@ -120,3 +120,61 @@ def test_after_linking_a_search_by_nhs_number_reads_by_index_not_by_scanning(
     assert {"linkage_record", "person_record", "event"} <= analysed
     assert "SEARCH person_record USING INDEX ix_person_record_nhs" in plan, plan
     assert "SEARCH linkage_record USING INDEX" in plan, plan
+
+
+def test_a_name_is_found_when_its_surname_stem_matches_more_records_than_the_limit(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common surname's stem ('wil' on 100,000 children: 8,963 records) matches more
+    records than the candidate limit; the nearest come first, so the person asked for is
+    not cut off by the limit."""
+    from joinedup.services import search
+
+    with store.connect() as connection:
+        stem, records = connection.execute(
+            text(
+                "select lower(substr(surname, 1, 3)) s, count(*) n from person_record"
+                " where length(surname) >= 4 group by 1 order by 2 desc, 1 limit 1"
+            )
+        ).one()
+        person, record_id, forenames, surname = connection.execute(
+            text(
+                "select lr.person_id, pr.id, pr.forenames, pr.surname from person_record pr"
+                " join linkage_record lr on lr.agency_id = pr.agency_id"
+                " and lr.source_table = pr.source_table and lr.source_id = pr.source_id"
+                " where lower(substr(pr.surname, 1, 3)) = :stem and pr.forenames is not null"
+                " order by lower(pr.surname) desc, pr.id desc limit 1"  # last in index order
+            ),
+            {"stem": stem},
+        ).one()
+        before, ties = connection.execute(
+            text(
+                "select sum(case when lower(surname) < :surname or (lower(surname) = :surname"
+                " and id < :id) then 1 else 0 end), sum(case when lower(surname) = :surname"
+                " and lower(substr(forenames, 1, 1)) = :initial then 1 else 0 end)"
+                " from person_record where lower(substr(surname, 1, 3)) = :stem"
+            ),
+            {
+                "stem": stem,
+                "surname": surname.lower(),
+                "id": record_id,
+                "initial": forenames[:1].lower(),
+            },
+        ).one()
+    limit = max(3, int(ties))  # the nearest: same surname and initial (the person among them)
+    assert records > limit and before >= limit  # in index order, the limit would cut them
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", limit)
+    query = Query.parse(name=f"{forenames} {surname}")
+    with store.connect() as connection:
+        kept = search._candidates(connection, query)
+    assert len(kept) == limit
+    assert (
+        all(  # the limit kept the nearest: same surname, same initial
+            (r.surname or "").lower() == surname.lower()
+            and (r.forenames or "")[:1].lower() == forenames[:1].lower()
+            for r in kept
+        )
+        or int(ties) < limit
+    )
+    found = search_people(store, MASH, query)
+    assert person in [r["person_id"] for r in found["results"]]
