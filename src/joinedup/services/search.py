@@ -33,7 +33,7 @@ from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import person_link, person_record
 
 MAX_RESULTS = 20
-CANDIDATE_LIMIT = 2_000
+CANDIDATE_LIMIT = 1_000  # nearest first (see _candidates), so the cut falls on the least likely
 MIN_SCORE = 0.55
 NAME_FLOOR = 0.8  # Jaro-Winkler: 'Rebeca'/'Rebecca' 0.97, 'Holt'/'Holden' 0.87
 _UPN = re.compile(r"^[A-Z]\d{12}$")
