@@ -37,9 +37,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
 
 
-COUNTS = ("sent", "failed", "dead", "escalated", "triggers_resolved", "concerns_relayed")
-
-
 @dataclass
 class CycleReport:
     sent: int = 0

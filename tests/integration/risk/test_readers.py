@@ -3,22 +3,19 @@ take DATE and JSON columns as the driver returns them (text on SQLite, parsed on
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from joinedup.linkage.batch import link
 from joinedup.risk.dataset import load_histories
 from joinedup.risk.features import ChildHistory
 from joinedup.risk.people import load_profiles, load_teams
 from joinedup.risk.scoring import born_after, data_as_of
-from joinedup.services import deliveries_in, ingest
-from joinedup.store import make_engine, upgrade
 from joinedup.store.tables import metadata
 from joinedup.synth import generate_partnership
+from tests.support.stores import linked_sqlite_store, private_copy
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +23,14 @@ def linked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("readers") / "partnership"
     generate_partnership(out, children=250, seed=5)
     path = tmp_path_factory.mktemp("readers-db") / "linked.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    for delivery in deliveries_in(out):
-        ingest(engine, delivery, link=False)
-    link(engine)
-    engine.dispose()
+    linked_sqlite_store(out, path, link_each=False).dispose()
     return path
 
 
 @pytest.fixture
 def linked(linked_db: Path, tmp_path: Path) -> Iterator[Engine]:
-    copy = tmp_path / "linked.db"
-    shutil.copy(linked_db, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    yield engine
-    engine.dispose()
+    with private_copy(linked_db, tmp_path) as engine:
+        yield engine
 
 
 def _copy(source: Engine, target: Engine) -> None:

@@ -3,7 +3,6 @@ risk tables' decisions and explanations on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,14 +11,12 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from joinedup.errors import BadInput, NotFound
-from joinedup.linkage.batch import link
 from joinedup.risk import triage as stored
 from joinedup.risk.model import RiskModel
-from joinedup.services import deliveries_in, ingest
 from joinedup.services import risk as risk_services
-from joinedup.store import make_engine, upgrade
 from joinedup.store.risk_tables import risk_model, risk_score
 from joinedup.synth import generate_partnership
+from tests.support.stores import linked_sqlite_store, private_copy
 
 CHILDREN = 700
 SEED = 11
@@ -35,11 +32,7 @@ def risk_partnership(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def scored_db(risk_partnership: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("risk-db") / "scored.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    for delivery in deliveries_in(risk_partnership):
-        ingest(engine, delivery, link=False)
-    link(engine)
+    engine = linked_sqlite_store(risk_partnership, path, link_each=False)
     risk_services.train_risk_model(engine, seed=3)
     risk_services.score_children(engine)
     engine.dispose()
@@ -48,11 +41,8 @@ def scored_db(risk_partnership: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def scored(scored_db: Path, tmp_path: Path) -> Iterator[Engine]:
-    copy = tmp_path / "scored.db"
-    shutil.copy(scored_db, copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    yield engine
-    engine.dispose()
+    with private_copy(scored_db, tmp_path) as engine:
+        yield engine
 
 
 def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: Engine) -> None:
