@@ -2,8 +2,10 @@
 
     python bench/bench_ingest.py --children 100000 [--database-url URL] [--partnership DIR]
 
-Prints one JSON object: rows, seconds, rows per second, peak RSS of the process (MB), and
-per-agency figures. The partnership is generated once into --partnership (reused if there).
+Prints one JSON object: rows, wall seconds, CPU seconds (user + system, of this process and
+of any child processes it waited for), rows per second and per CPU-second, peak RSS of the
+process (MB), the load average before and after (the machine may be shared: compare CPU time),
+and per-agency figures. The partnership is generated once into --partnership (reused if there).
 Without --database-url a fresh SQLite file in a temporary folder is used; a PostgreSQL URL is
 used as given (its tables are dropped and re-created first: point it at a scratch database).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -27,6 +30,17 @@ from joinedup.store.tables import metadata
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of the child processes it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main() -> None:
@@ -55,20 +69,24 @@ def main() -> None:
     engine = open_store(url)
 
     per_agency = {}
-    started = time.perf_counter()
+    load_before = load_average()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     for folder in deliveries_in(partnership):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         report = ingest(engine, folder)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         rows = report.total("rows")
         per_agency[report.agency] = {
             "rows": rows,
             "accepted": report.total("accepted"),
             "quarantined": report.total("quarantined"),
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),
             "rows_per_second": round(rows / seconds) if seconds else None,
+            "rows_per_cpu_second": round(rows / cpu) if cpu else None,
         }
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+    load_after = load_average()
     rows = sum(a["rows"] for a in per_agency.values())
     print(
         json.dumps(
@@ -78,7 +96,11 @@ def main() -> None:
                 "children": args.children,
                 "rows": rows,
                 "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
                 "rows_per_second": round(rows / seconds),
+                "rows_per_cpu_second": round(rows / cpu),
+                "load_average_before": load_before,
+                "load_average_after": load_after,
                 "peak_rss_mb": round(peak_rss_mb()),
                 "peak_rss_mb_before_ingest": round(rss_before),
                 "agencies": per_agency,

@@ -27,20 +27,17 @@ def _limit(column: Column[Any]) -> int:
 
 SOURCE_ID_CHARS = _limit(t.source_record.c.source_id)
 
-# Per kind of canonical record: the names of its bounded fields, their lengths, and one
-# getter that reads them all (a record's own key is its ``ref.source_id``).
-Limits = tuple[tuple[str, ...], tuple[int, ...], Callable[[Any], Any]]
+# Per kind of canonical record: the names of its bounded fields, their lengths, one getter
+# that reads them all (a record's own key is its ``ref.source_id``), and the shortest length.
+Limits = tuple[tuple[str, ...], tuple[int, ...], Callable[[Any], Any], int]
 
 
 def _limits(table: Table, names: tuple[str, ...], *, keyed: bool = False) -> Limits:
     paths = ["ref.source_id" if keyed and n == "source_id" else n for n in names]
     get = attrgetter(*paths)
     one = len(paths) == 1
-    return (
-        names,
-        tuple(_limit(table.c[n]) for n in names),
-        (lambda record: (get(record),)) if one else get,
-    )
+    lengths = tuple(_limit(table.c[n]) for n in names)
+    return (names, lengths, (lambda record: (get(record),)) if one else get, min(lengths))
 
 
 _PERSON = _limits(
@@ -57,8 +54,16 @@ _PRACTITIONER = _limits(t.practitioner, ("practitioner_key", "name", "email", "t
 
 
 def _check(over: dict[str, tuple[int, int]], record: Any, limits: Limits) -> None:
-    names, lengths, get = limits
-    for name, limit, value in zip(names, lengths, get(record), strict=True):
+    names, lengths, get, shortest = limits
+    values = get(record)
+    try:
+        # the common case in one pass in C: every value (text, or None/empty) fits the
+        # shortest of the columns
+        if max(map(len, filter(None, values)), default=0) <= shortest:
+            return
+    except TypeError:  # a value that is not text: looked at one by one below
+        pass
+    for name, limit, value in zip(names, lengths, values, strict=True):
         if isinstance(value, str) and len(value) > limit and name not in over:
             over[name] = (len(value), limit)
 

@@ -9,7 +9,6 @@ whole with their reasons. A row accepted now closes any open quarantine of the s
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,19 +18,26 @@ from sqlalchemy import Connection, insert, select, update
 
 from joinedup.domain.model import Practitioner
 from joinedup.ingest.base import ParsedRow
+from joinedup.ingest.canonical import canonical_and_digest, canonical_payload, content_hash
+from joinedup.ingest.derived_rows import (
+    EVENT_COLUMNS,
+    PERSON_COLUMNS,
+    event_tuple,
+    person_tuple,
+)
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.store_limits import SOURCE_ID_CHARS, too_long
 from joinedup.store import tables as t
-from joinedup.store.bulk import RawJson, allocate_ids, insert_dicts, insert_rows
+from joinedup.store.bulk import allocate_ids, insert_dicts, insert_rows
 from joinedup.store.repositories import (
     PersonRecordRepository,
     PractitionerRepository,
     address_values,
-    event_values,
     family_values,
     involvement_values,
-    person_record_values,
 )
+
+__all__ = ["BatchWriter", "FileCounts", "canonical_payload", "content_hash"]
 
 
 @dataclass
@@ -58,24 +64,6 @@ class FileCounts:
             "unchanged": self.unchanged,
             "findings": dict(sorted(self.findings.items())),
         }
-
-
-# json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")), with the
-# encoder built once (json.dumps with options builds a new one per call).
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def canonical_payload(payload: dict[str, Any]) -> RawJson:
-    """The row as delivered, as canonical JSON text: hashed once and stored as is."""
-    return RawJson(_CANONICAL.encode(payload))
-
-
-def content_hash(payload: dict[str, Any]) -> str:
-    return _digest(canonical_payload(payload))
-
-
-def _digest(canonical: str) -> str:
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _SOURCE_RECORD_COLUMNS = (
@@ -218,11 +206,10 @@ class BatchWriter:
                 )
             }
         )
-        new: list[tuple[RawRow, ParsedRow, str, RawJson]] = []
+        new: list[tuple[RawRow, ParsedRow, str, str]] = []
         changed = []
         for raw, row in rows:
-            payload = canonical_payload(row.payload)
-            digest = _digest(payload)
+            payload, digest = canonical_and_digest(row.payload, raw.plain)
             old = existing.get(row.source_id or "")
             if old is None:
                 new.append((raw, row, digest, payload))
@@ -310,8 +297,8 @@ class BatchWriter:
         self.persons.replace_derived([old.id for *_, old in changed])
 
     def _derive(self, rows: list[tuple[ParsedRow, int]]) -> None:
-        people: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
+        people: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
         addresses: list[dict[str, Any]] = []
         involvements: list[dict[str, Any]] = []
         families: list[dict[str, Any]] = []
@@ -319,8 +306,9 @@ class BatchWriter:
         practitioners: list[tuple[Practitioner, int | None]] = []
         for row, sid in rows:
             if row.person is not None:
-                people.append(person_record_values(row.person, sid))
-            events.extend(event_values(e, sid) for e in row.events)
+                people.append(person_tuple(row.person, sid))
+            for event in row.events:
+                events.append(event_tuple(event, sid))
             addresses.extend(
                 address_values(self.agency_id, pid, a, sid) for pid, a in row.addresses
             )
@@ -337,9 +325,9 @@ class BatchWriter:
                 for i in row.identifiers
             )
             practitioners.extend((p, sid) for p in row.practitioners)
+        insert_rows(self.connection, t.person_record, PERSON_COLUMNS, people)
+        insert_rows(self.connection, t.event, EVENT_COLUMNS, events)
         for table, values in (
-            (t.person_record, people),
-            (t.event, events),
             (t.address, addresses),
             (t.involvement, involvements),
             (t.family_membership, families),
