@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from joinedup import services
+from joinedup.risk.areas import AREAS
+from joinedup.risk.factors import FACTORS
 from joinedup.services import risk
 from tests.support.webapp import LiveApp, served, shared_store, sign_in
 
@@ -98,7 +100,12 @@ def test_the_mash_triages_filters_explains_and_decides(
     chart = page.get_by_test_id("contributions-chart").locator("svg")
     expect(chart).to_be_visible()
     assert chart.locator("rect").count() >= 1
-    expect(page.get_by_test_id("contributions")).to_contain_text(label)
+    # the model weighs areas of concern: the factor is in the evidence, with its area, and
+    # its area is in the contributions table
+    area = next(a for a in AREAS.values() if any(FACTORS[f].label == label for f in a.factors))
+    expect(page.get_by_test_id("factors")).to_contain_text(label)
+    expect(page.get_by_test_id("factors")).to_contain_text(area.label)
+    expect(page.get_by_test_id("contributions")).to_contain_text(area.label)
     expect(page.get_by_test_id("changes")).to_contain_text("changed by")
     page.get_by_test_id("decision-submit").click()
     expect(page.get_by_test_id("form-error")).to_contain_text("Choose what you decided")

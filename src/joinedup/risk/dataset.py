@@ -2,18 +2,23 @@
 
 Store-aware (takes a SQLAlchemy ``Connection``), no web framework. Events are tied to linked
 people through ``linkage_record`` (agency + person source id -> person); adults' events count
-for a child only while the adult and the child lived in the same linked household
-(``linkage_household_member``, open-ended periods when a date is unknown).
+for a child while the adult and the child live in the same linked household
+(``linkage_household_member``, open-ended periods when a date is unknown); an adult's events
+from before they moved in count from the day they did (a new partner's history matters).
+Each child also carries free school meals (school census) and the deprivation decile of
+their home postcode, which the model reads.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import Connection, and_, select
 
+from joinedup.risk.deprivation import decile_of
 from joinedup.risk.factors import (
     DETAIL_AGENCIES,
     AgencyEvent,
@@ -135,6 +140,22 @@ def _within(day: date, start: date | None, end: date | None) -> bool:
     return (start is None or start <= day) and (end is None or day < end)
 
 
+def _counts_from(day: date, periods: list[tuple[date | None, date | None]]) -> date | None:
+    """From when an adult's event on ``day`` counts for a child they lived with in
+    ``periods``: the day itself while they live together; the day they moved in together for
+    an event from before (a new partner's domestic abuse, a parent's diagnosis before the
+    birth: Clare's Law asks exactly this); never for an event after they parted. One date
+    per child, so an adult met in two households is not counted twice."""
+    best: date | None = None
+    for start, end in periods:
+        if end is not None and day >= end:
+            continue
+        since = day if start is None or day >= start else start
+        if best is None or since < best:
+            best = since
+    return best
+
+
 def load_histories(
     connection: Connection,
     *,
@@ -147,7 +168,9 @@ def load_histories(
     evidence of factors (own and household adults'), social care episodes, and outcomes."""
     profiles = profiles if profiles is not None else load_profiles(connection, person_ids)
     children = {
-        pid: ChildHistory(pid, p.dob)
+        pid: ChildHistory(
+            pid, p.dob, free_school_meals=p.fsm, deprivation_decile=decile_of(p.postcode)
+        )
         for pid, p in profiles.items()
         if p.dob is not None and p.dob > born_after and (person_ids is None or pid in person_ids)
     }
@@ -178,10 +201,13 @@ def load_histories(
                     siblings_of[other].append((kid, start, end))
                 else:
                     adults_of[kid].append((other, start, end))
-    children_of_adult: dict[str, list[tuple[str, date | None, date | None]]] = defaultdict(list)
+    # adult -> child -> the periods they lived together
+    children_of_adult: dict[str, dict[str, list[tuple[date | None, date | None]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for kid, adults in adults_of.items():
         for adult, start, end in adults:
-            children_of_adult[adult].append((kid, start, end))
+            children_of_adult[adult][kid].append((start, end))
     wanted = None
     if person_ids is not None:
         wanted = sorted(set(children) | set(children_of_adult) | set(siblings_of))
@@ -201,9 +227,14 @@ def load_histories(
             kind = is_outcome(ev, child.dob)
             if kind:
                 child.outcomes.append((ev.occurred_on, kind))
-        for kid, start, end in children_of_adult.get(pid, ()):
-            if _within(ev.occurred_on, start, end):
-                children[kid].evidence.extend(evidence_of(ev, dob=None, adult=True))
+        for kid, periods in children_of_adult.get(pid, {}).items():
+            since = _counts_from(ev.occurred_on, periods)
+            if since is None:
+                continue
+            found = evidence_of(ev, dob=None, adult=True)
+            if since > ev.occurred_on:
+                found = [replace(e, known_on=max(e.known_on, since)) for e in found]
+            children[kid].evidence.extend(found)
         for kid, start, end in siblings_of.get(pid, ()):
             if _within(ev.occurred_on, start, end) and kid in children:
                 children[kid].evidence.extend(sibling_evidence(ev))

@@ -2,7 +2,9 @@
 
 For the synthetic partnership this is the generator's synthetic IMD surface (by postcode
 sector, ``joinedup.synth.geography``), standing in for the ONS IMD-by-postcode lookup a real
-partnership would load. Used only by the fairness audit, never as a model feature.
+partnership would load. The model reads it (households' risk rises with deprivation, and
+without it the score under-predicted for the most deprived areas and over-predicted for the
+least), and the fairness audit groups by it, so its calibration is checked per band.
 """
 
 from __future__ import annotations

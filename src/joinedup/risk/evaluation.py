@@ -16,8 +16,13 @@ from datetime import date
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from joinedup.risk.factors import FACTORS
-from joinedup.risk.features import ChildHistory, features_at, in_population
+from joinedup.risk.areas import contribution_label
+from joinedup.risk.features import (
+    BREADTH_FACTORS_12M,
+    ChildHistory,
+    features_at,
+    in_population,
+)
 from joinedup.risk.model import (
     RiskModel,
     Snapshots,
@@ -27,8 +32,6 @@ from joinedup.risk.model import (
     train,
     training_dates,
 )
-
-_BASELINE_EXCLUDED = {"cin_no_factor"}
 
 
 @dataclass
@@ -53,15 +56,9 @@ class HeldOut:
 
 
 def baseline_score(x: np.ndarray) -> np.ndarray:
-    """The rule-based comparison: how many distinct factors were evidenced in 12 months."""
-    from joinedup.risk.features import FEATURE_NAMES
-
-    cols = [
-        i
-        for i, n in enumerate(FEATURE_NAMES)
-        if n.endswith(".count_12m") and n.split(".")[0] not in _BASELINE_EXCLUDED
-    ]
-    return (x[:, cols] > 0).sum(axis=1).astype(float)
+    """The rule-based comparison: how many distinct factors were evidenced in 12 months
+    ("assessment found no factors" not counted)."""
+    return np.asarray(x, dtype=float)[:, BREADTH_FACTORS_12M].copy()
 
 
 def cross_fit(
@@ -221,14 +218,14 @@ def lead_times(
 
 
 def importance(model: RiskModel) -> list[dict]:
-    """Mean absolute contribution per factor of the 12-month model (the EBM's own term
-    importances, summed over a factor's two features)."""
+    """Mean absolute contribution per area (and other contribution key) of the 12-month
+    model (the EBM's own term importances, summed over an area's features)."""
     ebm = model.models[12]
     totals: dict[str, float] = {}
     for name, value in zip(ebm.term_names_, ebm.term_importances(), strict=True):
         key = name.split(".", 1)[0]
         totals[key] = totals.get(key, 0.0) + float(value)
     return [
-        {"factor": k, "label": FACTORS[k].label if k in FACTORS else k, "importance": round(v, 4)}
+        {"factor": k, "label": contribution_label(k), "importance": round(v, 4)}
         for k, v in sorted(totals.items(), key=lambda kv: -kv[1])
     ]

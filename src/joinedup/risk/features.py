@@ -9,20 +9,35 @@ today (the triage list).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from joinedup.risk.areas import AREA_OF, AREAS
 from joinedup.risk.factors import FACTORS, AgencyEvent, Evidence, open_statutory
 
 RECENT_DAYS = 365  # "in the last 12 months"
-HISTORY_DAYS = 3 * 365  # evidence older than this is not shown or used
-_FACTOR_CODES = tuple(FACTORS)
-_FACTOR_INDEX = {code: i for i, code in enumerate(_FACTOR_CODES)}
+HISTORY_DAYS = 3 * 365  # "in the last three years" (a feature window, and the fairness audit's)
+UNKNOWN_DECILE = 5.5  # a home area not in the deprivation lookup counts as the middle decile
+_AREA_CODES = tuple(AREAS)
+_AREA_INDEX = {code: i for i, code in enumerate(_AREA_CODES)}
+_FACTOR_AREA = {f: _AREA_INDEX[a] for f, a in AREA_OF.items()}
+_PER_AREA = ("ever", "count_12m", "count_36m", "days_since")
 FEATURE_NAMES: tuple[str, ...] = (
     ("age_years", "open_to_social_care", "open_early_help")
-    + tuple(f"{code}.count_12m" for code in _FACTOR_CODES)
-    + tuple(f"{code}.days_since" for code in _FACTOR_CODES)
+    + tuple(f"{code}.{what}" for code in _AREA_CODES for what in _PER_AREA)
+    + (
+        "toxic_trio.domestic_abuse_and_mental_health",
+        "toxic_trio.substance_misuse_and_mental_health",
+        "breadth.areas_ever",
+        "breadth.factors_12m",
+        "free_school_meals",
+        "area_deprivation_decile",
+    )
 )
+BREADTH_FACTORS_12M = FEATURE_NAMES.index("breadth.factors_12m")
+NEVER_DAYS = 10 * 365  # "days since" an area never evidenced
+_NOT_COUNTED_IN_BREADTH = frozenset({"cin_no_factor"})
+_TRIO = ("domestic_abuse", "parental_mental_health", "parental_substance_misuse")
 STATUTORY = ("CP_PLAN", "LOOKED_AFTER")
 
 
@@ -33,6 +48,8 @@ class ChildHistory:
     evidence: list[Evidence] = field(default_factory=list)  # sorted by known_on
     social_care: list[AgencyEvent] = field(default_factory=list)  # episodes with start/end
     outcomes: list[tuple[date, str]] = field(default_factory=list)  # sorted by date
+    free_school_meals: bool = False  # the school census says so
+    deprivation_decile: int | None = None  # of the home postcode (1 = most deprived)
 
     def age_on(self, on: date) -> float | None:
         return None if self.dob is None else (on - self.dob).days / 365.25
@@ -56,16 +73,14 @@ def in_population(history: ChildHistory, on: date) -> bool:
     return status_at(history, on) not in STATUTORY
 
 
-def recent_evidence(history: ChildHistory, on: date) -> list[Evidence]:
-    """Evidence known by ``on`` within the last three years, one per incident and factor."""
-    start = on - timedelta(days=HISTORY_DAYS)
+def evidence_known(history: ChildHistory, on: date) -> list[Evidence]:
+    """Evidence known by ``on`` (all the history the store holds), one per incident and
+    factor."""
     seen: set[tuple[str, str]] = set()
     out = []
     for e in history.evidence:
         if e.known_on > on:
             break
-        if e.known_on <= start:
-            continue
         if e.key:  # one incident seen through the child and two adults counts once
             if (e.factor, e.key) in seen:
                 continue
@@ -80,24 +95,49 @@ _UNKNOWN = object()
 def features_at(
     history: ChildHistory,
     on: date,
-    recent: list[Evidence] | None = None,
+    known: list[Evidence] | None = None,
     status: Any = _UNKNOWN,
 ) -> list[float]:
     """The model's feature vector (``FEATURE_NAMES`` order) from evidence known by ``on``
-    (``recent`` and ``status``: ``recent_evidence`` and ``status_at`` if the caller has them)."""
-    counts = [0.0] * len(_FACTOR_CODES)
-    since = [float(HISTORY_DAYS)] * len(_FACTOR_CODES)
-    for e in recent_evidence(history, on) if recent is None else recent:
+    (``known`` and ``status``: ``evidence_known`` and ``status_at`` if the caller has them).
+
+    Per area: ever evidenced, how many items in 12 months and in three years, days since the
+    last. An adult's diagnosis recorded four years ago still says who lives with the child
+    (the synthetic households' risk, like real families', follows such lasting conditions),
+    so "ever" reaches back through all the history held, not a fixed window."""
+    n = len(_AREA_CODES)
+    ever, n12, n36 = [0.0] * n, [0.0] * n, [0.0] * n
+    since = [float(NEVER_DAYS)] * n
+    factors_12m: set[str] = set()
+    for e in evidence_known(history, on) if known is None else known:
         days = (on - e.known_on).days
-        j = _FACTOR_INDEX[e.factor]
+        j = _FACTOR_AREA[e.factor]
+        ever[j] = 1.0
         if days < RECENT_DAYS:
-            counts[j] += e.weight
+            n12[j] += e.weight
+            factors_12m.add(e.factor)
+        if days < HISTORY_DAYS:
+            n36[j] += e.weight
         if days < since[j]:
             since[j] = float(days)
     if status is _UNKNOWN:
         status = status_at(history, on)
     age = history.age_on(on) or 0.0
-    return [round(age, 2), float(status == "CIN"), float(status == "EARLY_HELP"), *counts, *since]
+    per_area = [v for j in range(n) for v in (ever[j], n12[j], n36[j], since[j])]
+    da, mh, sub = (ever[_AREA_INDEX[a]] for a in _TRIO)
+    decile = history.deprivation_decile
+    return [
+        round(age, 2),
+        float(status == "CIN"),
+        float(status == "EARLY_HELP"),
+        *per_area,
+        da * mh,
+        sub * mh,
+        sum(ever),
+        float(len(factors_12m - _NOT_COUNTED_IN_BREADTH)),
+        float(history.free_school_meals),
+        UNKNOWN_DECILE if decile is None else float(decile),
+    ]
 
 
 def factors_at(
@@ -105,12 +145,13 @@ def factors_at(
     on: date,
     *,
     max_events: int = 10,
-    recent: list[Evidence] | None = None,
+    known: list[Evidence] | None = None,
 ) -> list[dict[str, Any]]:
-    """The factors evidenced by ``on`` (last three years), each with its words, catalogue
-    field, agencies, how often in the last 12 months, when last seen and the evidence ids."""
+    """The factors evidenced by ``on`` (all the history held), each with its words, area,
+    catalogue field, agencies, how often in the last 12 months, when last seen and the
+    evidence ids."""
     grouped: dict[str, list[Evidence]] = {}
-    for e in recent_evidence(history, on) if recent is None else recent:
+    for e in evidence_known(history, on) if known is None else known:
         grouped.setdefault(e.factor, []).append(e)
     out: list[dict[str, Any]] = []
     for code, items in grouped.items():
@@ -125,6 +166,7 @@ def factors_at(
                 "code": code,
                 "label": definition.label,
                 "headline": definition.headline,
+                "area": AREA_OF[code],
                 "whose": definition.whose,
                 "fields": [definition.field],
                 "agencies": sorted({e.agency for e in items}),

@@ -6,7 +6,8 @@ Pure (no ORM): it takes snapshots built from ``ChildHistory`` objects. Training 
 split is temporal; folds for calibration checks are grouped by family (children sharing a
 linked household never sit on both sides), so siblings do not leak. The EBM is additive with
 no interaction terms, so each prediction is the intercept plus one contribution per feature,
-which we sum per factor: the explanation is the model, not an approximation of it. Seeded,
+which we sum per area of concern (``risk.areas``): the explanation is the model, not an
+approximation of it. Seeded,
 deterministic, and fast enough for the test suite.
 """
 
@@ -64,10 +65,12 @@ def snapshots(
     *,
     groups: dict[str, str] | None = None,
 ) -> Snapshots:
-    """One row per child in the population at each date, with outcome labels per horizon."""
+    """One row per child in the population at each date, with outcome labels per horizon,
+    in person order: the negatives sampled for training follow row order, and the store
+    returns children in no set order, so the same store trained twice gave two models."""
     out = Snapshots()
     groups = groups or {}
-    for history in histories:
+    for history in sorted(histories, key=lambda h: h.person_id):
         for on in dates:
             if not in_population(history, on):
                 continue
@@ -87,7 +90,7 @@ def snapshots(
 def _ebm(seed: int) -> Any:
     from interpret.glassbox import ExplainableBoostingClassifier
 
-    # why these settings: no interaction terms keeps every contribution per factor; two
+    # why these settings: no interaction terms keeps every contribution per area; two
     # outer bags and 16 bins are enough for counts and day gaps and keep training in seconds
     # (measured: more bags or bins did not raise family-grouped cross-validated AUC).
     return ExplainableBoostingClassifier(
@@ -208,8 +211,8 @@ def factor_contribution_matrix(contrib: np.ndarray) -> np.ndarray:
 
 
 def factor_contributions(contrib_row: np.ndarray) -> dict[str, float]:
-    """Sum a row of per-feature contributions per factor (``code.count_12m`` and
-    ``code.days_since`` are one factor); age and open status keep their own names."""
+    """Sum a row of per-feature contributions per area (``area.ever``, ``area.count_12m``...
+    are one area; ``toxic_trio.*`` and ``breadth.*`` likewise); the others keep their names."""
     out: dict[str, float] = {}
     for name, value in zip(FEATURE_NAMES, contrib_row, strict=True):
         key = name.split(".", 1)[0]

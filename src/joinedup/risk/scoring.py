@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
 
+from joinedup.risk import MODEL_VERSION
 from joinedup.risk.dataset import load_histories
 from joinedup.risk.features import (
     ChildHistory,
+    evidence_known,
     factors_at,
     features_at,
     in_population,
-    recent_evidence,
     status_at,
 )
 from joinedup.risk.model import CONTRIBUTION_KEYS, RiskModel, factor_contribution_matrix
@@ -78,7 +79,7 @@ def save_model(connection: Connection, model: RiskModel) -> int:
 def active_model(connection: Connection) -> tuple[int, RiskModel] | None:
     row = connection.execute(
         select(risk_model.c.id, risk_model.c.artefact_sha256)
-        .where(risk_model.c.active)
+        .where(risk_model.c.active, risk_model.c.version == MODEL_VERSION)
         .order_by(risk_model.c.id.desc())
         .limit(1)
     ).first()
@@ -99,15 +100,15 @@ def active_model(connection: Connection) -> tuple[int, RiskModel] | None:
 
 def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> list[dict[str, Any]]:
     """Scores, contributions and factors of every child in the population on ``on``: the
-    feature matrix of all children, one prediction call, contributions summed per factor for
+    feature matrix of all children, one prediction call, contributions summed per area for
     all rows at once."""
     kids = [h for h in histories if in_population(h, on)]
     if not kids:
         return []
-    recent = [recent_evidence(h, on) for h in kids]
+    known = [evidence_known(h, on) for h in kids]
     statuses = [status_at(h, on) for h in kids]
     x = np.asarray(
-        [features_at(h, on, recent[i], statuses[i]) for i, h in enumerate(kids)], dtype=float
+        [features_at(h, on, known[i], statuses[i]) for i, h in enumerate(kids)], dtype=float
     )
     p = model.predict(x)
     p6, p12 = p[6].tolist(), p[12].tolist()
@@ -117,9 +118,9 @@ def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> lis
     keys, column = CONTRIBUTION_KEYS, {k: j for j, k in enumerate(CONTRIBUTION_KEYS)}
     rows = []
     for i, h in enumerate(kids):
-        factors = factors_at(h, on, recent=recent[i])
-        for f in factors:
-            f["contribution"] = rounded[i][column[f["code"]]]
+        factors = factors_at(h, on, known=known[i])
+        for f in factors:  # why: the model weighs areas; a factor shows its area's weight
+            f["contribution"] = rounded[i][column[f["area"]]]
         factors.sort(key=lambda f: -f["contribution"])
         nonzero = np.flatnonzero(weighs[i]).tolist()
         rows.append(
@@ -232,7 +233,9 @@ def rescore(connection: Connection, person_ids: list[str], *, on: date) -> list[
     for r in rows:
         before = old.get(r["person_id"])
         heavy_before = {
-            k for k, v in ((before or {}).get("contributions") or {}).items() if v >= HIGH_WEIGHT
+            f["code"]
+            for f in (before or {}).get("factors") or []
+            if f.get("contribution", 0) >= HIGH_WEIGHT
         }
         new_heavy = [
             f

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from joinedup.errors import BadInput, NotFound
+from joinedup.risk.areas import contribution_label
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.scoring import active_model
 from joinedup.store.risk_tables import risk_decision, risk_score
@@ -27,7 +28,26 @@ def _age(dob: date | None, on: date) -> int | None:
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
-def _summary(row: Any, rank: int, on: date, previous: float | None) -> dict[str, Any]:
+_SHOWN_FACTORS = 5
+_FACTOR_KEYS = ("code", "label", "fields", "agencies", "event_ids", "contribution", "last_seen")
+
+
+def _shown_factors(factors: list[dict[str, Any]], wanted: str | None) -> list[dict[str, Any]]:
+    """The child's factors to show in the list: those that raise the score first (stored
+    largest contribution first), then any others the child has, up to five; the factor the
+    list is filtered by is always among them. A factor whose area of concern happens to lower
+    the score (old evidence, an area the model weighs by its history) is still a recorded
+    factor: hiding it would tell the practitioner "no recorded factor" when there is one."""
+    shown = factors[:_SHOWN_FACTORS]
+    if wanted and all(f["code"] != wanted for f in shown):
+        extra = [f for f in factors if f["code"] == wanted]
+        shown = shown[: _SHOWN_FACTORS - len(extra)] + extra
+    return [{k: f[k] for k in _FACTOR_KEYS} for f in shown]
+
+
+def _summary(
+    row: Any, rank: int, on: date, previous: float | None, factor: str | None
+) -> dict[str, Any]:
     factors = row["factors"] or []
     return {
         "rank": rank,
@@ -44,22 +64,7 @@ def _summary(row: Any, rank: int, on: date, previous: float | None) -> dict[str,
         "age": _age(row["date_of_birth"], on),
         "team": row["team"],
         "school_urn": row["school_urn"],
-        "top_factors": [
-            {
-                k: f[k]
-                for k in (
-                    "code",
-                    "label",
-                    "fields",
-                    "agencies",
-                    "event_ids",
-                    "contribution",
-                    "last_seen",
-                )
-            }
-            for f in factors
-            if f.get("contribution", 0) > 0
-        ][:5],
+        "top_factors": _shown_factors(factors, factor),
     }
 
 
@@ -137,7 +142,9 @@ def triage_list(
             [r["person_id"] for _, r in listed],
             before={r["person_id"]: r["id"] for _, r in listed},
         )
-    children = [_summary(r, rank, r["as_of"], previous.get(r["person_id"])) for rank, r in listed]
+    children = [
+        _summary(r, rank, r["as_of"], previous.get(r["person_id"]), factor) for rank, r in listed
+    ]
     if order == "change":
         children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
     return {
@@ -169,9 +176,10 @@ def _previous(
 
 
 def explain_child(engine: Engine, person_id: str, *, since: date | None = None) -> dict[str, Any]:
-    """Why the child's score is what it is (per-factor contributions in log-odds, in words,
-    with evidence), and what changed since the last review (the last recorded triage
-    decision, else the previous score, else ``since``)."""
+    """Why the child's score is what it is (contributions in log-odds per area of concern and
+    the other features, in words, with the factors and their evidence), and what changed
+    since the last review (the last recorded triage decision, else the previous score, else
+    ``since``)."""
     with engine.connect() as connection:
         rows = (
             connection.execute(
@@ -217,7 +225,7 @@ def explain_child(engine: Engine, person_id: str, *, since: date | None = None) 
         "contributions": [
             {
                 "factor": k,
-                "label": FACTORS[k].label if k in FACTORS else k.replace("_", " "),
+                "label": contribution_label(k),
                 "log_odds": v,
             }
             for k, v in sorted(contributions.items(), key=lambda kv: -kv[1])

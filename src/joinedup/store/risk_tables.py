@@ -6,6 +6,7 @@
 say what changed since the last review. ``risk_decision``: what a practitioner decided about
 a child on the triage list (discuss, no further action, refer), with the reason and the rank
 and score the list showed, so overrides of the ranking are reported.
+``risk_rescore_request``: a delivery to re-score the children of (``alerts.rescoring``).
 """
 
 from __future__ import annotations
@@ -80,4 +81,17 @@ risk_decision = Table(
     Column("flagged", Boolean),
     Column("override", Boolean, nullable=False, default=False),
     Index("ix_risk_decision_person", "person_id"),
+)
+
+# A delivery whose events may change children's risk: written in the ingest transaction (so
+# a crash loses none), re-scored by the alert worker once the delivery's people are linked.
+risk_rescore_request = Table(
+    "risk_rescore_request",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("delivery_id", Id, ForeignKey("delivery.id"), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("outcome", Json, nullable=False, default=dict),  # children re-scored, alerts...
+    Index("ix_risk_rescore_request_open", "done_at", "id"),
 )

@@ -78,3 +78,52 @@ def test_readers_agree_on_each_database(linked: Engine, engine: Engine) -> None:
     assert any(h.evidence for h in everyone.values())
     for pid, history in alone.items():
         assert history == everyone[pid] == other[3][pid]
+
+
+def test_an_adults_earlier_record_counts_from_the_day_they_live_with_the_child(
+    linked: Engine,
+) -> None:
+    """A parent's diagnosis recorded before the child was born (or a new partner's police
+    record from before moving in) is in the child's history, dated the day they first lived
+    together, never earlier: features at an earlier date cannot see it."""
+    from datetime import date
+
+    from joinedup.risk.dataset import _events, _households  # the readers under test
+    from joinedup.risk.factors import evidence_of
+
+    with linked.connect() as c:
+        on = data_as_of(c)
+        histories = load_histories(c, born_after=born_after(on))
+        households = _households(c, None)
+        adults = {
+            pid for members in households.values() for pid, _, _ in members if pid not in histories
+        }
+        events = [(pid, ev) for pid, ev in _events(c, sorted(adults))]
+    by_adult: dict[str, list] = {}
+    for pid, ev in events:
+        if evidence_of(ev, dob=None, adult=True):
+            by_adult.setdefault(pid, []).append(ev)
+    periods: dict[tuple[str, str], list] = {}
+    for members in households.values():
+        for kid, k_from, k_to in members:
+            if kid not in histories:
+                continue
+            for adult, a_from, a_to in members:
+                if adult in by_adult:
+                    start = max((d for d in (k_from, a_from) if d), default=None)
+                    end = min((d for d in (k_to, a_to) if d), default=None)
+                    periods.setdefault((kid, adult), []).append((start, end))
+    checked = 0
+    for (kid, adult), spans in periods.items():
+        for ev in by_adult[adult]:
+            starts = [s for s, e in spans if e is None or ev.occurred_on < e]
+            if not starts or any(s is None or s <= ev.occurred_on for s in starts):
+                continue  # counted while living together, or after they parted: not this rule
+            found = [e for e in histories[kid].evidence if e.event_id == ev.id]
+            kinds = {e.factor for e in evidence_of(ev, dob=None, adult=True)}
+            assert {e.factor for e in found} == kinds, (kid, adult, ev)
+            assert len(found) == len(kinds)  # once per child, however many households
+            assert all(e.known_on == min(starts) for e in found)
+            checked += 1
+    assert checked > 0  # the partnership has babies born to parents already known
+    assert isinstance(on, date)

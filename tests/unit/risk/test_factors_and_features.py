@@ -78,10 +78,15 @@ def _history() -> ChildHistory:
 
 def test_features_use_only_evidence_known_by_the_date() -> None:
     h = _history()
-    index = FEATURE_NAMES.index("da_child_present.count_12m")
+    index = FEATURE_NAMES.index("domestic_abuse.count_12m")
+    ever = FEATURE_NAMES.index("domestic_abuse.ever")
     assert features_at(h, date(2025, 2, 1))[index] == 1
-    assert features_at(h, date(2025, 8, 15))[index] == 2
+    # incident B seen through the child and through an adult: two factors of one area
+    assert features_at(h, date(2025, 8, 15))[index] == 3
     assert features_at(h, date(2024, 12, 31))[index] == 0
+    assert features_at(h, date(2024, 12, 31))[ever] == 0
+    assert features_at(h, date(2029, 1, 1))[ever] == 1  # "ever" does not expire
+    assert features_at(h, date(2029, 1, 1))[index] == 0
     assert [f["code"] for f in factors_at(h, date(2025, 2, 1))] == ["da_child_present"]
 
 
@@ -126,3 +131,50 @@ def test_recording_bias_is_detected_only_when_police_record_more() -> None:
 def test_wilson_interval_contains_the_rate() -> None:
     lo, hi = fairness.wilson(5, 100)
     assert lo < 0.05 < hi
+
+
+def test_every_factor_is_in_one_area_and_every_contribution_has_words() -> None:
+    from joinedup.risk.areas import AREA_OF, AREAS, OTHER_LABELS, contribution_label
+    from joinedup.risk.model import CONTRIBUTION_KEYS
+
+    assert set(AREA_OF) == set(FACTORS)
+    assert sum(len(a.factors) for a in AREAS.values()) == len(FACTORS)
+    for key in CONTRIBUTION_KEYS:
+        assert key in AREAS or key in OTHER_LABELS, key
+        assert contribution_label(key) != key.replace("_", " ")
+
+
+def test_free_school_meals_and_deprivation_reach_the_features() -> None:
+    h = _history()
+    fsm = FEATURE_NAMES.index("free_school_meals")
+    decile = FEATURE_NAMES.index("area_deprivation_decile")
+    on = date(2025, 8, 15)
+    assert features_at(h, on)[fsm] == 0 and features_at(h, on)[decile] == 5.5  # unknown
+    h.free_school_meals, h.deprivation_decile = True, 2
+    assert features_at(h, on)[fsm] == 1 and features_at(h, on)[decile] == 2
+
+
+def test_the_toxic_trio_needs_both_areas_ever_evidenced() -> None:
+    h = _history()  # domestic abuse only
+    trio = FEATURE_NAMES.index("toxic_trio.domestic_abuse_and_mental_health")
+    assert features_at(h, date(2025, 8, 15))[trio] == 0
+    crisis = AgencyEvent(30, "health", "Encounter", "EMER", date(2021, 3, 1),
+                         codes=("MENTAL_HEALTH_CRISIS",))  # fmt: skip
+    h.evidence.extend(evidence_of(crisis, dob=None, adult=True))
+    h.evidence.sort(key=lambda e: (e.known_on, e.event_id))
+    assert features_at(h, date(2025, 8, 15))[trio] == 1  # four years on: still "ever"
+    assert features_at(h, date(2025, 1, 1))[trio] == 0  # before the abuse was known
+
+
+def test_snapshots_do_not_depend_on_the_order_children_are_read() -> None:
+    from joinedup.risk.model import snapshots
+
+    children = []
+    for i in range(5):
+        h = _history()
+        h.person_id = f"P-{i}"
+        children.append(h)
+    on = [date(2025, 2, 1), date(2025, 8, 15)]
+    forward, backward = snapshots(children, on), snapshots(children[::-1], on)
+    assert forward.person_ids == backward.person_ids == sorted(forward.person_ids)
+    assert forward.rows == backward.rows and forward.labels == backward.labels

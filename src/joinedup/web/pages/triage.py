@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from joinedup.errors import BadInput
 from joinedup.governance.reader import Reader
+from joinedup.risk.areas import AREAS
 from joinedup.risk.factors import FACTORS
 from joinedup.services import triage
 from joinedup.web import navigation
@@ -150,6 +151,7 @@ def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, 
         "percent_6m": _percent(explained["probability_6m"]),
         "change": _change(changes["probability_12m_change"]) if changes else None,
         "chart": contributions_svg(explained["contributions"]),
+        "area_labels": {code: area.label for code, area in AREAS.items()},
         "decisions": DECISIONS,
         "can_decide": reader.role in triage.TRIAGE_ROLES
         and reader.purpose in triage.TRIAGE_PURPOSES,
