@@ -12,7 +12,12 @@ transaction; ``--workers`` worker processes (``joinedup alerts worker --poll``, 
 each its own claims, SKIP LOCKED on PostgreSQL) deliver them to a real SMTP server (aiosmtpd,
 in this process) on loopback. Latency = SMTP accepted - the
 start of that delivery's ingest. Prints JSON: p50, p95, max latency, incidents, alerts,
-emails received, lost, duplicates, sustained rate, ingest seconds per delivery.
+emails received, lost, duplicates, sustained rate, ingest seconds per delivery, the CPU
+seconds of the whole run (set-up and workers included) and the load average before and
+after (the machine is shared: a figure from a busy machine says so).
+
+Stopped by SIGTERM or SIGINT it stops its workers (and they die with it even if it is
+SIGKILLed), drops the scratch schema and removes its files.
 
 Folding (one open alert per child and recipient) and the per-recipient email limit are
 switched off here, so every incident sends an email (the synthetic store has only so many
@@ -25,6 +30,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -105,7 +111,9 @@ def write(root: Path, n: int, batch: list[dict], stamp: str, event_at: str) -> t
     return delivery.dir, ids
 
 
-def build_store(url: str | None, children: int, scratch: Path) -> tuple[object, str | None, str]:
+def build_store(
+    url: str | None, children: int, scratch: Path, state: dict
+) -> tuple[object, str | None, str]:
     """A loaded, linked store with agreements; (engine, PostgreSQL schema to drop, URL)."""
     from joinedup.alerts import intake
     from joinedup.services import (
@@ -123,6 +131,7 @@ def build_store(url: str | None, children: int, scratch: Path) -> tuple[object, 
         with admin.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
         admin.dispose()
+        state["schema"] = schema  # dropped at the end, interrupted or not
         url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
     url = url or f"sqlite:///{scratch / 'store.db'}"
     engine = make_engine(url)
@@ -136,12 +145,50 @@ def build_store(url: str | None, children: int, scratch: Path) -> tuple[object, 
     return engine, schema, url
 
 
+class Interrupted(Exception):
+    """SIGTERM or SIGINT: stop, reap the workers, drop the scratch schema."""
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _die_with_parent() -> None:
+    """In the worker, before exec: SIGTERM when the benchmark dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_workers(n: int, url: str, smtp_url: str, poll: float) -> list[subprocess.Popen]:
     """``n`` worker processes (``joinedup alerts worker``), as a deployment runs them."""
     env = {**os.environ, "JOINEDUP_DATABASE_URL": url, "JOINEDUP_SMTP_URL": smtp_url}
     command = [sys.executable, "-m", "joinedup.cli", "alerts", "worker", "--poll", str(poll)]
     # Their per-cycle lines go to stderr: stdout is the one JSON object.
-    return [subprocess.Popen(command, env=env, stdout=sys.stderr) for _ in range(n)]
+    workers = []
+    for _ in range(n):
+        workers.append(
+            subprocess.Popen(command, env=env, stdout=sys.stderr, preexec_fn=_die_with_parent)
+        )
+    print("workers " + " ".join(str(w.pid) for w in workers), file=sys.stderr, flush=True)
+    return workers
+
+
+def reap(workers: list[subprocess.Popen], grace: float = 30.0) -> None:
+    """Stop the workers: SIGTERM (they finish their batch), SIGKILL after ``grace`` seconds."""
+    for process in workers:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.time() + grace
+    for process in workers:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class Stamped(Mailbox):
@@ -168,9 +215,41 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--poll", type=float, default=0.05, help="workers' idle poll (s)")
     args = parser.parse_args()
+    # A killed benchmark once left its workers running: SIGTERM and SIGINT now unwind
+    # through the finally blocks (workers reaped, scratch schema and files removed).
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     scratch = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
+    state: dict = {"schema": None}
+    try:
+        run(args, scratch, state)
+    except Interrupted as why:
+        print(f"interrupted ({why}): workers stopped, scratch removed", file=sys.stderr)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if state["schema"]:
+            admin = make_engine(args.database_url)
+            with admin.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {state['schema']} CASCADE"))
+            admin.dispose()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _cpu_seconds() -> float:
+    """CPU (user + system) of this process and its reaped children (the workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(args: argparse.Namespace, scratch: Path, state: dict) -> None:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     clock = time.perf_counter()
-    engine, schema, url = build_store(args.database_url, args.children, scratch)
+    engine, schema, url = build_store(args.database_url, args.children, scratch, state)
     setup_seconds = time.perf_counter() - clock
     raising.FOLD_HOURS = 0
     raising.MESSAGES_PER_HOUR = 10**9
@@ -181,12 +260,16 @@ def main() -> None:
     mailbox = Stamped()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    workers = start_workers(args.workers, url, f"smtp://127.0.0.1:{port}", args.poll)
-    time.sleep(3)  # the workers' imports, before the clock starts
-    begin = time.time()
-    incidents = 0
+    workers: list[subprocess.Popen] = []
+    serving = False
     try:
+        # Started before the SMTP server's thread: preexec_fn is safe only without threads.
+        workers = start_workers(args.workers, url, f"smtp://127.0.0.1:{port}", args.poll)
+        controller.start()
+        serving = True
+        time.sleep(3)  # the workers' imports, before the clock starts
+        begin = time.time()
+        incidents = 0
         for n in range(args.seconds):
             time.sleep(max(0.0, begin + n - time.time()))
             now = datetime.now(UTC)
@@ -214,11 +297,12 @@ def main() -> None:
         while len(mailbox.accepted) < len(expected) and time.time() < deadline:
             time.sleep(0.1)
     finally:
-        for process in workers:
-            process.send_signal(signal.SIGTERM)
-        for process in workers:
-            process.wait(timeout=60)
-        controller.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not stop reaping
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        reap(workers)
+        if serving:
+            controller.stop()
+        engine.dispose()
     latencies = []
     for alert_id, key in expected:
         incident = key.split("|police|incident|", 1)[1].split("|", 1)[0]
@@ -228,13 +312,6 @@ def main() -> None:
     latencies.sort()
     ingest_seconds.sort()
     backend = engine.dialect.name
-    engine.dispose()
-    if schema:
-        admin = make_engine(args.database_url)
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-    shutil.rmtree(scratch, ignore_errors=True)
 
     def q(values: list[float], at: float) -> float | None:
         return round(values[int(at * (len(values) - 1))], 3) if values else None
@@ -249,7 +326,8 @@ def main() -> None:
                 "rate_per_second": args.rate,
                 "seconds": args.seconds,
                 "feed_seconds": round(fed, 1),
-                "sustained_records_per_second": round(incidents / fed, 1),
+                # The last delivery starts at second N-1: a feed that kept up took N seconds.
+                "sustained_records_per_second": round(incidents / max(fed, args.seconds), 1),
                 "ingest_seconds_p50": q(ingest_seconds, 0.5),
                 "ingest_seconds_p95": q(ingest_seconds, 0.95),
                 "ingest_cpu_seconds_per_delivery": round(
@@ -265,7 +343,9 @@ def main() -> None:
                 "latency_p50_s": q(latencies, 0.5),
                 "latency_p95_s": q(latencies, 0.95),
                 "latency_max_s": q(latencies, 1.0),
-                "load_average": round(os.getloadavg()[0], 1),
+                "cpu_seconds_with_workers": round(_cpu_seconds(), 1),
+                "load_average_before": load_before,
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
             },
             indent=2,
         )

@@ -163,7 +163,7 @@ def verify_signature(secret: str, header: str, body: bytes, now: float | None = 
 
 
 def webhook_body(alert: dict[str, Any]) -> bytes:
-    content = {k: v for k, v in alert["content"].items() if not k.startswith("_causes")}
+    content = {k: v for k, v in alert["content"].items() if not k.startswith("_")}
     payload = {
         "alert_id": alert["id"],
         "rule": alert["rule_id"],

@@ -45,6 +45,7 @@ class CycleReport:
     escalated: int = 0
     triggers_resolved: int = 0
     concerns_relayed: int = 0
+    children_rescored: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: CycleReport) -> None:
@@ -55,6 +56,7 @@ class CycleReport:
             "escalated",
             "triggers_resolved",
             "concerns_relayed",
+            "children_rescored",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors = (self.errors + other.errors)[-20:]

@@ -24,7 +24,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
-from joinedup.store.linkage_tables import linkage_household_member, linkage_record
+from joinedup.store.linkage_tables import (
+    LINKED_PERSON_RECORD,
+    linkage_household_member,
+    linkage_record,
+)
 from joinedup.store.tables import event, involvement, person_record, practitioner
 
 Record = tuple[str, str, str]
@@ -41,6 +45,13 @@ def remembering() -> Iterator[None]:
         yield
     finally:
         _MEMO.reset(token)
+
+
+def remember(key: tuple[Any, ...], value: Any) -> None:
+    """Store an answer read in bulk (``facts_bulk``) under the key its reader uses."""
+    memo = _MEMO.get()
+    if memo is not None:
+        memo[key] = value
 
 
 def _remembered(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -83,14 +94,7 @@ _RECORDS = select(
 ).where(linkage_record.c.person_id == bindparam("person"))
 _BIRTHS = (
     select(person_record.c.date_of_birth)
-    .join(
-        linkage_record,
-        and_(
-            person_record.c.agency_id == linkage_record.c.agency_id,
-            person_record.c.source_table == linkage_record.c.source_table,
-            person_record.c.source_id == linkage_record.c.source_id,
-        ),
-    )
+    .join(linkage_record, LINKED_PERSON_RECORD)
     .where(linkage_record.c.person_id == bindparam("person"))
 )
 _SOCIAL_CARE_OPEN = select(event.c.event_type).where(
@@ -302,11 +306,19 @@ def own_record(connection: Connection, records: list[Record], agency: str) -> di
     for a, t, s in records:
         if a != agency:
             continue
-        row = connection.execute(_NAME, {"a": a, "t": t, "s": s}).first()
-        if row is not None:
-            name = " ".join(x for x in (row.forenames, row.surname) if x)
+        name = _remembered(("name", a, t, s), lambda a=a, t=t, s=s: _name(connection, a, t, s))
+        if name is not None:
             return {"reference": s, "name": name}
     return {}
+
+
+def _name(connection: Connection, agency: str, table: str, source_id: str) -> str | None:
+    row = connection.execute(_NAME, {"a": agency, "t": table, "s": source_id}).first()
+    return None if row is None else name_of(row.forenames, row.surname)
+
+
+def name_of(forenames: str | None, surname: str | None) -> str:
+    return " ".join(x for x in (forenames, surname) if x)
 
 
 def window(on: date, days: int) -> date:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select, update
 from joinedup.errors import BadInput, Conflict, NotFound
 from joinedup.store.alert_tables import alert, alert_message
 
-HIDDEN = ("_causes",)
+HIDDEN = ("_causes", "_risk")  # kept for folding and quiet periods; never shown
 
 
 def _utc(value: datetime | None) -> datetime | None:

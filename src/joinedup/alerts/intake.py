@@ -5,7 +5,8 @@ delivery's rows are written and before commit. For each new or changed event of 
 that some rule looks at, it writes an ``alert_trigger`` and evaluates it at once. When the
 event's person is not linked yet (a new record: linking runs after the ingest commits), the
 trigger stays PENDING and the worker evaluates it again once linking has run, so nothing
-that should alert is lost either way.
+that should alert is lost either way. It also leaves a request to re-score the delivery's
+children (``alerts.rescoring``), which the worker carries out: risk escalation, live.
 
 Events older than ``LIVE_DAYS`` before the delivery's extraction are history (a first load,
 a backfill): they raise no alert. ``paused()`` turns the hook off in this thread (replay
@@ -22,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import facts, routing
+from joinedup.alerts import facts, facts_bulk, raising_bulk, rescoring, routing
 from joinedup.alerts.evaluate import Unlinked, findings_for
-from joinedup.alerts.raising import insert_ignoring_duplicates, raise_alert
-from joinedup.alerts.rules import trigger_event_types
+from joinedup.alerts.rules import RULES, trigger_event_types
 from joinedup.config import AlertSettings, alert_settings
 from joinedup.store.alert_tables import alert_trigger
 from joinedup.store.linkage_tables import linkage_record
@@ -35,6 +36,14 @@ from joinedup.store.tables import delivery, event, source_record
 LIVE_DAYS = 7
 PENDING_FOR = timedelta(hours=24)  # a trigger whose person is never linked is given up then
 _state = threading.local()
+# The agencies whose lead practitioners the rules ask about (recipients, fallbacks, and
+# social care, which the self-harm rule checks): read in bulk for a delivery's people.
+_ROUTED_TO = sorted(
+    {r.recipient_agency.value for r in RULES.values()}
+    | {r.fallback_agency.value for r in RULES.values() if r.fallback_agency}
+    | {"social_care"}
+)
+_INSERT_TRIGGERS: dict[str, Any] = {}
 _OUTCOME = alert_trigger.c.outcome.type
 _WAITING = (
     update(alert_trigger)
@@ -83,13 +92,17 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
     row = connection.execute(
         select(delivery.c.agency_id, delivery.c.extracted_at).where(delivery.c.id == delivery_id)
     ).one()
-    watched = {(c, e) for a, c, e in trigger_event_types() if a == row.agency_id}
-    if not watched:
-        return
     if connection.execute(select(linkage_record.c.record_key).limit(1)).first() is None:
         # Nobody is linked yet (a first load, before `joinedup link`): no event can be tied
         # to a child or a lead practitioner, so there is nobody to alert. Looking each event
         # up anyway cost a query per event: 20+ minutes for one 100,000-child delivery.
+        return
+    simulated = getattr(_state, "simulated", False)
+    now = _utc(row.extracted_at) if simulated else datetime.now(UTC)
+    if not simulated:  # a replay re-scores on its own schedule (--rescore-days)
+        rescoring.request(connection, delivery_id, now)
+    watched = {(c, e) for a, c, e in trigger_event_types() if a == row.agency_id}
+    if not watched:
         return
     since = (_utc(row.extracted_at) - timedelta(days=LIVE_DAYS)).date()
     events = connection.execute(
@@ -106,8 +119,6 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
         )
         .order_by(event.c.occurred_on, event.c.id)
     ).mappings()
-    simulated = getattr(_state, "simulated", False)
-    now = _utc(row.extracted_at) if simulated else datetime.now(UTC)
     settings = alert_settings()
     with facts.remembering():
         _evaluate_all(connection, delivery_id, list(events), watched, settings, now)
@@ -121,47 +132,78 @@ def _evaluate_all(
     settings: AlertSettings,
     now: datetime,
 ) -> None:
-    for found in events:
-        if (found["category"], found["event_type"]) not in watched:
+    events = [e for e in events if (e["category"], e["event_type"]) in watched]
+    if not events:
+        return
+    rows = [
+        {
+            "event_id": found["id"],
+            "delivery_id": delivery_id,
+            "created_at": now,
+            "status": "PENDING",
+            "attempts": 0,
+            "outcome": {},
+        }
+        for found in events
+    ]
+    triggers = dict(connection.execute(_new_triggers(connection), rows).all())  # event -> id
+    fresh = [(triggers[e["id"]], e) for e in events if e["id"] in triggers]
+    evaluate_triggers(connection, fresh, settings, now)
+
+
+def _new_triggers(connection: Connection) -> Any:
+    """INSERT of many triggers, each returned (event id, trigger id) unless already there."""
+    name = connection.dialect.name
+    if name not in _INSERT_TRIGGERS:
+        dialect = postgresql if name == "postgresql" else sqlite
+        _INSERT_TRIGGERS[name] = (
+            dialect.insert(alert_trigger)
+            .on_conflict_do_nothing()
+            .returning(alert_trigger.c.event_id, alert_trigger.c.id)
+        )
+    return _INSERT_TRIGGERS[name]
+
+
+def evaluate_triggers(
+    connection: Connection, triggers: list[tuple[int, Any]], settings: AlertSettings, now: datetime
+) -> list[str]:
+    """Evaluate (trigger id, event) pairs as a set: their facts read in bulk, the rules run
+    on each, the alerts raised in bulk (``raising_bulk``). Each trigger is marked DONE with
+    what it raised, or stays PENDING when its person is not linked yet; returns the status
+    of each, in order."""
+    if not triggers:
+        return []
+    facts_bulk.warm(connection, [e for _, e in triggers], _ROUTED_TO)
+    statuses, waiting, routed, owner = [], [], [], []
+    for n, (trigger_id, found) in enumerate(triggers):
+        try:
+            findings = findings_for(connection, found)
+        except Unlinked as why:
+            waiting.append({"b_id": trigger_id, "b_outcome": {"waiting": str(why)}})
+            statuses.append("PENDING")
             continue
-        trigger_id = insert_ignoring_duplicates(
-            connection,
-            alert_trigger,
-            {
-                "event_id": found["id"],
-                "delivery_id": delivery_id,
-                "created_at": now,
-                "status": "PENDING",
-                "attempts": 0,
-                "outcome": {},
-            },
-        )
-        if trigger_id is not None:
-            evaluate_trigger(connection, int(trigger_id), found, settings, now)
-
-
-def evaluate_trigger(
-    connection: Connection,
-    trigger_id: int,
-    found: Any,
-    settings: AlertSettings,
-    now: datetime,
-) -> str:
-    """Evaluate one trigger's event; marks it DONE (with what it raised) unless unlinked."""
-    try:
-        findings = findings_for(connection, found)
-    except Unlinked as why:
-        connection.execute(_WAITING, {"b_id": trigger_id, "b_outcome": {"waiting": str(why)}})
-        return "PENDING"
-    outcome: dict[str, Any] = {"alerts": []}
-    for finding in findings:
-        recipient = routing.route(connection, finding.rule, finding.records, finding.on, settings)
-        alert_id, what = raise_alert(
-            connection, finding, recipient, settings, now, cause_event_id=found["id"]
-        )
-        outcome["alerts"].append({"rule": finding.rule.id, "alert_id": alert_id, "as": what})
-    connection.execute(_DONE, {"b_id": trigger_id, "b_at": now, "b_outcome": outcome})
-    return "DONE"
+        statuses.append("DONE")
+        for finding in findings:
+            recipient = routing.route(
+                connection, finding.rule, finding.records, finding.on, settings
+            )
+            routed.append(raising_bulk.Routed(finding, recipient, found["id"]))
+            owner.append(n)
+    raised = raising_bulk.raise_alerts(connection, routed, settings, now)
+    outcomes: dict[int, list[dict[str, Any]]] = {
+        n: [] for n, s in enumerate(statuses) if s == "DONE"
+    }
+    for n, item, (alert_id, what) in zip(owner, routed, raised, strict=True):
+        outcomes[n].append({"rule": item.finding.rule.id, "alert_id": alert_id, "as": what})
+    done = [
+        {"b_id": triggers[n][0], "b_at": now, "b_outcome": {"alerts": alerts}}
+        for n, alerts in outcomes.items()
+    ]
+    if waiting:
+        connection.execute(_WAITING, waiting)
+    if done:
+        connection.execute(_DONE, done)
+    return statuses
 
 
 def retry_pending(connection: Connection, now: datetime | None = None, limit: int = 500) -> int:
@@ -180,16 +222,32 @@ def retry_pending(connection: Connection, now: datetime | None = None, limit: in
 
 
 def _retry(connection: Connection, pending: Any, settings: AlertSettings, now: datetime) -> int:
+    found = (
+        {
+            row["id"]: row
+            for row in connection.execute(
+                select(event).where(event.c.id.in_([e for _, e, _ in pending]))
+            ).mappings()
+        }
+        if pending
+        else {}
+    )
+    present = [(t, found[e]) for t, e, _ in pending if e in found]
+    statuses = dict(
+        zip(
+            [t for t, _ in present],
+            evaluate_triggers(connection, present, settings, now),
+            strict=True,
+        )
+    )
     resolved = 0
     for trigger_id, event_id, created_at in pending:
-        found = connection.execute(select(event).where(event.c.id == event_id)).mappings().first()
-        if found is not None:
-            if evaluate_trigger(connection, trigger_id, found, settings, now) == "DONE":
-                resolved += 1
-                continue
-            if now - _utc(created_at) <= PENDING_FOR:
-                continue
-        reason = "the event was replaced" if found is None else "never linked"
+        if statuses.get(trigger_id) == "DONE":
+            resolved += 1
+            continue
+        if event_id in found and now - _utc(created_at) <= PENDING_FOR:
+            continue
+        reason = "the event was replaced" if event_id not in found else "never linked"
         connection.execute(
             update(alert_trigger)
             .where(alert_trigger.c.id == trigger_id)

@@ -28,7 +28,7 @@ from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.routing import Recipient, duty_team
 from joinedup.config import AlertSettings
 from joinedup.domain.agencies import AGENCIES, AgencyId
-from joinedup.governance.access import AccessRequest
+from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.minimisation import WITHHELD, minimise
 from joinedup.governance.recording import decide_and_record
 from joinedup.governance.roles import Role
@@ -66,7 +66,7 @@ _OPEN_TO_FOLD = (
     .order_by(alert.c.id.desc())
     .limit(1)
 )
-_FOLD = (
+FOLD = (  # a cause folded into an open alert: its content and count (one or many)
     update(alert)
     .where(alert.c.id == bindparam("b_id"))
     .values(
@@ -121,17 +121,16 @@ def governed_content(
 ) -> tuple[bool, str, dict[str, Any]]:
     """(shared, title, content) for this recipient: the decision is audited; a denied field
     is absent; with nothing allowed, the alert only says whom to contact."""
-    content: dict[str, Any] = {
-        "child_id": finding.child_id,
-        "rule": finding.rule.id,
-        "your_record": facts.own_record(connection, finding.records, recipient.agency),
-        "contact": finding.extra.get("contact") or contact_for(finding, settings),
-        "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
-    }
+    request = access_request(finding, recipient)
+    decision = None if request is None else decide_and_record(connection, request, now=now)
+    return content_for(connection, finding, recipient, settings, decision)
+
+
+def access_request(finding: Finding, recipient: Recipient) -> AccessRequest | None:
+    """What the recipient asks to see of the finding (None: it has no governed details)."""
     if not finding.details:
-        content["what_happened"] = finding.summary
-        return True, finding.rule.title, content
-    request = AccessRequest(
+        return None
+    return AccessRequest(
         user_id=recipient.key,
         role=Role(recipient.role),
         agency=AgencyId(recipient.agency),
@@ -141,7 +140,28 @@ def governed_content(
         fields=frozenset(finding.details),
         relationships=recipient.relationships,
     )
-    decision = decide_and_record(connection, request, now=now)
+
+
+def content_for(
+    connection: Connection,
+    finding: Finding,
+    recipient: Recipient,
+    settings: AlertSettings,
+    decision: Decision | None,
+) -> tuple[bool, str, dict[str, Any]]:
+    """(shared, title, content) given the recorded decision on ``access_request``."""
+    content: dict[str, Any] = {
+        "child_id": finding.child_id,
+        "rule": finding.rule.id,
+        "your_record": facts.own_record(connection, finding.records, recipient.agency),
+        "contact": finding.extra.get("contact") or contact_for(finding, settings),
+        "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
+        # Kept for the rule's own use, never shown (inbox and channels drop "_" keys).
+        **{k: v for k, v in finding.extra.items() if k.startswith("_")},
+    }
+    if decision is None:
+        content["what_happened"] = finding.summary
+        return True, finding.rule.title, content
     if not decision.allowed:
         content["what_happened"] = NOT_SHARED
         return False, NOT_SHARED_TITLE, content
@@ -172,16 +192,21 @@ def _fold(
     ).first()
     if row is None:
         return None
-    content = dict(row.content)
-    causes = list(content.get(CAUSES, []))
-    if cause_key not in causes:
-        causes.append(cause_key)
-        content[CAUSES] = causes[-200:]
-        content["latest"] = finding.on.isoformat()
+    content = folded_content(row.content, cause_key, finding)
+    if content is not None:
         connection.execute(
-            _FOLD, {"b_id": row.id, "b_content": content, "b_occurrences": row.occurrences + 1}
+            FOLD, {"b_id": row.id, "b_content": content, "b_occurrences": row.occurrences + 1}
         )
     return int(row.id)
+
+
+def folded_content(content: dict[str, Any], cause_key: str, finding: Finding) -> Any:
+    """The open alert's content with a further cause added (None: it has it already)."""
+    causes = list(content.get(CAUSES, []))
+    if cause_key in causes:
+        return None
+    causes.append(cause_key)
+    return {**content, CAUSES: causes[-200:], "latest": finding.on.isoformat()}
 
 
 def raise_alert(
@@ -207,38 +232,74 @@ def raise_alert(
             return folded, "folded"
     shared, title, content = governed_content(connection, finding, recipient, settings, now)
     content[CAUSES] = [key]
-    alert_id = insert_ignoring_duplicates(
-        connection,
-        alert,
-        {
-            "rule_id": finding.rule.id,
-            "rule_version": finding.rule.version,
-            "dedup_key": key,
-            "child_person_id": finding.child_id,
-            "cause_event_id": cause_event_id,
-            "occurred_at": finding.occurred_at,
-            "raised_at": now,
-            "due_at": due(finding.rule.deadline, now),
-            "level": level,
-            "recipient_kind": recipient.kind,
-            "recipient_agency": recipient.agency,
-            "recipient_key": recipient.key,
-            "recipient_name": recipient.name,
-            "recipient_email": recipient.email,
-            "recipient_team": recipient.team,
-            "purpose": recipient.purpose.value,
-            "shared": shared,
-            "title": title[:300],
-            "content": content,
-            "occurrences": 1,
-            "status": "OPEN",
-            "parent_alert_id": parent_alert_id,
-        },
-    )
+    row = alert_row(finding, recipient, key, now, shared, title, content)
+    row.update(cause_event_id=cause_event_id, level=level, parent_alert_id=parent_alert_id)
+    alert_id = insert_ignoring_duplicates(connection, alert, row)
     if alert_id is None:
         return None, "duplicate"
     add_messages(connection, int(alert_id), recipient, settings, now)
     return int(alert_id), "raised"
+
+
+def alert_row(
+    finding: Finding,
+    recipient: Recipient,
+    key: str,
+    now: datetime,
+    shared: bool,
+    title: str,
+    content: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``alert`` row of a first-level alert (no parent) about ``finding``."""
+    return {
+        "rule_id": finding.rule.id,
+        "rule_version": finding.rule.version,
+        "dedup_key": key,
+        "child_person_id": finding.child_id,
+        "cause_event_id": None,
+        "occurred_at": finding.occurred_at,
+        "raised_at": now,
+        "due_at": due(finding.rule.deadline, now),
+        "level": 0,
+        "recipient_kind": recipient.kind,
+        "recipient_agency": recipient.agency,
+        "recipient_key": recipient.key,
+        "recipient_name": recipient.name,
+        "recipient_email": recipient.email,
+        "recipient_team": recipient.team,
+        "purpose": recipient.purpose.value,
+        "shared": shared,
+        "title": title[:300],
+        "content": content,
+        "occurrences": 1,
+        "status": "OPEN",
+        "parent_alert_id": None,
+    }
+
+
+def message_targets(recipient: Recipient, settings: AlertSettings) -> list[tuple[str, str]]:
+    targets = []
+    if recipient.email:
+        targets.append(("EMAIL", recipient.email))
+    if settings.webhook_url:
+        targets.append(("WEBHOOK", settings.webhook_url))
+    return targets
+
+
+def message_row(
+    alert_id: int, channel: str, target: str, now: datetime, wait: bool
+) -> dict[str, Any]:
+    """An outbox message; ``wait``: the recipient had its hour's emails, send in an hour."""
+    return {
+        "alert_id": alert_id,
+        "channel": channel,
+        "target": target,
+        "message_key": f"alert-{alert_id}-{channel.lower()}-{target}"[:500],
+        "status": "PENDING",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now + timedelta(hours=1) if wait else now,
+    }
 
 
 def add_messages(
@@ -248,12 +309,7 @@ def add_messages(
     settings: AlertSettings,
     now: datetime,
 ) -> None:
-    targets = []
-    if recipient.email:
-        targets.append(("EMAIL", recipient.email))
-    if settings.webhook_url:
-        targets.append(("WEBHOOK", settings.webhook_url))
-    for channel, target in targets:
+    for channel, target in message_targets(recipient, settings):
         # A webhook serves every recipient: the per-recipient limit applies to email only.
         wait = channel == "EMAIL" and (
             connection.execute(
@@ -267,16 +323,4 @@ def add_messages(
             ).scalar_one()
             >= MESSAGES_PER_HOUR
         )
-        connection.execute(
-            _ADD_MESSAGE,
-            {
-                "alert_id": alert_id,
-                "channel": channel,
-                "target": target,
-                "message_key": f"alert-{alert_id}-{channel.lower()}-{target}"[:500],
-                "status": "PENDING",
-                "attempts": 0,
-                "created_at": now,
-                "next_attempt_at": now + timedelta(hours=1) if wait else now,
-            },
-        )
+        connection.execute(_ADD_MESSAGE, message_row(alert_id, channel, target, now, wait))

@@ -16,7 +16,8 @@
    anyone), how long before (median months), and alerts per recipient per week.
 
 Emails and webhooks are left in the outbox (a worker would send them); risk escalation
-alerts (``alert_on_rescore``) are not part of a replay: rescoring is scheduled elsewhere.
+alerts are raised only with ``--rescore-days`` (``replay_risk``): nothing else re-scores a
+child during a replay.
 """
 
 from __future__ import annotations

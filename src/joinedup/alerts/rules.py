@@ -25,6 +25,34 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationTriggers:
+    """When a re-scored child's risk summary alerts (``RISK_ESCALATION``), and how often.
+
+    A change alerts when any switched-on trigger holds: the triage threshold crossed
+    upwards (``crossing``); the 12-month probability up by at least ``rise`` (absolute,
+    None: off); a factor newly weighing heavily (``new_high_weight_factor``). Then a child
+    gets at most one alert in ``quiet_days`` (folded into the open one, if any), unless the
+    score reaches a higher band than any alerted in that time: ``bands`` are multiples of
+    the model's triage threshold (1, 2, 4: at, twice, four times it). Defaults chosen on a
+    replay (docs/alerts.md, "Risk escalation: how noisy, and the defaults")."""
+
+    crossing: bool = True
+    rise: float | None = 0.10
+    new_high_weight_factor: bool = False
+    quiet_days: int = 30
+    bands: tuple[float, ...] = (1.0, 2.0, 4.0)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "crossing": self.crossing,
+            "rise": self.rise,
+            "new_high_weight_factor": self.new_high_weight_factor,
+            "quiet_days": self.quiet_days,
+            "bands": list(self.bands),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     version: int
@@ -42,6 +70,7 @@ class Rule:
     # is not one that role may declare (a social worker does not do Operation Encompass).
     fallback_purpose: Purpose | None = None
     source_agency: AgencyId | None = None  # whose data the alert reveals (for "contact X")
+    escalation: EscalationTriggers | None = None  # RISK_ESCALATION's triggers
 
     def matches(self, agency: str, category: str, event_type: str, role: str | None) -> bool:
         return any(
@@ -65,6 +94,7 @@ class Rule:
             "fallback_agency": self.fallback_agency.value if self.fallback_agency else None,
             "fields": list(self.fields),
             "deadline": self.deadline.value,
+            "escalation": self.escalation.to_dict() if self.escalation else None,
             "triggers": [
                 {
                     "agency": t.agency.value,
@@ -193,11 +223,12 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "RISK_ESCALATION",
-            1,
+            2,
             "A child's risk summary has escalated",
-            "The child's triage score crossed the triage threshold, rose by the configured "
-            "amount, or a new high-weight factor appeared (issue 7's rescoring reports the "
-            "change; see joinedup.alerts.risk_escalation).",
+            "The child's triage score crossed the triage threshold or rose by the configured "
+            "amount (a new high-weight factor can be switched on); at most one alert per "
+            "child in the quiet period unless the score reaches a higher band (issue 7's "
+            "rescoring reports the change; see joinedup.alerts.risk_escalation).",
             "MASH manager, Exampleshire",
             P.LEAD_PRACTITIONER_CASEWORK,
             CASEWORK_BASIS,
@@ -205,6 +236,7 @@ RULES: dict[str, Rule] = {
             A.SOCIAL_CARE,
             (),
             Deadline.ONE_WORKING_DAY,
+            escalation=EscalationTriggers(),
         ),
         Rule(
             "CONCERN_RECORDED",

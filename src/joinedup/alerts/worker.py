@@ -1,5 +1,6 @@
 """The alert worker: each cycle evaluates the triggers still waiting for linking, relays
-``ConcernRecorded`` events, delivers the due messages of the outbox (``alerts.delivery``:
+``ConcernRecorded`` events, re-scores the children of new deliveries (``alerts.rescoring``:
+risk escalation alerts), delivers the due messages of the outbox (``alerts.delivery``:
 at least once, idempotently, batches claimed under a lease) and escalates what nobody
 acknowledged in time (``alerts.escalation``). Run several workers to share the outbox
 (``joinedup alerts worker`` in several processes).
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
-from joinedup.alerts import concerns
+from joinedup.alerts import concerns, rescoring
 from joinedup.alerts.delivery import (
     BATCH,
     LEASE,
@@ -74,6 +75,7 @@ def _waiting(engine: Engine, now: datetime) -> set[str]:
             for name, query in (
                 ("triggers", _PENDING_TRIGGER),
                 ("concerns", _UNPUBLISHED_CONCERN),
+                ("rescoring", rescoring.OPEN.limit(1)),
             )
             if connection.execute(query).first() is not None
         }
@@ -91,6 +93,9 @@ def cycle(engine: Engine, worker_id: str, settings: AlertSettings | None = None)
             report.triggers_resolved = retry_pending(connection)
     if "concerns" in waiting:
         report.concerns_relayed = concerns.relay(engine)
+    if "rescoring" in waiting:
+        rescored = rescoring.rescore_requested(engine)
+        report.children_rescored += rescored["children"]
     report.add(deliver_due(engine, worker_id, settings, lease=lease_from_environment()))
     if "overdue" in waiting:
         report.escalated += escalate_overdue(engine, settings)

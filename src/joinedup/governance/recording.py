@@ -11,12 +11,13 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select
 
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.agreement_store import current_agreements, fingerprint
-from joinedup.governance.audit import append
+from joinedup.governance.audit import append, append_many
 from joinedup.governance.emergency import active_grants, effective_request
 from joinedup.governance.pdp import UK, PolicyDecisionPoint
 from joinedup.governance.purposes import Relationship
@@ -61,14 +62,35 @@ def decide_and_record(
     decision = pdp.decide(request, today=now.astimezone(UK).date())
     if note:
         decision = replace(decision, reasons=(note, *decision.reasons))
-    append(
-        connection,
-        kind="ACCESS",
-        actor=request.user_id,
-        actor_role=request.role.value,
-        purpose=request.purpose.value,
-        subject=request.child_id,
-        details={
+    append(connection, **_access_entry(request, decision, now))
+    return decision
+
+
+def decide_and_record_many(
+    connection: Connection, requests: list[AccessRequest], *, now: datetime | None = None
+) -> list[Decision]:
+    """``decide_and_record`` for several requests (none an emergency), their audit entries
+    appended in order in one batch: what alerts raised in bulk use."""
+    now = now or datetime.now(UTC)
+    if any(r.emergency for r in requests):
+        raise ValueError("an emergency request is decided one at a time (its grants)")
+    pdp = engine_for(connection) if requests else None
+    today = now.astimezone(UK).date()
+    decisions = [pdp.decide(r, today=today) for r in requests] if pdp else []
+    append_many(
+        connection, [_access_entry(r, d, now) for r, d in zip(requests, decisions, strict=True)]
+    )
+    return decisions
+
+
+def _access_entry(request: AccessRequest, decision: Decision, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": "ACCESS",
+        "actor": request.user_id,
+        "actor_role": request.role.value,
+        "purpose": request.purpose.value,
+        "subject": request.child_id,
+        "details": {
             "agency": request.agency.value,
             "team": request.team,
             "relationships": sorted(r.value for r in request.relationships),
@@ -81,9 +103,8 @@ def decide_and_record(
             "agreements": list(decision.agreement_ids),
             "policy_version": decision.policy_version,
         },
-        recorded_at=now,
-    )
-    return decision
+        "recorded_at": now,
+    }
 
 
 # Built once with bound parameters: every governed read asks these, and building the

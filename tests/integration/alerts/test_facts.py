@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select
 
-from joinedup.alerts import facts
+from joinedup.alerts import facts, facts_bulk, routing
+from joinedup.alerts.evaluate import findings_for
+from joinedup.alerts.rules import trigger_event_types
+from joinedup.config import alert_settings
 from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.tables import event as event_table
 
 
 @contextmanager
@@ -68,3 +73,47 @@ def test_facts_are_read_once_while_remembering_and_afresh_outside(loaded: Engine
             assert facts.born_of(connection, person) == facts.born_of(connection, person)
     assert len(outside) == 2
     assert len(inside) == 2  # records once, date of birth once
+
+
+def _as_compared(connection: Any, finding: Any, recipient: Any) -> tuple[Any, ...]:
+    return (
+        finding.rule.id,
+        finding.child_id,
+        sorted(finding.records),
+        finding.cause,
+        finding.details,
+        recipient,
+        facts.own_record(connection, finding.records, recipient.agency),
+    )
+
+
+def test_a_deliverys_facts_read_in_bulk_give_the_rules_the_same_answers(loaded: Engine) -> None:
+    """Every watched event of the store (a few hundred, over many days, with households,
+    plans and lead practitioners whose start dates may be missing), evaluated and routed
+    with the facts read in bulk and then with each fact read on its own."""
+    settings = alert_settings()
+    watched = {(a, c, e) for a, c, e in trigger_event_types()}
+    with loaded.connect() as connection:
+        events = [
+            e
+            for e in connection.execute(select(event_table).order_by(event_table.c.id)).mappings()
+            if (e["agency_id"], e["category"], e["event_type"]) in watched
+        ]
+        assert len(events) > 100
+
+        def evaluated() -> list[Any]:
+            out = []
+            for found in events:
+                for f in findings_for(connection, found):
+                    to = routing.route(connection, f.rule, f.records, f.on, settings)
+                    out.append(_as_compared(connection, f, to))
+            return out
+
+        with facts.remembering():
+            facts_bulk.warm(connection, events, ["education", "health", "police", "social_care"])
+            with counting(loaded) as after_warming:
+                in_bulk = evaluated()
+        one_at_a_time = evaluated()
+    assert in_bulk == one_at_a_time
+    assert len(in_bulk) > 50
+    assert len(after_warming) < len(events) / 4  # what the bulk reads left (missing, MAPPA)

@@ -11,22 +11,13 @@ from joinedup.alerts import raising, routing
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.rules import RULES
 from joinedup.config import alert_settings
-from joinedup.governance.purposes import Purpose, Relationship
+from joinedup.governance.purposes import Purpose
 from joinedup.store.alert_tables import alert_message
+from tests.support.alerts import social_worker
 
 
 def _recipient(key: str) -> routing.Recipient:
-    return routing.Recipient(
-        routing.LEAD,
-        "social_care",
-        key,
-        key,
-        f"{key}@example.org",
-        None,
-        "SOCIAL_WORKER",
-        Purpose.CHILD_PROTECTION_ENQUIRY,
-        frozenset({Relationship.INVOLVED}),
-    )
+    return social_worker(key, Purpose.CHILD_PROTECTION_ENQUIRY)
 
 
 def _raise(connection, cause: str, to: routing.Recipient, now: datetime) -> int:  # type: ignore[no-untyped-def]

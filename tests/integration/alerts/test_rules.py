@@ -6,6 +6,7 @@ the rules, not the linkage."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from joinedup.accounts.model import Account
 from joinedup.alerts import concerns, intake
 from joinedup.alerts import inbox as alert_inbox
 from joinedup.alerts.risk_escalation import raise_for_changes
+from joinedup.alerts.rules import RULES, EscalationTriggers
 from joinedup.domain.events import ConcernRecorded
 from joinedup.errors import BadInput, NotFound
 from joinedup.services import alerts as alert_services
@@ -303,3 +305,66 @@ def test_a_recorded_concern_reaches_the_lead_practitioners_inbox_once(store) -> 
     assert alert_services.my_inbox(store, account) == []
     with store.connect() as c:
         assert c.execute(select(alert.c.status)).scalars().all() == ["ACKNOWLEDGED"]
+
+
+def _change(person: str, old: float, new: float, *, days: int = 0, **kw: object) -> dict:
+    return {
+        "person_id": person,
+        "as_of": (TODAY + timedelta(days=days)).isoformat(),
+        "old_probability_12m": old,
+        "new_probability_12m": new,
+        "threshold": 0.1,
+        "crossed_threshold": old < 0.1 <= new,
+        "new_flagged": new >= 0.1,
+        "new_high_weight_factors": [],
+        **kw,
+    }
+
+
+FACTOR = {"code": "DA", "label": "Domestic abuse", "fields": ["police.domestic_abuse"],
+          "event_ids": [], "contribution": 0.9}  # fmt: skip
+
+
+def test_a_new_high_weight_factor_alone_alerts_only_when_the_rule_says_so(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factor_only = _change("P2", 0.02, 0.03, new_high_weight_factors=[FACTOR])
+    with store.begin() as c:
+        assert raise_for_changes(c, [factor_only]) == []  # off by default: the noisy trigger
+    rule = RULES["RISK_ESCALATION"]
+    switched_on = replace(rule, escalation=EscalationTriggers(new_high_weight_factor=True))
+    monkeypatch.setitem(RULES, "RISK_ESCALATION", switched_on)
+    with store.begin() as c:
+        assert len(raise_for_changes(c, [factor_only])) == 1
+
+
+def test_a_child_hears_once_in_the_quiet_period_unless_a_higher_band_is_reached(
+    store: Engine,
+) -> None:
+    def at(days: int) -> datetime:
+        return NOW + timedelta(days=days)
+
+    with store.begin() as c:  # crosses the threshold (band 1 of 1, 2, 4 times it)
+        first = raise_for_changes(c, [_change("P2", 0.05, 0.15)], now=at(0))
+    with store.begin() as c:
+        # A small rise alerts nothing; crossing again within 30 days, still band 1: held,
+        # and counted in the open alert.
+        assert raise_for_changes(c, [_change("P2", 0.15, 0.19, days=7)], now=at(7)) == []
+        assert raise_for_changes(c, [_change("P2", 0.05, 0.19, days=8)], now=at(8)) == []
+    with store.begin() as c:  # twice the threshold: a higher band, alerted at once
+        higher = raise_for_changes(c, [_change("P2", 0.12, 0.25, days=14)], now=at(14))
+    with store.begin() as c:  # a rise within 30 days of that, same band: held
+        assert raise_for_changes(c, [_change("P2", 0.1, 0.26, days=21)], now=at(21)) == []
+    with store.begin() as c:  # more than 30 days after the last alert: a rise alerts again
+        later = raise_for_changes(c, [_change("P2", 0.1, 0.22, days=45)], now=at(45))
+    assert len(first) == len(higher) == len(later) == 1
+    with store.connect() as c:
+        rows = c.execute(
+            select(alert.c.id, alert.c.occurrences, alert.c.content)
+            .where(alert.c.rule_id == "RISK_ESCALATION")
+            .order_by(alert.c.id)
+        ).all()
+    assert [r.id for r in rows] == first + higher + later
+    assert [r.occurrences for r in rows] == [2, 2, 1]  # what was held counts in the open one
+    shown = alert_inbox.get_alert(store, first[0])
+    assert "_risk" not in shown["content"] and "_causes" not in shown["content"]

@@ -6,7 +6,7 @@ and consistency proofs; ``merkle`` is the RFC 6962 hashing they all share.
 """
 
 from joinedup.governance.audit.heads import AuditLogBroken, TreeHead, checkpoint
-from joinedup.governance.audit.log import AuditEntry, append, canonical_bytes
+from joinedup.governance.audit.log import AuditEntry, append, append_many, canonical_bytes
 from joinedup.governance.audit.verify import VerifyResult, verify_log
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "TreeHead",
     "VerifyResult",
     "append",
+    "append_many",
     "canonical_bytes",
     "checkpoint",
     "verify_log",
