@@ -22,14 +22,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import jellyfish
-from sqlalchemy import Engine, and_, case, func, or_, select
+import orjson
+from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
 
 from joinedup.domain.identifiers import NHSNumber, Postcode
 from joinedup.errors import BadInput, Forbidden
 from joinedup.governance.audit import append
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES, Role
-from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
+from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import person_link, person_record
 
 MAX_RESULTS = 20
@@ -144,23 +145,52 @@ def _candidates(connection: Any, query: Query) -> list[Any]:
         nearest.append(case((func.lower(pr.surname) == surname, 0), else_=1))
     if forename:
         nearest.append(case((func.lower(pr.forenames).startswith(forename[:1]), 0), else_=1))
-    rows = connection.execute(
+    # The nearest records are chosen from person_record alone, then joined to their people:
+    # joined first, PostgreSQL misjudged how many records a stem matches (390 for 7,346) and
+    # hashed the whole linkage table for every search (185 ms for 'Dawn Smith' on 100,000
+    # children; 28 ms this way). A record not yet linked drops out after the cut, as before.
+    near = (
         select(
-            linkage_record.c.person_id,
+            pr.id,
+            pr.agency_id,
+            pr.source_table,
+            pr.source_id,
             pr.forenames,
             pr.surname,
-            pr.other_names,
+            # as its JSON text: most records have none ('[]'), and decoding a thousand
+            # candidates' empty lists cost as much as the query (13 ms a search)
+            cast(pr.other_names, Text).label("other_names"),
             pr.date_of_birth,
             pr.postcode,
             pr.nhs_number,
             pr.upn,
+        )
+        .where(or_(*conditions))
+        .order_by(*nearest, pr.id)
+        .limit(CANDIDATE_LIMIT)
+        .cte("near")
+    )
+    rows = connection.execute(
+        select(
+            linkage_record.c.person_id,
+            near.c.forenames,
+            near.c.surname,
+            near.c.other_names,
+            near.c.date_of_birth,
+            near.c.postcode,
+            near.c.nhs_number,
+            near.c.upn,
             person_link.c.match_probability,
         )
-        .join(linkage_record, LINKED_PERSON_RECORD)
-        .outerjoin(person_link, person_link.c.person_record_id == pr.id)
-        .where(or_(*conditions))
-        .order_by(*nearest)
-        .limit(CANDIDATE_LIMIT)
+        .join(
+            linkage_record,
+            and_(
+                near.c.agency_id == linkage_record.c.agency_id,
+                near.c.source_table == linkage_record.c.source_table,
+                near.c.source_id == linkage_record.c.source_id,
+            ),
+        )
+        .outerjoin(person_link, person_link.c.person_record_id == near.c.id)
     ).all()
     return list(rows)
 
@@ -170,6 +200,11 @@ def _nickname_match(a: str, b: str) -> bool:
     from joinedup.linkage.features import aliases_of
 
     return bool(a and b and (a.upper() == b.upper() or b.upper() in aliases_of(a)))
+
+
+def _other_names(text: str | None) -> list[Any]:
+    """A candidate's other names, from the JSON text the candidate query reads."""
+    return orjson.loads(text) if text and text != "[]" else []
 
 
 def _score(row: Any, query: Query) -> float:
@@ -189,7 +224,7 @@ def _score(row: Any, query: Query) -> float:
     if surname:
         weight += 2
         names = [(row.forenames or "", row.surname or "")]
-        for other in row.other_names or []:
+        for other in _other_names(row.other_names):
             bits = str(other).split()
             if bits:
                 names.append((" ".join(bits[:-1]), bits[-1]))

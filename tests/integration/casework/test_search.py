@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from joinedup.errors import BadInput, Forbidden
 from joinedup.governance.audit.query import search as audit_search
 from joinedup.governance.reader import Reader
 from joinedup.services.search import Query, search_people
+from joinedup.store.tables import person_record
 
 MASH = Reader.build(
     user_id="mash-search", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
@@ -178,3 +180,36 @@ def test_a_name_is_found_when_its_surname_stem_matches_more_records_than_the_lim
     )
     found = search_people(store, MASH, query)
     assert person in [r["person_id"] for r in found["results"]]
+
+
+def test_a_person_is_found_by_another_name_their_record_holds(store: Engine) -> None:
+    """The candidate query reads other names as JSON text (most are '[]') and the score
+    decodes them: a search by a recorded alias (a different forename, the same surname)
+    finds the person as the full match, on both databases."""
+    person, _forenames, surname, _dob, _nhs = _someone(store)
+    alias = f"Quillan {surname}"
+    with store.begin() as connection:
+        record_id, before = connection.execute(
+            text(
+                "select pr.id, pr.other_names from person_record pr join linkage_record lr"
+                " on lr.agency_id = pr.agency_id and lr.source_table = pr.source_table"
+                " and lr.source_id = pr.source_id where lr.person_id = :p order by pr.id limit 1"
+            ),
+            {"p": person},
+        ).one()
+        connection.execute(
+            person_record.update()
+            .where(person_record.c.id == record_id)
+            .values(other_names=[alias])
+        )
+    try:
+        found = search_people(store, MASH, Query.parse(name=alias))["results"]
+        assert found[0]["person_id"] == person
+        assert found[0]["match_score"] == 1.0
+    finally:
+        with store.begin() as connection:
+            connection.execute(
+                person_record.update()
+                .where(person_record.c.id == record_id)
+                .values(other_names=before if isinstance(before, list) else json.loads(before))
+            )
