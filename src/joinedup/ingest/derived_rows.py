@@ -80,11 +80,11 @@ def _json_object(value: Any) -> str:
     return _COMPACT.encode(dict(value))
 
 
-def event_tuple(event: Event, source_record_id: int) -> tuple[Any, ...]:
-    """``event_values`` as a tuple in ``EVENT_COLUMNS`` order, JSON columns as text."""
+def event_fields(event: Event) -> tuple[Any, ...]:
+    """``event_values`` without its source record id (``EVENT_COLUMNS[1:]``), JSON columns as
+    text: the parse side builds these before the writer has allocated the id."""
     ref = event.ref
     return (
-        source_record_id,
         ref.agency,
         ref.source_table,
         ref.source_id,
@@ -100,11 +100,15 @@ def event_tuple(event: Event, source_record_id: int) -> tuple[Any, ...]:
     )
 
 
-def person_tuple(record: SourcePersonRecord, source_record_id: int) -> tuple[Any, ...]:
-    """``person_record_values`` as a tuple in ``PERSON_COLUMNS`` order."""
+def event_tuple(event: Event, source_record_id: int) -> tuple[Any, ...]:
+    """``event_values`` as a tuple in ``EVENT_COLUMNS`` order, JSON columns as text."""
+    return (source_record_id, *event_fields(event))
+
+
+def person_fields(record: SourcePersonRecord) -> tuple[Any, ...]:
+    """``person_record_values`` without its source record id (``PERSON_COLUMNS[1:]``)."""
     ref = record.ref
     return (
-        source_record_id,
         ref.agency,
         ref.source_table,
         ref.source_id,
@@ -120,3 +124,8 @@ def person_tuple(record: SourcePersonRecord, source_record_id: int) -> tuple[Any
         _json_list(record.other_names),
         _json_object(record.attributes),
     )
+
+
+def person_tuple(record: SourcePersonRecord, source_record_id: int) -> tuple[Any, ...]:
+    """``person_record_values`` as a tuple in ``PERSON_COLUMNS`` order."""
+    return (source_record_id, *person_fields(record))

@@ -5,15 +5,18 @@ transaction reads each file in streaming batches, writes accepted rows and quara
 rest, checks that rows in = accepted + quarantined for every file, and commits. A crash or
 kill anywhere before the commit leaves the store as it was. Re-ingesting the same delivery
 (same manifest bytes) changes nothing.
+
+The rows are parsed by ``parse_side`` (here, or for a large delivery in a second process,
+``parse_process``, so that parsing overlaps writing) and written by ``BatchWriter`` here, in
+the one transaction.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import threading
+import os
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,33 +25,41 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from joinedup.domain.agencies import FeedFormat
 from joinedup.domain.events import DeliveryIngested
 from joinedup.errors import DeliveryRejected
-from joinedup.ingest.agency_events import AgencyEventsAdapter
-from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow
-from joinedup.ingest.fhir import FhirBulkAdapter
+from joinedup.ingest.base import FileSpec
 from joinedup.ingest.manifest import Manifest, read_manifest, unlisted_files, verify_files
-from joinedup.ingest.pole import PoliceAdapter
-from joinedup.ingest.reading import HeaderError, RawRow, read_csv, read_ndjson
-from joinedup.ingest.school_census import SchoolCensusAdapter
-from joinedup.ingest.ssd import SsdAdapter
-from joinedup.ingest.validation import Finding, RowChecks
+from joinedup.ingest.parse_process import ParseProcess, ParseProcessFailed
+from joinedup.ingest.parse_side import (
+    ADAPTERS,
+    BATCH_CHARS,
+    BATCH_ROWS,
+    INGEST_GC_THRESHOLD,
+    Item,
+    fewer_collections,
+    parse_delivery,
+    plan_files,
+)
+from joinedup.ingest.parsed_batch import FileDone, FileOpened
 from joinedup.ingest.writer import BatchWriter, FileCounts
-from joinedup.store import tables as t
 from joinedup.store.unit_of_work import UnitOfWork
 
-ADAPTERS: dict[FeedFormat, FeedAdapter] = {
-    FeedFormat.SSD_CSV: SsdAdapter(),
-    FeedFormat.FHIR_R4_BULK: FhirBulkAdapter(),
-    FeedFormat.POLE_CSV: PoliceAdapter(),
-    FeedFormat.SCHOOL_CENSUS_CSV: SchoolCensusAdapter(),
-    FeedFormat.AGENCY_EVENTS_CSV: AgencyEventsAdapter(),
-}
-BATCH_ROWS = 2000
-# ...and at most this many delivered characters: a file of huge rows must not fill memory.
-BATCH_CHARS = 2_000_000
-SOURCE_TABLE_CHARS: int = getattr(t.source_record.c.source_table.type, "length", 80)
+__all__ = [
+    "ADAPTERS",
+    "BATCH_CHARS",
+    "BATCH_ROWS",
+    "INGEST_GC_THRESHOLD",
+    "IngestReport",
+    "ingest_delivery",
+]
+_fewer_collections = fewer_collections  # its name here before it moved to the parse side
+
+# Where a delivery is parsed: "auto" parses a delivery of at least PARSE_PROCESS_ROWS rows
+# (by its manifest) in a second process, overlapping parsing with writing on two cores, and
+# smaller ones here (starting an interpreter costs about 0.7 s of CPU); "always" and
+# "never" force one way (tests run both on small deliveries).
+PARSE_PROCESS_SETTING = "JOINEDUP_INGEST_PARSE_PROCESS"
+PARSE_PROCESS_ROWS = 20_000
 
 # progress(file, rows done in that file, rows in that file)
 Progress = Callable[[str, int, int], None]
@@ -101,79 +112,16 @@ class IngestReport:
         }
 
 
-# Cyclic garbage collections during an ingest: each batch holds thousands of parsed rows
-# (dicts, lists, records), so the default threshold (700 new objects) runs a collection every
-# few rows and scans the whole batch again and again, though an ingest makes almost no cyclic
-# garbage. A higher threshold for the ingest's duration cut its CPU time by about a sixth.
-INGEST_GC_THRESHOLD = 100_000
-
-
-_gc_lock = threading.Lock()
-_gc_ingests: list[tuple[int, int, int]] = []  # the threshold before the first running ingest
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The higher threshold while any ingest of this process runs (threads included)."""
-    with _gc_lock:
-        if not _gc_ingests:
-            before = gc.get_threshold()
-            gc.set_threshold(max(before[0], INGEST_GC_THRESHOLD), *before[1:])
-        _gc_ingests.append(_gc_ingests[0] if _gc_ingests else before)
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            restore = _gc_ingests.pop()
-            if not _gc_ingests:
-                gc.set_threshold(*restore)
-
-
-def _unused_file(path: str) -> FileSpec:
-    """A file the format does not define: its rows are kept as delivered, with a warning."""
-
-    table = f"unused:{path}"
-    if len(table) > SOURCE_TABLE_CHARS:  # a long file name still gets its own, bounded, table
-        digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        table = f"{table[: SOURCE_TABLE_CHARS - 17]}~{digest}"
-
-    def parse(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
-        checks.add(
-            "UNUSED_FILE",
-            None,
-            f"{path} is not part of this feed format; the row is kept but not used",
-            "warning",
-        )
-        return ParsedRow(
-            table,
-            f"row:{raw.row_number}",
-            raw.row_number,
-            raw.values or {},
-            checks.findings,
-        )
-
-    return FileSpec(
-        path,
-        table,
-        (),
-        parse,
-        required_file=False,
-        kind="ndjson" if path.endswith(".ndjson") else "csv",
-    )
-
-
-def _plan(manifest: Manifest, adapter: FeedAdapter) -> list[FileSpec]:
-    listed = {f.path for f in manifest.files}
-    missing = [s.path for s in adapter.files if s.required_file and s.path not in listed]
-    if missing:
-        raise DeliveryRejected(
-            f"delivery {manifest.folder} rejected: {adapter.format_id} needs "
-            f"{', '.join(missing)}, which manifest.json does not list"
-        )
-    known = {s.path for s in adapter.files}
-    planned = [s for s in adapter.files if s.path in listed]
-    planned += [_unused_file(f.path) for f in manifest.files if f.path not in known]
-    return planned
+def _parse_in_second_process(manifest: Manifest) -> bool:
+    setting = os.environ.get(PARSE_PROCESS_SETTING, "auto").strip().lower() or "auto"
+    if setting not in ("auto", "always", "never"):
+        raise ValueError(f"{PARSE_PROCESS_SETTING} must be auto, always or never, not {setting!r}")
+    if setting != "auto":
+        return setting == "always"
+    rows = sum(f.rows for f in manifest.files)
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    return rows >= PARSE_PROCESS_ROWS and cores >= 2 and bool(sys.executable)
 
 
 def ingest_delivery(
@@ -184,11 +132,29 @@ def ingest_delivery(
     received_at: datetime | None = None,
 ) -> IngestReport:
     """Ingest one agency delivery folder; raises ``DeliveryRejected`` to refuse it whole."""
-    folder = Path(folder)
-    manifest = read_manifest(folder)
+    manifest = read_manifest(Path(folder))
+    plan = plan_files(manifest)
+    with ExitStack() as stack:
+        items: Iterator[Item]
+        if _parse_in_second_process(manifest):
+            # started first: its interpreter starts up while the files are hashed
+            items = stack.enter_context(ParseProcess(manifest, manifest.sha256)).items()
+        else:
+            items = parse_delivery(manifest, plan)
+        verify_files(manifest)
+        return _ingest(engine, manifest, plan, items, progress, received_at)
+
+
+def _ingest(
+    engine: Engine,
+    manifest: Manifest,
+    plan: list[FileSpec],
+    items: Iterator[Item],
+    progress: Progress | None,
+    received_at: datetime | None,
+) -> IngestReport:
+    folder = manifest.folder
     adapter = ADAPTERS[manifest.feed_format]
-    plan = _plan(manifest, adapter)
-    verify_files(manifest)
     report = IngestReport(
         str(folder),
         manifest.agency.value,
@@ -198,7 +164,7 @@ def ingest_delivery(
         unlisted_files=unlisted_files(manifest),
     )
     try:
-        with _fewer_collections(), UnitOfWork(engine) as uow:
+        with fewer_collections(), UnitOfWork(engine) as uow:
             earlier = uow.deliveries.find_by_manifest(manifest.agency.value, manifest.sha256)
             if earlier is not None:
                 report.status, report.delivery_id = "unchanged", int(earlier["id"])
@@ -231,20 +197,12 @@ def ingest_delivery(
                 unchanged=0,
             )
             writer = BatchWriter(uow.connection, manifest.agency.value, report.delivery_id)
-            context = DeliveryContext(manifest.agency.value, manifest.extracted_at)
-            for spec in plan:
-                entry = manifest.file(spec.path)
+            for counts in _write_files(manifest, plan, items, writer, report, progress):
+                entry = manifest.file(counts.path)
                 assert entry is not None
-                counts = _ingest_file(manifest, spec, entry.rows, writer, context, report, progress)
-                if counts.rows != entry.rows or counts.rows != counts.accepted + counts.quarantined:
-                    raise DeliveryRejected(
-                        f"delivery {folder} rejected: {spec.path} accounted for "
-                        f"{counts.accepted} accepted + {counts.quarantined} quarantined of "
-                        f"{entry.rows} rows"
-                    )
                 uow.deliveries.add_file(
                     delivery_id=report.delivery_id,
-                    path=spec.path,
+                    path=counts.path,
                     sha256=entry.sha256,
                     rows=counts.rows,
                     accepted=counts.accepted,
@@ -288,72 +246,49 @@ def ingest_delivery(
     return report
 
 
-def _ingest_file(
+def _write_files(
     manifest: Manifest,
-    spec: FileSpec,
-    expected_rows: int,
+    plan: list[FileSpec],
+    items: Iterator[Item],
     writer: BatchWriter,
-    context: DeliveryContext,
     report: IngestReport,
     progress: Progress | None,
-) -> FileCounts:
-    path = manifest.folder / spec.path
-    counts = FileCounts(spec.path)
-    context.keys.setdefault(spec.source_table, set())
-    if spec.kind == "ndjson":
-        rows = read_ndjson(path)
-    else:
-        try:
-            header, rows = read_csv(path)
-        except HeaderError as error:
-            raise DeliveryRejected(
-                f"delivery {manifest.folder} rejected: {spec.path}: {error}"
-            ) from None
-        missing = [c for c in spec.required_columns if c not in header]
-        if missing:
-            raise DeliveryRejected(
-                f"delivery {manifest.folder} rejected: {spec.path} is missing column(s) "
-                f"{', '.join(missing)}"
-            )
-        used = {*spec.required_columns, *spec.optional_columns}
-        extra = [c for c in header if c not in used]
-        if extra and not spec.source_table.startswith("unused:"):
-            report.ignored_columns[spec.path] = extra
-    seen: set[str] = set()
-    batch: list[tuple[RawRow, ParsedRow]] = []
-    batch_chars = 0
-    for raw in rows:
-        checks = RowChecks()
-        if raw.values is None:
-            row = ParsedRow(
-                spec.source_table,
-                None,
-                raw.row_number,
-                {},
-                [Finding(raw.error_code or "UNREADABLE", None, raw.error or "")],
-            )
-        else:
-            row = spec.parse(raw, checks, context)
-        if row.source_id is not None and not row.quarantined:
-            if row.source_id in seen:
-                row.findings.append(
-                    Finding(
-                        "DUPLICATE_KEY",
-                        None,
-                        f"key {row.source_id!r} appears earlier in {spec.path}; "
-                        "the first one was kept",
-                    )
+) -> Iterator[FileCounts]:
+    """Write what the parse side hands over; yield each file's counts once it is written,
+    after checking that every row of it is accounted for."""
+    expected = iter(plan)
+    counts: FileCounts | None = None
+    for item in items:
+        if isinstance(item, FileOpened):
+            spec = next(expected, None)
+            if spec is None or spec.path != item.file or counts is not None:
+                raise ParseProcessFailed(f"the parse side sent {item.file} out of plan order")
+            counts = FileCounts(item.file)
+            if item.ignored:
+                report.ignored_columns[item.file] = item.ignored
+            entry = manifest.file(item.file)
+            assert entry is not None
+            rows_expected = entry.rows
+        elif counts is None or item.file != counts.path:
+            raise ParseProcessFailed(f"the parse side sent rows of {item.file} out of order")
+        elif isinstance(item, FileDone):
+            if item.rows != counts.rows:
+                raise ParseProcessFailed(
+                    f"the parse side read {item.rows} rows of {item.file}; {counts.rows} arrived"
                 )
-            seen.add(row.source_id)
-        batch.append((raw, row))
-        batch_chars += raw.size
-        if len(batch) >= BATCH_ROWS or batch_chars >= BATCH_CHARS:
-            writer.write(spec.path, batch, counts)
-            batch, batch_chars = [], 0
             if progress:
-                progress(f"{manifest.agency.value}/{spec.path}", counts.rows, expected_rows)
-    if batch:
-        writer.write(spec.path, batch, counts)
-    if progress:
-        progress(f"{manifest.agency.value}/{spec.path}", counts.rows, expected_rows)
-    return counts
+                progress(f"{manifest.agency.value}/{item.file}", counts.rows, rows_expected)
+            if counts.rows != rows_expected or counts.rows != counts.accepted + counts.quarantined:
+                raise DeliveryRejected(
+                    f"delivery {manifest.folder} rejected: {item.file} accounted for "
+                    f"{counts.accepted} accepted + {counts.quarantined} quarantined of "
+                    f"{rows_expected} rows"
+                )
+            yield counts
+            counts = None
+        else:
+            writer.write_batch(item, counts)
+            if progress:
+                progress(f"{manifest.agency.value}/{item.file}", counts.rows, rows_expected)
+    if counts is not None or next(expected, None) is not None:
+        raise ParseProcessFailed(f"the parse side stopped before the end of {manifest.folder}")

@@ -1,5 +1,8 @@
 """Writes parsed rows to the store in batches, inside the ingest's single transaction.
 
+A batch arrives as plain data (``parsed_batch.ParsedBatch``: built by the parse side, in this
+process or in a second one); the writer looks up which keys exist, allocates ids and inserts.
+
 For each accepted row: a new key is inserted (version 1); an identical row is left alone
 (idempotent re-delivery); a changed row gets a new version, its earlier version is kept and
 marked superseded, and everything derived from it is replaced. Quarantined rows are kept
@@ -18,23 +21,15 @@ from sqlalchemy import Connection, insert, select, update
 
 from joinedup.domain.model import Practitioner
 from joinedup.ingest.base import ParsedRow
-from joinedup.ingest.canonical import canonical_and_digest, canonical_payload, content_hash
-from joinedup.ingest.derived_rows import (
-    EVENT_COLUMNS,
-    PERSON_COLUMNS,
-    event_tuple,
-    person_tuple,
-)
+from joinedup.ingest.canonical import canonical_payload, content_hash
+from joinedup.ingest.derived_rows import EVENT_COLUMNS, PERSON_COLUMNS
+from joinedup.ingest.parsed_batch import AcceptedRow, Derived, ParsedBatch, prepare_batch
 from joinedup.ingest.reading import RawRow
-from joinedup.ingest.store_limits import SOURCE_ID_CHARS, too_long
 from joinedup.store import tables as t
 from joinedup.store.bulk import allocate_ids, insert_dicts, insert_rows
 from joinedup.store.repositories import (
     PersonRecordRepository,
     PractitionerRepository,
-    address_values,
-    family_values,
-    involvement_values,
 )
 
 __all__ = ["BatchWriter", "FileCounts", "canonical_payload", "content_hash"]
@@ -119,74 +114,29 @@ class BatchWriter:
         return self._first_load[table]
 
     def write(self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
-        for _, row in batch:
-            if not row.quarantined:
-                row.findings.extend(too_long(row))
-        quarantined = [(raw, row) for raw, row in batch if row.quarantined]
-        accepted = [(raw, row) for raw, row in batch if not row.quarantined]
-        counts.rows += len(batch)
-        counts.quarantined += len(quarantined)
-        counts.accepted += len(accepted)
-        counts.warnings += sum(1 for _, row in accepted if row.findings)
-        self._findings(file, batch, counts)
-        self._quarantine(file, quarantined)
-        if accepted:
-            self._accept(accepted, counts)
+        """Write parsed rows (quarantine reprocess hands them over this way)."""
+        self.write_batch(prepare_batch(file, batch, self.agency_id), counts)
 
-    def _findings(
-        self, file: str, batch: list[tuple[RawRow, ParsedRow]], counts: FileCounts
-    ) -> None:
-        values = []
-        for raw, row in batch:
-            for finding in row.findings:
-                counts.findings[finding.code] += 1
-                values.append(
-                    {
-                        "delivery_id": self.delivery_id,
-                        "file": file,
-                        "row_number": raw.row_number,
-                        "severity": finding.severity,
-                        "code": finding.code,
-                        "field": finding.field,
-                        "message": finding.message[:2000],
-                    }
-                )
-        insert_dicts(self.connection, t.row_finding, values)
+    def write_batch(self, batch: ParsedBatch, counts: FileCounts) -> None:
+        """Write one batch the parse side prepared (in this process or in another)."""
+        counts.rows += batch.rows
+        counts.quarantined += len(batch.quarantined)
+        counts.accepted += len(batch.accepted)
+        counts.warnings += batch.warnings
+        delivery = self.delivery_id
+        for values in batch.findings:
+            counts.findings[values["code"]] += 1
+            values["delivery_id"] = delivery
+        insert_dicts(self.connection, t.row_finding, batch.findings)
+        for values in batch.quarantined:
+            values["delivery_id"] = delivery
+            values["agency_id"] = self.agency_id
+        insert_dicts(self.connection, t.quarantined_row, batch.quarantined)
+        if batch.accepted:
+            self._accept(batch.source_table, batch.accepted, counts)
 
-    def _quarantine(self, file: str, rows: list[tuple[RawRow, ParsedRow]]) -> None:
-        if not rows:
-            return
-        values = []
-        for raw, row in rows:
-            errors = [f for f in row.findings if f.severity == "error"]
-            where = f"{file} row {raw.row_number} (line {raw.line_number})"
-            message = "; ".join(
-                f"{f.field}: {f.message}"
-                if f.field and not f.message.startswith(f.field)
-                else f.message
-                for f in errors
-            )
-            values.append(
-                {
-                    "delivery_id": self.delivery_id,
-                    "agency_id": self.agency_id,
-                    "file": file,
-                    "row_number": raw.row_number,
-                    "source_table": row.source_table,
-                    # a key too long to be one is kept in the raw row, not as the key
-                    "source_id": row.source_id
-                    if row.source_id is None or len(row.source_id) <= SOURCE_ID_CHARS
-                    else None,
-                    "raw": raw.delivered() or json.dumps(row.payload),
-                    "reason_codes": sorted({f.code for f in errors}),
-                    "message": f"{where}: {message}",
-                }
-            )
-        insert_dicts(self.connection, t.quarantined_row, values)
-
-    def _accept(self, rows: list[tuple[RawRow, ParsedRow]], counts: FileCounts) -> None:
-        table = rows[0][1].source_table
-        keys = [row.source_id or "" for _, row in rows]
+    def _accept(self, table: str, rows: list[AcceptedRow], counts: FileCounts) -> None:
+        keys = [row[0] for row in rows]
         existing = (
             {}
             if self._is_first_load(table)
@@ -206,40 +156,29 @@ class BatchWriter:
                 )
             }
         )
-        new: list[tuple[RawRow, ParsedRow, str, str]] = []
-        changed = []
-        for raw, row in rows:
-            payload, digest = canonical_and_digest(row.payload, raw.plain)
-            old = existing.get(row.source_id or "")
+        new: list[AcceptedRow] = []
+        changed: list[tuple[AcceptedRow, Any]] = []
+        for row in rows:
+            old = existing.get(row[0])
             if old is None:
-                new.append((raw, row, digest, payload))
-            elif old.content_sha256 != digest:
-                changed.append((raw, row, digest, old))
+                new.append(row)
+            elif old.content_sha256 != row[3]:
+                changed.append((row, old))
             else:
                 counts.unchanged += 1
-        derived: list[tuple[ParsedRow, int]] = []
+        derived: list[tuple[Derived | None, int]] = []
         if new:
             ids = allocate_ids(self.connection, t.source_record, len(new))
             # tuples straight to the driver: these two tables take every accepted row
             delivery = self.delivery_id
+            agency = self.agency_id
             insert_rows(
                 self.connection,
                 t.source_record,
                 _SOURCE_RECORD_COLUMNS,
                 [
-                    (
-                        sid,
-                        self.agency_id,
-                        table,
-                        row.source_id or "",
-                        digest,
-                        payload,
-                        1,
-                        delivery,
-                        delivery,
-                        raw.row_number,
-                    )
-                    for sid, (raw, row, digest, payload) in zip(ids, new, strict=True)
+                    (sid, agency, table, key, digest, payload, 1, delivery, delivery, number)
+                    for sid, (key, number, payload, digest, _) in zip(ids, new, strict=True)
                 ],
             )
             insert_rows(
@@ -248,29 +187,30 @@ class BatchWriter:
                 _VERSION_COLUMNS,
                 [
                     (sid, 1, digest, payload, delivery)
-                    for sid, (_, _, digest, payload) in zip(ids, new, strict=True)
+                    for sid, (_, _, payload, digest, _) in zip(ids, new, strict=True)
                 ],
             )
-            derived.extend((row, sid) for sid, (_, row, _, _) in zip(ids, new, strict=True))
+            derived.extend((row[4], sid) for sid, row in zip(ids, new, strict=True))
             counts.inserted += len(new)
         if changed:
             self._new_versions(changed)
-            derived.extend((row, old.id) for _, row, _, old in changed)
+            derived.extend((row[4], old.id) for row, old in changed)
             counts.updated += len(changed)
         self._derive(derived)
         self._close_quarantine(table, keys)
 
-    def _new_versions(self, changed: list[tuple[RawRow, ParsedRow, str, Any]]) -> None:
-        for raw, row, digest, old in changed:
+    def _new_versions(self, changed: list[tuple[AcceptedRow, Any]]) -> None:
+        for (_, number, payload, digest, _), old in changed:
             self.connection.execute(
                 update(t.source_record)
                 .where(t.source_record.c.id == old.id)
                 .values(
                     content_sha256=digest,
-                    payload=row.payload,
+                    # the canonical text read back: the same JSON value as delivered
+                    payload=json.loads(payload),
                     version=old.version + 1,
                     last_changed_delivery_id=self.delivery_id,
-                    row_number=raw.row_number,
+                    row_number=number,
                 )
             )
             self.connection.execute(
@@ -288,15 +228,16 @@ class BatchWriter:
                     "source_record_id": old.id,
                     "version": old.version + 1,
                     "content_sha256": digest,
-                    "payload": row.payload,
+                    "payload": json.loads(payload),
                     "delivery_id": self.delivery_id,
                 }
-                for _, row, digest, old in changed
+                for (_, _, payload, digest, _), old in changed
             ],
         )
-        self.persons.replace_derived([old.id for *_, old in changed])
+        self.persons.replace_derived([old.id for _, old in changed])
 
-    def _derive(self, rows: list[tuple[ParsedRow, int]]) -> None:
+    def _derive(self, rows: list[tuple[Derived | None, int]]) -> None:
+        """Insert the derived rows of just-written source rows, with their ids filled in."""
         people: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         addresses: list[dict[str, Any]] = []
@@ -304,36 +245,34 @@ class BatchWriter:
         families: list[dict[str, Any]] = []
         identifiers: list[dict[str, Any]] = []
         practitioners: list[tuple[Practitioner, int | None]] = []
-        for row, sid in rows:
-            if row.person is not None:
-                people.append(person_tuple(row.person, sid))
-            for event in row.events:
-                events.append(event_tuple(event, sid))
-            addresses.extend(
-                address_values(self.agency_id, pid, a, sid) for pid, a in row.addresses
+        for derived, sid in rows:
+            if derived is None:
+                continue
+            person, row_events, row_addresses, row_involvements, row_families, row_ids, row_pr = (
+                derived
             )
-            involvements.extend(involvement_values(i, sid) for i in row.involvements)
-            families.extend(family_values(f, sid) for f in row.families)
-            identifiers.extend(
-                {
-                    "source_record_id": sid,
-                    "agency_id": self.agency_id,
-                    "person_source_id": i.person_source_id,
-                    "identifier_type": i.identifier_type,
-                    "value": i.value,
-                }
-                for i in row.identifiers
-            )
-            practitioners.extend((p, sid) for p in row.practitioners)
+            if person is not None:
+                people.append((sid, *person))
+            events.extend([(sid, *event) for event in row_events])
+            for group, into in (
+                (row_addresses, addresses),
+                (row_involvements, involvements),
+                (row_families, families),
+                (row_ids, identifiers),
+            ):
+                for values in group:
+                    values["source_record_id"] = sid
+                into.extend(group)
+            practitioners.extend((Practitioner(*p), sid) for p in row_pr)
         insert_rows(self.connection, t.person_record, PERSON_COLUMNS, people)
         insert_rows(self.connection, t.event, EVENT_COLUMNS, events)
-        for table, values in (
+        for table, dicts in (
             (t.address, addresses),
             (t.involvement, involvements),
             (t.family_membership, families),
             (t.person_identifier, identifiers),
         ):
-            insert_dicts(self.connection, table, values)
+            insert_dicts(self.connection, table, dicts)
         if practitioners:
             self.practitioners.upsert_many(practitioners)
 
