@@ -1,18 +1,24 @@
 """Benchmark: ingest a whole synthetic partnership (every agency) into SQLite or PostgreSQL.
 
     python bench/bench_ingest.py --children 100000 [--database-url URL] [--partnership DIR]
+        [--parse-process auto|always|never] [--digests]
 
 Prints one JSON object: rows, wall seconds, CPU seconds (user + system, of this process and
-of any child processes it waited for), rows per second and per CPU-second, peak RSS of the
-process (MB), the load average before and after (the machine may be shared: compare CPU time),
-and per-agency figures. The partnership is generated once into --partnership (reused if there).
-Without --database-url a fresh SQLite file in a temporary folder is used; a PostgreSQL URL is
-used as given (its tables are dropped and re-created first: point it at a scratch database).
+of its child processes: a large delivery is parsed in a child process, which the ingest waits
+for, so its CPU time is in RUSAGE_CHILDREN), rows per second and per CPU-second, peak RSS of
+this process and, separately, of the largest parsing process (MB), the load average before and
+after (the machine may be shared: compare CPU time), and per-agency figures. The partnership is
+generated once into --partnership (reused if there). Without --database-url a fresh SQLite
+file in a temporary folder is used; a PostgreSQL URL is used as given (its tables are dropped
+and re-created first: point it at a scratch database). --parse-process sets where deliveries
+are parsed (``JOINEDUP_INGEST_PARSE_PROCESS``); --digests adds a SHA-256 of every table's
+rows (wall-clock columns left out), to compare the stores two runs wrote.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -21,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, select, text
+from sqlalchemy import types as sa_types
 
 from joinedup.services import deliveries_in, ingest, open_store
 from joinedup.store import make_engine
@@ -30,6 +37,36 @@ from joinedup.store.tables import metadata
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_child_rss_mb() -> float:
+    """Peak RSS of the largest child process waited for (the parsing processes)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+# When a row was written, not what: differs between any two runs.
+WALL_CLOCK = {"received_at", "created_at", "recorded_at", "published_at"}
+
+
+def table_digests(engine: Engine) -> dict[str, str]:
+    """Per table with rows, a SHA-256 of its rows in primary-key order, wall-clock columns
+    left out."""
+    digests = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            columns = [
+                c
+                for c in table.columns
+                if not (isinstance(c.type, sa_types.DateTime) and c.name in WALL_CLOCK)
+            ]
+            query = select(*columns).order_by(*table.primary_key.columns)
+            digest, count = hashlib.sha256(), 0
+            for row in connection.execute(query):
+                digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+                count += 1
+            if count:
+                digests[table.name] = f"{count} {digest.hexdigest()}"
+    return digests
 
 
 def cpu_seconds() -> float:
@@ -49,7 +86,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--partnership", type=Path, default=None)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--parse-process", choices=("auto", "always", "never"), default=None)
+    parser.add_argument("--digests", action="store_true")
     args = parser.parse_args()
+    if args.parse_process:
+        os.environ["JOINEDUP_INGEST_PARSE_PROCESS"] = args.parse_process
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     partnership = args.partnership or scratch / "partnership"
@@ -103,8 +144,11 @@ def main() -> None:
                 "load_average_after": load_after,
                 "peak_rss_mb": round(peak_rss_mb()),
                 "peak_rss_mb_before_ingest": round(rss_before),
+                "peak_rss_mb_parse_process": round(peak_child_rss_mb()),
+                "parse_process": os.environ.get("JOINEDUP_INGEST_PARSE_PROCESS", "auto"),
                 "agencies": per_agency,
                 "python": sys.version.split()[0],
+                **({"digests": table_digests(engine)} if args.digests else {}),
             },
             indent=2,
         )
