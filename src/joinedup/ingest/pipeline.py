@@ -52,7 +52,6 @@ __all__ = [
     "IngestReport",
     "ingest_delivery",
 ]
-_fewer_collections = fewer_collections  # its name here before it moved to the parse side
 
 # Where a delivery is parsed: "auto" parses a delivery of at least PARSE_PROCESS_ROWS rows
 # (by its manifest) in a second process, overlapping parsing with writing on two cores, and

@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from joinedup.ingest.pipeline import INGEST_GC_THRESHOLD, _fewer_collections
+from joinedup.ingest.parse_side import INGEST_GC_THRESHOLD, fewer_collections
 
 
 def test_threshold_is_raised_during_an_ingest_and_restored_after() -> None:
     before = gc.get_threshold()
-    with _fewer_collections():
+    with fewer_collections():
         assert gc.get_threshold()[0] >= INGEST_GC_THRESHOLD
         assert gc.get_threshold()[1:] == before[1:]
     assert gc.get_threshold() == before
@@ -20,7 +20,7 @@ def test_threshold_is_raised_during_an_ingest_and_restored_after() -> None:
 
 def test_threshold_is_restored_when_the_ingest_fails() -> None:
     before = gc.get_threshold()
-    with pytest.raises(RuntimeError), _fewer_collections():
+    with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError("rejected")
     assert gc.get_threshold() == before
 
@@ -31,13 +31,13 @@ def test_overlapping_ingests_restore_the_threshold_of_before_the_first() -> None
 
     def second() -> None:
         first_in.wait()
-        with _fewer_collections():
+        with fewer_collections():
             pass
         second_done.set()
 
     worker = threading.Thread(target=second)
     worker.start()
-    with _fewer_collections():
+    with fewer_collections():
         first_in.set()
         second_done.wait()
         # the second ingest ended first: the first one still runs with the higher threshold
