@@ -30,7 +30,7 @@ from joinedup.errors import BadInput, Forbidden
 from joinedup.governance.audit import append
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES, Role
-from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.linkage_tables import linkage_record, linked_record
 from joinedup.store.tables import person_link, person_record
 
 MAX_RESULTS = 20
@@ -182,14 +182,7 @@ def _candidates(connection: Any, query: Query) -> list[Any]:
             near.c.upn,
             person_link.c.match_probability,
         )
-        .join(
-            linkage_record,
-            and_(
-                near.c.agency_id == linkage_record.c.agency_id,
-                near.c.source_table == linkage_record.c.source_table,
-                near.c.source_id == linkage_record.c.source_id,
-            ),
-        )
+        .join(linkage_record, linked_record(near.c))
         .outerjoin(person_link, person_link.c.person_record_id == near.c.id)
     ).all()
     return list(rows)

@@ -7,6 +7,8 @@ a reviewer's decision must survive that. ``person_link`` (core) is rewritten fro
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from joinedup.store.tables import Id, Json, metadata, person_record
 
@@ -152,9 +155,15 @@ linkage_family_tie = Table(
     Index("ix_linkage_family_tie_person", "person_id"),
 )
 
-# The one join between a linked record and its person record (same agency, table, source id).
-LINKED_PERSON_RECORD = and_(
-    person_record.c.agency_id == linkage_record.c.agency_id,
-    person_record.c.source_table == linkage_record.c.source_table,
-    person_record.c.source_id == linkage_record.c.source_id,
-)
+
+def linked_record(record: Any) -> ColumnElement[bool]:
+    """The one join between a linked record and an agency's record (same agency, table,
+    source id): ``record`` is the columns of ``person_record`` or of a selection from it."""
+    return and_(
+        record.agency_id == linkage_record.c.agency_id,
+        record.source_table == linkage_record.c.source_table,
+        record.source_id == linkage_record.c.source_id,
+    )
+
+
+LINKED_PERSON_RECORD = linked_record(person_record.c)
