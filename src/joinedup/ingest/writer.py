@@ -200,14 +200,15 @@ class BatchWriter:
         self._close_quarantine(table, keys)
 
     def _new_versions(self, changed: list[tuple[AcceptedRow, Any]]) -> None:
-        for (_, number, payload, digest, _), old in changed:
+        # the canonical text read back (the same JSON value as delivered), once per row
+        values = [json.loads(payload) for (_, _, payload, _, _), _ in changed]
+        for ((_, number, _, digest, _), old), value in zip(changed, values, strict=True):
             self.connection.execute(
                 update(t.source_record)
                 .where(t.source_record.c.id == old.id)
                 .values(
                     content_sha256=digest,
-                    # the canonical text read back: the same JSON value as delivered
-                    payload=json.loads(payload),
+                    payload=value,
                     version=old.version + 1,
                     last_changed_delivery_id=self.delivery_id,
                     row_number=number,
@@ -228,10 +229,10 @@ class BatchWriter:
                     "source_record_id": old.id,
                     "version": old.version + 1,
                     "content_sha256": digest,
-                    "payload": json.loads(payload),
+                    "payload": value,
                     "delivery_id": self.delivery_id,
                 }
-                for (_, _, payload, digest, _), old in changed
+                for ((_, _, _, digest, _), old), value in zip(changed, values, strict=True)
             ],
         )
         self.persons.replace_derived([old.id for _, old in changed])
