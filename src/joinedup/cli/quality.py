@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,19 @@ def shown(value: float | None, suffix: str = "%") -> str:
     return "–" if value is None else f"{value:g}{suffix}"
 
 
+def _moment(text: str | None) -> datetime | None:
+    """``--as-of`` as an aware date-time (UTC when no offset is given); None for now."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"--as-of {text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-21T06:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("quality")
     def quality_command(
@@ -42,6 +56,12 @@ def register(app: typer.Typer) -> None:
         html: Path | None = typer.Option(
             None, "--html", help="Also write a self-contained HTML page to this file."
         ),
+        as_of: str | None = typer.Option(
+            None,
+            "--as-of",
+            help="Report as at this moment (ISO 8601, e.g. 2026-11-21T06:00:00Z): timeliness "
+            "is measured to it. Default: now.",
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Data quality of an agency's deliveries, worst problems first: completeness and
@@ -52,14 +72,15 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             if all_agencies == (agency is not None):
                 raise BadInput("give one agency id, or --all for every agency")
+            now = _moment(as_of)
             engine = services.open_store()
             with engine.connect() as connection:
                 if all_agencies:
-                    report = all_agencies_quality(connection)
+                    report = all_agencies_quality(connection, now)
                     page = render_all_html(report) if html else ""
                 else:
                     assert agency is not None
-                    report = agency_quality(connection, agency)
+                    report = agency_quality(connection, agency, now)
                     page = render_agency_html(report) if html else ""
             if html:
                 html.write_text(page, encoding="utf-8")

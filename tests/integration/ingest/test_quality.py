@@ -27,6 +27,9 @@ D1_EXTRACTED = "2026-11-20T06:00:00Z"
 D1_RECEIVED = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 D2_EXTRACTED = "2026-11-27T06:00:00Z"
 D2_RECEIVED = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+# The CLI reports as at the day after the first delivery, as the store tests do: "now" would
+# make timeliness (and so the worst problems) depend on the day the suite runs.
+AS_OF = ["--as-of", "2026-11-21T06:00:00Z"]
 
 # Housing: 8 person rows (one quarantined: a formula for a surname), 4 events (one names no
 # person).
@@ -221,7 +224,13 @@ def test_police_duplicate_nominals_and_fields_the_feed_lacks(
         ["N4", "JANE", "smith ", "1990-04-01", "F", "", "", ""],
         ["N5", "Gary", "Jones", "1985-01-30", "M", "", "LS7 1AA", ""],
     ]
-    ingest_delivery(engine, police_delivery(tmp_path / "p", persons=persons))
+    # received an hour after extraction, not "now": timeliness must not depend on the day
+    # the test runs (it failed once the wall clock was 16 days past the extract)
+    ingest_delivery(
+        engine,
+        police_delivery(tmp_path / "p", persons=persons),
+        received_at=datetime(2026, 11, 20, 7, 0, tzinfo=UTC),
+    )
     report = _report(engine, "police", datetime(2026, 11, 21, 6, 0, tzinfo=UTC))
     assert report["duplicates"]["same_name_and_dob"] == {"groups": 2, "records": 4, "percent": 80.0}
     fields = _fields(report)
@@ -273,14 +282,14 @@ def cli_store(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 def test_cli_quality_json_html_and_terminal(cli_store: Engine, tmp_path: Path) -> None:
     _three_agencies(cli_store, tmp_path)
     runner = CliRunner()
-    result = runner.invoke(app, ["quality", "housing", "--json"])
+    result = runner.invoke(app, ["quality", "housing", "--json", *AS_OF])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report) == TOP_KEYS
     assert [p["sentence"] for p in report["worst_problems"]] == WORST_AFTER_D1
 
     page = tmp_path / "housing.html"
-    result = runner.invoke(app, ["quality", "housing", "--html", str(page)])
+    result = runner.invoke(app, ["quality", "housing", "--html", str(page), *AS_OF])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert "Worst problems" in text and WORST_AFTER_D1[0] in text
@@ -303,7 +312,9 @@ def test_cli_quality_json_html_and_terminal(cli_store: Engine, tmp_path: Path) -
     assert f"<li>{WORST_AFTER_D1[3]}</li>" in html
     assert "1234567890" not in html and "Ann" not in html
 
-    result = runner.invoke(app, ["quality", "--all", "--json", "--html", str(tmp_path / "a.html")])
+    result = runner.invoke(
+        app, ["quality", "--all", "--json", "--html", str(tmp_path / "a.html"), *AS_OF]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert [a["agency"] for a in summary["agencies"]][:3] == ["social_care", "health", "police"]
@@ -320,3 +331,24 @@ def test_cli_quality_needs_one_agency_or_all(cli_store: Engine) -> None:
     assert runner.invoke(app, ["quality", "police", "--all"]).exit_code == 2
     result = runner.invoke(app, ["quality", "fire_service"])
     assert result.exit_code == 2 and "unknown agency" in result.output
+    result = runner.invoke(app, ["quality", "police", "--as-of", "last tuesday"])
+    assert result.exit_code == 2 and "--as-of 'last tuesday' is not an ISO 8601" in result.output
+
+
+def test_cli_quality_as_of_sets_the_clock_timeliness_is_measured_to(
+    cli_store: Engine, tmp_path: Path
+) -> None:
+    _housing(cli_store, tmp_path)  # the newest extract: 2026-11-20 06:00
+    runner = CliRunner()
+    ages = {}
+    for as_of in ("2026-11-21T06:00:00Z", "2026-12-20", "2026-12-20T06:00:00+12:00"):
+        result = runner.invoke(app, ["quality", "housing", "--json", "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        ages[as_of] = report["timeliness"]["newest_age_days"]
+    # a date alone is midnight UTC; an offset is honoured
+    assert ages == {
+        "2026-11-21T06:00:00Z": 1.0,
+        "2026-12-20": 29.8,
+        "2026-12-20T06:00:00+12:00": 29.5,
+    }
