@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from joinedup.domain.model import Practitioner
 from joinedup.ingest.base import ParsedRow
@@ -181,13 +181,14 @@ class BatchWriter:
                     for sid, (key, number, payload, digest, _) in zip(ids, new, strict=True)
                 ],
             )
+            # the current version's payload is the record's own: NULL here, not a second copy
             insert_rows(
                 self.connection,
                 t.source_record_version,
                 _VERSION_COLUMNS,
                 [
-                    (sid, 1, digest, payload, delivery)
-                    for sid, (_, _, payload, digest, _) in zip(ids, new, strict=True)
+                    (sid, 1, digest, None, delivery)
+                    for sid, (_, _, _, digest, _) in zip(ids, new, strict=True)
                 ],
             )
             derived.extend((row[4], sid) for sid, row in zip(ids, new, strict=True))
@@ -202,10 +203,26 @@ class BatchWriter:
     def _new_versions(self, changed: list[tuple[AcceptedRow, Any]]) -> None:
         # the canonical text read back (the same JSON value as delivered), once per row
         values = [json.loads(payload) for (_, _, payload, _, _), _ in changed]
+        record = t.source_record
+        version = t.source_record_version
         for ((_, number, _, digest, _), old), value in zip(changed, values, strict=True):
+            # The superseded version takes its payload from the record (where the current
+            # version's payload lives) before the record is overwritten; a version stored
+            # before payloads were stored once has its own already.
             self.connection.execute(
-                update(t.source_record)
-                .where(t.source_record.c.id == old.id)
+                update(version)
+                .where(version.c.source_record_id == old.id, version.c.version == old.version)
+                .values(
+                    superseded_by_delivery_id=self.delivery_id,
+                    payload=func.coalesce(
+                        version.c.payload,
+                        select(record.c.payload).where(record.c.id == old.id).scalar_subquery(),
+                    ),
+                )
+            )
+            self.connection.execute(
+                update(record)
+                .where(record.c.id == old.id)
                 .values(
                     content_sha256=digest,
                     payload=value,
@@ -214,25 +231,17 @@ class BatchWriter:
                     row_number=number,
                 )
             )
-            self.connection.execute(
-                update(t.source_record_version)
-                .where(
-                    t.source_record_version.c.source_record_id == old.id,
-                    t.source_record_version.c.version == old.version,
-                )
-                .values(superseded_by_delivery_id=self.delivery_id)
-            )
         self.connection.execute(
-            insert(t.source_record_version),
+            insert(version),
             [
                 {
                     "source_record_id": old.id,
                     "version": old.version + 1,
                     "content_sha256": digest,
-                    "payload": value,
+                    # no payload (SQL NULL): the current version's is the record's
                     "delivery_id": self.delivery_id,
                 }
-                for ((_, _, _, digest, _), old), value in zip(changed, values, strict=True)
+                for (_, _, _, digest, _), old in changed
             ],
         )
         self.persons.replace_derived([old.id for _, old in changed])

@@ -97,8 +97,13 @@ class SourceRecordRepository:
 
     def history(self, agency_id: str, source_table: str, source_id: str) -> list[dict[str, Any]]:
         """Every version of one record, oldest first (what the audit sees)."""
+        version = t.source_record_version
         query = (
-            select(t.source_record_version)
+            select(
+                *(c for c in version.c if c.name != "payload"),
+                # NULL for the current version: its payload is the record's own
+                func.coalesce(version.c.payload, t.source_record.c.payload).label("payload"),
+            )
             .join(
                 t.source_record, t.source_record.c.id == t.source_record_version.c.source_record_id
             )

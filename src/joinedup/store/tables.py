@@ -111,16 +111,21 @@ source_record_version = Table(
     "source_record_version",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    # looked up by source_record_id through the unique key's leading column (a separate index
+    # on it only cost every insert)
     Column(
         "source_record_id",
         Id,
         ForeignKey("source_record.id", ondelete="CASCADE"),
         nullable=False,
-        index=True,
     ),
     Column("version", Integer, nullable=False),
     Column("content_sha256", String(64), nullable=False),
-    Column("payload", Json, nullable=False),
+    # The version's payload, or NULL for the record's current version, whose payload is the
+    # record's own (``source_record.payload``): an ingest writes each row once, not twice.
+    # Superseding a version copies the record's payload in (``BatchWriter``); readers take
+    # coalesce(version payload, record payload) (``SourceRecordRepository.history``).
+    Column("payload", Json, nullable=True),
     Column("delivery_id", Id, ForeignKey("delivery.id"), nullable=False),
     Column("superseded_by_delivery_id", Id, ForeignKey("delivery.id")),
     UniqueConstraint("source_record_id", "version", name="uq_source_record_version"),

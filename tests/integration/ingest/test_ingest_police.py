@@ -74,6 +74,76 @@ def test_later_delivery_updates_changed_rows_and_keeps_history(
     assert _count(engine, t.person_record) == 3
 
 
+MOVED = [
+    ["N1", "Jane", "Smith-Brown", "1990-04-01", "F", "5 New Road", "LS8 1AB", ""],
+    ["N2", "Tom", "Smith", "2016-07-12", "M", "1 High Street", "LS6 2AB", ""],
+    ["N3", "Gary", "Jones", "1985-01-30", "M", "9 Low Road", "LS7 1AA", "12/345678A"],
+]
+
+
+def _stored_version_payloads(engine: Engine, source_id: str) -> list[object]:
+    """The version rows' own payload column for one police person, oldest first."""
+    v, r = t.source_record_version.c, t.source_record.c
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(v.payload)
+                .join(t.source_record, r.id == v.source_record_id)
+                .where(
+                    r.agency_id == "police", r.source_table == "persons", r.source_id == source_id
+                )
+                .order_by(v.version)
+            ).scalars()
+        )
+
+
+def test_a_rows_current_payload_is_stored_once_and_a_superseded_one_kept(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ingest_delivery(engine, police_delivery(tmp_path / "d1"))
+    # first load: the version row holds no second copy (the record holds the payload)
+    assert _stored_version_payloads(engine, "N1") == [None]
+    ingest_delivery(
+        engine, police_delivery(tmp_path / "d2", persons=MOVED, extracted_at="2026-11-27T06:00:00Z")
+    )
+    superseded, current = _stored_version_payloads(engine, "N1")
+    assert isinstance(superseded, dict) and superseded["surname"] == "Smith"
+    assert current is None
+    assert _stored_version_payloads(engine, "N2") == [None]  # unchanged: still one version
+    with UnitOfWork(engine) as uow:
+        history = uow.source_records.history("police", "persons", "N1")
+    assert [(h["version"], h["payload"]["surname"]) for h in history] == [
+        (1, "Smith"),
+        (2, "Smith-Brown"),
+    ]
+
+
+def test_a_version_stored_with_its_own_payload_keeps_it_when_superseded(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Stores written before payloads were stored once hold every version's payload in the
+    version row; superseding such a version must keep that payload, not the record's."""
+    ingest_delivery(engine, police_delivery(tmp_path / "d1"))
+    v, r = t.source_record_version.c, t.source_record.c
+    with engine.begin() as connection:
+        record_id = connection.execute(
+            select(r.id).where(r.agency_id == "police", r.source_id == "N1")
+        ).scalar_one()
+        old = {"surname": "as stored before migration 0023"}
+        connection.execute(
+            t.source_record_version.update()
+            .where(v.source_record_id == record_id)
+            .values(payload=old)
+        )
+    ingest_delivery(
+        engine, police_delivery(tmp_path / "d2", persons=MOVED, extracted_at="2026-11-27T06:00:00Z")
+    )
+    assert _stored_version_payloads(engine, "N1") == [old, None]
+    with UnitOfWork(engine) as uow:
+        history = uow.source_records.history("police", "persons", "N1")
+    assert [h["payload"]["surname"] for h in history] == [old["surname"], "Smith-Brown"]
+
+
 def test_bad_rows_are_quarantined_with_reasons(engine: Engine, tmp_path: Path) -> None:
     persons = [
         ["N1", "Jane", "Smith", "1990-04-01", "F", "1 High Street", "LS6 2AB", ""],
