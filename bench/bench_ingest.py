@@ -5,7 +5,8 @@
 
 Prints one JSON object: rows, wall seconds, CPU seconds (user + system, of this process and
 of its child processes: a large delivery is parsed in a child process, which the ingest waits
-for, so its CPU time is in RUSAGE_CHILDREN), rows per second and per CPU-second, peak RSS of
+for, so its CPU time is in RUSAGE_CHILDREN; ``cpu_seconds_parse_process`` is that part alone),
+rows per second and per CPU-second, peak RSS of
 this process and, separately, of the largest parsing process (MB), the load average before and
 after (the machine may be shared: compare CPU time), and per-agency figures. The partnership is
 generated once into --partnership (reused if there). Without --database-url a fresh SQLite
@@ -76,6 +77,12 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def child_cpu_seconds() -> float:
+    """User + system CPU of the child processes waited for: the parsing processes."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -112,6 +119,7 @@ def main() -> None:
     per_agency = {}
     load_before = load_average()
     started, cpu_started = time.perf_counter(), cpu_seconds()
+    child_cpu_started = child_cpu_seconds()
     for folder in deliveries_in(partnership):
         t0, cpu0 = time.perf_counter(), cpu_seconds()
         report = ingest(engine, folder)
@@ -127,6 +135,7 @@ def main() -> None:
             "rows_per_cpu_second": round(rows / cpu) if cpu else None,
         }
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+    parse_cpu = child_cpu_seconds() - child_cpu_started
     load_after = load_average()
     rows = sum(a["rows"] for a in per_agency.values())
     print(
@@ -138,6 +147,7 @@ def main() -> None:
                 "rows": rows,
                 "seconds": round(seconds, 1),
                 "cpu_seconds": round(cpu, 1),
+                "cpu_seconds_parse_process": round(parse_cpu, 1),
                 "rows_per_second": round(rows / seconds),
                 "rows_per_cpu_second": round(rows / cpu),
                 "load_average_before": load_before,

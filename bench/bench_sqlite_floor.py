@@ -1,0 +1,147 @@
+"""Benchmark: the fastest SQLite can store what an ingest stores, with no Python per row.
+
+    python bench/bench_sqlite_floor.py --children 20000 [--partnership DIR] [--store FILE]
+
+Ingests the partnership into a fresh SQLite store (or takes ``--store``, a SQLite store an
+ingest already wrote), then copies every row the ingest wrote into another fresh store,
+table by table in dependency order, with ``INSERT INTO main.t SELECT * FROM src.t`` in one
+transaction. No row passes through Python: this is SQLite's own cost of inserting those rows
+into the store's schema (its indexes, unique keys and foreign key checks, WAL), on this
+machine. Whatever the parsing costs, an ingest into SQLite cannot go faster than this, so it
+is the ceiling against which to read ``bench_ingest``'s rows per second.
+
+Prints one JSON object: input rows (accepted + quarantined, as the ingest counts them), the
+copy's seconds (insert, commit) and rows per second, per table seconds, and the same copy
+again under variants the store does not use, to show what each of its features costs:
+``no_secondary_indexes`` (unique keys kept) and ``rollback_journal`` (instead of WAL, which
+the web application's concurrent readers need). ``foreign_keys_off`` is left out on purpose: with
+foreign keys off SQLite copies a table's pages wholesale (its transfer optimisation), which an
+ingest's row-at-a-time inserts never can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from joinedup.services import deliveries_in, ingest, open_store
+from joinedup.store.tables import metadata
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def input_rows(connection: sqlite3.Connection, schema: str) -> int:
+    """Rows the ingest read: every one is an accepted source record or a quarantined row
+    (re-deliveries aside, which this benchmark does not make)."""
+    (accepted,) = connection.execute(f"SELECT count(*) FROM {schema}.source_record").fetchone()
+    (quarantined,) = connection.execute(f"SELECT count(*) FROM {schema}.quarantined_row").fetchone()
+    return int(accepted) + int(quarantined)
+
+
+def copy_store(source: Path, scratch: Path, variant: str) -> dict[str, object]:
+    """A fresh store with the platform's schema and pragmas, filled from ``source`` in one
+    transaction; the copy's timings."""
+    target = scratch / f"floor-{variant}.db"
+    engine = open_store(f"sqlite:///{target}")  # migrations, seeds, as `joinedup` makes it
+    engine.dispose()
+    connection = sqlite3.connect(target, isolation_level=None)
+    # the pragmas every store connection gets (store/database.py)
+    journal = "DELETE" if variant == "rollback_journal" else "WAL"
+    for pragma in (
+        f"journal_mode={journal}",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "cache_size=-65536",
+    ):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("ATTACH DATABASE ? AS src", (str(source),))
+    if variant == "no_secondary_indexes":
+        for (name,) in connection.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall():
+            connection.execute(f'DROP INDEX main."{name}"')
+    tables = []
+    for table in metadata.sorted_tables:  # parents before children
+        (present,) = connection.execute(f"SELECT count(*) FROM main.{table.name}").fetchone()
+        (rows,) = connection.execute(f"SELECT count(*) FROM src.{table.name}").fetchone()
+        if rows and not present:  # tables the migrations seed are left as they are
+            tables.append((table.name, [c.name for c in table.columns]))
+    per_table: dict[str, float] = {}
+    connection.execute("BEGIN IMMEDIATE")
+    started = time.perf_counter()
+    for name, columns in tables:
+        t0 = time.perf_counter()
+        listed = ", ".join(columns)
+        connection.execute(f"INSERT INTO main.{name} ({listed}) SELECT {listed} FROM src.{name}")
+        per_table[name] = round(time.perf_counter() - t0, 2)
+    inserted = time.perf_counter()
+    connection.execute("COMMIT")
+    committed = time.perf_counter()
+    rows = input_rows(connection, "main")
+    connection.close()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    seconds = committed - started
+    return {
+        "seconds": round(seconds, 2),
+        "insert_seconds": round(inserted - started, 2),
+        "commit_seconds": round(committed - inserted, 2),
+        "rows_per_second": round(rows / seconds),
+        "tables_seconds": {k: v for k, v in per_table.items() if v >= 0.01},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--partnership", type=Path, default=None)
+    parser.add_argument("--store", type=Path, default=None, help="a store an ingest wrote")
+    parser.add_argument(
+        "--variants",
+        default="as_configured,no_secondary_indexes,rollback_journal",
+    )
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    store = args.store
+    if store is None:
+        partnership = args.partnership or scratch / "partnership"
+        if not partnership.exists() or not any(partnership.iterdir()):
+            from joinedup.synth import generate_partnership
+
+            generate_partnership(partnership, children=args.children, seed=args.seed)
+        store = scratch / "ingested.db"
+        engine = open_store(f"sqlite:///{store}")
+        for folder in deliveries_in(partnership):
+            ingest(engine, folder)
+        engine.dispose()
+    with sqlite3.connect(store) as connection:
+        rows = input_rows(connection, "main")
+    load_before = load_average()
+    variants = {v: copy_store(store, scratch, v) for v in args.variants.split(",")}
+    print(
+        json.dumps(
+            {
+                "benchmark": "sqlite_floor",
+                "children": args.children,
+                "rows": rows,
+                "sqlite": sqlite3.sqlite_version,
+                "load_average_before": load_before,
+                "load_average_after": load_average(),
+                "variants": variants,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
