@@ -42,6 +42,7 @@ from joinedup.ingest.parse_side import (
 )
 from joinedup.ingest.parsed_batch import FileDone, FileOpened
 from joinedup.ingest.writer import BatchWriter, FileCounts
+from joinedup.store.database import checkpoint_later
 from joinedup.store.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -235,7 +236,8 @@ def _ingest(
                     totals["quarantined"],
                 )
             )
-            uow.commit()
+            with checkpoint_later(uow.connection):
+                uow.commit()
     except IntegrityError as error:
         if "uq_delivery_agency_manifest" in str(error) or "manifest" in str(error):
             raise DeliveryRejected(
