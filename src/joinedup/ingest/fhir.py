@@ -60,16 +60,20 @@ CLINICAL_STATUS = frozenset({"ACTIVE", "RESOLVED"})
 
 
 def _get(resource: Any, *path: Any) -> Any:
-    """resource[path...] or None, tolerating missing keys, short lists and wrong types."""
-    for step in path:
-        if isinstance(step, int):
-            if not isinstance(resource, list) or len(resource) <= step:
+    """resource[path...] or None, tolerating missing keys, short lists and wrong types.
+
+    Subscripts and catches rather than testing each step's type: this runs about five times
+    per delivered FHIR line, and the tests cost more than the lookups. A JSON object's keys
+    are text, so an index into an object is a KeyError, a key into a list a TypeError, and
+    anything into a number, true/false or null a TypeError; only text would answer an index
+    (with a character), so text part-way is refused explicitly."""
+    try:
+        for step in path:
+            if type(resource) is str:
                 return None
             resource = resource[step]
-        elif isinstance(resource, dict):
-            resource = resource.get(step)
-        else:
-            return None
+    except (KeyError, IndexError, TypeError):
+        return None
     return resource
 
 
