@@ -74,8 +74,7 @@ def table_digests(engine: Engine) -> dict[str, str]:
 def cpu_seconds() -> float:
     """User + system CPU of this process and of the child processes it has waited for."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime + child_cpu_seconds()
 
 
 def child_cpu_seconds() -> float:

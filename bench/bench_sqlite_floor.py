@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from joinedup.services import deliveries_in, ingest, open_store
+from joinedup.store.database import _sqlite_pragmas
 from joinedup.store.tables import metadata
 
 
@@ -54,16 +55,9 @@ def copy_store(source: Path, scratch: Path, variant: str) -> dict[str, object]:
     engine = open_store(f"sqlite:///{target}")  # migrations, seeds, as `joinedup` makes it
     engine.dispose()
     connection = sqlite3.connect(target, isolation_level=None)
-    # the pragmas every store connection gets (store/database.py)
-    journal = "DELETE" if variant == "rollback_journal" else "WAL"
-    for pragma in (
-        f"journal_mode={journal}",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "busy_timeout=30000",
-        "cache_size=-65536",
-    ):
-        connection.execute(f"PRAGMA {pragma}")
+    _sqlite_pragmas(connection, None)  # what every store connection gets
+    if variant == "rollback_journal":
+        connection.execute("PRAGMA journal_mode=DELETE")
     connection.execute("ATTACH DATABASE ? AS src", (str(source),))
     indexes: list[str] = []
     if variant in ("no_secondary_indexes", "indexes_built_after"):
@@ -103,7 +97,7 @@ def copy_store(source: Path, scratch: Path, variant: str) -> dict[str, object]:
         "insert_seconds": round(inserted - started, 2),
         **(
             {"index_seconds": round(indexed - inserted, 2)}
-            if indexes and variant != "no_secondary_indexes"
+            if variant == "indexes_built_after"
             else {}
         ),
         "commit_seconds": round(committed - indexed, 2),

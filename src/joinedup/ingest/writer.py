@@ -201,11 +201,9 @@ class BatchWriter:
         self._close_quarantine(table, keys)
 
     def _new_versions(self, changed: list[tuple[AcceptedRow, Any]]) -> None:
-        # the canonical text read back (the same JSON value as delivered), once per row
-        values = [json.loads(payload) for (_, _, payload, _, _), _ in changed]
         record = t.source_record
         version = t.source_record_version
-        for ((_, number, _, digest, _), old), value in zip(changed, values, strict=True):
+        for (_, number, payload, digest, _), old in changed:
             # The superseded version takes its payload from the record (where the current
             # version's payload lives) before the record is overwritten; a version stored
             # before payloads were stored once has its own already.
@@ -225,7 +223,8 @@ class BatchWriter:
                 .where(record.c.id == old.id)
                 .values(
                     content_sha256=digest,
-                    payload=value,
+                    # the canonical text read back: the same JSON value as delivered
+                    payload=json.loads(payload),
                     version=old.version + 1,
                     last_changed_delivery_id=self.delivery_id,
                     row_number=number,

@@ -121,7 +121,11 @@ def is_sqlite(engine: Engine) -> bool:
 # delivery's manifest check and parsing). Checkpointing is crash-safe at any point: a killed
 # process leaves a WAL that the next connection reads. The thread is not a daemon, so a
 # process finishes its checkpoint before it exits.
-_checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+def _new_checkpointer() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+
+
+_checkpointer = _new_checkpointer()
 _checkpoints: dict[str, Future[None]] = {}
 _checkpoints_lock = threading.Lock()
 
@@ -129,7 +133,7 @@ _checkpoints_lock = threading.Lock()
 def _after_fork_in_child() -> None:
     # a forked child has none of the parent's threads: a fresh executor, lock and record
     global _checkpointer, _checkpoints_lock
-    _checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+    _checkpointer = _new_checkpointer()
     _checkpoints_lock = threading.Lock()
     _checkpoints.clear()
 
