@@ -29,6 +29,41 @@ def settings() -> Settings:
     return Settings.from_environment()
 
 
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return max(int(value), 1) if value else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class VolumeLimits:
+    """How much one account may do before the privacy officer is told, and before it is
+    refused (docs/governance.md, "Search" and "Break glass"): searches per hour
+    (``JOINEDUP_SEARCH_NOTICE_PER_HOUR``, ``JOINEDUP_SEARCH_LIMIT_PER_HOUR``) and
+    break-glass grants per 24 hours (``JOINEDUP_BREAK_GLASS_NOTICE_PER_DAY``,
+    ``JOINEDUP_BREAK_GLASS_LIMIT_PER_DAY``)."""
+
+    search_notice_per_hour: int
+    search_limit_per_hour: int
+    break_glass_notice_per_day: int
+    break_glass_limit_per_day: int
+
+    @classmethod
+    def from_environment(cls) -> VolumeLimits:
+        return cls(
+            search_notice_per_hour=_count("JOINEDUP_SEARCH_NOTICE_PER_HOUR", 60),
+            search_limit_per_hour=_count("JOINEDUP_SEARCH_LIMIT_PER_HOUR", 150),
+            break_glass_notice_per_day=_count("JOINEDUP_BREAK_GLASS_NOTICE_PER_DAY", 3),
+            break_glass_limit_per_day=_count("JOINEDUP_BREAK_GLASS_LIMIT_PER_DAY", 8),
+        )
+
+
+def volume_limits() -> VolumeLimits:
+    return VolumeLimits.from_environment()
+
+
 @dataclass(frozen=True)
 class AlertSettings:
     """Where alerts go. ``JOINEDUP_SMTP_URL``: the secure relay (``smtps://host:465``, or

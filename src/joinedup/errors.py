@@ -40,3 +40,10 @@ class Forbidden(JoinedUpError):
 class Conflict(JoinedUpError):
     http_status = 409
     exit_code = 6
+
+
+class TooManyRequests(JoinedUpError):
+    """The caller has done this too often for now (a volume limit): try again later."""
+
+    http_status = 429
+    exit_code = 8

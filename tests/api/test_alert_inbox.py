@@ -61,3 +61,28 @@ def test_a_practitioner_reads_and_acknowledges_their_own_alert(live_app: LiveApp
     assert done.json()["status"] == "ACKNOWLEDGED"
     assert alert_id not in [a["id"] for a in mine.get("/api/v1/alerts").json()]
     assert httpx.get(f"{live_app.url}/api/v1/alerts").status_code == 401
+
+
+def _entries(live_app: LiveApp, kind: str, actor: str) -> list[dict]:
+    from joinedup.governance.audit.query import entry_to_dict, search
+
+    with live_app.engine.connect() as c:
+        return [entry_to_dict(e) for e in search(c, kind=kind, actor=actor, limit=None)]
+
+
+def test_reading_alerts_and_the_users_list_is_audited(live_app: LiveApp) -> None:
+    """Issue 16, finding 5: reading the inbox, an alert, or the users list wrote no entry."""
+    alert_id = _alert_for(live_app, "HEALTH_SAFEGUARDING_LEAD")
+    lead = live_app.username("HEALTH_SAFEGUARDING_LEAD")
+    reader = live_app.api_session("HEALTH_SAFEGUARDING_LEAD")
+    before_inbox = len(_entries(live_app, "ALERT_INBOX_READ", lead))
+    assert reader.get("/api/v1/alerts").status_code == 200
+    assert reader.get(f"/alerts/{alert_id}").status_code == 200
+    inbox = _entries(live_app, "ALERT_INBOX_READ", lead)
+    assert len(inbox) == before_inbox + 1 and alert_id in inbox[-1]["details"]["alerts"]
+    read = _entries(live_app, "ALERT_READ", lead)[-1]
+    assert read["subject"] == "P-API" and read["details"]["alert_id"] == alert_id
+    admin = live_app.api_session("ADMINISTRATOR")
+    assert admin.get("/api/v1/users").status_code == 200
+    listed = _entries(live_app, "USERS_LISTED", live_app.username("ADMINISTRATOR"))
+    assert listed and listed[-1]["actor_role"] == "ADMINISTRATOR"

@@ -101,17 +101,19 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
 
 
 @contextmanager
-def served(engine: Engine, users: list[dict[str, Any]]) -> Iterator[LiveApp]:
-    """The web app on ``engine``, served by uvicorn in a background thread on a free
-    loopback port until the block ends (the engine is disposed then)."""
+def served(
+    engine: Engine, users: list[dict[str, Any]], *, app_factory: Any = None
+) -> Iterator[LiveApp]:
+    """The web app on ``engine`` (or ``app_factory(engine)``'s), served by uvicorn in a
+    background thread on a free loopback port until the block ends (the engine is disposed
+    then)."""
     import uvicorn
 
     from joinedup.web.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = (app_factory or create_app)(engine)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from joinedup.accounts.model import Account
 from joinedup.api.limits import MAX_ID
+from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["agreements"])
-ROLES = governed(roles=oversight.AGREEMENT_READERS)
+ROLES = governed(uses.AGREEMENTS)
 
 
 @router.get("/agreements", response_model=list[dict[str, Any]], **ROLES)

@@ -14,13 +14,13 @@ from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
 from joinedup.api.limits import MAX_ID
-from joinedup.governance.roles import PRACTITIONER_ROLES
+from joinedup.governance.uses import ALERT_INBOX
 from joinedup.services import alerts as alert_services
 from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["alerts"])
 AlertId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PRACTITIONERS = governed(roles=sorted(PRACTITIONER_ROLES))
+PRACTITIONERS = governed(ALERT_INBOX)
 
 
 class Acknowledgement(BaseModel):

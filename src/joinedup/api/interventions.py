@@ -16,27 +16,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Engine
 
-from joinedup.governance.purposes import Purpose
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import Role
 from joinedup.services import interventions as svc
 from joinedup.web.auth import current_reader, engine_of, governed
 
 router = APIRouter(tags=["interventions"])
 
-ANALYSTS = governed(roles=[Role.PARTNERSHIP_ANALYST])
-CATALOGUE_READERS = governed(
-    roles=[Role.PARTNERSHIP_ANALYST, Role.MASH_PRACTITIONER, Role.SOCIAL_WORKER]
-)
-ESTIMATE_PURPOSES = [
-    Purpose.MASH_TRIAGE,
-    Purpose.CHILD_PROTECTION_ENQUIRY,
-    Purpose.EARLY_HELP,
-    Purpose.LEAD_PRACTITIONER_CASEWORK,
-]
-ESTIMATORS = governed(
-    roles=[Role.MASH_PRACTITIONER, Role.SOCIAL_WORKER], purposes=ESTIMATE_PURPOSES
-)
+ANALYSTS = governed(uses.INTERVENTION_EVALUATION)
+CATALOGUE_READERS = governed(uses.INTERVENTION_CATALOGUE)
+ESTIMATORS = governed(uses.INTERVENTION_ESTIMATE)
 TYPE_CODE = r"^[A-Za-z0-9_]{1,60}$"
 PERSON_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 PERIOD = r"^[0-9.\-]{0,30}$"

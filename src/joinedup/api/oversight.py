@@ -10,13 +10,13 @@ from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
 from joinedup.api.limits import MAX_ID
+from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
-from joinedup.governance.purposes import Purpose
+from joinedup.governance.reader import Reader
 from joinedup.services import oversight
-from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.auth import current_account, current_reader, engine_of, governed
 
 router = APIRouter(tags=["privacy officer"])
-AUDIT = [Purpose.AUDIT]
 
 
 class Review(BaseModel):
@@ -27,40 +27,40 @@ class Review(BaseModel):
 @router.get(
     "/break-glass/reviews",
     response_model=list[dict[str, Any]],
-    **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
+    **governed(uses.BREAK_GLASS_REVIEW),
 )
 def break_glass_reviews(
     request: Request,
     status: Literal["OPEN", "CLOSED", "ALL"] = "OPEN",
-    account: Account = Depends(current_account),
+    reader: Reader = Depends(current_reader),
 ) -> list[dict[str, Any]]:
     """Break-glass grants and their review tasks, oldest first."""
     return oversight.break_glass_tasks(
-        engine_of(request), account, None if status == "ALL" else status
+        engine_of(request), reader, None if status == "ALL" else status
     )
 
 
 @router.post(
     "/break-glass/reviews/{task_id}",
     response_model=dict[str, Any],
-    **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
+    **governed(uses.BREAK_GLASS_REVIEW),
 )
 def review_break_glass(
     task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     review: Review,
     request: Request,
-    account: Account = Depends(current_account),
+    reader: Reader = Depends(current_reader),
 ) -> dict[str, Any]:
     """Record the outcome of a review (a note is needed unless APPROPRIATE; audited)."""
     return oversight.review_break_glass(
-        engine_of(request), account, task_id, review.outcome.value, review.note
+        engine_of(request), reader, task_id, review.outcome.value, review.note
     )
 
 
 @router.get(
     "/audit/entries",
     response_model=list[dict[str, Any]],
-    **governed(roles=oversight.AUDIT_SEARCHERS, purposes=AUDIT),
+    **governed(uses.AUDIT_SEARCH),
 )
 def audit_entries(
     request: Request,
@@ -69,12 +69,12 @@ def audit_entries(
     kind: str | None = Query(None, max_length=60),
     since: datetime | None = None,
     limit: int = Query(200, ge=1, le=1000),
-    account: Account = Depends(current_account),
+    reader: Reader = Depends(current_reader),
 ) -> list[dict[str, Any]]:
     """Audit entries matching every filter given, oldest first (the search is audited)."""
     return oversight.search_audit(
         engine_of(request),
-        account,
+        reader,
         subject=subject,
         actor=actor,
         kind=kind,
@@ -86,10 +86,43 @@ def audit_entries(
 @router.get(
     "/audit/verification",
     response_model=dict[str, Any],
-    **governed(roles=oversight.AUDIT_VERIFIERS),
+    **governed(uses.AUDIT_VERIFY),
 )
 def audit_verification(
     request: Request, account: Account = Depends(current_account)
 ) -> dict[str, Any]:
     """Verify every entry and signed head of the audit log: ``ok`` or the first bad one."""
     return oversight.verify_audit(engine_of(request), account)
+
+
+class NoticeReview(BaseModel):
+    note: str = Field(..., min_length=10, max_length=4000)
+
+
+@router.get(
+    "/privacy-notices", response_model=list[dict[str, Any]], **governed(uses.PRIVACY_NOTICES)
+)
+def privacy_notices(
+    request: Request,
+    status: Literal["OPEN", "CLOSED", "ALL"] = "OPEN",
+    reader: Reader = Depends(current_reader),
+) -> list[dict[str, Any]]:
+    """Accounts searching or breaking the glass in unusual volume, raised as it happened."""
+    return oversight.privacy_notices(
+        engine_of(request), reader, None if status == "ALL" else status
+    )
+
+
+@router.post(
+    "/privacy-notices/{notice_id}/review",
+    response_model=dict[str, Any],
+    **governed(uses.PRIVACY_NOTICES),
+)
+def review_privacy_notice(
+    notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: NoticeReview,
+    request: Request,
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Close a notice with what you found (audited)."""
+    return oversight.review_privacy_notice(engine_of(request), reader, notice_id, body.note)

@@ -9,14 +9,15 @@ purpose, and every call is in the audit log.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
-from joinedup.governance.purposes import Purpose
+from joinedup.api.limits import MAX_ID
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import PRACTITIONER_ROLES, Role
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.search import Query as SearchQuery
@@ -25,20 +26,7 @@ from joinedup.web.auth import current_reader, engine_of, governed
 
 router = APIRouter(tags=["people"])
 
-CASE_PURPOSES = [
-    Purpose.MASH_TRIAGE,
-    Purpose.CHILD_PROTECTION_ENQUIRY,
-    Purpose.EARLY_HELP,
-    Purpose.LEAD_PRACTITIONER_CASEWORK,
-    Purpose.OPERATION_ENCOMPASS,
-]
-PRACTITIONERS = sorted(PRACTITIONER_ROLES)
-# The privacy officer searches and opens a record only under an access review (AUDIT).
-READERS = governed(
-    roles=[*PRACTITIONERS, Role.PRIVACY_OFFICER], purposes=[*CASE_PURPOSES, Purpose.AUDIT]
-)
-ACTORS = governed(roles=PRACTITIONERS, purposes=CASE_PURPOSES)
-MASH = governed(roles=[Role.MASH_PRACTITIONER], purposes=[Purpose.MASH_TRIAGE])
+READERS = governed(uses.SINGLE_VIEW)
 
 
 class SearchResult(BaseModel):
@@ -124,6 +112,7 @@ class SingleView(BaseModel):
     family: list[FamilyMember]
     timeline: list[TimelineEvent]
     withheld: list[Withheld]
+    triage_case: dict[str, Any] | None = None
     options: dict[str, bool]
 
 
@@ -137,7 +126,16 @@ class Reason(BaseModel):
     minutes: int = Field(60, ge=1, le=240)
 
 
-@router.get("/people", response_model=SearchResults, **READERS)
+class TriageReason(BaseModel):
+    reason: str = Field(..., min_length=20, max_length=4000)
+
+
+class Closure(BaseModel):
+    outcome: Literal["NO_FURTHER_ACTION", "EARLY_HELP", "SECTION_17", "SECTION_47"]
+    reason: str = Field(..., min_length=10, max_length=4000)
+
+
+@router.get("/people", response_model=SearchResults, **governed(uses.SEARCH))
 def search(
     request: Request,
     name: str = Query("", max_length=200),
@@ -188,7 +186,9 @@ def lead_practitioners(
     return list(single_view(engine_of(request), reader, person_id)["lead_practitioners"])
 
 
-@router.post("/people/{person_id}/concerns", response_model=dict[str, Any], **ACTORS)
+@router.post(
+    "/people/{person_id}/concerns", response_model=dict[str, Any], **governed(uses.RECORD_CONCERN)
+)
 def record_concern(
     person_id: str, concern: ConcernIn, request: Request, reader: Reader = Depends(current_reader)
 ) -> dict[str, Any]:
@@ -198,7 +198,9 @@ def record_concern(
     )
 
 
-@router.post("/people/{person_id}/break-glass", response_model=dict[str, Any], **ACTORS)
+@router.post(
+    "/people/{person_id}/break-glass", response_model=dict[str, Any], **governed(uses.BREAK_GLASS)
+)
 def break_glass(
     person_id: str, body: Reason, request: Request, reader: Reader = Depends(current_reader)
 ) -> dict[str, Any]:
@@ -209,9 +211,44 @@ def break_glass(
     )
 
 
-@router.post("/people/{person_id}/triage-cases", response_model=dict[str, Any], **MASH)
+@router.post(
+    "/people/{person_id}/triage-cases", response_model=dict[str, Any], **governed(uses.TRIAGE_CASE)
+)
 def open_triage(
-    person_id: str, body: Reason, request: Request, reader: Reader = Depends(current_reader)
+    person_id: str,
+    body: TriageReason,
+    request: Request,
+    reader: Reader = Depends(current_reader),
 ) -> dict[str, Any]:
-    """Put the child on the MASH's triage list (the MASH's legitimate relationship)."""
+    """Open a MASH triage case for a child a contact or referral to children's social care
+    is about (in the last 30 days; otherwise 403: break the glass if a child is at immediate
+    risk). Due within one working day; audited."""
     return casework_actions.open_triage(engine_of(request), reader, person_id, body.reason)
+
+
+@router.get("/triage-cases", response_model=list[dict[str, Any]], **governed(uses.TRIAGE_CASE))
+def triage_cases(
+    request: Request,
+    status: Literal["OPEN", "CLOSED"] = "OPEN",
+    reader: Reader = Depends(current_reader),
+) -> list[dict[str, Any]]:
+    """The MASH's triage cases, the soonest due first, each saying whether it is overdue."""
+    return casework_actions.mash_cases(engine_of(request), reader, status=status)
+
+
+@router.post(
+    "/triage-cases/{case_id}/closure",
+    response_model=dict[str, Any],
+    **governed(uses.TRIAGE_CASE),
+)
+def close_triage(
+    case_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    body: Closure,
+    request: Request,
+    reader: Reader = Depends(current_reader),
+) -> dict[str, Any]:
+    """Close a MASH triage case with its outcome (no further action, early help, s17, s47)
+    and why; the MASH's access that the case opened ends with it. Audited."""
+    return casework_actions.close_triage(
+        engine_of(request), reader, case_id, body.outcome, body.reason
+    )

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 
 from joinedup.accounts.model import Account
 from joinedup.domain.agencies import AgencyId
+from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["data quality"])
-ROLES = governed(roles=oversight.QUALITY_READERS)
+ROLES = governed(uses.DATA_QUALITY)
 
 
 @router.get("/quality", response_model=dict[str, Any], **ROLES)

@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
 from joinedup.api.limits import MAX_ID
+from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["linkage review"])
 ReviewId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ROLES = governed(roles=oversight.LINKAGE_STEWARDS)
+ROLES = governed(uses.LINK_REVIEW)
 
 
 class Decision(BaseModel):

@@ -13,22 +13,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from joinedup.governance.purposes import Purpose
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import Role
 from joinedup.services import triage
 from joinedup.web.auth import current_reader, engine_of, governed
 
 router = APIRouter(tags=["risk triage"])
 
-MASH = governed(roles=triage.TRIAGE_ROLES, purposes=triage.TRIAGE_PURPOSES)
-EXPLAINERS = governed(
-    roles=[*triage.TRIAGE_ROLES, Role.SOCIAL_WORKER], purposes=triage.EXPLAIN_PURPOSES
-)
-OVERSIGHT = governed(
-    roles=[Role.MASH_PRACTITIONER, Role.PARTNERSHIP_ANALYST],
-    purposes=[Purpose.MASH_TRIAGE, Purpose.STATUTORY_RETURN],
-)
+EXPLAINERS = governed(uses.RISK_EXPLANATION)
+OVERSIGHT = governed(uses.TRIAGE_OVERSIGHT)
 PERSON_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
@@ -37,7 +30,7 @@ class DecisionIn(BaseModel):
     reason: str = Field(..., min_length=1, max_length=4000)
 
 
-@router.get("/triage", response_model=dict[str, Any], **MASH)
+@router.get("/triage", response_model=dict[str, Any], **governed(uses.TRIAGE_LIST))
 def triage_list(
     request: Request,
     team: str | None = Query(None, max_length=100),
@@ -69,7 +62,9 @@ def explain(
     return triage.explain_child(engine_of(request), reader, person_id)
 
 
-@router.post("/triage/{person_id}/decision", response_model=dict[str, Any], **MASH)
+@router.post(
+    "/triage/{person_id}/decision", response_model=dict[str, Any], **governed(uses.TRIAGE_DECISION)
+)
 def decide(
     request: Request,
     body: DecisionIn,

@@ -10,12 +10,12 @@ from joinedup.accounts.model import Session
 from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import Role
+from joinedup.governance.uses import SESSION
 from joinedup.services import accounts as account_service
 from joinedup.web.auth import SESSION_COOKIE, current_session, engine_of, governed
 from joinedup.web.pages.signin import set_session_cookie
 
 router = APIRouter(tags=["session"])
-EVERY_ROLE = list(Role)
 
 
 class Credentials(BaseModel):
@@ -69,13 +69,13 @@ def sign_in(credentials: Credentials, request: Request) -> Response:
     return response
 
 
-@router.get("/session", response_model=SessionOut, **governed(roles=EVERY_ROLE))
+@router.get("/session", response_model=SessionOut, **governed(SESSION))
 def who_am_i(session: Session = Depends(current_session)) -> SessionOut:
     """The signed-in account, its declared purpose and the purposes it may declare."""
     return session_out(session)
 
 
-@router.put("/session/purpose", response_model=SessionOut, **governed(roles=EVERY_ROLE))
+@router.put("/session/purpose", response_model=SessionOut, **governed(SESSION))
 def declare_purpose(
     choice: PurposeChoice, request: Request, session: Session = Depends(current_session)
 ) -> SessionOut:
@@ -83,7 +83,7 @@ def declare_purpose(
     return session_out(account_service.declare_purpose(engine_of(request), session, choice.purpose))
 
 
-@router.delete("/session", status_code=204, **governed(roles=EVERY_ROLE))
+@router.delete("/session", status_code=204, **governed(SESSION))
 def sign_out(request: Request, session: Session = Depends(current_session)) -> Response:
     """End the session: the cookie stops working at once (audited)."""
     account_service.sign_out(engine_of(request), session)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from joinedup.governance.roles import Role
+from joinedup.accounts.model import Account
+from joinedup.governance.uses import USERS
 from joinedup.services import accounts as account_service
-from joinedup.web.auth import engine_of, governed
+from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/users", response_model=list[dict[str, Any]], **governed(roles=[Role.ADMINISTRATOR]))
-def users(request: Request) -> list[dict[str, Any]]:
-    """Every account: role, agency, team, whether disabled or locked. No password hashes."""
-    return account_service.list_users(engine_of(request))
+@router.get("/users", response_model=list[dict[str, Any]], **governed(USERS))
+def users(request: Request, account: Account = Depends(current_account)) -> list[dict[str, Any]]:
+    """Every account: role, agency, team, whether disabled or locked. No password hashes.
+    The read is audited."""
+    return account_service.list_users(engine_of(request), account)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from joinedup.cli import access, agreements, db, demo, ingest, linkage, quality, quarantine, synth
@@ -41,6 +43,21 @@ transparency_cli.register(app)
 web_cli.register(app)
 alerts_cli.register(app)
 interventions_cli.register(app)
+
+
+@app.callback()
+def operator() -> None:
+    """Every audit entry a command writes records that it came from the command line and
+    which operating-system user ran it, beside the account named with ``--as``."""
+    import getpass
+
+    from joinedup.governance.audit.log import OPERATOR
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME (a bare container)
+        user = f"uid {os.getuid()}"
+    OPERATOR.set({"channel": "cli", "os_user": user})
 
 
 def main() -> None:  # pragma: no cover - console entry point

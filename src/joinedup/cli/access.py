@@ -12,7 +12,7 @@ from rich.table import Table
 from joinedup import services
 from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, run
 from joinedup.governance.access import AccessRequest, Decision
-from joinedup.governance.emergency import DEFAULT_MINUTES, break_glass
+from joinedup.governance.emergency import DEFAULT_MINUTES
 from joinedup.governance.recording import engine_for
 from joinedup.services import oversight, stewardship
 from joinedup.store import UnitOfWork
@@ -115,47 +115,39 @@ def register(app: typer.Typer) -> None:
 
     @glass.command("open")
     def open_command(
-        user: str = USER,
-        role: str = ROLE,
-        agency: str = AGENCY,
-        purpose: str = PURPOSE,
         child: str = CHILD,
-        fields: str = FIELDS,
+        as_user: str = AS_OPTION,
+        purpose: str = typer.Option(
+            ..., "--purpose", help="The safeguarding purpose, e.g. CHILD_PROTECTION_ENQUIRY."
+        ),
         justification: str = typer.Option(
             ..., "--justification", help="Why this cannot wait, in your words."
         ),
-        team: str = TEAM,
         minutes: int = typer.Option(DEFAULT_MINUTES, "--minutes", help="How long (max 240)."),
         json_output: bool = JSON_OPTION,
     ) -> None:
         """Break the glass: immediate, time-limited access for a safeguarding purpose without
-        a known relationship. Always granted once the checks pass; flagged, audited, and
-        reviewed by a privacy officer."""
+        a known relationship, for your account (its role and agency) and the purpose you
+        declare. Always granted once the checks pass; flagged, audited with your
+        operating-system user, counted against your account's volume, and reviewed by a
+        privacy officer."""
 
         def body() -> None:
-            request = AccessRequest.build(
-                user_id=user,
-                role=role,
-                agency=agency,
-                purpose=purpose,
-                child_id=child,
-                fields=_split(fields),
-                team=team,
+            from joinedup.services import casework_actions
+
+            engine = services.open_store()
+            reader = stewardship.reader_named(engine, as_user, purpose)
+            grant = casework_actions.break_glass(
+                engine, reader, child, justification, minutes=minutes
             )
-            with UnitOfWork(services.open_store()) as uow:
-                grant, decision = break_glass(
-                    uow.connection, request, justification, minutes=minutes
-                )
-                uow.commit()
             if json_output:
-                print_json({"grant": grant.to_dict(), "decision": decision.to_dict()})
+                print_json({"grant": grant})
                 return
             console.print(
-                f"[bold red]EMERGENCY ACCESS[/] granted to {grant.user_id} until "
-                f"{grant.expires_at:%Y-%m-%d %H:%M %Z}; review task "
-                f"{grant.review_task_id} opened for the privacy officer"
+                f"[bold red]EMERGENCY ACCESS[/] granted to {reader.user_id} until "
+                f"{grant['expires_at']}; review task {grant['review_task_id']} opened for "
+                "the privacy officer"
             )
-            show_decision(decision)
 
         run(body)
 
@@ -175,7 +167,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            who = stewardship.account_named(engine, reviewer)
+            who = stewardship.reader_named(engine, reviewer, "AUDIT")
             result = oversight.review_break_glass(engine, who, task, outcome, note)
             if json_output:
                 print_json(result)
@@ -194,7 +186,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            who = stewardship.account_named(engine, as_user)
+            who = stewardship.reader_named(engine, as_user, "AUDIT")
             rows = oversight.break_glass_tasks(engine, who, None if all_tasks else "OPEN")
             if json_output:
                 print_json({"tasks": rows})

@@ -248,7 +248,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            who = stewardship.account_named(engine, as_user)
+            who = stewardship.reader_named(engine, as_user, "AUDIT")
             entries = oversight.search_audit(
                 engine, who, subject=subject, actor=actor, kind=kind, since=_since(since),
                 limit=limit,

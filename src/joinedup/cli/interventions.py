@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from joinedup.cli.common import JSON_OPTION, out, print_json, progress_bar, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, out, print_json, progress_bar, run
 
 
 def register(app: typer.Typer) -> None:
@@ -40,14 +40,18 @@ def register(app: typer.Typer) -> None:
         description: str = typer.Option("", "--description"),
         min_age: int = typer.Option(0, "--min-age"),
         max_age: int = typer.Option(18, "--max-age"),
+        as_user: str = AS_OPTION,
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """Add a type to the partnership's catalogue (or retitle one)."""
+        """Add a type to the partnership's catalogue (or retitle one); audited."""
         from joinedup.services import interventions as svc
         from joinedup.services import open_store
+        from joinedup.services.stewardship import account_named
 
         def body() -> None:
-            row = svc.add_type(open_store(), code, title, description, min_age, max_age)
+            engine = open_store()
+            who = account_named(engine, as_user)
+            row = svc.add_type(engine, who, code, title, description, min_age, max_age)
             print_json(row) if json_output else out.print(f"{row['code']}: {row['title']}")
 
         run(body)
@@ -113,29 +117,22 @@ def register(app: typer.Typer) -> None:
     def estimate_command(
         person_id: str = typer.Argument(..., help="The linked person id of the child."),
         intervention_type: str = typer.Argument(..., help="Type code (see `types`)."),
-        user: str = typer.Option(..., "--user", help="Who is asking (audited)."),
-        role: str = typer.Option(..., "--role"),
-        agency: str = typer.Option(..., "--agency"),
-        purpose: str = typer.Option(..., "--purpose"),
-        practitioner_key: str = typer.Option("", "--practitioner-key"),
-        team: str = typer.Option("", "--team"),
+        as_user: str = AS_OPTION,
+        purpose: str = typer.Option(
+            ..., "--purpose", help="Your purpose, e.g. LEAD_PRACTITIONER_CASEWORK."
+        ),
         json_output: bool = JSON_OPTION,
     ) -> None:
-        """Before: the likely change for this child, from comparable past cases (governed)."""
-        from joinedup.governance.reader import Reader
+        """Before: the likely change for this child, from comparable past cases (governed:
+        your account's role and relationships, the purpose you declare; audited)."""
         from joinedup.services import interventions as svc
         from joinedup.services import open_store
+        from joinedup.services.stewardship import reader_named
 
         def body() -> None:
-            reader = Reader.build(
-                user_id=user,
-                role=role,
-                agency=agency,
-                purpose=purpose,
-                practitioner_key=practitioner_key,
-                team=team,
-            )
-            result = svc.estimate_for(open_store(), person_id, intervention_type, reader=reader)
+            engine = open_store()
+            reader = reader_named(engine, as_user, purpose)
+            result = svc.estimate_for(engine, person_id, intervention_type, reader=reader)
             print_json(result) if json_output else out.print(result["message"], highlight=False)
 
         run(body)

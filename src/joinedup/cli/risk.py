@@ -136,12 +136,19 @@ def register(app: typer.Typer) -> None:
             if json_output:
                 print_json(result)
                 return
-            out.print(
-                f"{person_id}: {result['probability_12m']:.1%} within 12 months "
-                f"({'on the triage list' if result['flagged'] else 'below the threshold'})"
+            standing = {True: "on the triage list", False: "below the threshold"}.get(
+                result["flagged"], "the score from the information you may see"
             )
+            out.print(f"{person_id}: {result['probability_12m']:.1%} within 12 months ({standing})")
             for c in result["contributions"][:10]:
                 out.print(f"  {c['log_odds']:+.2f}  {c['label']}")
+            if result["terms_withheld"]:
+                out.print(
+                    f"  ({result['terms_withheld']} part(s) of the score draw on information "
+                    "you may not see for this purpose and are left out)"
+                )
+            if result["withheld_note"]:
+                out.print(f"  {result['withheld_note']}")
             change = result["changes_since_last_review"]
             if change:
                 out.print(f"since the last review: {change['probability_12m_change']:+.3f}")
@@ -236,9 +243,14 @@ def register(app: typer.Typer) -> None:
             for c in result["children"]:
                 words = "; ".join(f["label"] for f in c["top_factors"][:3])
                 status = f" [open: {c['open_to_social_care']}]" if c["open_to_social_care"] else ""
+                chance = "" if c["probability_12m"] is None else f"{c['probability_12m']:.1%}"
                 out.print(
-                    f"{c['rank']:>4} {c['person_id']}  {c['probability_12m']:.1%}  age {c['age']}"
-                    f"{status}  {words}"
+                    f"{c['rank']:>4} {c['person_id']}  {chance:>6}  age {c['age']}{status}  {words}"
+                )
+            if result["terms_withheld"]:
+                out.print(
+                    f"ranked by the score from what you may see ({result['terms_withheld']} "
+                    "part(s) of the score draw on information you may not see)"
                 )
 
         run(body)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.audit import append
+from joinedup.governance.justification import check_substance
 from joinedup.governance.purposes import PURPOSES, SAFEGUARDING_PURPOSES
 from joinedup.governance.roles import ROLE_RULES, Role
 from joinedup.store.governance_tables import access_review_task as task_t
@@ -89,12 +90,12 @@ def check_request(request: AccessRequest, justification: str, minutes: int) -> s
         )
     if not ROLE_RULES[request.role].practitioner:
         raise Forbidden(f"break glass is only for practitioners, not a {request.role.value}")
-    text = " ".join(justification.split())
-    if len(text) < MIN_JUSTIFICATION_CHARS or len(text.split()) < MIN_JUSTIFICATION_WORDS:
-        raise BadInput(
-            f"break glass needs a typed justification of at least {MIN_JUSTIFICATION_WORDS} "
-            f"words and {MIN_JUSTIFICATION_CHARS} characters: say what the emergency is"
-        )
+    text = check_substance(
+        justification,
+        what="break glass needs a typed justification saying what the emergency is",
+        min_chars=MIN_JUSTIFICATION_CHARS,
+        min_words=MIN_JUSTIFICATION_WORDS,
+    )
     if not 1 <= minutes <= MAX_MINUTES:
         raise BadInput(f"break glass lasts 1 to {MAX_MINUTES} minutes, not {minutes}")
     return text
@@ -313,3 +314,16 @@ def review_tasks(connection: Connection, status: str | None = "OPEN") -> list[di
     if status is not None:
         query = query.where(task_t.c.status == status)
     return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def break_glass_volume() -> Any:
+    """The volume limit on one account's break-glass grants (24 hours), from the settings."""
+    from joinedup.config import volume_limits
+    from joinedup.governance.notices import Volume
+
+    limits = volume_limits()
+    return Volume(
+        "BREAK_GLASS_VOLUME", "BREAK_GLASS", timedelta(hours=24),
+        limits.break_glass_notice_per_day, limits.break_glass_limit_per_day,
+        "break-glass grants",
+    )  # fmt: skip

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
-from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
+from joinedup.errors import NotFound
 from joinedup.governance.access import AccessRequest, Decision
-from joinedup.governance.audit import append
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.emergency import EmergencyGrant, active_grants, break_glass
 from joinedup.governance.pdp import UK
@@ -29,18 +28,12 @@ from joinedup.governance.purposes import Relationship
 from joinedup.governance.reader import Reader
 from joinedup.governance.recording import decide_and_record, relationships_from_store
 from joinedup.governance.roles import Role, sealed_kind
-from joinedup.store.casework_tables import triage_case
 from joinedup.store.governance_tables import access_review_task, emergency_access
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.risk_tables import risk_score
-from joinedup.store.tables import event, person_link, person_record
+from joinedup.store.tables import person_link, person_record
 
 ALL_FIELDS = frozenset(CATALOGUE)
-# A contact to children's social care in this many days puts the child on the MASH's list.
-MASH_CONTACT_DAYS = 30
-# A self-opened triage case lapses after this many days unless closed earlier.
-TRIAGE_CASE_DAYS = 30
-MIN_TRIAGE_REASON_CHARS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,23 +110,20 @@ def subject(connection: Connection, person_id: str) -> Subject:
 
 
 def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
-    """The child is on the MASH's triage list: an open triage case, a contact to children's
-    social care in the last ``MASH_CONTACT_DAYS`` days, or a current risk score at or above
-    the triage threshold (the triage list the MASH discusses)."""
-    since = now - timedelta(days=TRIAGE_CASE_DAYS)
-    case = connection.execute(
-        select(triage_case.c.id)
-        .where(
-            triage_case.c.person_id == subject.person_id,
-            triage_case.c.closed_at.is_(None),
-            triage_case.c.opened_at >= since,
-        )
-        .limit(1)
-    ).first()
-    if case is not None:
+    """The child is on the MASH's triage list: an open triage case; a contact or referral to
+    children's social care in the last ``MASH_CONTACT_DAYS`` days; or a current risk score at
+    or above the triage threshold. A triage case closed since the contact, referral or score
+    ends what they opened (the MASH decided): access then ends with the case."""
+    from joinedup.governance.triage_cases import last_closed, open_case, recent_prompt
+
+    if open_case(connection, subject.person_id, now) is not None:
+        return True
+    closed = last_closed(connection, subject.person_id)
+    prompt = recent_prompt(connection, subject, now)
+    if prompt is not None and (closed is None or closed.date() < prompt[1]):
         return True
     flagged = connection.execute(
-        select(risk_score.c.id)
+        select(risk_score.c.scored_at)
         .where(
             risk_score.c.person_id == subject.person_id,
             risk_score.c.current.is_(True),
@@ -141,24 +131,11 @@ def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> boo
         )
         .limit(1)
     ).first()
-    if flagged is not None:
-        return True
-    ssd_ids = [r.source_id for r in subject.records if r.agency == "social_care"]
-    if not ssd_ids:
-        return False
-    day = now.astimezone(UK).date()
-    contact = connection.execute(
-        select(event.c.id)
-        .where(
-            event.c.agency_id == "social_care",
-            event.c.person_source_id.in_(ssd_ids),
-            event.c.event_type == "CONTACT",
-            event.c.occurred_on >= day - timedelta(days=MASH_CONTACT_DAYS),
-            event.c.occurred_on <= day,
-        )
-        .limit(1)
-    ).first()
-    return contact is not None
+    return flagged is not None and (closed is None or closed < _aware(flagged.scored_at))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def under_access_review(connection: Connection, person_id: str) -> bool:
@@ -231,84 +208,6 @@ def open_person(
         reader = reader.in_emergency()
     decision = decide_and_record(connection, request_for(reader, found, fields, rels), now=now)
     return Opened(found, decision, rels, reader)
-
-
-def open_triage_case(
-    connection: Connection,
-    reader: Reader,
-    person_id: str,
-    reason: str,
-    *,
-    now: datetime | None = None,
-) -> int:
-    """A MASH practitioner puts a child on the MASH's triage list (say why: it is audited and
-    the privacy officer can see it). Returns the case id."""
-    now = now or datetime.now(UTC)
-    if reader.role is not Role.MASH_PRACTITIONER:
-        raise Forbidden("only a MASH practitioner opens a MASH triage case")
-    text = " ".join(reason.split())
-    if len(text) < MIN_TRIAGE_REASON_CHARS:
-        raise BadInput(
-            f"say why the MASH is triaging this child (at least {MIN_TRIAGE_REASON_CHARS} "
-            "characters, e.g. the contact received)"
-        )
-    subject(connection, person_id)  # NotFound for an unknown person
-    if on_mash_list(connection, Subject(person_id, ()), now):
-        raise Conflict("this child already has an open MASH triage case")
-    case_id = connection.execute(
-        insert(triage_case).values(
-            person_id=person_id,
-            opened_by=reader.user_id,
-            agency=reader.agency.value,
-            reason=text,
-            opened_at=now,
-        )
-    ).inserted_primary_key
-    assert case_id is not None
-    append(
-        connection,
-        kind="TRIAGE_OPENED",
-        actor=reader.user_id,
-        actor_role=reader.role.value,
-        purpose=reader.purpose.value,
-        subject=person_id,
-        details={"case_id": int(case_id[0]), "reason": text, "agency": reader.agency.value},
-        recorded_at=now,
-    )
-    return int(case_id[0])
-
-
-def close_triage_case(
-    connection: Connection,
-    reader: Reader,
-    case_id: int,
-    outcome: str,
-    *,
-    now: datetime | None = None,
-) -> None:
-    now = now or datetime.now(UTC)
-    if reader.role is not Role.MASH_PRACTITIONER:
-        raise Forbidden("only a MASH practitioner closes a MASH triage case")
-    row = connection.execute(select(triage_case).where(triage_case.c.id == case_id)).first()
-    if row is None:
-        raise NotFound(f"no MASH triage case {case_id}")
-    if row.closed_at is not None:
-        raise Conflict(f"MASH triage case {case_id} is already closed")
-    connection.execute(
-        update(triage_case)
-        .where(triage_case.c.id == case_id)
-        .values(closed_at=now, outcome=outcome.strip() or "closed")
-    )
-    append(
-        connection,
-        kind="TRIAGE_CLOSED",
-        actor=reader.user_id,
-        actor_role=reader.role.value,
-        purpose=reader.purpose.value,
-        subject=row.person_id,
-        details={"case_id": case_id, "outcome": outcome.strip()},
-        recorded_at=now,
-    )
 
 
 def break_the_glass(

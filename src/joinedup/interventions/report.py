@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,50 +99,30 @@ def _plots(result: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
     return paths
 
 
-def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
+def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
+    """Everything the templates show, as text: the figures formatted, nothing to compute."""
     labels = result["outcome_labels"]
-    period = " to ".join(result["period"]) if result.get("period") else "all recorded starts"
-    lines = [
-        f"# {result['title']}: did it make a difference?",
-        "",
-        f"Starts: {period}. Children who received it: {result['treated']}; comparison "
-        f"children: {result['comparison']} (weighted to look like them; worth about "
-        f"{result['effective_comparison']:.0f} children).",
-        "",
-        f"**{result['summary']}**",
-        "",
-        "## What changed",
-        "",
-        "| outcome within 12 months | received it | similar children without it | change "
-        "| 95% interval | unadjusted comparison |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
-    ]
+    rows = []
     for name, o in result["outcomes"].items():
         if "relative_change" in o:
             lo, hi = o["relative_change_ci"]
-            lines.append(
-                f"| {labels[name]} | {_pct(o['treated_with'], False)} | "
-                f"{_pct(o['comparison_without'], False)} | {_pct(o['relative_change'])} | "
-                f"{_pct(lo)} to {_pct(hi)} | {_pct(o['naive_relative_vs_everyone'])} |"
-            )
+            rows.append(
+                [labels[name], _pct(o["treated_with"], False), _pct(o["comparison_without"], False),
+                 _pct(o["relative_change"]), f"{_pct(lo)} to {_pct(hi)}",
+                 _pct(o["naive_relative_vs_everyone"])]
+            )  # fmt: skip
         else:
             lo, hi = o["difference_ci"]
             f = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
-            lines.append(
-                f"| {labels[name]} (difference in points) | {f(o['treated_with'])} | "
-                f"{f(o['comparison_without'])} | {f(o['difference'])} | {f(lo)} to {f(hi)} | "
-                f"{f(o['naive_difference_vs_everyone'])} |"
-            )
+            rows.append(
+                [f"{labels[name]} (difference in points)", f(o["treated_with"]),
+                 f(o["comparison_without"]), f(o["difference"]), f"{f(lo)} to {f(hi)}",
+                 f(o["naive_difference_vs_everyone"])]
+            )  # fmt: skip
     main = result["outcomes"][result["primary_outcome"]]
-    lines += [
-        "",
-        f"![effect]({images['effect']})",
-        "",
-        "## Why not just compare before and after?",
-        "",
-    ]
+    naive = None
     if "naive_before_after_relative" in main:
-        lines.append(
+        naive = (
             f"Children are offered this when things are bad. In the year before they started, "
             f"{_pct(main['treated_before'], False)} had a statutory outcome; in the year after, "
             f"{_pct(main['treated_with'], False)}: a fall of "
@@ -151,64 +132,78 @@ def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
             f"children too (difference-in-differences) gives {100 * (main['did'] or 0):+.1f} "
             "points."
         )
-    lines += [
-        "",
-        f"![trajectory]({images['trajectory']})",
-        "",
-        "## Were the groups comparable?",
-        "",
-        "Children who received it were compared with children with a similar history (age, "
-        "referrals, police incidents, A&E attendances, previous plans...). After weighting, "
-        f"the largest standardised difference on any of these is "
-        f"{result['max_abs_smd_after']:.2f} (below 0.1 is good).",
-        *(
-            [
-                "",
-                "**Caution: the groups still differ** after weighting (a standardised "
-                "difference above 0.1), so some of the difference in outcomes may come from "
-                "who was chosen for the intervention rather than from the intervention. "
-                "Treat this estimate as the weakest in this report.",
-            ]
-            if result["max_abs_smd_after"] > BALANCE_GOOD
-            else []
-        ),
-        "",
-        f"![balance]({images['balance']})",
-        "",
-        "## How wrong could this be?",
-        "",
-        "Only what agencies recorded can be allowed for. The E-value says how strongly "
-        "something unrecorded would have to be linked both to receiving it and to the outcome "
-        f"(as a risk ratio) to explain the result away: {main.get('e_value') or 'n/a'} for the "
-        f"estimate, {main.get('e_value_ci') or 'n/a'} for the edge of its interval (1 means "
-        "the interval already includes no effect).",
-        "",
-        f"Method: {result['method']}; {result['bootstrap']} bootstrap samples.",
-    ]
-    return "\n".join(lines) + "\n"
+    return {
+        "title": result["title"],
+        "period": " to ".join(result["period"]) if result.get("period") else "all recorded starts",
+        "treated": result["treated"],
+        "comparison": result["comparison"],
+        "effective_comparison": f"{result['effective_comparison']:.0f}",
+        "summary": result["summary"],
+        "rows": rows,
+        "naive": naive,
+        "max_smd": f"{result['max_abs_smd_after']:.2f}",
+        "unbalanced": result["max_abs_smd_after"] > BALANCE_GOOD,
+        "e_value": main.get("e_value") or "n/a",
+        "e_value_ci": main.get("e_value_ci") or "n/a",
+        "method": result["method"],
+        "bootstrap": result["bootstrap"],
+        "images": images,
+    }
+
+
+# Inline Markdown: emphasis, code, links and images, table cells (values never start a line).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(value: Any) -> str:
+    """Text as Markdown shows it, never as markup: HTML's ``<``, ``>`` and ``&`` as
+    entities (Markdown passes HTML through) and Markdown's own characters escaped."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _environment() -> Any:
+    """Autoescaped for both formats: a value left unfiltered is HTML-escaped, and ``md``
+    (which escapes for Markdown, HTML included) marks its result as already safe."""
+    import jinja2
+    from markupsafe import Markup
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("joinedup.interventions", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    environment.filters["md"] = lambda value: Markup(markdown_text(value))  # noqa: S704
+    return environment
+
+
+def markdown(result: dict[str, Any], images: dict[str, str]) -> str:
+    """The report as Markdown: every value from the store or the catalogue escaped."""
+    return str(_environment().get_template("report.md.j2").render(_context(result, images)))
+
+
+def html_report(result: dict[str, Any], images: dict[str, str]) -> str:
+    """The report as one HTML file: autoescaped, with a Content-Security-Policy that allows
+    no script and no request (its plots are inline data)."""
+    return str(_environment().get_template("report.html.j2").render(_context(result, images)))
 
 
 def write(result: dict[str, Any], out: Path) -> list[str]:
+    is_html = out.suffix.lower() in (".html", ".htm")
     if result.get("too_thin"):
-        text = f"# {result['title']}\n\n{result['message']}\n"
-        out.write_text(text if out.suffix != ".html" else f"<p>{html.escape(text)}</p>")
+        template = "thin.html.j2" if is_html else "thin.md.j2"
+        context = {"title": result["title"], "message": result["message"]}
+        out.write_text(_environment().get_template(template).render(context))
         return [str(out)]
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = _plots(result, out.parent, out.stem)
-    if out.suffix.lower() in (".html", ".htm"):
-        import markdown_it  # noqa: PLC0415  (only for the HTML export)
-
+    if is_html:
         images = {
             k: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()
             for k, p in paths.items()
         }
-        body = markdown_it.MarkdownIt("commonmark").enable("table").render(markdown(result, images))
-        out.write_text(
-            f"<!doctype html><html lang='en'><meta charset='utf-8'><title>"
-            f"{html.escape(result['title'])}</title><body style='font-family:sans-serif;"
-            f"max-width:50em;margin:auto'>{body}</body></html>\n",
-            encoding="utf-8",
-        )
+        out.write_text(html_report(result, images), encoding="utf-8")
     else:
         out.write_text(markdown(result, {k: p.name for k, p in paths.items()}), encoding="utf-8")
     return [str(out), *(str(p) for p in paths.values())]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from joinedup.errors import BadInput, NotFound
 from joinedup.risk.areas import contribution_label
 from joinedup.risk.factors import FACTORS
+from joinedup.risk.provenance import TERM_NEEDS, visible_probability
 from joinedup.risk.scoring import active_model
 from joinedup.store.risk_tables import risk_decision, risk_score
 
@@ -46,7 +47,12 @@ def _shown_factors(factors: list[dict[str, Any]], wanted: str | None) -> list[di
 
 
 def _summary(
-    row: Any, rank: int, on: date, previous: float | None, factor: str | None
+    row: Any,
+    rank: int,
+    on: date,
+    previous: float | None,
+    factor: str | None,
+    probability: float,
 ) -> dict[str, Any]:
     factors = row["factors"] or []
     return {
@@ -55,17 +61,22 @@ def _summary(
         "score_id": row["id"],
         "as_of": row["as_of"].isoformat(),
         "probability_6m": round(row["probability_6m"], 4),
-        "probability_12m": round(row["probability_12m"], 4),
+        "probability_12m": round(probability, 4),
         "flagged": bool(row["flagged"]),
-        "change_since_previous": None
-        if previous is None
-        else round(row["probability_12m"] - previous, 4),
+        "change_since_previous": None if previous is None else round(probability - previous, 4),
         "open_to_social_care": row["status"],
         "age": _age(row["date_of_birth"], on),
         "team": row["team"],
         "school_urn": row["school_urn"],
         "top_factors": _shown_factors(factors, factor),
+        "contributions": dict(row["contributions"] or {}),
     }
+
+
+def _probability(row: Any, withheld: frozenset[str]) -> float:
+    if not withheld:
+        return float(row["probability_12m"])
+    return visible_probability(row["probability_12m"], row["contributions"] or {}, withheld)
 
 
 def triage_list(
@@ -79,14 +90,21 @@ def triage_list(
     factor: str | None = None,
     order: str = "score",
     limit: int = 100,
+    withheld: frozenset[str] = frozenset(),
+    flagged_only: bool = False,
 ) -> dict[str, Any]:
     """Children ranked by 12-month score (or by ``order="change"``, the biggest rise since
-    their previous score), each with top factors in words and the evidence event ids."""
+    their previous score), each with top factors in words and the evidence event ids.
+
+    ``withheld`` names score terms the reader may not see (``risk.provenance``): the list is
+    then ranked, and its scores and changes given, on the score without them, so neither a
+    number nor the order says what they contributed. ``flagged_only`` lists only the
+    children at or above the threshold (the MASH's list)."""
     if factor and factor not in FACTORS:
         raise BadInput(f"unknown factor {factor!r} (factors: {', '.join(FACTORS)})")
     if order not in ("score", "change"):
         raise BadInput("order is 'score' or 'change'")
-    light = (
+    light = [
         risk_score.c.id,
         risk_score.c.person_id,
         risk_score.c.as_of,
@@ -94,7 +112,10 @@ def triage_list(
         risk_score.c.team,
         risk_score.c.school_urn,
         risk_score.c.factor_codes,
-    )
+        risk_score.c.probability_12m,
+    ]
+    if withheld:  # ranking needs each child's terms
+        light.append(risk_score.c.contributions)
     with engine.connect() as connection:
         # Rank and filter on the light columns; read whole rows only for the children shown.
         query = select(*light)
@@ -103,12 +124,16 @@ def triage_list(
         else:
             query = query.where(risk_score.c.as_of == as_of)
         scored = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        if flagged_only:
+            query = query.where(risk_score.c.flagged.is_(True))
         found = active_model(connection)
-        # Stream in rank order and stop once the page is full (ranking by change needs all).
-        stream = connection.execute(
-            query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id),
-            execution_options={"yield_per": 1000},
-        ).mappings()
+        ordered = query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id)
+        if withheld:
+            rows = connection.execute(ordered).mappings().all()
+            stream: Any = sorted(rows, key=lambda r: (-_probability(r, withheld), r["person_id"]))
+        else:
+            # Stream in rank order and stop once the page is full (by change needs all).
+            stream = connection.execute(ordered, execution_options={"yield_per": 1000}).mappings()
         matched = []
         first_as_of = None
         for rank, row in enumerate(stream, start=1):
@@ -127,7 +152,8 @@ def triage_list(
             matched.append((rank, row))
             if order == "score" and len(matched) >= limit:
                 break
-        stream.close()
+        if hasattr(stream, "close"):
+            stream.close()
         chosen = matched if order == "change" else matched[:limit]
         ids = [r["id"] for _, r in chosen]
         full: dict[int, Any] = {}
@@ -141,9 +167,13 @@ def triage_list(
             connection,
             [r["person_id"] for _, r in listed],
             before={r["person_id"]: r["id"] for _, r in listed},
+            withheld=withheld,
         )
     children = [
-        _summary(r, rank, r["as_of"], previous.get(r["person_id"]), factor) for rank, r in listed
+        _summary(
+            r, rank, r["as_of"], previous.get(r["person_id"]), factor, _probability(r, withheld)
+        )
+        for rank, r in listed
     ]
     if order == "change":
         children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
@@ -159,27 +189,43 @@ def triage_list(
 
 
 def _previous(
-    connection: Any, person_ids: list[str], *, before: dict[str, int]
+    connection: Any,
+    person_ids: list[str],
+    *,
+    before: dict[str, int],
+    withheld: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
     out: dict[str, float] = {}
+    columns = [risk_score.c.person_id, risk_score.c.id, risk_score.c.probability_12m]
+    if withheld:
+        columns.append(risk_score.c.contributions)
     for i in range(0, len(person_ids), 500):
         chunk = person_ids[i : i + 500]
         rows = connection.execute(
-            select(risk_score.c.person_id, risk_score.c.id, risk_score.c.probability_12m)
-            .where(risk_score.c.person_id.in_(chunk))
-            .order_by(risk_score.c.id)
-        ).all()
-        for pid, sid, p in rows:
-            if sid < before.get(pid, 0):
-                out[pid] = float(p)
+            select(*columns).where(risk_score.c.person_id.in_(chunk)).order_by(risk_score.c.id)
+        ).mappings()
+        for row in rows:
+            if row["id"] < before.get(row["person_id"], 0):
+                out[row["person_id"]] = _probability(row, withheld)
     return out
 
 
-def explain_child(engine: Engine, person_id: str, *, since: date | None = None) -> dict[str, Any]:
+def explain_child(
+    engine: Engine,
+    person_id: str,
+    *,
+    since: date | None = None,
+    withheld: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """Why the child's score is what it is (contributions in log-odds per area of concern and
     the other features, in words, with the factors and their evidence), and what changed
     since the last review (the last recorded triage decision, else the previous score, else
-    ``since``)."""
+    ``since``).
+
+    ``withheld`` names score terms the reader may not see (``risk.provenance``): they are
+    left out of the contributions (counted in ``terms_withheld``), and every probability and
+    change is the score without them; the 6-month figure, whose terms are not stored, is
+    then not given."""
     with engine.connect() as connection:
         rows = (
             connection.execute(
@@ -214,11 +260,13 @@ def explain_child(engine: Engine, person_id: str, *, since: date | None = None) 
         review = earlier[-1]
     contributions = current["contributions"] or {}
     base = found[1].intercept(12) if found else None
+    hidden = {k for k in contributions if k in withheld}
     out = {
         "person_id": person_id,
         "as_of": current["as_of"].isoformat(),
-        "probability_6m": round(current["probability_6m"], 4),
-        "probability_12m": round(current["probability_12m"], 4),
+        "score_basis": "visible" if withheld else "all",
+        "probability_6m": None if withheld else round(current["probability_6m"], 4),
+        "probability_12m": round(_probability(current, withheld), 4),
         "flagged": bool(current["flagged"]),
         "open_to_social_care": current["status"],
         "baseline_log_odds": None if base is None else round(base, 4),
@@ -229,7 +277,9 @@ def explain_child(engine: Engine, person_id: str, *, since: date | None = None) 
                 "log_odds": v,
             }
             for k, v in sorted(contributions.items(), key=lambda kv: -kv[1])
+            if k not in hidden
         ],
+        "terms_withheld": len(withheld & set(TERM_NEEDS)),
         "factors": current["factors"] or [],
         "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
         "last_review": None,
@@ -240,14 +290,14 @@ def explain_child(engine: Engine, person_id: str, *, since: date | None = None) 
         now = {f["code"]: f for f in current["factors"] or []}
         out["last_review"] = {
             "as_of": review["as_of"].isoformat(),
-            "probability_12m": round(review["probability_12m"], 4),
+            "probability_12m": round(_probability(review, withheld), 4),
             "decision": None
             if last_decision is None
             else {k: last_decision[k] for k in ("decision", "reason", "decided_by")},
         }
         out["changes_since_last_review"] = {
             "probability_12m_change": round(
-                current["probability_12m"] - review["probability_12m"], 4
+                _probability(current, withheld) - _probability(review, withheld), 4
             ),
             "new_factors": [now[c] for c in sorted(set(now) - set(was))],
             "factors_no_longer_seen": [

@@ -46,9 +46,24 @@ def add_user(
         ).to_dict()
 
 
-def list_users(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        return [a.to_dict() for a in store.list_all(connection)]
+def list_users(engine: Engine, who: Any = None) -> list[dict[str, Any]]:
+    """Every account (no password hashes), for an administrator (``who``) or the operator
+    at the command line (``who`` None: the audit entry names the operating-system user)."""
+    from joinedup.governance import uses
+    from joinedup.governance.audit import append
+
+    if who is not None:
+        uses.USERS.check(who)
+    with engine.begin() as connection:
+        found = [a.to_dict() for a in store.list_all(connection)]
+        append(
+            connection,
+            kind="USERS_LISTED",
+            actor=who.username if who is not None else "command line",
+            actor_role=str(who.role) if who is not None else None,
+            details={"accounts": len(found)},
+        )
+    return found
 
 
 def disable_user(engine: Engine, username: str, *, disabled_by: str = "cli") -> dict[str, Any]:

@@ -17,10 +17,29 @@ from sqlalchemy import Engine
 from joinedup.accounts.model import Account
 from joinedup.alerts import inbox as stored
 from joinedup.errors import BadInput, Forbidden, NotFound
+from joinedup.governance import uses
 from joinedup.governance.roles import Role
 
 # Who oversees every alert (the SLA dashboard, escalations to the MASH).
 OVERSEERS = frozenset({Role.MASH_PRACTITIONER, Role.ADMINISTRATOR})
+
+
+def _audit_read(
+    engine: Engine, account: Account, kind: str, subject: str | None = None, **details: Any
+) -> None:
+    """Every read of alerts is an entry in the audit log: an alert names a child and what
+    happened to them."""
+    from joinedup.governance.audit import append
+
+    with engine.begin() as connection:
+        append(
+            connection,
+            kind=kind,
+            actor=account.username,
+            actor_role=account.role,
+            subject=subject,
+            details=details,
+        )
 
 
 def _oversees(account: Account) -> bool:
@@ -53,9 +72,14 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """Every alert, newest first, filtered (the MASH and administrators only)."""
     _require_overseer(account)
-    return stored.list_alerts(
+    found = stored.list_alerts(
         engine, status=status, rule=rule, recipient=recipient, child=child, limit=limit
     )
+    _audit_read(
+        engine, account, "ALERTS_LISTED", child,
+        alerts=[a["id"] for a in found if "id" in a], status=status, rule=rule,
+    )  # fmt: skip
+    return found
 
 
 def inbox(
@@ -64,7 +88,12 @@ def inbox(
     """A practitioner's alerts by key: one's own, or anyone's for an overseer."""
     if practitioner_key != account.practitioner_key:
         _require_overseer(account)
-    return stored.inbox(engine, practitioner_key, include_done=include_done)
+    found = stored.inbox(engine, practitioner_key, include_done=include_done)
+    _audit_read(
+        engine, account, "ALERT_INBOX_READ", None,
+        practitioner_key=practitioner_key, alerts=[a["id"] for a in found if "id" in a],
+    )  # fmt: skip
+    return found
 
 
 def get_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
@@ -72,6 +101,7 @@ def get_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]
     found = stored.get_alert(engine, alert_id)
     if not (_addressed_to(found, account) or _oversees(account)):
         raise NotFound(f"no alert {alert_id} in your inbox")
+    _audit_read(engine, account, "ALERT_READ", found.get("child"), alert_id=alert_id)
     return found
 
 
@@ -104,20 +134,33 @@ def my_inbox(
 ) -> list[dict[str, Any]]:
     """The signed-in practitioner's alerts (those addressed to their practitioner key in
     their agency), open ones first by due time. An account without a key has none."""
+    uses.ALERT_INBOX.check(account)
     if not account.practitioner_key:
         return []
-    return stored.inbox(
+    found = stored.inbox(
         engine,
         account.practitioner_key,
         agency=account.agency,
         include_done=include_done,
         limit=limit,
     )
+    _audit_read(
+        engine, account, "ALERT_INBOX_READ", None,
+        alerts=[a["id"] for a in found if "id" in a], include_done=include_done,
+    )  # fmt: skip
+    return found
 
 
 def my_alert(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
     """One alert of the signed-in practitioner's inbox; anyone else's is "not found" (its
-    existence is not revealed)."""
+    existence is not revealed). The read is audited, with the child as its subject."""
+    found = _mine(engine, account, alert_id)
+    _audit_read(engine, account, "ALERT_READ", found.get("child"), alert_id=alert_id)
+    return found
+
+
+def _mine(engine: Engine, account: Account, alert_id: int) -> dict[str, Any]:
+    uses.ALERT_INBOX.check(account)
     key = _key_of(account)
     found = stored.get_alert(engine, alert_id)
     recipient = found["recipient"]
@@ -131,7 +174,7 @@ def acknowledge_mine(
     engine: Engine, account: Account, alert_id: int, action_taken: str
 ) -> dict[str, Any]:
     """Acknowledge an alert of one's own inbox with the action taken."""
-    my_alert(engine, account, alert_id)
+    _mine(engine, account, alert_id)
     stored.acknowledge(engine, alert_id, account.username, action_taken)
     return my_alert(engine, account, alert_id)
 

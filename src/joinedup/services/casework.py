@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_
 
 from joinedup.domain.agencies import AGENCIES, AgencyId
-from joinedup.governance import gate
+from joinedup.governance import gate, triage_cases, uses
 from joinedup.governance.data_map import LEAD_FIELD, attribute_fields, event_field, identity_field
 from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import ROLE_RULES, Role
+from joinedup.governance.roles import ROLE_RULES
 from joinedup.services.casework_words import event_label, status_of
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, involvement, person_record, practitioner
@@ -166,11 +166,22 @@ def _practitioners(connection: Any, opened: gate.Opened, today: date) -> list[di
     return out
 
 
+# The field a family tie's evidence is read from: a tie shown only when the reader may see
+# it (a tie found in a police incident says the child was in that incident).
+_TIE_FIELDS = {
+    "SSD_FAMILY": ("social_care.family",),
+    "POLICE_INCIDENT": ("police.incident_roles",),
+}
+
+
 def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str, Any]]:
-    """Household and family members. A member's name and date of birth come only from the
-    agencies whose identity data the decision lets the reader see for this child; each
-    member's own record opens only through their own decision."""
+    """Household and family members. A member is listed only from a record of theirs in an
+    agency whose identity data the decision lets the reader see for this child, and only by
+    evidence the reader may see (a shared address; the family's social care record; a police
+    incident): their name, date of birth and id come from that record, nothing from anyone
+    else's. Each member's own record opens only through their own decision."""
     from joinedup.linkage.households import family
+    from joinedup.store.linkage_tables import LINKED_PERSON_RECORD
 
     identity_agencies = {
         a.value for a in AgencyId if (f := identity_field(a.value)) and opened.allows(f)
@@ -178,41 +189,72 @@ def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str,
     if not identity_agencies:
         return []
     found = family(connection, opened.subject.person_id, today)
-    members = found["family"]
-    if not opened.allows("social_care.family"):
-        members = [m for m in members if m["evidence"] != ["SSD_FAMILY"]]
+    members = []
+    for member in found["family"]:
+        evidence = [
+            e for e in member["evidence"] if all(opened.allows(f) for f in _TIE_FIELDS.get(e, ()))
+        ]
+        if evidence:
+            members.append({**member, "evidence": evidence})
     if not members:
         return []
-    from joinedup.store.linkage_tables import LINKED_PERSON_RECORD
-
-    lr = linkage_record.c
+    lr, pr = linkage_record.c, person_record.c
     rows = connection.execute(
-        select(
-            lr.person_id,
-            person_record.c.agency_id,
-            person_record.c.forenames,
-            person_record.c.surname,
-        )
+        select(lr.person_id, pr.agency_id, pr.forenames, pr.surname, pr.date_of_birth)
         .join(person_record, LINKED_PERSON_RECORD)
         .where(lr.person_id.in_([m["person_id"] for m in members]))
+        .order_by(lr.person_id, pr.agency_id)
     ).all()
-    names: dict[str, str] = {}
+    visible: dict[str, Any] = {}
     for row in rows:
-        if row.agency_id in identity_agencies and row.person_id not in names:
-            names[row.person_id] = " ".join(x for x in (row.forenames, row.surname) if x)
+        if row.agency_id in identity_agencies and row.person_id not in visible:
+            visible[row.person_id] = row
+    own = _own_birth(connection, opened)
     out = []
     for m in members:
-        dob = m["date_of_birth"]
+        row = visible.get(m["person_id"])
+        if row is None:  # known only to agencies the reader may not see: not listed
+            continue
+        dob = row.date_of_birth
         out.append(
             {
                 "person_id": m["person_id"],
-                "name": names.get(m["person_id"]),
+                "name": " ".join(x for x in (row.forenames, row.surname) if x) or None,
                 "date_of_birth": dob.isoformat() if dob else None,
-                "role": m["role"],
+                "role": _role(dob, own, today),
                 "evidence": m["evidence"],
             }
         )
     return out
+
+
+def _own_birth(connection: Any, opened: gate.Opened) -> date | None:
+    ids = [
+        r.person_record_id
+        for r in opened.subject.records
+        if (f := identity_field(r.agency)) and opened.allows(f)
+    ]
+    if not ids:
+        return None
+    births = connection.execute(
+        select(person_record.c.date_of_birth).where(person_record.c.id.in_(ids))
+    ).scalars()
+    found = [b for b in births if b]
+    return max(set(found), key=found.count) if found else None
+
+
+def _role(dob: date | None, own: date | None, today: date) -> str:
+    """The member's role from the dates of birth the reader may see (as the linkage names
+    them: a parent or carer is ``PARENT_GAP_YEARS`` or more older than the child)."""
+    from joinedup.linkage.households import PARENT_GAP_YEARS
+
+    if dob and own and (own - dob).days >= PARENT_GAP_YEARS * 365.25:
+        return "PARENT_OR_CARER"
+    if dob is not None and (today - dob).days >= 18 * 365.25:
+        return "OTHER_ADULT"
+    if dob and own and abs((own - dob).days) < 25 * 365:
+        return "SIBLING_OR_CHILD"
+    return "CHILD"
 
 
 def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
@@ -239,14 +281,26 @@ def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
     ]
 
 
+def _agencies_linked(opened: gate.Opened) -> int:
+    """How many agencies know the person: for a reader shown something, the agencies whose
+    records are shown or named as withheld; for a reader shown nothing, none (the number
+    alone would say how widely the person is known)."""
+    if not opened.decision.allowed:
+        return 0
+    return len({r.agency for r in opened.subject.records})
+
+
 def _options(opened: gate.Opened) -> dict[str, bool]:
     reader = opened.reader
     safeguarding = PURPOSES[reader.purpose].safeguarding
     practitioner_role = ROLE_RULES[reader.role].practitioner
     return {
         "can_break_glass": safeguarding and practitioner_role and not opened.decision.emergency,
-        "can_open_triage": reader.role is Role.MASH_PRACTITIONER
-        and not any(r.value == "MASH_TRIAGE" for r in opened.relationships),
+        # A case answers a contact or referral, which is what puts the child on the MASH's
+        # list: the MASH opens one for a child it may see, once.
+        "can_open_triage": uses.TRIAGE_CASE.allows(reader.role, reader.purpose)
+        and any(r.value == "MASH_TRIAGE" for r in opened.relationships)
+        and opened.extra.get("triage_case") is None,
         "can_record_concern": practitioner_role and opened.decision.allowed,
     }
 
@@ -255,10 +309,16 @@ def single_view(
     engine: Engine, reader: Reader, person_id: str, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """The person across agencies, as far as ``reader`` may see for their declared purpose."""
+    uses.SINGLE_VIEW.check(reader)
     now = now or datetime.now(UTC)
     today = now.astimezone(UK).date()
     with engine.begin() as connection:
         opened = gate.open_person(connection, reader, person_id, now=now)
+        case = None
+        if uses.TRIAGE_CASE.allows(reader.role, reader.purpose):
+            found = triage_cases.open_case(connection, person_id, now)
+            case = None if found is None else triage_cases.case_summary(found, now)
+            opened.extra["triage_case"] = case
         identities = _identities(connection, opened)
         events = _events(connection, opened)
         practitioners = _practitioners(connection, opened, today)
@@ -278,12 +338,13 @@ def single_view(
             "agreements": list(decision.agreement_ids),
             "fields_shown": sorted(decision.allowed_fields),
         },
-        "agencies_linked": len({r.agency for r in opened.subject.records}),
+        "agencies_linked": _agencies_linked(opened),
         "identities": identities,
         "statuses": status_of(events, today, police_since),
         "lead_practitioners": practitioners,
         "family": members,
         "timeline": events,
         "withheld": _withheld(opened),
+        "triage_case": case,
         "options": _options(opened),
     }

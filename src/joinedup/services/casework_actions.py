@@ -12,11 +12,10 @@ from sqlalchemy import Engine, and_, insert, or_, select
 
 from joinedup.domain.events import ConcernRecorded
 from joinedup.errors import BadInput, Forbidden
-from joinedup.governance import gate
+from joinedup.governance import gate, triage_cases, uses
 from joinedup.governance.audit import append
 from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import ROLE_RULES
 from joinedup.store import UnitOfWork
 from joinedup.store.casework_tables import concern
 from joinedup.store.tables import involvement, practitioner
@@ -77,8 +76,7 @@ def record_concern(
             f"say what the {kind.lower()} is in {MIN_CONCERN_CHARS} to {MAX_CONCERN_CHARS:,} "
             "characters"
         )
-    if not ROLE_RULES[reader.role].practitioner:
-        raise Forbidden(f"a {ROLE_RULES[reader.role].title} does not record concerns")
+    uses.RECORD_CONCERN.check(reader)
     with UnitOfWork(engine) as uow:
         connection = uow.connection
         opened = gate.open_person(connection, reader, person_id, (), now=now)
@@ -142,14 +140,49 @@ def record_concern(
 
 
 def open_triage(engine: Engine, reader: Reader, person_id: str, reason: str) -> dict[str, Any]:
+    """Open a MASH triage case for a child a contact or referral is about (audited)."""
+    uses.TRIAGE_CASE.check(reader)
     with engine.begin() as connection:
-        case_id = gate.open_triage_case(connection, reader, person_id, reason)
-    return {"case_id": case_id, "person_id": person_id}
+        case_id = triage_cases.open_triage_case(connection, reader, person_id, reason)
+        due = triage_cases.open_case(connection, person_id, datetime.now(UTC))
+    return {
+        "case_id": case_id,
+        "person_id": person_id,
+        "due_at": due.due_at.isoformat() if due is not None and due.due_at else None,
+    }
+
+
+def close_triage(
+    engine: Engine, reader: Reader, case_id: int, outcome: str, reason: str
+) -> dict[str, Any]:
+    """Close a MASH triage case with its outcome and why; the MASH's access ends with it."""
+    uses.TRIAGE_CASE.check(reader)
+    with engine.begin() as connection:
+        return triage_cases.close_triage_case(connection, reader, case_id, outcome, reason)
+
+
+def mash_cases(engine: Engine, reader: Reader, *, status: str = "OPEN") -> list[dict[str, Any]]:
+    """The MASH's triage cases, the soonest due first, each saying whether it is overdue."""
+    uses.TRIAGE_CASE.check(reader)
+    with engine.begin() as connection:
+        return triage_cases.cases(connection, reader, status=status)
 
 
 def break_glass(
     engine: Engine, reader: Reader, person_id: str, justification: str, *, minutes: int = 60
 ) -> dict[str, Any]:
+    """Emergency access for a safeguarding purpose: counted against the account's volume
+    (the privacy officer is told of a burst; too many are refused), then granted, flagged,
+    time-limited and queued for review."""
+    from joinedup.governance.emergency import break_glass_volume, check_request
+    from joinedup.governance.notices import check_volume
+
+    uses.BREAK_GLASS.check(reader)
+    reader.check_purpose()
+    # The request's own checks first: a refused justification does not count.
+    check_request(gate.request_for(reader, gate.Subject(person_id, ()), (), frozenset()),
+                  justification, minutes)  # fmt: skip
+    check_volume(engine, break_glass_volume(), actor=reader.user_id, actor_role=reader.role.value)
     with engine.begin() as connection:
         grant = gate.break_the_glass(connection, reader, person_id, justification, minutes=minutes)
     return {

@@ -8,6 +8,7 @@ only) and is a partnership analytics purpose.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,24 +63,38 @@ def list_types(engine: Engine) -> list[dict[str, Any]]:
 
 def add_type(
     engine: Engine,
+    who: Any,
     code: str,
     title: str,
     description: str = "",
     min_age: int = 0,
     max_age: int = 18,
 ) -> dict[str, Any]:
-    """Add (or retitle) a type in the catalogue."""
+    """Add (or retitle) a type in the catalogue, for a partnership analyst or administrator;
+    the change is audited with the title before and after (a title reaches board reports)."""
+    from joinedup.governance import uses
+    from joinedup.governance.audit import append
+
+    uses.INTERVENTION_CATALOGUE_EDIT.check(who)
     code = code.strip().upper().replace(" ", "_")
-    if not code or not title.strip():
+    title = " ".join(title.split())
+    description = " ".join(description.split())
+    if not code or not title:
         raise BadInput("a type needs a code and a title")
+    if not re.fullmatch(r"[A-Z0-9_]{1,60}", code):
+        raise BadInput(f"a type's code is letters, digits and _ (at most 60), not {code!r}")
+    if len(title) > 200 or len(description) > 2000:
+        raise BadInput("a title is at most 200 characters, a description 2,000")
+    if any(not c.isprintable() for c in title + description):
+        raise BadInput("a title and a description are plain text (no control characters)")
     if not 0 <= min_age < max_age <= 25:
         raise BadInput("ages must satisfy 0 <= min_age < max_age <= 25")
-    values: dict[str, Any] = {"title": title.strip(), "description": description.strip()}
+    values: dict[str, Any] = {"title": title, "description": description}
     values |= {"min_age": min_age, "max_age": max_age, "active": True}
     with engine.begin() as connection:
         _ensure_catalogue(connection)
         exists = connection.execute(
-            select(intervention_type.c.code).where(intervention_type.c.code == code)
+            select(intervention_type).where(intervention_type.c.code == code)
         ).first()
         if exists:
             connection.execute(
@@ -87,6 +102,18 @@ def add_type(
             )
         else:
             connection.execute(insert(intervention_type).values(code=code, **values))
+        append(
+            connection,
+            kind="INTERVENTION_TYPE_CHANGED" if exists else "INTERVENTION_TYPE_ADDED",
+            actor=who.username,
+            actor_role=str(who.role),
+            details={
+                "code": code,
+                "title_before": exists.title if exists else None,
+                "title": title,
+                "ages": [min_age, max_age],
+            },
+        )
     return {"code": code, **values, "created": not exists}
 
 
@@ -325,8 +352,10 @@ def estimate_for(
 
     The child's records are read through the gate (decided and audited); the child is matched
     only on covariates whose catalogue fields the reader may see."""
+    from joinedup.governance import uses
     from joinedup.interventions.beforehand import comparable_cases
 
+    uses.INTERVENTION_ESTIMATE.check(reader)
     fields = frozenset(covariates.FIELDS.values())
     with engine.begin() as connection:
         opened = gate.open_person(connection, reader, person_id, fields, now=now)

@@ -8,39 +8,28 @@ the privacy officer's reads also carry the purpose they declared (AUDIT).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
-from joinedup.errors import Forbidden
+from joinedup.governance import uses
 from joinedup.governance.audit import append
-from joinedup.governance.roles import ROLE_RULES, Role
-
-LINKAGE_STEWARDS = (Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR)
-QUALITY_READERS = (Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR, Role.PRIVACY_OFFICER)
-AGREEMENT_READERS = (Role.PRIVACY_OFFICER, Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR)
-BREAK_GLASS_REVIEWERS = (Role.PRIVACY_OFFICER,)
-AUDIT_SEARCHERS = (Role.PRIVACY_OFFICER,)
-AUDIT_VERIFIERS = (Role.PRIVACY_OFFICER, Role.ADMINISTRATOR)
 
 
 class Who(Protocol):
-    @property
-    def username(self) -> str: ...
+    """An account (``username``) or a reader (``user_id``, with a declared purpose)."""
 
     @property
-    def role(self) -> str: ...
+    def role(self) -> Any: ...
 
 
-def check_role(who: Who, roles: Iterable[Role]) -> Role:
-    role = Role(who.role)
-    allowed = tuple(roles)
-    if role not in allowed:
-        names = ", ".join(ROLE_RULES[r].title.split(" (")[0].lower() for r in allowed)
-        raise Forbidden(f"this is for: {names}")
-    return role
+def name_of(who: Who) -> str:
+    """The username the audit log names: an account's ``username``, a reader's ``user_id``."""
+    name = getattr(who, "username", None) or getattr(who, "user_id", None)
+    if not name:
+        raise TypeError("a caller needs a username")
+    return str(name)
 
 
 def _audit(
@@ -55,8 +44,8 @@ def _audit(
     append(
         connection,
         kind=kind,
-        actor=who.username,
-        actor_role=who.role,
+        actor=name_of(who),
+        actor_role=str(who.role),
         purpose=purpose,
         subject=subject,
         details=details,
@@ -69,7 +58,7 @@ def _audit(
 def review_queue(engine: Engine, who: Who, limit: int = 50) -> list[dict[str, Any]]:
     from joinedup.linkage import review
 
-    check_role(who, LINKAGE_STEWARDS)
+    uses.LINK_REVIEW.check(who)
     with engine.begin() as connection:
         items = review.list_open(connection, limit)
         _audit(connection, who, "LINK_REVIEW_QUEUE_READ", items=len(items))
@@ -79,10 +68,20 @@ def review_queue(engine: Engine, who: Who, limit: int = 50) -> list[dict[str, An
 def review_item(engine: Engine, who: Who, review_id: int) -> dict[str, Any]:
     from joinedup.linkage import review
 
-    check_role(who, LINKAGE_STEWARDS)
+    uses.LINK_REVIEW.check(who)
     with engine.begin() as connection:
         item = review.get(connection, review_id)
-        _audit(connection, who, "LINK_REVIEW_ITEM_READ", review_id=review_id)
+        # The entry names whom the item is about: both records' people, so the transparency
+        # report and the audit search by subject find the read.
+        people = _people_in(connection, item)
+        _audit(
+            connection,
+            who,
+            "LINK_REVIEW_ITEM_READ",
+            subject=people[0] if people else None,
+            review_id=review_id,
+            people=people,
+        )
     return item
 
 
@@ -91,9 +90,9 @@ def decide_review(
 ) -> dict[str, Any]:
     from joinedup.linkage import review
 
-    check_role(who, LINKAGE_STEWARDS)
+    uses.LINK_REVIEW.check(who)
     with engine.begin() as connection:  # review.decide audits the decision itself
-        return review.decide(connection, review_id, decision, reviewer=who.username, reason=reason)
+        return review.decide(connection, review_id, decision, reviewer=name_of(who), reason=reason)
 
 
 # --- data quality and agreements (no personal data: counts, codes, documents) --------------
@@ -102,7 +101,7 @@ def decide_review(
 def quality_summary(engine: Engine, who: Who) -> dict[str, Any]:
     from joinedup.ingest.quality import all_agencies_quality
 
-    check_role(who, QUALITY_READERS)
+    uses.DATA_QUALITY.check(who)
     with engine.begin() as connection:
         report = all_agencies_quality(connection)
         _audit(connection, who, "QUALITY_REPORT_READ", agency="all")
@@ -112,7 +111,7 @@ def quality_summary(engine: Engine, who: Who) -> dict[str, Any]:
 def agency_quality(engine: Engine, who: Who, agency: str) -> dict[str, Any]:
     from joinedup.ingest.quality import agency_quality as report_of
 
-    check_role(who, QUALITY_READERS)
+    uses.DATA_QUALITY.check(who)
     with engine.begin() as connection:
         report = report_of(connection, agency)
         _audit(connection, who, "QUALITY_REPORT_READ", agency=agency)
@@ -122,7 +121,7 @@ def agency_quality(engine: Engine, who: Who, agency: str) -> dict[str, Any]:
 def agreements(engine: Engine, who: Who) -> list[dict[str, Any]]:
     from joinedup.governance import agreement_store
 
-    check_role(who, AGREEMENT_READERS)
+    uses.AGREEMENTS.check(who)
     with engine.connect() as connection:
         return agreement_store.history(connection)
 
@@ -132,7 +131,7 @@ def agreement(
 ) -> dict[str, Any]:
     from joinedup.governance import agreement_store
 
-    check_role(who, AGREEMENT_READERS)
+    uses.AGREEMENTS.check(who)
     with engine.connect() as connection:
         document = agreement_store.get(connection, agreement_id, version)
         versions = agreement_store.history(connection, agreement_id)
@@ -147,7 +146,7 @@ def break_glass_tasks(
 ) -> list[dict[str, Any]]:
     from joinedup.governance.emergency import review_tasks
 
-    check_role(who, BREAK_GLASS_REVIEWERS)
+    uses.BREAK_GLASS_REVIEW.check(who)
     with engine.begin() as connection:
         tasks = review_tasks(connection, status)
         _audit(
@@ -166,9 +165,9 @@ def review_break_glass(
 ) -> dict[str, Any]:
     from joinedup.governance.emergency import review
 
-    role = check_role(who, BREAK_GLASS_REVIEWERS)
+    role = uses.BREAK_GLASS_REVIEW.check(who)
     with engine.begin() as connection:  # emergency.review audits the outcome itself
-        return review(connection, task_id, who.username, outcome, note, reviewer_role=role)
+        return review(connection, task_id, name_of(who), outcome, note, reviewer_role=role)
 
 
 def search_audit(
@@ -183,7 +182,7 @@ def search_audit(
 ) -> list[dict[str, Any]]:
     from joinedup.governance.audit.query import entry_to_dict, search
 
-    check_role(who, AUDIT_SEARCHERS)
+    uses.AUDIT_SEARCH.check(who)
     with engine.begin() as connection:
         entries = search(
             connection, subject=subject, actor=actor, kind=kind, since=since, limit=limit
@@ -199,7 +198,63 @@ def search_audit(
             since=since.isoformat() if since else None,
             results=len(entries),
         )
-    return [entry_to_dict(e) for e in entries]
+    key = _pseudonym_key(engine)
+    return [_without_terms(key, entry_to_dict(e)) for e in entries]
+
+
+def _pseudonym_key(engine: Engine) -> bytes:
+    from joinedup.governance.retention_actions import pseudonym_key
+
+    with engine.connect() as connection:
+        return pseudonym_key(connection)
+
+
+def _without_terms(key: bytes, entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the audit search shows it: a search's terms pseudonymised (entries
+    written before terms were kept pseudonymised hold them in clear; they are shown the
+    same way as newer ones)."""
+    from joinedup.governance.trace import pseudonymised_terms
+
+    details = entry.get("details") or {}
+    query = details.get("query")
+    if entry.get("kind") == "SEARCH" and isinstance(query, dict):
+        entry = {**entry, "details": {**details, "query": pseudonymised_terms(key, query)}}
+    return entry
+
+
+# --- the privacy officer's notices (volume of searches and break-glass grants) ---------------
+
+
+def privacy_notices(engine: Engine, who: Who, status: str | None = "OPEN") -> list[dict[str, Any]]:
+    """Notices about accounts acting in unusual volume, newest first (audited)."""
+    from joinedup.governance.notices import notices
+
+    uses.PRIVACY_NOTICES.check(who)
+    with engine.begin() as connection:
+        found = notices(connection, status)
+        _audit(connection, who, "PRIVACY_NOTICES_READ", purpose="AUDIT", notices=len(found))
+    return found
+
+
+def review_privacy_notice(engine: Engine, who: Who, notice_id: int, note: str) -> dict[str, Any]:
+    """Close a notice with what the privacy officer found (audited)."""
+    from joinedup.governance.notices import close_notice
+
+    role = uses.PRIVACY_NOTICES.check(who)
+    with engine.begin() as connection:
+        return close_notice(
+            connection, notice_id, reviewer=name_of(who), reviewer_role=role.value, note=note
+        )
+
+
+def search_term_pseudonym(engine: Engine, who: Who, field: str, value: str) -> list[str]:
+    """What a search term is kept as in the audit log, so the privacy officer can look for
+    searches of it (a name gives one value per part)."""
+    from joinedup.governance.trace import pseudonymised_terms
+
+    uses.AUDIT_SEARCH.check(who)
+    found = pseudonymised_terms(_pseudonym_key(engine), {field: value})[field]
+    return found if isinstance(found, list) else [found]
 
 
 def verify_audit(engine: Engine, who: Who) -> dict[str, Any]:
@@ -208,10 +263,25 @@ def verify_audit(engine: Engine, who: Who) -> dict[str, Any]:
     from joinedup.governance.audit import heads as audit_heads
     from joinedup.governance.audit.verify import verify_log
 
-    check_role(who, AUDIT_VERIFIERS)
+    uses.AUDIT_VERIFY.check(who)
     keys = audit_heads.trusted_keys(engine.url, None)
     with engine.connect() as connection:
         result = verify_log(connection, keys)
     with engine.begin() as connection:
         _audit(connection, who, "AUDIT_VERIFIED", ok=result.ok, entries=result.entries)
     return result.to_dict() | {"summary": result.describe()}
+
+
+def _people_in(connection: Connection, item: dict[str, Any]) -> list[str]:
+    """The people a clerical review item is about: each record's linked person."""
+    from sqlalchemy import select
+
+    from joinedup.store.linkage_tables import linkage_record
+
+    keys = [item.get("record_key_l"), item.get("record_key_r")]
+    rows = connection.execute(
+        select(linkage_record.c.person_id).where(
+            linkage_record.c.record_key.in_([k for k in keys if k])
+        )
+    ).scalars()
+    return sorted(set(rows))

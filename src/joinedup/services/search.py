@@ -1,11 +1,23 @@
 """Search for a person: name, date of birth, NHS number, UPN, postcode, with fuzzy names.
 
-A search is a trace, as a demographics service offers one: it shows enough to tell people
-apart (name, date of birth, postcode district, how well the records link) and nothing of any
-agency's record, not even which agencies know the person. Opening a result is a separate,
-fully governed read (``casework.single_view``). Only roles that work with children (and the
-privacy officer, for access reviews) may search, for a purpose their role may declare; every
-search is audited with its terms and the person ids it returned.
+A search is a trace, not a browse (docs/governance.md, "Search"), as a demographics service
+offers one:
+- it needs a specific query: an NHS number or a UPN, or a surname with a forename, a date
+  of birth or a postcode;
+- it returns only people the reader could lawfully open for their purpose: people with a
+  record in the reader's own agency (where an involvement or a team caseload, the
+  legitimate relationships, can exist); any child when the purpose lets the reader triage or
+  break the glass for a child (a MASH practitioner, a safeguarding purpose); for the privacy
+  officer, only people whose access is under review. Sealed records are never found, unless
+  the rule that opens the seal could open it for this reader;
+- each account has a volume limit: the privacy officer is told at once when an account
+  searches unusually often, and searches beyond the limit are refused;
+- it shows enough to tell people apart (name, date of birth, postcode district, how well
+  the records link) and nothing of any agency's record, not even which agencies know the
+  person. Opening a result is a separate, fully governed read (``casework.single_view``).
+Every search is audited with the person ids it returned and its terms pseudonymised (keyed
+hashes: the privacy officer can tell whether a given name was searched for, but the log
+holds no names or numbers).
 
 Matching: candidates come from indexed lookups (identifiers exactly; date of birth; surname
 prefix, case-insensitive), then each person is scored with Jaro-Winkler similarity on names
@@ -18,22 +30,28 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import jellyfish
 import orjson
 from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
 
+from joinedup.config import volume_limits
 from joinedup.domain.identifiers import NHSNumber, Postcode
-from joinedup.errors import BadInput, Forbidden
+from joinedup.errors import BadInput
+from joinedup.governance import uses
 from joinedup.governance.audit import append
+from joinedup.governance.notices import Volume, check_volume
+from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import ROLE_RULES, Role
+from joinedup.governance.retention_actions import pseudonym_key
+from joinedup.governance.trace import findable, pseudonymised_terms
 from joinedup.store.linkage_tables import linkage_record, linked_record
 from joinedup.store.tables import person_link, person_record
 
 MAX_RESULTS = 20
+SEARCH_VOLUME_KIND = "SEARCH_VOLUME"
 CANDIDATE_LIMIT = 1_000  # nearest first (see _candidates), so the cut falls on the least likely
 MIN_SCORE = 0.55
 NAME_FLOOR = 0.8  # Jaro-Winkler: 'Rebeca'/'Rebecca' 0.97, 'Holt'/'Holden' 0.87
@@ -83,13 +101,27 @@ class Query:
         if postcode and postcode.strip():
             pc = Postcode(postcode).value
         query = cls(" ".join(name.split()), dob, nhs, u, pc)
-        if not (query.name or dob or nhs or u or pc):
-            raise BadInput(
-                "search needs a name, a date of birth, an NHS number, a UPN or a postcode"
-            )
-        if query.name and len(query.name) < 2 and not (dob or nhs or u or pc):
-            raise BadInput("a name search needs at least two letters")
+        query.check_specific()
         return query
+
+    def check_specific(self) -> None:
+        """A trace, not a browse: an identifier, or a surname with a forename, a date of
+        birth or a postcode (``BadInput`` says what to add)."""
+        if self.nhs_number or self.upn:
+            return
+        forename, surname = _name_parts(self)
+        if not surname:
+            raise BadInput(
+                "search for a person by NHS number or UPN, or by surname with a forename, "
+                "a date of birth or a postcode"
+            )
+        if len(surname) < 2:
+            raise BadInput("give the whole surname (at least two letters)")
+        if not (forename or self.date_of_birth or self.postcode):
+            raise BadInput(
+                "a surname alone finds too many people: add a forename, a date of birth or "
+                "a postcode"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,12 +131,6 @@ class Query:
             "upn": self.upn,
             "postcode": self.postcode,
         }
-
-
-def _may_search(reader: Reader) -> None:
-    reader.check_purpose()
-    if not (ROLE_RULES[reader.role].practitioner or reader.role is Role.PRIVACY_OFFICER):
-        raise Forbidden(f"a {ROLE_RULES[reader.role].title} does not search for people")
 
 
 def _name_parts(query: Query) -> tuple[str, str]:
@@ -280,9 +306,23 @@ def _district(postcode: str | None) -> str | None:
 def search_people(
     engine: Engine, reader: Reader, query: Query, *, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The best-matching people (at most ``MAX_RESULTS``), best first, audited."""
-    _may_search(reader)
+    """The best-matching people the reader may find (at most ``MAX_RESULTS``), best first;
+    counted against the account's volume and audited."""
+    uses.SEARCH.check(reader)
+    reader.check_purpose()
+    query.check_specific()
     now = now or datetime.now(UTC)
+    limits = volume_limits()
+    check_volume(
+        engine,
+        Volume(
+            SEARCH_VOLUME_KIND, "SEARCH", timedelta(hours=1),
+            limits.search_notice_per_hour, limits.search_limit_per_hour, "searches",
+        ),
+        actor=reader.user_id,
+        actor_role=reader.role.value,
+        now=now,
+    )  # fmt: skip
     with engine.begin() as connection:
         rows = _candidates(connection, query)
         score = _Scorer(query)
@@ -294,10 +334,12 @@ def search_people(
                 probabilities[row.person_id].append(row.match_probability / 1000)
             if row.person_id not in best or s > best[row.person_id][0]:
                 best[row.person_id] = (s, row)
-        ranked = sorted(
-            ((s, pid, row) for pid, (s, row) in best.items() if s >= MIN_SCORE),
+        matched = [pid for pid, (s, _row) in best.items() if s >= MIN_SCORE]
+        may_find = findable(connection, reader, matched, now.astimezone(UK).date())
+        eligible = sorted(
+            ((s, pid, row) for pid, (s, row) in best.items() if pid in may_find),
             key=lambda t: (-t[0], t[1]),
-        )[:MAX_RESULTS]
+        )
         results = [
             {
                 "person_id": pid,
@@ -307,7 +349,7 @@ def search_people(
                 "match_score": round(s, 3),
                 "link_confidence": min(probabilities[pid]) if probabilities[pid] else None,
             }
-            for s, pid, row in ranked
+            for s, pid, row in eligible[:MAX_RESULTS]
         ]
         append(
             connection,
@@ -318,9 +360,14 @@ def search_people(
             subject=None,
             details={
                 "agency": reader.agency.value,
-                "query": query.to_dict(),
+                "query": pseudonymised_terms(pseudonym_key(connection), query.to_dict()),
                 "results": [r["person_id"] for r in results],
             },
             recorded_at=now,
         )
-    return {"query": query.to_dict(), "results": results, "truncated": len(best) > len(results)}
+    # Whether more matched says nothing of the people the reader may not find.
+    return {
+        "query": query.to_dict(),
+        "results": results,
+        "truncated": len(eligible) > len(results),
+    }

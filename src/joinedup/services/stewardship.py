@@ -17,10 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from joinedup.errors import NotFound
-from joinedup.governance.roles import Role
-from joinedup.services.oversight import LINKAGE_STEWARDS, Who, _audit, check_role
-
-QUARANTINE_READERS = (Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR, Role.PRIVACY_OFFICER)
+from joinedup.governance import uses
+from joinedup.services.oversight import Who, _audit, name_of
 
 
 def account_named(engine: Engine, username: str) -> Any:
@@ -55,7 +53,7 @@ def explain_link(engine: Engine, who: Who, person_id: str) -> Any:
     """Why the person's records joined (records and match weights), for a data steward."""
     from joinedup.linkage.explain import explain
 
-    check_role(who, LINKAGE_STEWARDS)
+    uses.EXPLAIN_LINK.check(who)
     with engine.begin() as connection:
         explanation = explain(connection, person_id)
         _audit(connection, who, "LINK_EXPLAINED", subject=person_id)
@@ -68,7 +66,7 @@ def household_of(
     """The person's households and family as the linkage built them, for a data steward."""
     from joinedup.linkage.households import family
 
-    check_role(who, LINKAGE_STEWARDS)
+    uses.HOUSEHOLDS.check(who)
     with engine.begin() as connection:
         found = family(connection, person_id, on)
         _audit(connection, who, "HOUSEHOLD_READ", subject=person_id)
@@ -79,7 +77,7 @@ def quarantined_rows(engine: Engine, who: Who, **filters: Any) -> dict[str, Any]
     """Quarantined rows (their messages can quote the refused value)."""
     from joinedup.ingest.quarantine import list_quarantined
 
-    check_role(who, QUARANTINE_READERS)
+    uses.QUARANTINE.check(who)
     with engine.begin() as connection:
         result = list_quarantined(connection, **filters)
         _audit(connection, who, "QUARANTINE_LISTED", **{k: v for k, v in filters.items() if v})
@@ -90,7 +88,7 @@ def quarantined_row(engine: Engine, who: Who, row_id: int) -> dict[str, Any]:
     """One quarantined row whole, as delivered (personal data)."""
     from joinedup.ingest.quarantine import show_quarantined
 
-    check_role(who, QUARANTINE_READERS)
+    uses.QUARANTINE.check(who)
     with engine.begin() as connection:
         result = show_quarantined(connection, row_id)
         _audit(connection, who, "QUARANTINE_ROW_READ", row_id=row_id)
@@ -99,23 +97,21 @@ def quarantined_row(engine: Engine, who: Who, row_id: int) -> dict[str, Any]:
 
 # --- the privacy officer's transparency reports ----------------------------------------------
 
-TRANSPARENCY_OFFICERS = (Role.PRIVACY_OFFICER,)
-
 
 def transparency_report(engine: Engine, who: Who, person_id: str, *, requester: str) -> Any:
     """What was shared about the person, for a subject access or transparency request
     (DPA 2018 Sch 3 exemptions applied and recorded); the privacy officer produces it."""
     from joinedup.governance.transparency import build_report
 
-    check_role(who, TRANSPARENCY_OFFICERS)
+    uses.TRANSPARENCY.check(who)
     with engine.begin() as connection:
-        return build_report(connection, person_id, requester=requester, actor=who.username)
+        return build_report(connection, person_id, requester=requester, actor=name_of(who))
 
 
 def mark_exempt(engine: Engine, who: Who, seq: int, exemption: str, note: str = "") -> Any:
     """The privacy officer withholds an audit entry from transparency reports (Sch 3)."""
     from joinedup.governance.transparency import mark_exempt as mark
 
-    check_role(who, TRANSPARENCY_OFFICERS)
+    uses.TRANSPARENCY.check(who)
     with engine.begin() as connection:
-        return mark(connection, seq, exemption, who.username, note)
+        return mark(connection, seq, exemption, name_of(who), note)

@@ -24,6 +24,12 @@ triage_case = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("outcome", Text),
+    # The MASH's timescale for a decision, the contact or referral the case answers, and who
+    # closed it and why (migration 0030).
+    Column("due_at", DateTime(timezone=True)),
+    Column("prompted_by", String(40)),  # CONTACT | REFERRAL (the event type)
+    Column("closed_by", String(200)),
+    Column("closing_reason", Text),
     Index("ix_triage_case_person", "person_id"),
 )
 

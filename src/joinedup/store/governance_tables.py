@@ -87,3 +87,23 @@ access_review_task = Table(
     ),
     Index("ix_access_review_task_status", "status"),
 )
+
+# A notice to the privacy officer: an account doing something in unusual volume (searches,
+# break-glass grants), raised the moment it happens and closed by a privacy officer's review.
+privacy_notice = Table(
+    "privacy_notice",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),  # SEARCH_VOLUME | BREAK_GLASS_VOLUME | ...
+    Column("actor", String(200), nullable=False),
+    Column("actor_role", String(40)),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("details", Json, nullable=False),  # counts and the window: no personal data
+    Column("status", String(20), nullable=False),  # OPEN | CLOSED
+    Column("reviewer", String(200)),
+    Column("note", Text),
+    Column("reviewed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('OPEN', 'CLOSED')", name="notice_status_known"),
+    Index("ix_privacy_notice_open", "status", "kind", "actor"),
+)

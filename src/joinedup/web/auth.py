@@ -5,15 +5,15 @@
 ``current_reader``   the ``Reader`` the governed services take: the account acting for the
                      purpose declared for the session; an API request may declare
                      ``?purpose=`` for itself, overriding the session's
-``require_roles``    a dependency refusing (403) any other role
-``governed``         the route arguments that apply both, and declare them in the OpenAPI
-                     document (``x-roles``, ``x-purposes``) so tests can check every route
+``governed``         the route arguments for one ``governance.uses.Use``: its role and
+                     purpose checks, declared in the OpenAPI document (``x-use``,
+                     ``x-roles``, ``x-purposes``) so tests can check every route
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Query, Request
@@ -23,7 +23,7 @@ from joinedup.accounts.model import Account, NotSignedIn, Session
 from joinedup.errors import Forbidden
 from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import ROLE_RULES, Role
+from joinedup.governance.uses import Use
 from joinedup.services import accounts as account_service
 
 SESSION_COOKIE = "joinedup_session"
@@ -85,24 +85,20 @@ def current_reader(request: Request) -> Reader:
     return account_service.reader_for(session, override)
 
 
-def _titles(roles: Iterable[Role]) -> str:
-    return ", ".join(ROLE_RULES[r].title.split(" (")[0].lower() for r in roles)
-
-
-def require_roles(*roles: Role | str) -> Callable[[Request], Account]:
-    allowed = frozenset(Role(str(r)) for r in roles)
+def require_use(use: Use) -> Callable[[Request], Account]:
+    """A dependency refusing (403) a role the use is not for."""
 
     def dependency(request: Request) -> Account:
         account = current_account(request)
-        if Role(account.role) not in allowed:
-            raise Forbidden(f"this is for: {_titles(sorted(allowed))}")
+        use.check_role(account)
         return account
 
     return dependency
 
 
-def require_purpose(*purposes: Purpose) -> Callable[..., Reader]:
-    allowed = frozenset(purposes)
+def require_purpose(use: Use) -> Callable[..., Reader]:
+    """A dependency refusing (403) a declared purpose the use is not for (a page with no
+    purpose declared yet is sent to declare one)."""
 
     def dependency(
         request: Request,
@@ -111,28 +107,26 @@ def require_purpose(*purposes: Purpose) -> Callable[..., Reader]:
         ),
     ) -> Reader:
         reader = current_reader(request)
-        if reader.purpose not in allowed:
-            names = ", ".join(sorted(p.value for p in allowed))
-            raise Forbidden(f"this needs one of the purposes {names}, not {reader.purpose.value}")
+        use.check(reader)
         return reader
 
     return dependency
 
 
-def governed(
-    *, roles: Iterable[Role], purposes: Iterable[Purpose] = (), page: bool = False
-) -> dict[str, Any]:
-    """Route arguments: the role check, the purpose check (when the route reads under a
-    purpose) and their machine-readable declaration (``x-roles``, ``x-purposes``)."""
-    roles, purposes = list(roles), list(purposes)
-    dependencies = [Depends(require_roles(*roles))]
-    if purposes:
-        dependencies.append(Depends(require_purpose(*purposes)))
+def governed(use: Use, *, page: bool = False) -> dict[str, Any]:
+    """Route arguments from the use's one declaration (``governance.uses``): the role check,
+    the purpose check when the use reads under a purpose, and their machine-readable form
+    (``x-use``, ``x-roles``, ``x-purposes``, kept on page routes too so that the
+    route-agreement test can compare a page with the API route showing the same data)."""
+    dependencies = [Depends(require_use(use))]
+    if use.purposes:
+        dependencies.append(Depends(require_purpose(use)))
     arguments: dict[str, Any] = {
         "dependencies": dependencies,
         "openapi_extra": {
-            "x-roles": [r.value for r in roles],
-            "x-purposes": [p.value for p in purposes],
+            "x-use": use.name,
+            "x-roles": [r.value for r in use.roles],
+            "x-purposes": [p.value for p in use.purposes],
         },
     }
     if page:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from joinedup.accounts.model import NotSignedIn
 from joinedup.errors import JoinedUpError
+from joinedup.governance.uses import UseRefused
 from joinedup.web.auth import PurposeNeeded, is_api, optional_session
 from joinedup.web.templating import render
 
@@ -44,10 +45,15 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def problem(status: int, detail: str) -> JSONResponse:
+# The problem type of a refusal by the route's declared use (the role or purpose may not use
+# it at all), as opposed to a decision about one person's record (plain 403).
+USE_REFUSED = "urn:joinedup:problem:use-refused"
+
+
+def problem(status: int, detail: str, kind: str = "about:blank") -> JSONResponse:
     return JSONResponse(
         {
-            "type": "about:blank",
+            "type": kind,
             "title": HTTPStatus(status).phrase,
             "status": status,
             "detail": detail,
@@ -62,26 +68,26 @@ def _next(request: Request) -> str:
     return quote(target if request.method == "GET" else "/", safe="")
 
 
-def error_page(request: Request, status: int, detail: str) -> Response:
+def error_page(request: Request, status: int, detail: str, kind: str = "") -> Response:
     if getattr(request.state, "session", None) is None:
         optional_session(request)
     titles = {404: "Page not found", 403: "You cannot do this", 500: "Sorry, there is a problem"}
     title = titles.get(status, HTTPStatus(status).phrase)
-    return render(
-        request, "error.html", {"title": title, "detail": detail, "status": status}, status=status
-    )
+    context = {"title": title, "detail": detail, "status": status, "problem_type": kind}
+    return render(request, "error.html", context, status=status)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(JoinedUpError)
     async def joinedup_error(request: Request, error: JoinedUpError) -> Response:
+        kind = USE_REFUSED if isinstance(error, UseRefused) else ""
         if is_api(request):
-            return problem(error.http_status, str(error))
+            return problem(error.http_status, str(error), kind or "about:blank")
         if isinstance(error, NotSignedIn):
             return RedirectResponse(f"/login?next={_next(request)}", status_code=303)
         if isinstance(error, PurposeNeeded):
             return RedirectResponse(f"/purpose?next={_next(request)}", status_code=303)
-        return error_page(request, error.http_status, str(error))
+        return error_page(request, error.http_status, str(error), kind)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

@@ -15,6 +15,7 @@ from joinedup.services.casework_actions import break_glass, open_triage, record_
 from joinedup.store.governance_tables import access_review_task
 from joinedup.store.tables import outbox
 from tests.integration.casework.conftest import lead_involvement
+from tests.support.casework import add_contact, child_known_to_social_care
 
 
 def social_worker(
@@ -142,17 +143,22 @@ def test_break_glass_is_refused_for_a_purpose_that_is_not_safeguarding(store: En
 
 
 def test_mash_triage_case_gives_the_mash_a_relationship(store: Engine) -> None:
-    person, _key, _team = lead_involvement(store, "education")
+    person, source_id = child_known_to_social_care(store, skip=3)
     mash = Reader.build(
         user_id="mash-1", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
     )
     before = single_view(store, mash, person)
     assert not before["access"]["allowed"], "pick a child with no recent contact"
-    assert before["options"]["can_open_triage"]
+    assert not before["options"]["can_open_triage"], "no contact: nothing to triage"
     with pytest.raises(BadInput):
         open_triage(store, mash, person, "because")
+    add_contact(store, source_id)
+    contacted = single_view(store, mash, person)
+    assert contacted["options"]["can_open_triage"] and contacted["triage_case"] is None
     open_triage(store, mash, person, "Contact from the school today about bruising on the arm")
     after = single_view(store, mash, person)
+    assert after["triage_case"]["prompted_by"] == "CONTACT"
+    assert not after["options"]["can_open_triage"]
     assert after["access"]["allowed"]
     assert "MASH_TRIAGE" in after["access"]["relationships"]
     with pytest.raises(Forbidden):

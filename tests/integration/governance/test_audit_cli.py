@@ -6,6 +6,7 @@ entry; proofs printed by the CLI check out offline; search filters."""
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 import stat
 from datetime import UTC, datetime
@@ -147,7 +148,10 @@ def test_a_rotated_key_keeps_old_heads_verifiable(cli_env: Engine) -> None:
     rotated = json.loads(
         invoke("audit", "search", "--kind", "AUDIT_KEY_ROTATED", "--as", "po", "--json")[1]
     )
-    assert rotated["entries"][0]["details"] == {"old_key_id": old, "new_key_id": new}
+    details = rotated["entries"][0]["details"]
+    assert details["old_key_id"] == old and details["new_key_id"] == new
+    # The command line records who ran it (the operating-system user) beside the entry.
+    assert details["operator"] == {"channel": "cli", "os_user": getpass.getuser()}
 
 
 def test_search_filters_by_subject_actor_kind_and_date(cli_env: Engine) -> None:

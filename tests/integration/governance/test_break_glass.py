@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
-from joinedup.cli import app
 from joinedup.errors import BadInput, Conflict, Forbidden
 from joinedup.governance.access import AccessRequest
 from joinedup.governance.agreement_store import save
@@ -17,7 +14,6 @@ from joinedup.governance.agreements import shipped_agreements
 from joinedup.governance.emergency import break_glass, review, review_tasks
 from joinedup.governance.recording import decide_and_record
 from joinedup.governance.roles import Role
-from joinedup.services.accounts import add_user
 from joinedup.store import UnitOfWork
 from joinedup.store.audit_tables import audit_entry
 
@@ -139,67 +135,3 @@ def test_break_glass_is_refused_outside_its_purpose(store: Engine) -> None:
         with pytest.raises(BadInput, match="1 to 240 minutes"):
             break_glass(c, request(), WHY, minutes=600, now=NOW)
         assert review_tasks(c) == []
-
-
-def test_break_glass_on_the_command_line(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JOINEDUP_DATABASE_URL", store.url.render_as_string(hide_password=False))
-    add_user(store, username="po-1", role="PRIVACY_OFFICER", agency="social_care",
-             display_name="Privacy officer", password=None)  # fmt: skip
-    runner = CliRunner()
-    opened = runner.invoke(
-        app,
-        [
-            "break-glass",
-            "open",
-            "--user",
-            "mash-1",
-            "--role",
-            "MASH_PRACTITIONER",
-            "--agency",
-            "police",
-            "--purpose",
-            "MASH_TRIAGE",
-            "--child",
-            "C7",
-            "--fields",
-            "health.encounters,police.incidents",
-            "--justification",
-            WHY,
-            "--json",
-        ],
-    )
-    assert opened.exit_code == 0, opened.output
-    granted = json.loads(opened.stdout)
-    assert granted["decision"]["emergency"] is True
-    assert granted["decision"]["allowed_fields"] == ["health.encounters", "police.incidents"]
-    task = granted["grant"]["review_task_id"]
-    tasks = json.loads(
-        runner.invoke(app, ["break-glass", "tasks", "--as", "po-1", "--json"]).stdout
-    )["tasks"]
-    assert [t["task_id"] for t in tasks] == [task]
-    reviewed = runner.invoke(
-        app, ["break-glass", "review", str(task), "--as", "po-1", "--outcome", "APPROPRIATE"]
-    )
-    assert reviewed.exit_code == 0 and "APPROPRIATE" in reviewed.output
-    refused = runner.invoke(
-        app,
-        [
-            "break-glass",
-            "open",
-            "--user",
-            "a",
-            "--role",
-            "PARTNERSHIP_ANALYST",
-            "--agency",
-            "police",
-            "--purpose",
-            "STATUTORY_RETURN",
-            "--child",
-            "C7",
-            "--fields",
-            "police.incidents",
-            "--justification",
-            WHY,
-        ],
-    )
-    assert refused.exit_code == 5 and "safeguarding purpose" in refused.output

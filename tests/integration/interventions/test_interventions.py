@@ -8,11 +8,12 @@ import csv
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from joinedup.errors import BadInput, NotFound
+from joinedup.errors import BadInput, Forbidden, NotFound
 from joinedup.governance.reader import Reader
 from joinedup.linkage.batch import link
 from joinedup.services import deliveries_in, ingest
@@ -23,6 +24,8 @@ from joinedup.synth import SynthOptions, generate_partnership
 
 CHILDREN = 2500
 SEED = 5
+
+ANALYST = SimpleNamespace(username="analyst-1", role="PARTNERSHIP_ANALYST")
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,43 @@ def test_report_exports(linked, tmp_path):
         assert ("groups still differ" in (tmp_path / f"board-{smd}.md").read_text()) is expected
 
 
+SCRIPT = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
+
+
+def test_a_title_is_text_in_every_report_and_retitling_is_audited(linked, tmp_path):
+    """A type's title reaches the board report: before issue 16 it was written raw into the
+    HTML export (Markdown passes HTML through, and the file had no CSP), and retitling was
+    not audited. Now each report is rendered through autoescaped templates, the HTML carries
+    a Content-Security-Policy allowing no script, and a retitle names who and what."""
+    svc.add_type(linked, ANALYST, "EARLY_HELP_FAMILY_SUPPORT", f"Family support {SCRIPT}")
+    with linked.connect() as c:
+        entry = c.execute(
+            select(audit_entry.c.actor, audit_entry.c.details)
+            .where(audit_entry.c.kind == "INTERVENTION_TYPE_CHANGED")
+            .order_by(audit_entry.c.seq.desc())
+        ).first()
+    assert entry.actor == "analyst-1"
+    assert entry.details["title"].endswith(SCRIPT) and entry.details["title_before"]
+    result = svc.evaluate(linked, "EARLY_HELP_FAMILY_SUPPORT", "2023..2025", bootstrap=10)
+    for name in ("board.html", "board.md"):
+        svc.export_evaluation(result, tmp_path / name)
+        text = (tmp_path / name).read_text()
+        assert "Family support" in text
+        # As HTML, markup; as Markdown, a link (a Markdown viewer renders HTML and links).
+        live = ("<img src=x", "<script>", 'href="javascript:')
+        for raw in live if name.endswith(".html") else (*live, "[x](javascript:"):
+            assert raw not in text, (name, raw)
+    html = (tmp_path / "board.html").read_text()
+    assert "&lt;script&gt;" in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    thin = {"too_thin": True, "title": SCRIPT, "message": SCRIPT}
+    for name in ("thin.html", "thin.md"):
+        svc.export_evaluation(thin, tmp_path / name)
+        assert "<script" not in (tmp_path / name).read_text()
+    with pytest.raises(Forbidden):
+        svc.add_type(linked, SimpleNamespace(username="sw", role="SOCIAL_WORKER"), "X", "X")
+
+
 def test_estimate_for_a_child_goes_through_the_gate(linked):
     with linked.connect() as c:
         person = c.execute(select(func.min(svc.cohort.linkage_record.c.person_id))).scalar()
@@ -129,7 +169,7 @@ def test_import_is_idempotent_and_checks_types(engine, tmp_path):
     path.write_text(header + "X2,KNITTING,health,p-1,2025-01-06,,Hub,\n")
     with pytest.raises(BadInput, match="unknown type"):
         svc.import_interventions(engine, path)
-    added = svc.add_type(engine, "knitting", "Knitting circle")
+    added = svc.add_type(engine, ANALYST, "knitting", "Knitting circle")
     assert added["code"] == "KNITTING"
     assert svc.import_interventions(engine, path)["inserted"] == 1
     assert {"KNITTING", "EARLY_HELP_FAMILY_SUPPORT"} <= {t["code"] for t in svc.list_types(engine)}

@@ -273,7 +273,10 @@ def test_the_governed_list_is_the_mashs_with_factors_the_reader_may_see(scored: 
     )
     governed = triage_list(scored, mash, limit=10)
     assert governed["children"], "flagged children are on the MASH's list"
-    every = {c["person_id"]: c for c in stored.triage_list(scored, limit=10)["children"]}
+    every = {
+        c["person_id"]: c
+        for c in stored.triage_list(scored, limit=1000, flagged_only=True)["children"]
+    }
     for child in governed["children"]:
         assert child["flagged"] and child["name"]
         whole = every[child["person_id"]]

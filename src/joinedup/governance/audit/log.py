@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,19 @@ LEAF_FIELDS = (
     "prev_hash",
 )
 _log = logging.getLogger(__name__)
+# Who is at the keyboard when an entry is written outside the web app: the command line sets
+# its channel and the operating-system user, recorded beside the account the command acts as
+# (a typed ``--as`` names an account; the login that typed it is kept too).
+OPERATOR: ContextVar[dict[str, str] | None] = ContextVar("joinedup_audit_operator", default=None)
+
+
+def _with_operator(details: dict[str, Any]) -> dict[str, Any]:
+    operator = OPERATOR.get()
+    return (
+        details if operator is None or "operator" in details else {**details, "operator": operator}
+    )
+
+
 # Built once: composing statements per append costs more than executing them.
 _TAIL = (
     select(audit_entry.c.seq, audit_entry.c.entry_hash).order_by(audit_entry.c.seq.desc()).limit(1)
@@ -121,6 +135,7 @@ def append(
     prev_hash = GENESIS if tail is None else str(tail.entry_hash)
     # UTC so the hashed text can be recomputed from what either database hands back.
     recorded_at = as_utc(recorded_at or datetime.now(UTC))
+    details = _with_operator(details)
     content = {
         "seq": seq,
         "recorded_at": recorded_at.isoformat(),
@@ -182,7 +197,7 @@ def append_many(connection: Connection, entries: list[dict[str, Any]]) -> list[A
             "actor_role": item.get("actor_role"),
             "purpose": item.get("purpose"),
             "subject": item.get("subject"),
-            "details": item["details"],
+            "details": _with_operator(item["details"]),
             "prev_hash": prev_hash,
         }
         leaf = canonical_bytes(content)

@@ -8,27 +8,26 @@ from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
 from joinedup.errors import BadInput
-from joinedup.governance.roles import PRACTITIONER_ROLES
+from joinedup.governance.uses import ALERT_INBOX
 from joinedup.services import alerts as alert_services
 from joinedup.web import navigation
-from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.auth import current_account, engine_of, governed
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-practitioner = require_roles(*sorted(PRACTITIONER_ROLES))
 navigation.add(
     "Alerts",
     "/alerts",
-    sorted(PRACTITIONER_ROLES),
+    ALERT_INBOX.roles,
     "Your alerts: new information about the children you are the lead practitioner for. "
     "Acknowledge each with the action you took.",
     5,
 )
 
 
-@router.get("/alerts")
+@router.get("/alerts", **governed(ALERT_INBOX, page=True))
 def inbox_page(
-    request: Request, done: str = "", account: Account = Depends(practitioner)
+    request: Request, done: str = "", account: Account = Depends(current_account)
 ) -> Response:
     show_all = request.query_params.get("all") == "1"
     alerts = alert_services.my_inbox(engine_of(request), account, include_done=show_all)
@@ -61,17 +60,17 @@ def _alert_page(
     )
 
 
-@router.get("/alerts/{alert_id}")
-def alert_page(alert_id: int, request: Request, account: Account = Depends(practitioner)):
+@router.get("/alerts/{alert_id}", **governed(ALERT_INBOX, page=True))
+def alert_page(alert_id: int, request: Request, account: Account = Depends(current_account)):
     return _alert_page(request, account, alert_id)
 
 
-@router.post("/alerts/{alert_id}/acknowledgement")
+@router.post("/alerts/{alert_id}/acknowledgement", **governed(ALERT_INBOX, page=True))
 def acknowledge_form(
     alert_id: int,
     request: Request,
     action_taken: str = Form(""),
-    account: Account = Depends(practitioner),
+    account: Account = Depends(current_account),
 ) -> Response:
     try:
         alert_services.acknowledge_mine(engine_of(request), account, alert_id, action_taken)

@@ -7,28 +7,28 @@ comes from the session. A page that needs a purpose sends the reader to declare 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from joinedup.errors import BadInput, JoinedUpError
+from joinedup.errors import BadInput, Conflict, Forbidden, JoinedUpError, NotFound
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import PRACTITIONER_ROLES, Role
+from joinedup.governance.triage_cases import OUTCOMES
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.search import Query, search_people
 from joinedup.web import navigation
-from joinedup.web.auth import current_reader, engine_of
+from joinedup.web.auth import current_reader, engine_of, governed
 from joinedup.web.templating import render
 from joinedup.web.timeline_chart import AGENCY_COLOURS, timeline_svg
 
 router = APIRouter(include_in_schema=False)
-SEARCHERS = (*sorted(PRACTITIONER_ROLES), Role.PRIVACY_OFFICER)
 navigation.add(
     "Find a child",
     "/people",
-    SEARCHERS,
+    uses.SEARCH.roles,
     "Search by name, date of birth, NHS number, UPN or postcode, then open the "
     "child's single view across agencies.",
     10,
@@ -38,12 +38,13 @@ DONE = {
     "concern": "Your concern was recorded and sent to the lead practitioners.",
     "engagement": "Your engagement was recorded and sent to the lead practitioners.",
     "triage": "The child is on the MASH's triage list: the record is open to the MASH.",
+    "closed": "The MASH triage case is closed with your decision; the MASH's access ends.",
     "glass": "Emergency access granted. It is time-limited, flagged, and will be reviewed "
     "by the privacy officer.",
 }
 
 
-@router.get("/people")
+@router.get("/people", **governed(uses.SEARCH, page=True))
 def search_page(
     request: Request,
     name: str = "",
@@ -70,7 +71,7 @@ def search_page(
     return render(request, "child/results.html" if partial else "child/search.html", context)
 
 
-@router.get("/people/{person_id}")
+@router.get("/people/{person_id}", **governed(uses.SINGLE_VIEW, page=True))
 def view_page(
     person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
 ) -> Response:
@@ -92,6 +93,7 @@ def view_page(
             "colours": AGENCY_COLOURS,
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "done": DONE.get(done, ""),
+            "triage_outcomes": OUTCOMES,
             "recent": list(reversed(view["timeline"]))[:200],
         },
     )
@@ -118,13 +120,14 @@ def _form_error(
             "chart": timeline_svg(view["timeline"], names),
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "error": str(problem),
+            "triage_outcomes": OUTCOMES,
             "recent": list(reversed(view["timeline"]))[:200],
         },
         status=problem.http_status,
     )
 
 
-@router.post("/people/{person_id}/concerns")
+@router.post("/people/{person_id}/concerns", **governed(uses.RECORD_CONCERN, page=True))
 def concern_form(
     person_id: str,
     request: Request,
@@ -139,7 +142,7 @@ def concern_form(
     return _back(person_id, kind.strip().lower())
 
 
-@router.post("/people/{person_id}/triage")
+@router.post("/people/{person_id}/triage", **governed(uses.TRIAGE_CASE, page=True))
 def triage_form(
     person_id: str,
     request: Request,
@@ -148,12 +151,30 @@ def triage_form(
 ) -> Response:
     try:
         casework_actions.open_triage(engine_of(request), reader, person_id, reason)
-    except BadInput as problem:
+    except (BadInput, Forbidden, Conflict) as problem:
         return _form_error(request, person_id, reader, problem)
     return _back(person_id, "triage")
 
 
-@router.post("/people/{person_id}/break-glass")
+@router.post(
+    "/people/{person_id}/triage/{case_id}/closure", **governed(uses.TRIAGE_CASE, page=True)
+)
+def close_triage_form(
+    person_id: str,
+    case_id: Annotated[int, Path(ge=1, le=2**53)],
+    request: Request,
+    outcome: str = Form(""),
+    reason: str = Form(""),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason)
+    except (BadInput, Conflict, NotFound) as problem:
+        return _form_error(request, person_id, reader, problem)
+    return _back(person_id, "closed")
+
+
+@router.post("/people/{person_id}/break-glass", **governed(uses.BREAK_GLASS, page=True))
 def break_glass_form(
     person_id: str,
     request: Request,

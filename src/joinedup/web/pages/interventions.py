@@ -19,20 +19,20 @@ from fastapi.responses import Response
 from joinedup.accounts.model import Account
 from joinedup.api.interventions import evaluation
 from joinedup.errors import BadInput, NotFound
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
-from joinedup.governance.roles import Role
 from joinedup.services import interventions as svc
 from joinedup.web import navigation
-from joinedup.web.auth import current_reader, engine_of, require_roles
+from joinedup.web.auth import current_account, current_reader, engine_of, governed
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-analyst = require_roles(Role.PARTNERSHIP_ANALYST)
+BOARD = governed(uses.INTERVENTION_EVALUATION, page=True)
 CHARTS = ("effect", "balance", "trajectory")
 navigation.add(
     "Interventions",
     "/interventions",
-    [Role.PARTNERSHIP_ANALYST],
+    uses.INTERVENTION_EVALUATION.roles,
     "What the partnership's interventions achieved: each type's effect on children's "
     "outcomes against similar children who did not receive it, for the partnership board.",
     30,
@@ -82,8 +82,8 @@ def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/interventions")
-def catalogue_page(request: Request, account: Account = Depends(analyst)) -> Response:
+@router.get("/interventions", **BOARD)
+def catalogue_page(request: Request, account: Account = Depends(current_account)) -> Response:
     return render(
         request,
         "interventions/index.html",
@@ -91,9 +91,9 @@ def catalogue_page(request: Request, account: Account = Depends(analyst)) -> Res
     )
 
 
-@router.get("/interventions/{code}")
+@router.get("/interventions/{code}", **BOARD)
 def evaluation_page(
-    code: str, request: Request, period: str = "", account: Account = Depends(analyst)
+    code: str, request: Request, period: str = "", account: Account = Depends(current_account)
 ) -> Response:
     period = period.strip()
     try:
@@ -128,9 +128,13 @@ def evaluation_page(
     return render(request, "interventions/evaluation.html", context)
 
 
-@router.get("/interventions/{code}/charts/{kind}.png")
+@router.get("/interventions/{code}/charts/{kind}.png", **BOARD)
 def chart(
-    code: str, kind: str, request: Request, period: str = "", account: Account = Depends(analyst)
+    code: str,
+    kind: str,
+    request: Request,
+    period: str = "",
+    account: Account = Depends(current_account),
 ) -> Response:
     """One of the board report's plots (drawn by the service's report export)."""
     if kind not in CHARTS:
@@ -145,10 +149,7 @@ def chart(
     return Response(image, media_type="image/png", headers={"Cache-Control": "private"})
 
 
-@router.get(
-    "/people/{person_id}/interventions",
-    dependencies=[Depends(require_roles(Role.MASH_PRACTITIONER, Role.SOCIAL_WORKER))],
-)
+@router.get("/people/{person_id}/interventions", **governed(uses.INTERVENTION_ESTIMATE, page=True))
 def estimate_page(
     person_id: str, request: Request, type: str = "", reader: Reader = Depends(current_reader)
 ) -> Response:

@@ -8,31 +8,34 @@ from markupsafe import Markup
 
 from joinedup.accounts.model import Account
 from joinedup.domain.agencies import AgencyId
+from joinedup.governance import uses
 from joinedup.ingest.quality_html import bar_chart, trend_chart
 from joinedup.services import oversight
 from joinedup.web import navigation
-from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.auth import current_account, engine_of, governed
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-reader = require_roles(*oversight.QUALITY_READERS)
+ROUTE = governed(uses.DATA_QUALITY, page=True)
 navigation.add(
     "Data quality",
     "/quality",
-    oversight.QUALITY_READERS,
+    uses.DATA_QUALITY.roles,
     "How complete, valid and timely each agency's deliveries are.",
     40,
 )
 
 
-@router.get("/quality")
-def every_agency(request: Request, account: Account = Depends(reader)) -> Response:
+@router.get("/quality", **ROUTE)
+def every_agency(request: Request, account: Account = Depends(current_account)) -> Response:
     report = oversight.quality_summary(engine_of(request), account)
     return render(request, "quality/index.html", {"title": "Data quality", "report": report})
 
 
-@router.get("/quality/{agency}")
-def one_agency(agency: AgencyId, request: Request, account: Account = Depends(reader)) -> Response:
+@router.get("/quality/{agency}", **ROUTE)
+def one_agency(
+    agency: AgencyId, request: Request, account: Account = Depends(current_account)
+) -> Response:
     report = oversight.agency_quality(engine_of(request), account, agency.value)
     expected = [f for f in report["completeness"] if f["expected"]]
     charts = {

@@ -14,19 +14,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.errors import BadInput
+from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.risk.areas import AREAS
-from joinedup.risk.factors import FACTORS
 from joinedup.services import triage
 from joinedup.web import navigation
-from joinedup.web.auth import current_reader, engine_of
+from joinedup.web.auth import current_reader, engine_of, governed
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 navigation.add(
     "Triage",
     "/triage",
-    triage.TRIAGE_ROLES,
+    uses.TRIAGE_LIST.roles,
     "The children whose records suggest the highest risk of a statutory outcome within a "
     "year, with the reasons in words: choose whom the MASH discusses today.",
     8,
@@ -59,7 +59,7 @@ def _change(value: float | None) -> str:
     return "no change" if abs(points) < 0.05 else f"{points:+.1f} points"
 
 
-@router.get("/triage")
+@router.get("/triage", **governed(uses.TRIAGE_LIST, page=True))
 def list_page(
     request: Request,
     team: str = "",
@@ -81,9 +81,7 @@ def list_page(
     context: dict[str, Any] = {
         "title": "Triage",
         "filters": filters,
-        "factors": sorted(
-            ((code, f.label) for code, f in FACTORS.items()), key=lambda x: x[1].lower()
-        ),
+        "factors": triage.visible_factor_filters(reader, engine_of(request)),
         "orders": ORDERS,
         "listed": None,
     }
@@ -102,7 +100,7 @@ def list_page(
         child["percent"] = _percent(child["probability_12m"])
         child["change"] = _change(child["change_since_previous"])
     context["listed"] = listed
-    context["bar_max"] = max((c["probability_12m"] for c in listed["children"]), default=0.0)
+    context["bar_max"] = max((c["probability_12m"] or 0.0 for c in listed["children"]), default=0.0)
     return render(request, "triage/list.html", context)
 
 
@@ -153,12 +151,11 @@ def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, 
         "chart": contributions_svg(explained["contributions"]),
         "area_labels": {code: area.label for code, area in AREAS.items()},
         "decisions": DECISIONS,
-        "can_decide": reader.role in triage.TRIAGE_ROLES
-        and reader.purpose in triage.TRIAGE_PURPOSES,
+        "can_decide": uses.TRIAGE_DECISION.allows(reader.role, reader.purpose),
     }
 
 
-@router.get("/triage/{person_id}")
+@router.get("/triage/{person_id}", **governed(uses.RISK_EXPLANATION, page=True))
 def explain_page(
     person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
 ) -> Response:
@@ -167,7 +164,7 @@ def explain_page(
     return render(request, "triage/explain.html", context)
 
 
-@router.post("/triage/{person_id}/decision")
+@router.post("/triage/{person_id}/decision", **governed(uses.TRIAGE_DECISION, page=True))
 def decision_form(
     person_id: str,
     request: Request,
