@@ -131,3 +131,29 @@ def test_break_the_glass_and_the_privacy_officer_sees_it(page: Any, live_app: Li
     page.goto("/privacy/break-glass")
     expect(page.locator("body")).to_contain_text(WHY)
     expect(page.locator("body")).to_contain_text(officer)
+
+
+def test_the_mash_opens_a_case_for_a_contact_and_closing_it_ends_the_access(
+    page: Any, live_app: LiveApp
+) -> None:
+    """Issue 16: a MASH triage case answers a contact and ends with an outcome."""
+    from tests.support.casework import add_contact, child_known_to_social_care
+
+    person, source = child_known_to_social_care(live_app.engine, skip=40)
+    sign_in(page, live_app.username("MASH_PRACTITIONER"))
+    declare(page, "MASH triage")
+    page.goto(f"/people/{person}")
+    expect(page.get_by_test_id("denied")).to_be_visible()
+    expect(page.get_by_test_id("open-triage")).to_have_count(0)  # no contact: nothing to triage
+    add_contact(live_app.engine, source)
+    page.goto(f"/people/{person}")
+    page.get_by_label("Open a MASH triage case: why is the MASH triaging this child?").fill(
+        "Contact from the school this morning about bruising on the child's arm"
+    )
+    page.get_by_test_id("open-triage").click()
+    expect(page.get_by_test_id("triage-case")).to_contain_text("a decision is due by")
+    page.get_by_label("Early help").check()
+    page.get_by_label("Why?").fill("Family agreed to work with the early help team")
+    page.get_by_test_id("close-triage").click()
+    expect(page.get_by_test_id("done")).to_contain_text("the MASH's access ends")
+    expect(page.get_by_test_id("denied")).to_be_visible()

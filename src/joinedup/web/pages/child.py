@@ -37,7 +37,7 @@ navigation.add(
 DONE = {
     "concern": "Your concern was recorded and sent to the lead practitioners.",
     "engagement": "Your engagement was recorded and sent to the lead practitioners.",
-    "triage": "The child is on the MASH's triage list: the record is open to the MASH.",
+    "triage": "The MASH triage case is open: a decision is due within one working day.",
     "closed": "The MASH triage case is closed with your decision; the MASH's access ends.",
     "glass": "Emergency access granted. It is time-limited, flagged, and will be reviewed "
     "by the privacy officer.",
