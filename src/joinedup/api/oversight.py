@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
-from joinedup.api.limits import MAX_ID
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.purposes import Purpose
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["privacy officer"])
 AUDIT = [Purpose.AUDIT]
@@ -46,7 +46,7 @@ def break_glass_reviews(
     **governed(roles=oversight.BREAK_GLASS_REVIEWERS, purposes=AUDIT),
 )
 def review_break_glass(
-    task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    task_id: RecordId,
     review: Review,
     request: Request,
     account: Account = Depends(current_account),

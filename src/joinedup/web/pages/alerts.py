@@ -12,6 +12,7 @@ from joinedup.governance.roles import PRACTITIONER_ROLES
 from joinedup.services import alerts as alert_services
 from joinedup.web import navigation
 from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -62,13 +63,13 @@ def _alert_page(
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(alert_id: int, request: Request, account: Account = Depends(practitioner)):
+def alert_page(alert_id: RecordId, request: Request, account: Account = Depends(practitioner)):
     return _alert_page(request, account, alert_id)
 
 
 @router.post("/alerts/{alert_id}/acknowledgement")
 def acknowledge_form(
-    alert_id: int,
+    alert_id: RecordId,
     request: Request,
     action_taken: str = Form(""),
     account: Account = Depends(practitioner),

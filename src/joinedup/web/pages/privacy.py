@@ -14,6 +14,7 @@ from joinedup.governance.purposes import Purpose
 from joinedup.services import oversight
 from joinedup.web import navigation
 from joinedup.web.auth import current_reader, engine_of, require_roles
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +73,7 @@ def tasks(request: Request, show: str = "OPEN", account: Account = Depends(revie
 
 @router.post("/privacy/break-glass/{task_id}", dependencies=[Depends(audit_purpose)])
 def record_review(
-    task_id: int,
+    task_id: RecordId,
     request: Request,
     outcome: str = Form(""),
     note: str = Form(""),

@@ -9,6 +9,7 @@ from joinedup.accounts.model import Account
 from joinedup.services import oversight
 from joinedup.web import navigation
 from joinedup.web.auth import engine_of, require_roles
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,14 +30,14 @@ def queue(request: Request, account: Account = Depends(steward)) -> Response:
 
 
 @router.get("/review/{review_id}")
-def item(review_id: int, request: Request, account: Account = Depends(steward)) -> Response:
+def item(review_id: RecordId, request: Request, account: Account = Depends(steward)) -> Response:
     found = oversight.review_item(engine_of(request), account, review_id)
     return render(request, "review/item.html", {"title": f"Review {review_id}", "item": found})
 
 
 @router.post("/review/{review_id}")
 def decide(
-    review_id: int,
+    review_id: RecordId,
     request: Request,
     decision: str = Form(""),
     reason: str = Form(""),
