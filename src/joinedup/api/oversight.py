@@ -13,7 +13,7 @@ from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.purposes import Purpose
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.limits import RecordId
+from joinedup.web.limits import MAX_ID, RecordId
 
 router = APIRouter(tags=["privacy officer"])
 AUDIT = [Purpose.AUDIT]
@@ -69,6 +69,9 @@ def audit_entries(
     kind: str | None = Query(None, max_length=60),
     since: datetime | None = None,
     limit: int = Query(200, ge=1, le=1000),
+    after: int | None = Query(
+        None, ge=0, le=MAX_ID, description="Only entries after this one (its seq): the next page."
+    ),
     account: Account = Depends(current_account),
 ) -> list[dict[str, Any]]:
     """Audit entries matching every filter given, oldest first (the search is audited)."""
@@ -80,6 +83,7 @@ def audit_entries(
         kind=kind,
         since=since,
         limit=limit,
+        after=after,
     )
 
 

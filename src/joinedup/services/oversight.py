@@ -82,6 +82,7 @@ def review_item(engine: Engine, who: Who, review_id: int) -> dict[str, Any]:
     check_role(who, LINKAGE_STEWARDS)
     with engine.begin() as connection:
         item = review.get(connection, review_id)
+        item["records"] = review.pair_records(connection, item)
         _audit(connection, who, "LINK_REVIEW_ITEM_READ", review_id=review_id)
     return item
 
@@ -180,13 +181,20 @@ def search_audit(
     kind: str | None = None,
     since: datetime | None = None,
     limit: int = 200,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
     from joinedup.governance.audit.query import entry_to_dict, search
 
     check_role(who, AUDIT_SEARCHERS)
     with engine.begin() as connection:
         entries = search(
-            connection, subject=subject, actor=actor, kind=kind, since=since, limit=limit
+            connection,
+            subject=subject,
+            actor=actor,
+            kind=kind,
+            since=since,
+            limit=limit,
+            after=after,
         )
         _audit(
             connection,
@@ -197,6 +205,7 @@ def search_audit(
             searched_actor=actor,
             searched_kind=kind,
             since=since.isoformat() if since else None,
+            after=after,
             results=len(entries),
         )
     return [entry_to_dict(e) for e in entries]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +16,7 @@ from joinedup.governance.purposes import Purpose
 from joinedup.services import oversight
 from joinedup.web import navigation
 from joinedup.web.auth import current_reader, engine_of, require_roles
-from joinedup.web.limits import RecordId
+from joinedup.web.limits import MAX_ID, RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +85,48 @@ def record_review(
     return RedirectResponse("/privacy/break-glass?show=CLOSED", status_code=303)
 
 
+AUDIT_PAGE = 50  # entries a page shows; "Next" carries on from the last one shown
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _in_words(value: Any) -> str:
+    """One detail in words: a list as its items (or how many, with the first few), a
+    mapping as how many entries; never Python's repr."""
+    if isinstance(value, list | tuple):
+        if not value:
+            return "none"
+        items = [_short(v, 30) for v in value]
+        if len(items) <= 3:
+            return ", ".join(items)
+        return f"{len(items)}: {', '.join(items[:2])}, …"
+    if isinstance(value, dict):
+        return f"{len(value)} entries"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _short(value)
+
+
+def summarise(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """An entry's details, each in a few words (the full record: the API's audit entries)."""
+    return [
+        (key.replace("_", " "), _in_words(value))
+        for key, value in details.items()
+        if value not in (None, "")
+    ]
+
+
+def _after(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise BadInput("the page to continue from is not an entry's number")
+    return int(value)
+
+
 @router.get("/privacy/audit", dependencies=[Depends(audit_purpose)])
 def audit_search(
     request: Request,
@@ -90,31 +134,50 @@ def audit_search(
     actor: str = "",
     kind: str = "",
     since: str = "",
+    after: str = "",
     account: Account = Depends(searcher),
 ) -> Response:
-    entries = None
+    entries, more = None, False
+    query = {"subject": subject, "actor": actor, "kind": kind, "since": since}
     if any((subject, actor, kind, since)):
         when = None
         if since:
             try:
                 when = datetime.fromisoformat(since).replace(tzinfo=UTC)
             except ValueError:
-                raise BadInput(f"{since!r} is not a date (YYYY-MM-DD)") from None
-        entries = oversight.search_audit(
+                raise BadInput(f"{_short(since)!r} is not a date (YYYY-MM-DD)") from None
+        found = oversight.search_audit(
             engine_of(request),
             account,
             subject=subject or None,
             actor=actor or None,
             kind=kind or None,
             since=when,
+            limit=AUDIT_PAGE + 1,  # one more than shown: is there a next page?
+            after=_after(after),
         )
+        more = len(found) > AUDIT_PAGE
+        entries = [
+            {
+                **e,
+                "when": e["recorded_at"][:16].replace("T", " "),
+                "summary": summarise(e["details"]),
+            }
+            for e in found[:AUDIT_PAGE]
+        ]
+    searched = urlencode({k: v for k, v in query.items() if v})
     return render(
         request,
         "privacy/audit.html",
         {
             "title": "Audit search",
             "entries": entries,
-            "query": {"subject": subject, "actor": actor, "kind": kind, "since": since},
+            "query": query,
+            "continued": bool(after),
+            "first_page": f"/privacy/audit?{searched}",
+            "next_page": f"/privacy/audit?{searched}&after={entries[-1]['seq']}"
+            if more and entries
+            else None,
         },
     )
 
