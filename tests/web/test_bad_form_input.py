@@ -29,8 +29,10 @@ from tests.support.bad_requests import (
 from tests.support.webapp import LiveApp
 
 # Query values that are not what a page expects: a NUL, a surrogate's UTF-8 (percent
-# encoded), a number beyond any integer column, and far too much text.
-BAD_QUERY_VALUES = ["x%00", "%ED%A0%80", "9" * 40, "-" + "9" * 40, "y" * 1000]
+# encoded), numbers beyond any integer column or beyond what Python converts (4,300 digits),
+# digits that are not ASCII (str.isdigit() takes a superscript two; int() does not), and far
+# too much text.
+BAD_QUERY_VALUES = ["x%00", "%ED%A0%80", "9" * 40, "-" + "9" * 40, "9" * 4400, "%C2%B2", "y" * 1000]
 
 
 @pytest.fixture
@@ -92,9 +94,19 @@ def test_every_page_query_takes_bad_text(app_on_store: LiveApp) -> None:
         queries = [p.name for p in route.dependant.query_params]
         if "GET" not in route.methods or not queries:
             continue
-        for bad in BAD_QUERY_VALUES:
-            query = "&".join(f"{name}={bad}" for name in queries)
-            for caller in everyone:
-                assert_answer(caller.client.get(f"{concrete(route.path)}?{query}"))
+        for name in queries:  # one at a time: another's refusal must not hide this one's
+            for bad in BAD_QUERY_VALUES:
+                for caller in everyone:
+                    assert_answer(caller.client.get(f"{concrete(route.path)}?{name}={bad}"))
         checked.add(route.path)
     assert {"/people", "/privacy/audit", "/triage"} <= checked
+
+
+def test_the_audit_search_refuses_a_page_that_is_not_an_entry_number(
+    app_on_store: LiveApp,
+) -> None:
+    officer = next(c for c in callers(app_on_store) if c.role == "PRIVACY_OFFICER")
+    for bad in ("%C2%B2", "9" * 4400, "9" * 20, "-1", "x"):
+        answer = officer.client.get(f"/privacy/audit?actor=someone&after={bad}")
+        assert_refused(answer, statuses=range(400, 401))
+    assert officer.client.get("/privacy/audit?actor=someone&after=3").status_code == 200

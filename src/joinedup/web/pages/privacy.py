@@ -122,7 +122,9 @@ def summarise(details: dict[str, Any]) -> list[tuple[str, str]]:
 def _after(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_ID:
+    # ASCII digits only, and few of them: int() refuses a superscript two that isdigit()
+    # takes, and any number of over 4,300 digits
+    if not (value.isascii() and value.isdigit() and len(value) <= 16) or int(value) > MAX_ID:
         raise BadInput("the page to continue from is not an entry's number")
     return int(value)
 
