@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
@@ -132,11 +132,12 @@ def _after(value: str) -> int | None:
 @router.get("/privacy/audit", dependencies=[Depends(audit_purpose)])
 def audit_search(
     request: Request,
-    subject: str = "",
-    actor: str = "",
-    kind: str = "",
-    since: str = "",
-    after: str = "",
+    # the API's bounds: the search is audited, its subject in a 200-character column
+    subject: str = Query("", max_length=200),
+    actor: str = Query("", max_length=200),
+    kind: str = Query("", max_length=60),
+    since: str = Query("", max_length=40),
+    after: str = Query("", max_length=20),
     account: Account = Depends(searcher),
 ) -> Response:
     entries, more = None, False
