@@ -1,5 +1,5 @@
 """Build agency delivery folders for tests: files plus a correct (or deliberately wrong)
-manifest.json, exactly as ../shared/feeds/README.md describes."""
+manifest.json, exactly as docs/feeds.md describes."""
 
 from __future__ import annotations
 

@@ -160,3 +160,13 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@contextmanager
+def served_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[LiveApp]:
+    """A live app on a copy of the shared store of its own, for tests that add to the store
+    (alerts, audit entries...) without changing what the other tests see."""
+    folder = tmp_path_factory.mktemp(name)
+    users = shared_store(tmp_path_factory, folder)
+    with served(services.open_store(f"sqlite:///{folder / 'web.db'}"), users) as app:
+        yield app

@@ -32,7 +32,7 @@ PERSONAL_TABLES = {
 PERSONAL_READERS = {
     "joinedup.linkage.explain": {"explain"},
     "joinedup.linkage.households": {"family"},
-    "joinedup.linkage.review": {"list_open", "get"},
+    "joinedup.linkage.review": {"list_open", "get", "pair_records"},
     "joinedup.linkage.records": {"read_records", "read_records_where"},
     "joinedup.ingest.quarantine": {"list_quarantined", "show_quarantined"},
     "joinedup.governance.transparency": {"build_report"},

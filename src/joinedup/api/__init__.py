@@ -14,6 +14,7 @@ from joinedup.web.errors import problem_responses
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
 AREAS += [risk_api, interventions_api]
 
-router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 404, 409))
+# 413: a body over the limit; 422: a request that is not valid (each field and its problem).
+router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
 for area in AREAS:
     router.include_router(area.router)

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from joinedup.accounts.model import Account
-from joinedup.api.limits import MAX_ID
 from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import MAX_ID
 
 router = APIRouter(tags=["agreements"])
 ROLES = governed(uses.AGREEMENTS)

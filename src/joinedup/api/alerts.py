@@ -7,19 +7,18 @@ account's practitioner key in their agency), and "not found" for anyone else's.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
-from joinedup.api.limits import MAX_ID
 from joinedup.governance.uses import ALERT_INBOX
 from joinedup.services import alerts as alert_services
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["alerts"])
-AlertId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PRACTITIONERS = governed(ALERT_INBOX)
 
 
@@ -39,7 +38,7 @@ def inbox(
 
 @router.get("/alerts/{alert_id}", response_model=dict[str, Any], **PRACTITIONERS)
 def one_alert(
-    alert_id: AlertId, request: Request, account: Account = Depends(current_account)
+    alert_id: RecordId, request: Request, account: Account = Depends(current_account)
 ) -> dict[str, Any]:
     """One of your alerts: what happened, where to look (``person_link``), whom to contact."""
     return alert_services.my_alert(engine_of(request), account, alert_id)
@@ -47,7 +46,7 @@ def one_alert(
 
 @router.post("/alerts/{alert_id}/acknowledgement", response_model=dict[str, Any], **PRACTITIONERS)
 def acknowledge(
-    alert_id: AlertId,
+    alert_id: RecordId,
     body: Acknowledgement,
     request: Request,
     account: Account = Depends(current_account),

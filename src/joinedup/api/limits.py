@@ -1,4 +1,6 @@
-"""Bounds on identifiers the API accepts: within a 64-bit integer column on either
-database (a larger number is refused with 422 before it reaches the store)."""
+"""Bounds on identifiers the API accepts. They are shared with the pages and live in
+``joinedup.web.limits``; this name stays for code that imports it from here."""
 
-MAX_ID = 2**53
+from joinedup.web.limits import MAX_ID, RecordId
+
+__all__ = ["MAX_ID", "RecordId"]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
-from joinedup.api.limits import MAX_ID
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.reader import Reader
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, current_reader, engine_of, governed
+from joinedup.web.limits import MAX_ID, RecordId
 
 router = APIRouter(tags=["privacy officer"])
 
@@ -46,7 +46,7 @@ def break_glass_reviews(
     **governed(uses.BREAK_GLASS_REVIEW),
 )
 def review_break_glass(
-    task_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    task_id: RecordId,
     review: Review,
     request: Request,
     reader: Reader = Depends(current_reader),
@@ -69,6 +69,9 @@ def audit_entries(
     kind: str | None = Query(None, max_length=60),
     since: datetime | None = None,
     limit: int = Query(200, ge=1, le=1000),
+    after: int | None = Query(
+        None, ge=0, le=MAX_ID, description="Only entries after this one (its seq): the next page."
+    ),
     reader: Reader = Depends(current_reader),
 ) -> list[dict[str, Any]]:
     """Audit entries matching every filter given, oldest first (the search is audited)."""
@@ -80,6 +83,7 @@ def audit_entries(
         kind=kind,
         since=since,
         limit=limit,
+        after=after,
     )
 
 
@@ -119,7 +123,7 @@ def privacy_notices(
     **governed(uses.PRIVACY_NOTICES),
 )
 def review_privacy_notice(
-    notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    notice_id: RecordId,
     body: NoticeReview,
     request: Request,
     reader: Reader = Depends(current_reader),

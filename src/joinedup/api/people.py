@@ -9,13 +9,11 @@ purpose, and every call is in the audit log.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
-from joinedup.api.limits import MAX_ID
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.services import casework_actions
@@ -23,6 +21,7 @@ from joinedup.services.casework import single_view
 from joinedup.services.search import Query as SearchQuery
 from joinedup.services.search import search_people
 from joinedup.web.auth import current_reader, engine_of, governed
+from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["people"])
 
@@ -242,7 +241,7 @@ def triage_cases(
     **governed(uses.TRIAGE_CASE),
 )
 def close_triage(
-    case_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    case_id: RecordId,
     body: Closure,
     request: Request,
     reader: Reader = Depends(current_reader),

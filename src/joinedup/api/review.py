@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
-from joinedup.api.limits import MAX_ID
 from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["linkage review"])
-ReviewId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ROLES = governed(uses.LINK_REVIEW)
 
 
@@ -35,14 +34,14 @@ def review_queue(
 
 @router.get("/review/{review_id}", response_model=dict[str, Any], **ROLES)
 def review_item(
-    review_id: ReviewId, request: Request, account: Account = Depends(current_account)
+    review_id: RecordId, request: Request, account: Account = Depends(current_account)
 ) -> dict[str, Any]:
     return oversight.review_item(engine_of(request), account, review_id)
 
 
 @router.post("/review/{review_id}/decision", response_model=dict[str, Any], **ROLES)
 def decide(
-    review_id: ReviewId,
+    review_id: RecordId,
     decision: Decision,
     request: Request,
     account: Account = Depends(current_account),

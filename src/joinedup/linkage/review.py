@@ -2,9 +2,10 @@
 
 Pairs scored between the review and link thresholds (or linked by name and DOB alone where
 that is ambiguous) are queued with their evidence: per comparison, the level and its weight,
-so a reviewer sees what agrees, what disagrees and by how much. A decision (MATCH or
-NON_MATCH) is recorded with who made it and why, written to the audit log, and applied by
-every later run as a must-link or cannot-link constraint.
+so a reviewer sees what agrees, what disagrees and by how much, beside the two records as
+their agencies recorded them (``pair_records``). A decision (MATCH or NON_MATCH) is
+recorded with who made it and why, written to the audit log, and applied by every later run
+as a must-link or cannot-link constraint.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance.audit import append
 from joinedup.store.linkage_tables import linkage_review
+from joinedup.store.tables import person_identifier, person_record
 
 DECISIONS = ("MATCH", "NON_MATCH")
 
@@ -98,6 +100,42 @@ def get(connection: Connection, review_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no review item {review_id}")
     return dict(row._mapping)
+
+
+def pair_records(connection: Connection, item: dict[str, Any]) -> dict[str, Any]:
+    """The pair's two records as their agencies recorded them (``left`` and ``right``; None
+    for one no longer in the store), for a reviewer to compare side by side."""
+    return {
+        side: _record(connection, item[f"record_key_{key}"])
+        for side, key in (("left", "l"), ("right", "r"))
+    }
+
+
+def _record(connection: Connection, record_key: str) -> dict[str, Any] | None:
+    agency, table, source_id = record_key.split("|", 2)
+    pr = person_record.c
+    row = connection.execute(
+        select(
+            pr.forenames, pr.surname, pr.other_names, pr.date_of_birth, pr.sex,
+            pr.nhs_number, pr.upn, pr.postcode, pr.address_line,
+        ).where(pr.agency_id == agency, pr.source_table == table, pr.source_id == source_id)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    pi = person_identifier.c
+    others = connection.execute(
+        select(pi.identifier_type, pi.value)
+        .where(pi.agency_id == agency, pi.person_source_id == source_id)
+        .order_by(pi.identifier_type, pi.value)
+    ).all()
+    return {
+        "record_key": record_key,
+        "agency": agency,
+        "source_table": table,
+        "source_id": source_id,
+        **row._asdict(),
+        "other_identifiers": [f"{kind.replace('_', ' ')} {value}" for kind, value in others],
+    }
 
 
 def decide(

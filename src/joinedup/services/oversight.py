@@ -71,6 +71,7 @@ def review_item(engine: Engine, who: Who, review_id: int) -> dict[str, Any]:
     uses.LINK_REVIEW.check(who)
     with engine.begin() as connection:
         item = review.get(connection, review_id)
+        item["records"] = review.pair_records(connection, item)
         # The entry names whom the item is about: both records' people, so the transparency
         # report and the audit search by subject find the read.
         people = _people_in(connection, item)
@@ -179,13 +180,20 @@ def search_audit(
     kind: str | None = None,
     since: datetime | None = None,
     limit: int = 200,
+    after: int | None = None,
 ) -> list[dict[str, Any]]:
     from joinedup.governance.audit.query import entry_to_dict, search
 
     uses.AUDIT_SEARCH.check(who)
     with engine.begin() as connection:
         entries = search(
-            connection, subject=subject, actor=actor, kind=kind, since=since, limit=limit
+            connection,
+            subject=subject,
+            actor=actor,
+            kind=kind,
+            since=since,
+            limit=limit,
+            after=after,
         )
         _audit(
             connection,
@@ -196,6 +204,7 @@ def search_audit(
             searched_actor=actor,
             searched_kind=kind,
             since=since.isoformat() if since else None,
+            after=after,
             results=len(entries),
         )
     key = _pseudonym_key(engine)

@@ -1,12 +1,13 @@
 """The application: ``create_app(engine)`` builds the FastAPI app (pages, JSON API under
-``/api/v1``, OpenAPI at ``/openapi.json``, static assets, security headers, CSRF and one
-error handler)."""
+``/api/v1``, OpenAPI at ``/openapi.json``, static assets, security headers, a body limit,
+CSRF, the text check and one error handler)."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import Response
@@ -16,10 +17,21 @@ from sqlalchemy import Engine
 import joinedup
 from joinedup.web import errors
 from joinedup.web.admission import Admission
+from joinedup.web.limits import BodyLimit
 from joinedup.web.security import SecurityHeaders, csrf_protect
+from joinedup.web.text_input import text_only
 from joinedup.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
+
+
+class JoinedUpApp(FastAPI):
+    """FastAPI with the security headers outside everything else: Starlette answers an
+    unexpected error (500) from its outermost middleware, outside any added with
+    ``add_middleware``, so headers added there never reached a 500."""
+
+    def build_middleware_stack(self) -> Any:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -27,7 +39,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from joinedup import api, services
     from joinedup.web import pages
 
-    app = FastAPI(
+    app = JoinedUpApp(
         title="joinedup",
         version=getattr(joinedup, "__version__", "0"),
         description=(
@@ -38,14 +50,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         ),
         docs_url=None,  # Swagger UI loads scripts from a CDN: no network at run time
         redoc_url=None,
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(text_only)],
     )
     app.state.engine = engine if engine is not None else services.open_store()
     # Signs the short-lived OIDC state cookie only; sessions are random tokens in the store.
     app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)  # the whole request, once admitted
-    app.add_middleware(Admission)  # outermost: waits for a slot (reported as queue time)
+    app.add_middleware(Admission)  # waits for a slot (reported as queue time)
+    app.add_middleware(BodyLimit)  # outermost: a body too large waits for nothing
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

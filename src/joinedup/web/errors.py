@@ -1,6 +1,10 @@
 """One error handler: a ``JoinedUpError`` (each carries its HTTP status) becomes a JSON
 problem (RFC 9457) for ``/api/*`` and a GOV.UK error page otherwise. Not signed in sends a
-page to the sign-in form; no purpose declared sends it to the purpose form."""
+page to the sign-in form; no purpose declared sends it to the purpose form.
+
+A request that fails validation is answered with the fields and what is wrong with each,
+never with what was sent (FastAPI's default shows each value back: a password too, and a
+value JSON cannot carry, such as bytes or an infinite float, broke the answer itself)."""
 
 from __future__ import annotations
 
@@ -29,6 +33,15 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "for a request that is not valid: each field and its problem",
+            "items": {
+                "type": "object",
+                "required": ["field", "problem"],
+                "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+            },
+        },
     },
 }
 _log = logging.getLogger(__name__)
@@ -50,17 +63,32 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 USE_REFUSED = "urn:joinedup:problem:use-refused"
 
 
-def problem(status: int, detail: str, kind: str = "about:blank") -> JSONResponse:
+def problem(status: int, detail: str, kind: str = "about:blank", **extensions: Any) -> JSONResponse:
     return JSONResponse(
         {
             "type": kind,
             "title": HTTPStatus(status).phrase,
             "status": status,
             "detail": detail,
+            **extensions,
         },
         status_code=status,
         media_type=PROBLEM,
     )
+
+
+def what_was_wrong(error: RequestValidationError) -> list[dict[str, str]]:
+    """Each field (``body.password``, ``path.review_id``...) and its problem: the messages
+    describe the rule broken, never the value (``input`` and ``ctx`` are left out)."""
+    return [
+        {"field": ".".join(str(part) for part in e["loc"])[:200], "problem": str(e["msg"])}
+        for e in error.errors()
+    ]
+
+
+def _in_a_sentence(found: list[dict[str, str]]) -> str:
+    text = "; ".join(f"{f['field']}: {f['problem']}" for f in found[:5])
+    return text + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
 
 
 def _next(request: Request) -> str:
@@ -100,10 +128,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        found = what_was_wrong(error)
+        if any(e.get("type") == "json_invalid" for e in error.errors()):
+            status, detail, found = 400, "the body is not valid JSON", []
+        else:
+            status, detail = 422, _in_a_sentence(found)
         if is_api(request):
-            return JSONResponse({"detail": error.errors()}, status_code=422)
+            return problem(status, detail, errors=found)
+        if all(e["loc"][:1] == ("path",) for e in error.errors()):  # no such page
+            return error_page(request, 404, "If you typed the web address, check it is correct.")
         return error_page(
-            request, 400, "Some of what was sent is not valid: go back and try again."
+            request, 400, f"Some of what was sent is not valid ({detail}): go back and try again."
         )
 
     @app.exception_handler(Exception)

@@ -13,8 +13,8 @@ from joinedup.errors import BadInput
 from joinedup.synth import SynthOptions, generate_partnership
 from joinedup.synth.rates import BANDS, realised_rates
 
-# ../shared beside the repository (as in CI): the SSD field definitions the feeds follow
-STANDARDS = Path(__file__).resolve().parents[4] / "shared" / "standards" / "ssd"
+# the SSD field definitions the feeds follow (vendored: standards/ssd, see its NOTICE.md)
+STANDARDS = Path(__file__).resolve().parents[3] / "standards" / "ssd"
 CHILDREN = 1500
 
 

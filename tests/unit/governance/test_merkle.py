@@ -22,14 +22,14 @@ from joinedup.governance.audit.merkle import (
     verify_inclusion,
 )
 
-VECTORS = Path(__file__).resolve().parents[4] / "shared" / "standards" / "merkle-testdata"
+VECTORS = Path(__file__).resolve().parents[3] / "standards" / "merkle-testdata"
 INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 
 
 def test_the_public_proof_vectors_are_all_there() -> None:
-    """Without ../shared beside the repository the vector tests below would have no cases
-    (and pass by running nothing): fail loudly instead."""
+    """Without the vendored vectors (standards/merkle-testdata) the vector tests below would
+    have no cases (and pass by running nothing): fail loudly instead."""
     assert VECTORS.is_dir(), f"{VECTORS} is missing"
     assert len(INCLUSION) > 50 and len(CONSISTENCY) > 50
 

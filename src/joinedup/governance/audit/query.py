@@ -36,9 +36,13 @@ def search(
     kind: str | None = None,
     since: datetime | None = None,
     limit: int | None = 1000,
+    after: int | None = None,
 ) -> list[AuditEntry]:
-    """Entries matching every filter given, oldest first (at most ``limit``)."""
+    """Entries matching every filter given, oldest first (at most ``limit``; only those
+    after the entry numbered ``after``, to page through many)."""
     query = select(audit_entry).order_by(audit_entry.c.seq)
+    if after is not None:
+        query = query.where(audit_entry.c.seq > after)
     if subject is not None:
         query = query.where(audit_entry.c.subject == subject)
     if actor is not None:

@@ -12,6 +12,7 @@ from joinedup.governance.uses import ALERT_INBOX
 from joinedup.services import alerts as alert_services
 from joinedup.web import navigation
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -61,13 +62,15 @@ def _alert_page(
 
 
 @router.get("/alerts/{alert_id}", **governed(ALERT_INBOX, page=True))
-def alert_page(alert_id: int, request: Request, account: Account = Depends(current_account)):
+def alert_page(
+    alert_id: RecordId, request: Request, account: Account = Depends(current_account)
+) -> Response:
     return _alert_page(request, account, alert_id)
 
 
 @router.post("/alerts/{alert_id}/acknowledgement", **governed(ALERT_INBOX, page=True))
 def acknowledge_form(
-    alert_id: int,
+    alert_id: RecordId,
     request: Request,
     action_taken: str = Form(""),
     account: Account = Depends(current_account),

@@ -7,9 +7,9 @@ comes from the session. A page that needs a purpose sends the reader to declare 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.errors import BadInput, Conflict, Forbidden, JoinedUpError, NotFound
@@ -21,6 +21,7 @@ from joinedup.services.casework import single_view
 from joinedup.services.search import Query, search_people
 from joinedup.web import navigation
 from joinedup.web.auth import current_reader, engine_of, governed
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 from joinedup.web.timeline_chart import AGENCY_COLOURS, timeline_svg
 
@@ -161,7 +162,7 @@ def triage_form(
 )
 def close_triage_form(
     person_id: str,
-    case_id: Annotated[int, Path(ge=1, le=2**53)],
+    case_id: RecordId,
     request: Request,
     outcome: str = Form(""),
     reason: str = Form(""),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
@@ -16,6 +17,7 @@ from joinedup.governance.reader import Reader
 from joinedup.services import oversight
 from joinedup.web import navigation
 from joinedup.web.auth import current_account, current_reader, engine_of, governed
+from joinedup.web.limits import MAX_ID, RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +71,7 @@ def tasks(
 
 @router.post("/privacy/break-glass/{task_id}", **governed(uses.BREAK_GLASS_REVIEW, page=True))
 def record_review(
-    task_id: int,
+    task_id: RecordId,
     request: Request,
     outcome: str = Form(""),
     note: str = Form(""),
@@ -79,38 +81,102 @@ def record_review(
     return RedirectResponse("/privacy/break-glass?show=CLOSED", status_code=303)
 
 
+AUDIT_PAGE = 50  # entries a page shows; "Next" carries on from the last one shown
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _in_words(value: Any) -> str:
+    """One detail in words: a list as its items (or how many, with the first few), a
+    mapping as how many entries; never Python's repr."""
+    if isinstance(value, list | tuple):
+        if not value:
+            return "none"
+        items = [_short(v, 30) for v in value]
+        if len(items) <= 3:
+            return ", ".join(items)
+        return f"{len(items)}: {', '.join(items[:2])}, …"
+    if isinstance(value, dict):
+        return f"{len(value)} entries"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _short(value)
+
+
+def summarise(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """An entry's details, each in a few words (the full record: the API's audit entries)."""
+    return [
+        (key.replace("_", " "), _in_words(value))
+        for key, value in details.items()
+        if value not in (None, "")
+    ]
+
+
+def _after(value: str) -> int | None:
+    if not value:
+        return None
+    # ASCII digits only, and few of them: int() refuses a superscript two that isdigit()
+    # takes, and any number of over 4,300 digits
+    if not (value.isascii() and value.isdigit() and len(value) <= 16) or int(value) > MAX_ID:
+        raise BadInput("the page to continue from is not an entry's number")
+    return int(value)
+
+
 @router.get("/privacy/audit", **governed(uses.AUDIT_SEARCH, page=True))
 def audit_search(
     request: Request,
-    subject: str = "",
-    actor: str = "",
-    kind: str = "",
-    since: str = "",
+    # the API's bounds: the search is audited, its subject in a 200-character column
+    subject: str = Query("", max_length=200),
+    actor: str = Query("", max_length=200),
+    kind: str = Query("", max_length=60),
+    since: str = Query("", max_length=40),
+    after: str = Query("", max_length=20),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    entries = None
+    entries, more = None, False
+    query = {"subject": subject, "actor": actor, "kind": kind, "since": since}
     if any((subject, actor, kind, since)):
         when = None
         if since:
             try:
                 when = datetime.fromisoformat(since).replace(tzinfo=UTC)
             except ValueError:
-                raise BadInput(f"{since!r} is not a date (YYYY-MM-DD)") from None
-        entries = oversight.search_audit(
+                raise BadInput(f"{_short(since)!r} is not a date (YYYY-MM-DD)") from None
+        found = oversight.search_audit(
             engine_of(request),
             reader,
             subject=subject or None,
             actor=actor or None,
             kind=kind or None,
             since=when,
+            limit=AUDIT_PAGE + 1,  # one more than shown: is there a next page?
+            after=_after(after),
         )
+        more = len(found) > AUDIT_PAGE
+        entries = [
+            {
+                **e,
+                "when": e["recorded_at"][:16].replace("T", " "),
+                "summary": summarise(e["details"]),
+            }
+            for e in found[:AUDIT_PAGE]
+        ]
+    searched = urlencode({k: v for k, v in query.items() if v})
     return render(
         request,
         "privacy/audit.html",
         {
             "title": "Audit search",
             "entries": entries,
-            "query": {"subject": subject, "actor": actor, "kind": kind, "since": since},
+            "query": query,
+            "continued": bool(after),
+            "first_page": f"/privacy/audit?{searched}",
+            "next_page": f"/privacy/audit?{searched}&after={entries[-1]['seq']}"
+            if more and entries
+            else None,
         },
     )
 
@@ -126,7 +192,6 @@ def verify(request: Request, account: Account = Depends(current_account)) -> Res
     return render(request, "privacy/verify.html", {"title": "Audit verification", "result": result})
 
 
-MAX_ID = 2**53  # as the API's ids (api.limits): a larger number is refused before the store
 NOTICE_KINDS = {
     "SEARCH_VOLUME": "Many searches",
     "BREAK_GLASS_VOLUME": "Many break-glass accesses",
@@ -146,7 +211,7 @@ def notices(request: Request, show: str = "OPEN", reader: Reader = Depends(curre
 
 @router.post("/privacy/notices/{notice_id}", **governed(uses.PRIVACY_NOTICES, page=True))
 def close_notice(
-    notice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    notice_id: RecordId,
     request: Request,
     note: str = Form(""),
     reader: Reader = Depends(current_reader),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -10,6 +13,7 @@ from joinedup.governance import uses
 from joinedup.services import oversight
 from joinedup.web import navigation
 from joinedup.web.auth import current_account, engine_of, governed
+from joinedup.web.limits import RecordId
 from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,15 +33,59 @@ def queue(request: Request, account: Account = Depends(current_account)) -> Resp
     return render(request, "review/queue.html", {"title": "Review links", "items": items})
 
 
+def _name(record: dict[str, Any]) -> str:
+    return " ".join(p for p in (record["forenames"], record["surname"]) if p)
+
+
+# What a reviewer compares, in the order they read it: (label, the value from a record).
+COMPARED: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("Name", _name),
+    ("Other names", lambda r: ", ".join(r["other_names"] or ())),
+    ("Date of birth", lambda r: r["date_of_birth"]),
+    ("Sex", lambda r: {"U": ""}.get(r["sex"], r["sex"])),
+    ("NHS number", lambda r: r["nhs_number"]),
+    ("UPN", lambda r: r["upn"]),
+    ("Postcode", lambda r: r["postcode"]),
+    ("Address", lambda r: r["address_line"]),
+    ("Other identifiers", lambda r: ", ".join(r["other_identifiers"])),
+]
+
+
+def side_by_side(records: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per thing compared: each record's value and whether they agree (blank when
+    either is not recorded)."""
+    rows = []
+    for label, value_of in COMPARED:
+        left, right = (
+            str(value_of(records[side]) or "") if records[side] else ""
+            for side in ("left", "right")
+        )
+        agree = ""
+        if left and right:
+            agree = "same" if left.casefold() == right.casefold() else "different"
+        rows.append({"label": label, "left": left, "right": right, "agree": agree})
+    return rows
+
+
 @router.get("/review/{review_id}", **ROUTE)
-def item(review_id: int, request: Request, account: Account = Depends(current_account)) -> Response:
+def item(
+    review_id: RecordId, request: Request, account: Account = Depends(current_account)
+) -> Response:
     found = oversight.review_item(engine_of(request), account, review_id)
-    return render(request, "review/item.html", {"title": f"Review {review_id}", "item": found})
+    return render(
+        request,
+        "review/item.html",
+        {
+            "title": f"Review {review_id}",
+            "item": found,
+            "compared": side_by_side(found["records"]),
+        },
+    )
 
 
 @router.post("/review/{review_id}", **ROUTE)
 def decide(
-    review_id: int,
+    review_id: RecordId,
     request: Request,
     decision: str = Form(""),
     reason: str = Form(""),

@@ -43,7 +43,7 @@ def _int(value: str, name: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > 25:
+    if not (value.isascii() and value.isdigit() and len(value) <= 2) or int(value) > 25:
         raise BadInput(f"{name} is a whole number of years, 0 to 25")
     return int(value)
 
