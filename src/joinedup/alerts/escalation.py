@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from joinedup.alerts import routing
+from joinedup.alerts import facts, routing
+from joinedup.alerts.clock import UK
 from joinedup.alerts.evaluate import Finding, Unlinked, findings_for
 from joinedup.alerts.raising import NOT_SHARED, raise_alert
-from joinedup.alerts.rules import RULES
+from joinedup.alerts.rules import RULES, Rule
 from joinedup.config import AlertSettings
 from joinedup.governance.purposes import Purpose, Relationship
 from joinedup.store.alert_tables import alert
@@ -46,7 +47,11 @@ def _recipient_of(row: Any) -> routing.Recipient:
 
 def _refind(connection: Any, row: Any) -> Finding:
     """The finding an alert was raised for, from its event (to govern it afresh); if the
-    event is gone (re-delivered since), a finding that shows nothing but whom to contact."""
+    event is gone (re-delivered since), a finding that shows nothing but whom to contact.
+    A rule that shows no catalogue field has no event to re-read: see ``_unacknowledged``."""
+    rule = RULES[row.rule_id]
+    if not rule.fields:
+        return _unacknowledged(connection, row, rule)
     found = None
     if row.cause_event_id is not None:
         cause = (
@@ -68,19 +73,41 @@ def _refind(connection: Any, row: Any) -> Finding:
                 found = None
     if found is not None:
         return found
-    from joinedup.alerts import facts
-
-    records = facts.records_of(connection, row.child_person_id)
-    rule = RULES[row.rule_id]
     return Finding(
         rule,
         row.child_person_id,
-        records,
+        facts.records_of(connection, row.child_person_id),
         row.dedup_key.split("|", 2)[2],
         row.occurred_at.date(),
         _utc(row.occurred_at),
-        details={f: {} for f in rule.fields} or {"_": {}},
+        details={f: {} for f in rule.fields},
         summary=NOT_SHARED,
+    )
+
+
+def _unacknowledged(connection: Any, row: Any, rule: Rule) -> Finding:
+    """The escalation of an alert whose rule shows no catalogue field (RISK_ESCALATION,
+    CONCERN_RECORDED): that it went unacknowledged, to whom, whom to contact and where to
+    look; no details. Their first alert's words were never decided by the policy (a
+    concern's words were shared by its recorder with the lead practitioners only; a risk
+    change is advisory, its evidence governed in the single view), and there is no field to
+    ask the policy about for anyone else, so none is carried on and no decision is asked
+    for (asking for a made-up field ended the worker: issue 17)."""
+    raised = _utc(row.raised_at).astimezone(UK)
+    due_at = _utc(row.due_at).astimezone(UK)
+    agency = row.recipient_agency.replace("_", " ")
+    return Finding(
+        rule,
+        row.child_person_id,
+        facts.records_of(connection, row.child_person_id),
+        row.dedup_key.split("|", 2)[2],
+        row.occurred_at.date(),
+        _utc(row.occurred_at),
+        details={},
+        summary=f"Not acknowledged in time: the alert raised for {row.recipient_name} "
+        f"({agency}) on {raised:%d %B %Y at %H:%M} was due by {due_at:%d %B %Y %H:%M}. "
+        "Ask them what was done; the child's single view shows what you may see.",
+        extra={"contact": (row.content or {}).get("contact")},
     )
 
 
