@@ -3,12 +3,13 @@ goes to the next recipient (duty manager, then MASH), its content governed afres
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from joinedup.alerts import facts, routing
+from joinedup.alerts import dead_letters, facts, failures, routing
 from joinedup.alerts.clock import UK
 from joinedup.alerts.evaluate import Finding, Unlinked, findings_for
 from joinedup.alerts.raising import NOT_SHARED, raise_alert
@@ -17,6 +18,8 @@ from joinedup.config import AlertSettings
 from joinedup.governance.purposes import Purpose, Relationship
 from joinedup.store.alert_tables import alert
 from joinedup.store.tables import event
+
+PER_CYCLE = 200
 
 
 def _utc(value: datetime) -> datetime:
@@ -111,37 +114,63 @@ def _unacknowledged(connection: Any, row: Any, rule: Rule) -> Finding:
     )
 
 
-def escalate_overdue(engine: Engine, settings: AlertSettings, now: datetime | None = None) -> int:
+def overdue(now: Any) -> Any:
+    """Alerts to escalate: open, past their deadline, not yet at the MASH (the last stop,
+    where an alert stays overdue on the dashboard: counted among these, the oldest of them
+    filled every cycle's batch and nothing newer was escalated)."""
+    return (
+        select(alert)
+        .where(
+            alert.c.status == "OPEN", alert.c.due_at < now, alert.c.recipient_kind != routing.MASH
+        )
+        .order_by(alert.c.due_at)
+    )
+
+
+def escalate_overdue(
+    engine: Engine,
+    settings: AlertSettings,
+    now: datetime | None = None,
+    *,
+    ledger: dead_letters.Ledger | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Escalate up to ``PER_CYCLE`` overdue alerts; returns how many. With a ``ledger`` (the
+    worker) each is escalated in a savepoint of its own: one that fails is a dead letter,
+    left out until its next attempt, and the others go on."""
     now = now or datetime.now(UTC)
     escalated = 0
+    query = overdue(now).limit(PER_CYCLE)
+    if ledger is not None:
+        query = query.where(alert.c.id.not_in(dead_letters.blocked(ledger.kind, now)))
     with engine.begin() as connection:
-        overdue = connection.execute(
-            select(alert)
-            .where(alert.c.status == "OPEN", alert.c.due_at < now)
-            .order_by(alert.c.due_at)
-            .limit(200)
-        ).all()
-        for row in overdue:
-            current = _recipient_of(row)
-            target = routing.escalation_of(current, settings)
-            if target is None:
-                continue  # the MASH is the last stop: it stays overdue on the dashboard
-            finding = _refind(connection, row)
-            finding.cause = f"{row.dedup_key.split('|', 2)[2]}|escalated-from:{row.id}"
-            new_id, _ = raise_alert(
-                connection,
-                finding,
-                target,
-                settings,
-                now,
-                cause_event_id=row.cause_event_id,
-                level=row.level + 1,
-                parent_alert_id=row.id,
-            )
-            connection.execute(
-                update(alert)
-                .where(alert.c.id == row.id)
-                .values(status="ESCALATED", escalated_at=now)
-            )
-            escalated += new_id is not None
+        if ledger is not None:
+            ledger.load(connection)
+        for row in connection.execute(query).all():
+            if stop is not None and stop.is_set():
+                break
+            with dead_letters.isolated(ledger, connection, row.id, failures.ESCALATION):
+                escalated += _escalate(connection, row, settings, now)
     return escalated
+
+
+def _escalate(connection: Any, row: Any, settings: AlertSettings, now: datetime) -> int:
+    target = routing.escalation_of(_recipient_of(row), settings)
+    if target is None:
+        return 0
+    finding = _refind(connection, row)
+    finding.cause = f"{row.dedup_key.split('|', 2)[2]}|escalated-from:{row.id}"
+    new_id, _ = raise_alert(
+        connection,
+        finding,
+        target,
+        settings,
+        now,
+        cause_event_id=row.cause_event_id,
+        level=row.level + 1,
+        parent_alert_id=row.id,
+    )
+    connection.execute(
+        update(alert).where(alert.c.id == row.id).values(status="ESCALATED", escalated_at=now)
+    )
+    return int(new_id is not None)

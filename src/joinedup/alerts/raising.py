@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import facts
+from joinedup.alerts import facts, failures
 from joinedup.alerts.clock import due
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.routing import Recipient, duty_team
@@ -122,8 +122,9 @@ def governed_content(
 ) -> tuple[bool, str, dict[str, Any]]:
     """(shared, title, content) for this recipient: the decision is audited; a denied field
     is absent; with nothing allowed, the alert only says whom to contact."""
-    request = access_request(finding, recipient)
-    decision = None if request is None else decide_and_record(connection, request, now=now)
+    with failures.at(failures.POLICY_DECISION):
+        request = access_request(finding, recipient)
+        decision = None if request is None else decide_and_record(connection, request, now=now)
     return content_for(connection, finding, recipient, settings, decision)
 
 
