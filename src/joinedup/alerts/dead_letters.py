@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from joinedup.alerts import failures
+from joinedup.alerts import channels, failures
 from joinedup.alerts.report import CycleReport
 from joinedup.governance.audit import append
 from joinedup.store.alert_tables import alert, alert_dead_letter, alert_message, alert_trigger
@@ -118,7 +118,8 @@ class Ledger:
             item_id,
             where,
             failures.describe(error),
-            exc_info=error,
+            # a channel refusing a message is expected: its traceback says nothing more
+            exc_info=None if isinstance(error, channels.DeliveryFailed) else error,
         )
         exhausted = record(
             connection,

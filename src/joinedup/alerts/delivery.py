@@ -228,14 +228,15 @@ def _mark_failed(engine: Engine, worker_id: str, failed: Failed, report: CycleRe
     with engine.begin() as connection:
         for message, error in failed:
             attempts = message.attempts + 1
-            dead = attempts >= MAX_ATTEMPTS
+            dead = attempts >= dead_letters.MAX_ATTEMPTS
+            next_attempt_at = now + backoff(attempts)
             connection.execute(
                 update(alert_message)
                 .where(alert_message.c.id == message.id)
                 .values(
                     attempts=attempts,
                     status="DEAD" if dead else "PENDING",
-                    next_attempt_at=now + backoff(attempts),
+                    next_attempt_at=next_attempt_at,
                     claimed_by=None,
                     claimed_until=None,
                     last_error=str(error)[:2000],
@@ -247,7 +248,7 @@ def _mark_failed(engine: Engine, worker_id: str, failed: Failed, report: CycleRe
                 error,
                 failures.EMAIL if message.channel == "EMAIL" else failures.WEBHOOK,
                 attempts=attempts,
-                next_attempt_at=now + backoff(attempts),
+                next_attempt_at=next_attempt_at,
             )
             report.dead += dead
             report.failed += not dead

@@ -32,25 +32,15 @@ class Heartbeat:
         self.engine, self.worker_id, self.every = engine, worker_id, every
         self.written = float("-inf")  # time.monotonic() of the last write
         self.cycles = 0  # completed cycles
-        now = datetime.now(UTC)
-        self._write(
-            {
-                "started_at": now,
-                "last_cycle_at": None,
-                "last_cycle_items": 0,
-                "last_cycle_failures": 0,
-                "cycles": 0,
-                "last_error_at": None,
-                "last_error": None,
-                "stopped_at": None,
-            },
-            start=True,
-        )
+        # A worker id that comes back (a thread id reused) keeps its last cycle until the
+        # first cycle of this run, which is always written.
+        self._write({"started_at": datetime.now(UTC), "stopped_at": None, "cycles": 0}, start=True)
 
     def completed(self, report: CycleReport) -> None:
         self.cycles += 1
         if not report.busy and time.monotonic() - self.written < self.every:
             return
+        self.written = time.monotonic()
         self._write(
             {
                 "last_cycle_at": datetime.now(UTC),
@@ -88,6 +78,5 @@ class Heartbeat:
                             alert_worker.c.stopped_at < datetime.now(UTC) - FORGET_AFTER
                         )
                     )
-            self.written = time.monotonic()
         except Exception as error:  # noqa: BLE001 - best effort: the cycle reports the store
             log.debug("alerts worker heartbeat not written: %s", failures.describe(error))
