@@ -204,3 +204,35 @@ def test_sigterm_stops_the_worker_after_the_item_in_hand(world: World) -> None:
             process.kill()
     with world.engine.connect() as c:
         assert c.execute(select(alert_worker.c.stopped_at)).scalar_one() is not None
+
+
+def test_worker_once_says_in_one_line_that_its_cycle_failed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def store_away(engine: Any, now: datetime) -> set[str]:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    real = worker._waiting
+    monkeypatch.setattr(worker, "_waiting", store_away)
+    result = _cli(world, "alerts", "worker", "--once")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "error: the cycle failed: cycle: OperationalError: server closed the connection"
+    )
+    monkeypatch.setattr(worker, "_waiting", real)
+    done = _cli(world, "alerts", "worker", "--once", "--json")
+    assert done.exit_code == 0 and json.loads(done.output)["escalated"] == 3
+
+
+def test_the_health_endpoint_is_open_and_documents_its_503(world: World) -> None:
+    with served(world.engine, []) as live:
+        answer = httpx.get(f"{live.url}/api/v1/health/alerts", timeout=30)  # no session
+        schema = httpx.get(f"{live.url}/openapi.json", timeout=30).json()
+    operation = schema["paths"]["/api/v1/health/alerts"]["get"]
+    assert operation["x-public"] is True and operation["x-roles"] == []
+    assert {"200", "503"} <= set(operation["responses"])
+    assert answer.status_code == 503  # no worker has run on this store
+    assert answer.json()["problems"] == ["no worker has completed a cycle"]
+    run_cycles(world.engine, 1)
+    with served(world.engine, []) as live:
+        assert httpx.get(f"{live.url}/api/v1/health/alerts", timeout=30).status_code == 200
