@@ -28,6 +28,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
+from joinedup.alerts import failures
+
 TOLERANCE_SECONDS = 300
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -89,7 +91,9 @@ class Mailer:
     """One SMTP connection for a batch of messages (``with Mailer(url) as m: m.send(...)``).
     ``smtps://`` uses TLS; ``smtp://...?starttls=1`` upgrades; plain ``smtp://`` is refused
     unless the relay is on loopback. A failed send closes the connection; the next send
-    opens a new one, so one refused message does not fail the rest of the batch."""
+    opens a new one, so one refused message does not fail the rest of the batch. A relay
+    that cannot be reached fails the rest of the batch at once (each message would wait
+    out the connection timeout again)."""
 
     def __init__(self, smtp_url: str) -> None:
         self.url = urlsplit(smtp_url)
@@ -101,6 +105,7 @@ class Mailer:
                 f"refusing to send alerts unencrypted to {self.host}: use smtps:// or ?starttls=1"
             )
         self.client: smtplib.SMTP | None = None
+        self.unreachable: str | None = None  # why connecting failed, for the rest of the batch
 
     def _connect(self) -> smtplib.SMTP:
         if self.url.scheme == "smtps":
@@ -116,10 +121,21 @@ class Mailer:
         return client
 
     def send(self, sender: str, alert: dict[str, Any], to: str, key: str) -> None:
-        try:
-            if self.client is None:
+        with failures.at(failures.RENDERING):
+            message = _email(sender, alert, to, key)
+        self.send_message(message)
+
+    def send_message(self, message: Message) -> None:
+        if self.unreachable is not None:
+            raise DeliveryFailed(self.unreachable)
+        if self.client is None:
+            try:
                 self.client = self._connect()
-            self.client.send_message(_email(sender, alert, to, key))
+            except (OSError, smtplib.SMTPException) as error:
+                self.unreachable = f"SMTP: cannot reach the relay: {error}"
+                raise DeliveryFailed(self.unreachable) from None
+        try:
+            self.client.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             self.close()
             raise DeliveryFailed(f"SMTP: {error}") from None
@@ -143,6 +159,16 @@ def send_email(smtp_url: str, sender: str, alert: dict[str, Any], to: str, key: 
     """Hand one alert to the relay on a connection of its own."""
     with Mailer(smtp_url) as mailer:
         mailer.send(sender, alert, to, key)
+
+
+def send_text(smtp_url: str, sender: str, to: str, subject: str, text: str, key: str) -> None:
+    """A plain email that is not an alert (the operator's notice of failing items)."""
+    charset: Any = "us-ascii" if text.isascii() else _QUOTED_UTF8  # a Charset: quoted-printable
+    message = MIMEText(text, "plain", charset)
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = f"<{key}@joinedup>"
+    with Mailer(smtp_url) as mailer:
+        mailer.send_message(message)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -188,9 +214,17 @@ def send_webhook(
     key: str,
     client: httpx.Client | None = None,
 ) -> None:
+    with failures.at(failures.RENDERING):
+        body = webhook_body(alert)
+    post_signed(url, secret, body, key, client)
+
+
+def post_signed(
+    url: str, secret: str | None, body: bytes, key: str, client: httpx.Client | None = None
+) -> None:
+    """POST ``body`` signed with the shared secret (``X-JoinedUp-Signature``)."""
     if not secret:
         raise DeliveryFailed("no webhook secret configured (JOINEDUP_ALERT_WEBHOOK_SECRET)")
-    body = webhook_body(alert)
     headers = {
         "Content-Type": "application/json",
         "X-JoinedUp-Message": key,

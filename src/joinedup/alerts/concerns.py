@@ -16,12 +16,13 @@ holds is added, so there is nothing for the policy to cut.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select, update
 
-from joinedup.alerts import facts
+from joinedup.alerts import dead_letters, facts, failures
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.raising import raise_alert
 from joinedup.alerts.routing import LEAD, Recipient
@@ -95,8 +96,17 @@ def relay_one(
     return raised
 
 
-def relay(engine: Engine, now: datetime | None = None, limit: int = 200) -> int:
-    """Relay the unpublished ``ConcernRecorded`` events; returns how many alerts it raised."""
+def relay(
+    engine: Engine,
+    now: datetime | None = None,
+    limit: int = 200,
+    *,
+    ledger: dead_letters.Ledger | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Relay the unpublished ``ConcernRecorded`` events; returns how many alerts it raised.
+    With a ``ledger`` (the worker) each event is relayed in a savepoint of its own: one
+    that fails is a dead letter, left out until its next attempt, and the rest go on."""
     now = now or datetime.now(UTC)
     settings = alert_settings()
     due = (
@@ -105,13 +115,21 @@ def relay(engine: Engine, now: datetime | None = None, limit: int = 200) -> int:
         .order_by(outbox.c.id)
         .limit(limit)
     )
+    if ledger is not None:
+        due = due.where(outbox.c.id.not_in(dead_letters.blocked(ledger.kind, now)))
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     raised = 0
     with engine.begin() as connection:
+        if ledger is not None:
+            ledger.load(connection)
         for event_id, payload in connection.execute(due).all():
-            raised += len(relay_one(connection, dict(payload), settings, now))
-            connection.execute(
-                update(outbox).where(outbox.c.id == event_id).values(published_at=now)
-            )
+            if stop is not None and stop.is_set():
+                break
+            with dead_letters.isolated(ledger, connection, event_id, failures.CONCERN_RELAY):
+                alerts = relay_one(connection, dict(payload), settings, now)
+                connection.execute(
+                    update(outbox).where(outbox.c.id == event_id).values(published_at=now)
+                )
+                raised += len(alerts)
     return raised

@@ -8,12 +8,16 @@ was sent SENT in one transaction. A worker killed between the two leaves the bat
 when the lease runs out another worker sends it again with the same message keys (at least
 once; the receiver de-duplicates on the key). A failure is retried with exponential backoff;
 after ``MAX_ATTEMPTS`` the message is DEAD and shows on the dashboard.
+
+Each message fails alone: whatever one raises (its rendering, the relay refusing it, the
+webhook answering 500, a defect) is that message's failure, recorded on it and in the dead
+letters with its stage (``alerts.dead_letters``), and the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,56 +25,17 @@ import httpx
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from joinedup.alerts import channels
+from joinedup.alerts import channels, dead_letters, failures
+from joinedup.alerts.dead_letters import BACKOFF_MAX_SECONDS, MAX_ATTEMPTS, backoff
+from joinedup.alerts.report import CycleReport
 from joinedup.config import AlertSettings
 from joinedup.store.alert_tables import alert, alert_message
 from joinedup.store.database import READ_ONLY
 
+__all__ = ["BACKOFF_MAX_SECONDS", "BATCH", "LEASE", "MAX_ATTEMPTS", "CycleReport", "backoff"]
 LEASE = timedelta(seconds=60)
-BACKOFF_BASE_SECONDS = 5.0
-BACKOFF_MAX_SECONDS = 3600.0
-MAX_ATTEMPTS = 10
 BATCH = 50  # messages per claim: one SMTP connection and one SENT transaction each
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
-
-
-@dataclass
-class CycleReport:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-    escalated: int = 0
-    triggers_resolved: int = 0
-    concerns_relayed: int = 0
-    children_rescored: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, other: CycleReport) -> None:
-        for name in (
-            "sent",
-            "failed",
-            "dead",
-            "escalated",
-            "triggers_resolved",
-            "concerns_relayed",
-            "children_rescored",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors = (self.errors + other.errors)[-20:]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sent": self.sent,
-            "failed": self.failed,
-            "dead": self.dead,
-            "escalated": self.escalated,
-            "triggers_resolved": self.triggers_resolved,
-            "concerns_relayed": self.concerns_relayed,
-            "errors": self.errors,
-        }
+Failed = list[tuple[Any, Exception]]
 
 
 def claim(engine: Engine, worker_id: str, now: datetime, batch: int, lease: timedelta) -> list:
@@ -100,16 +65,25 @@ def claim(engine: Engine, worker_id: str, now: datetime, batch: int, lease: time
 class Lease:
     """Keeps a batch's claim alive while it is sent: before a send, when a third of the
     lease has passed, the rest of the batch is renewed in one UPDATE; a message another
-    worker has taken since (its lease ran out) is not sent by this one."""
+    worker has taken since (its lease ran out) is not sent by this one, nor is anything
+    once the worker is asked to stop (the rest of the batch is released for the next)."""
 
     def __init__(
-        self, engine: Engine, worker_id: str, ids: list[int], lease: timedelta, claimed: float
+        self,
+        engine: Engine,
+        worker_id: str,
+        ids: list[int],
+        lease: timedelta,
+        claimed: float,
+        stop: threading.Event | None = None,
     ):
-        self.engine, self.worker_id, self.lease = engine, worker_id, lease
+        self.engine, self.worker_id, self.lease, self.stop = engine, worker_id, lease, stop
         self.mine = set(ids)
         self.renewed = claimed  # time.monotonic() when the batch was claimed
 
     def holds(self, message_id: int, pending: list[int]) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            return False
         if time.monotonic() - self.renewed > self.lease.total_seconds() / 3:
             with self.engine.begin() as connection:
                 self.mine = set(
@@ -143,54 +117,72 @@ def _load(engine: Engine, ids: list[int]) -> list[tuple[Any, dict[str, Any]]]:
     return [(m, alerts[m.alert_id]) for m in messages]
 
 
+def _one(message: Any, stage: str, send: Any, sent: list[Any], failed: Failed) -> None:
+    """Send one message; anything it raises is its own failure (at ``stage``, unless the
+    channel named a narrower one: its rendering), not the batch's."""
+    try:
+        with failures.at(stage):
+            send()
+        sent.append(message)
+    except Exception as error:
+        if failures.store_unavailable(error):
+            raise
+        failed.append((message, error))
+
+
 def _send_batch(
     batch: list[tuple[Any, dict[str, Any]]], settings: AlertSettings, lease: Lease
-) -> tuple[list[Any], list[tuple[Any, str]]]:
+) -> tuple[list[Any], Failed]:
     """Send every message of the batch: emails over one SMTP connection, webhooks over one
-    HTTP client. Returns (sent messages, [(failed message, why)])."""
+    HTTP client. Returns (sent messages, [(failed message, its error)])."""
     sent: list[Any] = []
-    failed: list[tuple[Any, str]] = []
+    failed: Failed = []
     emails = [(m, a) for m, a in batch if m.channel == "EMAIL"]
     hooks = [(m, a) for m, a in batch if m.channel != "EMAIL"]
     if emails and not settings.smtp_url:
-        failed += [(m, "no SMTP relay configured (JOINEDUP_SMTP_URL)") for m, _ in emails]
+        missing = channels.DeliveryFailed("no SMTP relay configured (JOINEDUP_SMTP_URL)")
+        failed += [(m, failures.tagged(missing, failures.EMAIL)) for m, _ in emails]
     elif emails:
         try:
             with channels.Mailer(settings.smtp_url or "") as mailer:
                 for n, (message, found) in enumerate(emails):
                     if not lease.holds(message.id, [m.id for m, _ in emails[n:]]):
                         continue
-                    try:
-                        mailer.send(settings.sender, found, message.target, message.message_key)
-                        sent.append(message)
-                    except channels.DeliveryFailed as error:
-                        failed.append((message, str(error)))
+                    _one(
+                        message,
+                        failures.EMAIL,
+                        lambda m=message, a=found: mailer.send(
+                            settings.sender, a, m.target, m.message_key
+                        ),
+                        sent,
+                        failed,
+                    )
         except channels.DeliveryFailed as error:  # refused before any send (plain SMTP)
             done = {m.id for m in sent} | {m.id for m, _ in failed}
-            failed += [(m, str(error)) for m, _ in emails if m.id not in done]
+            failed += [
+                (m, failures.tagged(error, failures.EMAIL)) for m, _ in emails if m.id not in done
+            ]
     if hooks:
         with httpx.Client() as client:
             for n, (message, found) in enumerate(hooks):
                 if not lease.holds(message.id, [m.id for m, _ in hooks[n:]]):
                     continue
-                try:
-                    channels.send_webhook(
-                        message.target,
-                        settings.webhook_secret,
-                        found,
-                        message.message_key,
-                        client=client,
-                    )
-                    sent.append(message)
-                except channels.DeliveryFailed as error:
-                    failed.append((message, str(error)))
+                _one(
+                    message,
+                    failures.WEBHOOK,
+                    lambda m=message, a=found: channels.send_webhook(
+                        m.target, settings.webhook_secret, a, m.message_key, client=client
+                    ),
+                    sent,
+                    failed,
+                )
     return sent, failed
 
 
 MARK_ATTEMPTS = 5  # the emails are out: marking them is worth waiting for
 
 
-def _mark_sent(engine: Engine, worker_id: str, sent: list[Any]) -> None:
+def _mark_sent(engine: Engine, worker_id: str, sent: list[Any], report: CycleReport) -> None:
     """Mark a batch SENT in one transaction (each message's attempts + 1). The messages
     have gone: if the store is busy (SQLite's lock held past its busy timeout by ingests
     and other workers) try again, doubling the wait, rather than leave the batch claimed
@@ -199,7 +191,7 @@ def _mark_sent(engine: Engine, worker_id: str, sent: list[Any]) -> None:
         return
     for attempt in range(MARK_ATTEMPTS):
         try:
-            _mark_sent_once(engine, sent)
+            _mark_sent_once(engine, sent, report)
             return
         except DBAPIError:
             if attempt == MARK_ATTEMPTS - 1:
@@ -207,7 +199,7 @@ def _mark_sent(engine: Engine, worker_id: str, sent: list[Any]) -> None:
             time.sleep(0.5 * 2**attempt)
 
 
-def _mark_sent_once(engine: Engine, sent: list[Any]) -> None:
+def _mark_sent_once(engine: Engine, sent: list[Any], report: CycleReport) -> None:
     now = datetime.now(UTC)
     with engine.begin() as connection:
         connection.execute(
@@ -221,31 +213,56 @@ def _mark_sent_once(engine: Engine, sent: list[Any]) -> None:
                 last_error=None,
             )
         )
+        retried = [m.id for m in sent if m.attempts]  # only a message that failed has a letter
+        if retried:
+            report.recovered += dead_letters.resolve(connection, dead_letters.MESSAGE, retried, now)
 
 
-def _mark_failed(engine: Engine, failed: list[tuple[Any, str]], report: CycleReport) -> None:
+def _mark_failed(engine: Engine, worker_id: str, failed: Failed, report: CycleReport) -> None:
+    """Each failed message: its next attempt after the backoff (DEAD after ``MAX_ATTEMPTS``)
+    and its dead letter, with the stage it failed at."""
     if not failed:
         return
     now = datetime.now(UTC)
+    ledger = dead_letters.Ledger(dead_letters.MESSAGE, report, worker_id, now)
     with engine.begin() as connection:
-        for message, why in failed:
+        for message, error in failed:
             attempts = message.attempts + 1
-            dead = attempts >= MAX_ATTEMPTS
+            dead = attempts >= dead_letters.MAX_ATTEMPTS
+            next_attempt_at = now + backoff(attempts)
             connection.execute(
                 update(alert_message)
                 .where(alert_message.c.id == message.id)
                 .values(
                     attempts=attempts,
                     status="DEAD" if dead else "PENDING",
-                    next_attempt_at=now + backoff(attempts),
+                    next_attempt_at=next_attempt_at,
                     claimed_by=None,
                     claimed_until=None,
-                    last_error=why[:2000],
+                    last_error=str(error)[:2000],
                 )
+            )
+            ledger.failed(
+                connection,
+                message.id,
+                error,
+                failures.EMAIL if message.channel == "EMAIL" else failures.WEBHOOK,
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
             )
             report.dead += dead
             report.failed += not dead
-            report.errors.append(f"message {message.id}: {why}")
+
+
+def _release(engine: Engine, worker_id: str, ids: list[int]) -> None:
+    """Give back claimed messages this worker will not send (it is stopping)."""
+    if ids:
+        with engine.begin() as connection:
+            connection.execute(
+                update(alert_message)
+                .where(alert_message.c.id.in_(ids), alert_message.c.claimed_by == worker_id)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
 
 def deliver_due(
@@ -255,6 +272,7 @@ def deliver_due(
     *,
     batch: int = BATCH,
     lease: timedelta = LEASE,
+    stop: threading.Event | None = None,
 ) -> CycleReport:
     """Claim up to ``batch`` due messages, send them (one SMTP connection), mark them.
 
@@ -267,9 +285,12 @@ def deliver_due(
     if not ids:
         return report
     sent, failed = _send_batch(
-        _load(engine, ids), settings, Lease(engine, worker_id, ids, lease, claimed)
+        _load(engine, ids), settings, Lease(engine, worker_id, ids, lease, claimed, stop)
     )
-    _mark_sent(engine, worker_id, sent)
-    _mark_failed(engine, failed, report)
+    _mark_sent(engine, worker_id, sent, report)
+    _mark_failed(engine, worker_id, failed, report)
     report.sent += len(sent)
+    if stop is not None and stop.is_set():
+        done = {m.id for m in sent} | {m.id for m, _ in failed}
+        _release(engine, worker_id, [i for i in ids if i not in done])
     return report

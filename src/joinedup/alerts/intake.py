@@ -16,6 +16,7 @@ time the alerts' "now" (replay: deadlines, folding and rate limits in simulated 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,15 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import facts, facts_bulk, raising_bulk, rescoring, routing
+from joinedup.alerts import (
+    dead_letters,
+    facts,
+    facts_bulk,
+    failures,
+    raising_bulk,
+    rescoring,
+    routing,
+)
 from joinedup.alerts.evaluate import Unlinked, findings_for
 from joinedup.alerts.rules import RULES, trigger_event_types
 from joinedup.config import AlertSettings, alert_settings
@@ -34,6 +43,8 @@ from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import delivery, event, source_record
 
 LIVE_DAYS = 7
+FAILED = "FAILED"  # a trigger whose evaluation raised this time (it stays PENDING)
+log = logging.getLogger(__name__)
 PENDING_FOR = timedelta(hours=24)  # a trigger whose person is never linked is given up then
 _state = threading.local()
 # The agencies whose lead practitioners the rules ask about (recipients, fallbacks, and
@@ -148,7 +159,23 @@ def _evaluate_all(
     ]
     triggers = dict(connection.execute(_new_triggers(connection), rows).all())  # event -> id
     fresh = [(triggers[e["id"]], e) for e in events if e["id"] in triggers]
-    evaluate_triggers(connection, fresh, settings, now)
+    try:
+        with connection.begin_nested():
+            evaluate_triggers(connection, fresh, settings, now)
+    except Exception as error:
+        # A rule (or the policy, or routing) failing on one event must not refuse the
+        # delivery: its triggers stay PENDING, written with the events, and the worker
+        # evaluates each alone, so the one that fails becomes a dead letter.
+        if failures.store_unavailable(error):
+            raise
+        log.warning(
+            "alert rules failed on delivery %s at %s (%s): its %d triggers wait for the worker",
+            delivery_id,
+            failures.stage_of(error, failures.RULE_EVALUATION),
+            failures.describe(error),
+            len(fresh),
+            exc_info=error,
+        )
 
 
 def _new_triggers(connection: Connection) -> Any:
@@ -177,19 +204,22 @@ def evaluate_triggers(
     statuses, waiting, routed, owner = [], [], [], []
     for n, (trigger_id, found) in enumerate(triggers):
         try:
-            findings = findings_for(connection, found)
+            with failures.at(failures.RULE_EVALUATION):
+                findings = findings_for(connection, found)
         except Unlinked as why:
             waiting.append({"b_id": trigger_id, "b_outcome": {"waiting": str(why)}})
             statuses.append("PENDING")
             continue
         statuses.append("DONE")
         for finding in findings:
-            recipient = routing.route(
-                connection, finding.rule, finding.records, finding.on, settings
-            )
+            with failures.at(failures.ROUTING):
+                recipient = routing.route(
+                    connection, finding.rule, finding.records, finding.on, settings
+                )
             routed.append(raising_bulk.Routed(finding, recipient, found["id"]))
             owner.append(n)
-    raised = raising_bulk.raise_alerts(connection, routed, settings, now)
+    with failures.at(failures.RAISING):
+        raised = raising_bulk.raise_alerts(connection, routed, settings, now)
     outcomes: dict[int, list[dict[str, Any]]] = {
         n: [] for n, s in enumerate(statuses) if s == "DONE"
     }
@@ -206,22 +236,37 @@ def evaluate_triggers(
     return statuses
 
 
-def retry_pending(connection: Connection, now: datetime | None = None, limit: int = 500) -> int:
+def retry_pending(
+    connection: Connection,
+    now: datetime | None = None,
+    limit: int = 500,
+    ledger: dead_letters.Ledger | None = None,
+) -> int:
     """Evaluate again the triggers whose people were not linked; give up after a day.
-    Returns how many were resolved (DONE or EXPIRED)."""
+    Returns how many were resolved (DONE or EXPIRED). With a ``ledger`` (the worker), a
+    trigger that fails is a dead letter, left out until its next attempt."""
     now = now or datetime.now(UTC)
     settings = alert_settings()
-    pending = connection.execute(
+    query = (
         select(alert_trigger.c.id, alert_trigger.c.event_id, alert_trigger.c.created_at)
         .where(alert_trigger.c.status == "PENDING")
         .order_by(alert_trigger.c.id)
         .limit(limit)
-    ).all()
+    )
+    if ledger is not None:
+        query = query.where(alert_trigger.c.id.not_in(dead_letters.blocked(ledger.kind, now)))
+    pending = connection.execute(query).all()
     with facts.remembering():
-        return _retry(connection, pending, settings, now)
+        return _retry(connection, pending, settings, now, ledger)
 
 
-def _retry(connection: Connection, pending: Any, settings: AlertSettings, now: datetime) -> int:
+def _retry(
+    connection: Connection,
+    pending: Any,
+    settings: AlertSettings,
+    now: datetime,
+    ledger: dead_letters.Ledger | None,
+) -> int:
     found = (
         {
             row["id"]: row
@@ -233,18 +278,15 @@ def _retry(connection: Connection, pending: Any, settings: AlertSettings, now: d
         else {}
     )
     present = [(t, found[e]) for t, e, _ in pending if e in found]
-    statuses = dict(
-        zip(
-            [t for t, _ in present],
-            evaluate_triggers(connection, present, settings, now),
-            strict=True,
-        )
-    )
+    statuses = _evaluate(connection, present, settings, now, ledger)
     resolved = 0
     for trigger_id, event_id, created_at in pending:
-        if statuses.get(trigger_id) == "DONE":
+        status = statuses.get(trigger_id)
+        if status == "DONE":
             resolved += 1
             continue
+        if status == FAILED:
+            continue  # a dead letter: tried again after its backoff, never expired unseen
         if event_id in found and now - _utc(created_at) <= PENDING_FOR:
             continue
         reason = "the event was replaced" if event_id not in found else "never linked"
@@ -253,5 +295,41 @@ def _retry(connection: Connection, pending: Any, settings: AlertSettings, now: d
             .where(alert_trigger.c.id == trigger_id)
             .values(status="EXPIRED", resolved_at=now, outcome={"reason": reason})
         )
+        if ledger is not None:
+            ledger.succeeded(connection, [trigger_id])
         resolved += 1
     return resolved
+
+
+def _evaluate(
+    connection: Connection,
+    present: list[tuple[int, Any]],
+    settings: AlertSettings,
+    now: datetime,
+    ledger: dead_letters.Ledger | None,
+) -> dict[int, str]:
+    """Each trigger's status. With a ledger, the triggers that failed before are evaluated
+    one at a time, the rest together in a savepoint; if that fails, one at a time too, so
+    that only the failing ones become dead letters (``FAILED`` here)."""
+    if ledger is None:
+        ids = [t for t, _ in present]
+        return dict(zip(ids, evaluate_triggers(connection, present, settings, now), strict=True))
+    statuses: dict[int, str] = {}
+    alone = [p for p in present if p[0] in ledger.retrying]
+    together = [p for p in present if p[0] not in ledger.retrying]
+    if together:
+        try:
+            with connection.begin_nested():
+                found = evaluate_triggers(connection, together, settings, now)
+            statuses.update(zip([t for t, _ in together], found, strict=True))
+        except Exception as error:
+            if failures.store_unavailable(error):
+                raise
+            alone += together
+    for trigger_id, found_event in alone:
+        statuses[trigger_id] = FAILED
+        with ledger.isolated(connection, trigger_id, failures.RULE_EVALUATION):
+            (statuses[trigger_id],) = evaluate_triggers(
+                connection, [(trigger_id, found_event)], settings, now
+            )
+    return statuses

@@ -22,13 +22,14 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import facts
+from joinedup.alerts import facts, failures
 from joinedup.alerts.clock import due
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.routing import Recipient, duty_team
 from joinedup.config import AlertSettings
 from joinedup.domain.agencies import AGENCIES, AgencyId
 from joinedup.governance.access import AccessRequest, Decision
+from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.minimisation import WITHHELD, minimise
 from joinedup.governance.recording import decide_and_record
 from joinedup.governance.roles import Role
@@ -121,15 +122,29 @@ def governed_content(
 ) -> tuple[bool, str, dict[str, Any]]:
     """(shared, title, content) for this recipient: the decision is audited; a denied field
     is absent; with nothing allowed, the alert only says whom to contact."""
-    request = access_request(finding, recipient)
-    decision = None if request is None else decide_and_record(connection, request, now=now)
+    with failures.at(failures.POLICY_DECISION):
+        request = access_request(finding, recipient)
+        decision = None if request is None else decide_and_record(connection, request, now=now)
     return content_for(connection, finding, recipient, settings, decision)
 
 
+class NotInCatalogue(ValueError):
+    """A finding names a detail that is not a catalogue field: the policy cannot decide on
+    it (the decision point knows catalogue fields only), so no alert is raised with it."""
+
+
 def access_request(finding: Finding, recipient: Recipient) -> AccessRequest | None:
-    """What the recipient asks to see of the finding (None: it has no governed details)."""
+    """What the recipient asks to see of the finding (None: it has no governed details).
+    Only catalogue fields are asked for: anything else is a defect of the rule, named here
+    rather than met as a ``KeyError`` inside the decision point (issue 17)."""
     if not finding.details:
         return None
+    unknown = finding.details.keys() - CATALOGUE.keys()
+    if unknown:
+        raise NotInCatalogue(
+            f"rule {finding.rule.id} asks for fields outside the catalogue: "
+            + ", ".join(sorted(unknown))
+        )
     return AccessRequest(
         user_id=recipient.key,
         role=Role(recipient.role),

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import raising
+from joinedup.alerts import failures, raising
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.routing import Recipient
 from joinedup.config import AlertSettings
@@ -175,9 +175,10 @@ def _write_new(
 ) -> None:
     if not new:
         return
-    requests = [raising.access_request(item.finding, item.recipient) for item, _, _ in new]
-    asked = [r for r in requests if r is not None]
-    decided = iter(decide_and_record_many(connection, asked, now=now))
+    with failures.at(failures.POLICY_DECISION):
+        requests = [raising.access_request(item.finding, item.recipient) for item, _, _ in new]
+        asked = [r for r in requests if r is not None]
+        decided = iter(decide_and_record_many(connection, asked, now=now))
     rows = []
     for (item, key, fresh), request in zip(new, requests, strict=True):
         decision = None if request is None else next(decided)

@@ -16,11 +16,13 @@ so one large delivery does not hold the worker's other duties for long.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, update
 
+from joinedup.alerts import dead_letters, failures
 from joinedup.alerts.risk_escalation import raise_for_changes
 from joinedup.risk.relevance import sql_screen
 from joinedup.store.linkage_tables import linkage_household_member, linkage_record
@@ -94,37 +96,66 @@ def _with_households(connection: Connection, people: set[str]) -> list[str]:
     return sorted(found)
 
 
-def rescore_requested(engine: Engine, now: datetime | None = None) -> dict[str, int]:
-    """Work through the open requests (see the module docstring); returns counts."""
-    from joinedup.risk.scoring import active_model, data_as_of, rescore
-
+def rescore_requested(
+    engine: Engine,
+    now: datetime | None = None,
+    *,
+    ledger: dead_letters.Ledger | None = None,
+    stop: threading.Event | None = None,
+) -> dict[str, int]:
+    """Work through the open requests (see the module docstring); returns counts. With a
+    ``ledger`` (the worker) a request that fails is a dead letter, left out until its next
+    attempt, and the others go on."""
     now = now or datetime.now(UTC)
     done = {"requests": 0, "children": 0, "alerts": 0, "waiting": 0}
+    query = OPEN.limit(REQUESTS_PER_CYCLE)
+    if ledger is not None:
+        query = query.where(
+            risk_rescore_request.c.id.not_in(dead_letters.blocked(ledger.kind, now))
+        )
     with engine.connect() as connection:
-        requests = connection.execute(OPEN.limit(REQUESTS_PER_CYCLE)).all()
+        requests = connection.execute(query).all()
+        if ledger is not None:
+            ledger.load(connection)
     for request_id, delivery_id, requested_at in requests:
-        with engine.begin() as connection:
-            people, unlinked = _touched(connection, delivery_id)
-            waited = now - _utc(requested_at)
-            if unlinked and waited < WAIT_FOR_LINKING:
-                done["waiting"] += 1
-                continue
-            outcome: dict[str, Any] = {"people": len(people), "not_linked": unlinked}
-            if active_model(connection) is None:  # none, or one of an earlier version
-                outcome["skipped"] = "no risk model of this version: run `joinedup risk train`"
-            else:
-                on = data_as_of(connection)
-                ids = _with_households(connection, people)
-                changes: list[dict[str, Any]] = []
-                for i in range(0, len(ids), CHILDREN_PER_TRANSACTION):
-                    changes += rescore(connection, ids[i : i + CHILDREN_PER_TRANSACTION], on=on)
-                raised = raise_for_changes(connection, changes, now=now)
-                outcome.update(children=len(changes), alerts=len(raised))
-                done["children"] += len(changes)
-                done["alerts"] += len(raised)
-            connection.execute(_CLOSE, {"b_id": request_id, "b_at": now, "b_outcome": outcome})
-            done["requests"] += 1
+        if stop is not None and stop.is_set():
+            break
+        with (
+            engine.begin() as connection,
+            dead_letters.isolated(ledger, connection, request_id, failures.RESCORING),
+        ):
+            for name, count in _rescore_one(
+                connection, request_id, delivery_id, requested_at, now
+            ).items():
+                done[name] += count
     return done
+
+
+def _rescore_one(
+    connection: Connection, request_id: int, delivery_id: int, requested_at: datetime, now: datetime
+) -> dict[str, int]:
+    """One request: re-score its children and raise their alerts, then close it (or leave it
+    waiting for linking). Returns what it adds to ``rescore_requested``'s counts."""
+    from joinedup.risk.scoring import active_model, data_as_of, rescore
+
+    people, unlinked = _touched(connection, delivery_id)
+    if unlinked and now - _utc(requested_at) < WAIT_FOR_LINKING:
+        return {"waiting": 1}
+    outcome: dict[str, Any] = {"people": len(people), "not_linked": unlinked}
+    counts = {"requests": 1, "children": 0, "alerts": 0}
+    if active_model(connection) is None:  # none, or one of an earlier version
+        outcome["skipped"] = "no risk model of this version: run `joinedup risk train`"
+    else:
+        on = data_as_of(connection)
+        ids = _with_households(connection, people)
+        changes: list[dict[str, Any]] = []
+        for i in range(0, len(ids), CHILDREN_PER_TRANSACTION):
+            changes += rescore(connection, ids[i : i + CHILDREN_PER_TRANSACTION], on=on)
+        raised = raise_for_changes(connection, changes, now=now)
+        outcome.update(children=len(changes), alerts=len(raised))
+        counts.update(children=len(changes), alerts=len(raised))
+    connection.execute(_CLOSE, {"b_id": request_id, "b_at": now, "b_outcome": outcome})
+    return counts
 
 
 def _utc(value: datetime) -> datetime:

@@ -18,8 +18,9 @@ from joinedup.cli.common import (
     progress_bar,
     run,
 )
+from joinedup.errors import JoinedUpError
+from joinedup.services import alert_operations, open_store
 from joinedup.services import alerts as alert_services
-from joinedup.services import open_store
 from joinedup.services.stewardship import account_named
 
 
@@ -39,6 +40,51 @@ def _table(rows: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
+class WorkerCycleFailed(JoinedUpError):
+    """``--once``: the one cycle did not complete (the store away, a defect)."""
+
+
+def _show_status(found: dict[str, Any]) -> None:
+    health, last = found["health"], found["last_cycle"]
+    verdict = "[green]healthy[/]" if health["healthy"] else "[red]unhealthy[/]"
+    out.print(f"{verdict}" + "".join(f"; {p}" for p in health["problems"]))
+    if last["at"]:
+        out.print(
+            f"last completed cycle {last['at']} ({last['age_seconds']:.0f} s ago), "
+            f"{last['items']} item(s), worker {last['worker']}"
+        )
+    queue = found["queue"]
+    messages = ", ".join(
+        f"{channel} {m['pending']} pending ({m['due']} due), {m['dead']} dead"
+        for channel, m in sorted(queue["messages"].items())
+    )
+    out.print(
+        f"waiting: {queue['triggers']} trigger(s), {queue['concerns']} concern(s), "
+        f"{queue['rescores']} re-score request(s), {queue['alerts_to_escalate']} alert(s) "
+        f"to escalate ({queue['alerts_open']} open); messages: {messages or 'none'}"
+    )
+    letters = found["dead_letters"]
+    out.print(
+        f"dead letters: {letters['open']} open, {letters['exhausted']} out of attempts"
+        + (f", oldest since {letters['oldest_first_failed_at']}" if letters["open"] else "")
+    )
+    if letters["open"]:
+        table = Table("kind", "stage", "count", "out of attempts", "oldest")
+        for g in letters["by_kind_and_stage"]:
+            table.add_row(
+                g["kind"], g["stage"], str(g["count"]), str(g["exhausted"]),
+                g["oldest_first_failed_at"],
+            )  # fmt: skip
+        out.print(table)
+        latest = Table("kind", "id", "stage", "error", "attempts", "next attempt")
+        for d in letters["latest"]:
+            latest.add_row(
+                d["kind"], str(d["item_id"]), d["stage"], f"{d['error']}: {d['reason']}",
+                str(d["attempts"]), d["next_attempt_at"] or "out of attempts",
+            )  # fmt: skip
+        out.print(latest)
+
+
 def register(app: typer.Typer) -> None:
     alerts_app = typer.Typer(
         help="Alerts to the lead practitioner: run the worker that delivers and escalates "
@@ -52,17 +98,22 @@ def register(app: typer.Typer) -> None:
             engine = open_store()
 
             def show(report: Any) -> None:
-                if not json_output and (report.sent or report.failed or report.escalated):
+                if not json_output and (report.busy or report.cycles_failed):
                     console.print(
                         f"sent {report.sent}, failed {report.failed}, dead {report.dead}, "
-                        f"escalated {report.escalated}"
+                        f"escalated {report.escalated}, dead letters {report.dead_lettered} "
+                        f"({report.exhausted} out of attempts), recovered {report.recovered}"
                     )
+                    for error in report.errors:
+                        console.print(f"  {error}", highlight=False, soft_wrap=True)
 
             total = alert_services.run_worker(engine, once=once, poll_seconds=poll, on_cycle=show)
             if json_output:
                 print_json(total)
             else:
                 console.print(f"worker stopped: {total}")
+            if once and total["cycles_failed"]:
+                raise WorkerCycleFailed(f"the cycle failed: {total['errors'][-1]}")
 
         run(body)
 
@@ -82,6 +133,42 @@ def register(app: typer.Typer) -> None:
     def run_command(once: bool = ONCE, poll: float = POLL, json_output: bool = JSON_OPTION) -> None:
         """The same as `joinedup alerts worker`."""
         worker(once, poll, json_output)
+
+    @alerts_app.command("status")
+    def status_command(json_output: bool = JSON_OPTION) -> None:
+        """The worker's health, its last completed cycle, what waits (triggers, concerns,
+        re-scores, messages, alerts to escalate) and the items it failed on (dead letters,
+        by kind and stage). Counts, ids and reasons: nothing about a child."""
+
+        def body() -> None:
+            found = alert_operations.worker_status(open_store())
+            print_json(found) if json_output else _show_status(found)
+
+        run(body)
+
+    @alerts_app.command("retry")
+    def retry_command(
+        kind: str | None = typer.Option(
+            None, "--kind", help="trigger, concern, rescore, message or alert (default: all)."
+        ),
+        item: int | None = typer.Option(None, "--item", min=1, help="One item's id (with --kind)."),
+        as_user: str = AS_OPTION,
+        json_output: bool = JSON_OPTION,
+    ) -> None:
+        """Try the items the worker failed on again now, their attempts counted afresh
+        (after fixing the cause; administrators; audited)."""
+
+        def body() -> None:
+            engine = open_store()
+            found = alert_operations.retry_failed(
+                engine, account_named(engine, as_user), kind=kind, item_id=item
+            )
+            if json_output:
+                print_json(found)
+            else:
+                console.print(f"{found['count']} item(s) will be tried again in the next cycle")
+
+        run(body)
 
     @alerts_app.command("list")
     def list_command(

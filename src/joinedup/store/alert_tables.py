@@ -7,6 +7,11 @@
                    new row pointing at the alert it escalates.
 ``alert_message``  the alerts' outbox: one row per alert, channel and target, written in the
                    same transaction as the alert; workers claim, send and mark each one.
+``alert_dead_letter`` an item the worker failed on (a trigger, concern, re-score request,
+                   message, or an overdue alert to escalate): where and why (no personal
+                   data), attempts, when it is tried next; resolved when it succeeds.
+``alert_worker``   each worker's heartbeat: its last completed cycle, so that ``joinedup
+                   alerts status`` and the health endpoint work from another process.
 """
 
 from __future__ import annotations
@@ -97,4 +102,43 @@ alert_message = Table(
     Column("last_error", Text),
     UniqueConstraint("message_key", name="uq_alert_message_key"),
     Index("ix_alert_message_due", "status", "next_attempt_at"),
+)
+
+alert_dead_letter = Table(
+    "alert_dead_letter",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # trigger | concern | rescore | message | alert (an overdue alert to escalate)
+    Column("kind", String(12), nullable=False),
+    Column("item_id", Id, nullable=False),  # the item's id in its own table (no FK: any table)
+    Column("stage", String(40), nullable=False),  # rule evaluation, policy decision, email...
+    Column("error_class", String(120), nullable=False),
+    Column("reason", String(300), nullable=False),  # one line, personal data taken out
+    Column("attempts", Integer, nullable=False),  # failures in a row
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),  # None once its attempts are used up
+    Column("exhausted_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),  # it succeeded, or an operator said so
+    Column("resolution", String(20)),  # SUCCEEDED | DISMISSED
+    # What the operator has been told: the first failure, and that the attempts ran out.
+    Column("reported_at", DateTime(timezone=True)),
+    Column("reported_exhausted_at", DateTime(timezone=True)),
+    UniqueConstraint("kind", "item_id", name="uq_alert_dead_letter_item"),
+    Index("ix_alert_dead_letter_open", "resolved_at", "kind"),
+)
+
+alert_worker = Table(
+    "alert_worker",
+    metadata,
+    Column("worker_id", String(80), primary_key=True),  # host:pid:thread
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_cycle_at", DateTime(timezone=True)),  # the last cycle that completed
+    Column("last_cycle_items", Integer, nullable=False, default=0),
+    Column("last_cycle_failures", Integer, nullable=False, default=0),
+    Column("cycles", Integer, nullable=False, default=0),
+    Column("last_error_at", DateTime(timezone=True)),  # the last cycle that did not complete
+    Column("last_error", String(300)),
+    Column("notified_at", DateTime(timezone=True)),  # its last notification to the operator
+    Column("stopped_at", DateTime(timezone=True)),
 )

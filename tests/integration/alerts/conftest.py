@@ -20,6 +20,8 @@ from joinedup.store import make_engine, upgrade
 from joinedup.synth import generate_partnership
 from joinedup.synth.feedio import Delivery
 
+from .faults import world  # noqa: F401  (the fault-injection world, a fixture)
+
 CHILDREN = 300
 SEED = 11
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -19,6 +20,15 @@ class Mailbox:
         self.messages: list[Any] = []
         self.delay = delay
         self.lock = threading.Lock()
+        self.refused: set[str] = set()  # addresses the server answers 550 for
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.delay:
@@ -54,6 +64,16 @@ class Hooks:
     def __init__(self, fail_first: int = 0) -> None:
         self.fail_first = fail_first
         self.calls: list[tuple[dict[str, str], bytes, int]] = []
+        self.failing_alerts: set[int] = set()  # alert ids answered with 500
+
+    def status_for(self, body: bytes) -> int:
+        if len(self.calls) < self.fail_first:
+            return 500
+        try:
+            alert_id = json.loads(body).get("alert_id")
+        except ValueError:
+            alert_id = None
+        return 500 if alert_id in self.failing_alerts else 204
 
 
 @contextmanager
@@ -63,7 +83,7 @@ def http_server(fail_first: int = 0) -> Iterator[tuple[str, Hooks]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status = 500 if len(hooks.calls) < hooks.fail_first else 204
+            status = hooks.status_for(body)
             hooks.calls.append((dict(self.headers), body, status))
             self.send_response(status)
             self.end_headers()

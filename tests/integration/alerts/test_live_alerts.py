@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select, text, update
 
-from joinedup.alerts import channels, delivery, worker
+from joinedup.alerts import channels, dead_letters, worker
 from joinedup.alerts import inbox as alert_inbox
 from joinedup.alerts.raising import NOT_SHARED
 from joinedup.config import alert_settings
@@ -132,7 +132,7 @@ def test_without_an_agreement_the_alert_only_says_whom_to_contact(
 def test_signed_webhook_retries_with_backoff(
     loaded: Engine, partnership: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "BACKOFF_BASE_SECONDS", 0.0)
+    monkeypatch.setattr(dead_letters, "BACKOFF_BASE_SECONDS", 0.0)
     with http_server(fail_first=2) as (url, hooks):
         monkeypatch.setenv("JOINEDUP_ALERT_WEBHOOK_URL", url)
         monkeypatch.setenv("JOINEDUP_ALERT_WEBHOOK_SECRET", "s3cret")

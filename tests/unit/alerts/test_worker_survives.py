@@ -1,7 +1,7 @@
-"""A database error in one cycle does not end the worker, and a sent batch is marked SENT even
-when the store is busy at first (the benchmark's worker thread died
-of SQLite's "database is locked" while a long ingest held the write lock, and every later
-alert stayed unsent)."""
+"""No error in one cycle ends the worker (the benchmark's worker thread died of SQLite's
+"database is locked" while a long ingest held the write lock, and every later alert stayed
+unsent; issue 17: a ``KeyError`` from one overdue alert ended it too), and a sent batch is
+marked SENT even when the store is busy at first."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_worker_goes_on_after_a_locked_database(monkeypatch: pytest.MonkeyPatch)
     stop = threading.Event()
     calls: list[int] = []
 
-    def cycle(_engine: Any, _worker_id: str) -> CycleReport:
+    def cycle(_engine: Any, _worker_id: str, **_: Any) -> CycleReport:
         calls.append(1)
         if len(calls) <= 2:
             raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
@@ -56,15 +56,43 @@ def test_worker_goes_on_after_a_locked_database(monkeypatch: pytest.MonkeyPatch)
     assert len(total.errors) == 2 and "locked" in total.errors[0]
 
 
-def test_an_error_that_is_not_the_database_s_still_ends_the_worker(
+def test_a_defect_that_escapes_a_cycle_does_not_end_the_worker_either(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def cycle(_engine: Any, _worker_id: str) -> CycleReport:
-        raise ValueError("a bug")
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def cycle(_engine: Any, _worker_id: str, **_: Any) -> CycleReport:
+        calls.append(1)
+        if len(calls) <= 3:
+            raise KeyError("Jack Miller")  # a defect whose message names a person
+        stop.set()
+        return CycleReport(escalated=1)
 
     monkeypatch.setattr(worker, "cycle", cycle)
-    with pytest.raises(ValueError, match="a bug"):
-        _run_in_a_thread(stop=threading.Event())
+    total = _run_in_a_thread(stop=stop)
+
+    assert len(calls) == 4 and total.escalated == 1
+    assert total.cycles_failed == 3
+    assert total.errors == ["cycle: KeyError: '…'"] * 3  # the name is not repeated
+
+
+def test_only_a_stop_ends_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop runs on through failing cycles until it is stopped (SIGTERM/SIGINT set the
+    same event), and stops within one pause."""
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def cycle(_engine: Any, _worker_id: str, **_: Any) -> CycleReport:
+        calls.append(1)
+        if len(calls) == 50:
+            stop.set()
+        raise RuntimeError("always")
+
+    monkeypatch.setattr(worker, "MAX_ERROR_WAIT_SECONDS", 0.001)
+    monkeypatch.setattr(worker, "cycle", cycle)
+    total = _run_in_a_thread(stop=stop)
+    assert len(calls) == 50 and total.cycles_failed == 50
 
 
 class _BusyOnce:
@@ -90,7 +118,8 @@ def test_a_sent_batch_is_marked_even_if_the_store_is_busy_at_first(
 ) -> None:
     monkeypatch.setattr(delivery.time, "sleep", lambda _s: None)
     engine = _BusyOnce(failures=2)
-    delivery._mark_sent(engine, "w", [SimpleNamespace(id=1), SimpleNamespace(id=2)])  # type: ignore[arg-type]
+    sent = [SimpleNamespace(id=1, attempts=0), SimpleNamespace(id=2, attempts=0)]
+    delivery._mark_sent(engine, "w", sent, CycleReport())  # type: ignore[arg-type]
     assert len(engine.executed) == 1  # marked SENT once the lock was free: not sent again
 
 
@@ -98,5 +127,5 @@ def test_marking_gives_up_after_its_attempts(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(delivery.time, "sleep", lambda _s: None)
     engine = _BusyOnce(failures=delivery.MARK_ATTEMPTS)
     with pytest.raises(OperationalError):
-        delivery._mark_sent(engine, "w", [SimpleNamespace(id=1)])  # type: ignore[arg-type]
+        delivery._mark_sent(engine, "w", [SimpleNamespace(id=1, attempts=0)], CycleReport())  # type: ignore[arg-type]
     assert engine.executed == []
