@@ -45,6 +45,7 @@ class Route:
     method: str
     path: str
     use: str | None
+    public: bool = False  # declared open without signing in (x-public)
 
 
 def page_routes(app_routers: list[APIRouter] | None = None) -> list[Route]:
@@ -60,7 +61,7 @@ def page_routes(app_routers: list[APIRouter] | None = None) -> list[Route]:
 def api_routes(url: str) -> list[Route]:
     schema = httpx.get(f"{url}/openapi.json").json()
     return [
-        Route("api", method.upper(), path, operation.get("x-use"))
+        Route("api", method.upper(), path, operation.get("x-use"), bool(operation.get("x-public")))
         for path, item in schema["paths"].items()
         for method, operation in item.items()
         if method in ("get", "post", "put", "patch", "delete")
@@ -72,6 +73,7 @@ def undeclared(routes: list[Route]) -> list[Route]:
         r
         for r in routes
         if r.use is None
+        and not r.public
         and r.path not in PUBLIC_PAGES | ANY_SESSION_PAGES
         and (r.method, r.path) not in PUBLIC_API
     ]

@@ -17,11 +17,9 @@ from sqlalchemy import Engine
 from joinedup.alerts import dead_letters
 from joinedup.alerts import status as worker_state
 from joinedup.errors import BadInput, NotFound
+from joinedup.governance import uses
 from joinedup.governance.audit import append
-from joinedup.governance.roles import Role
-from joinedup.services.oversight import Who, check_role
-
-OPERATORS = (Role.ADMINISTRATOR,)
+from joinedup.services.oversight import Who, name_of
 
 
 def worker_status(engine: Engine) -> dict[str, Any]:
@@ -41,7 +39,7 @@ def retry_failed(
 ) -> dict[str, Any]:
     """Try the failing items again now, their attempts counted afresh (after the cause was
     fixed); an item id needs its kind."""
-    check_role(who, OPERATORS)
+    uses.ALERT_OPERATIONS.check(who)
     if kind is not None and kind not in dead_letters.KINDS:
         raise BadInput(f"kind must be one of {', '.join(dead_letters.KINDS)}, not {kind!r}")
     if item_id is not None and kind is None:
@@ -54,8 +52,8 @@ def retry_failed(
         append(
             connection,
             kind=dead_letters.AUDIT_KIND,
-            actor=who.username,
-            actor_role=who.role,
+            actor=name_of(who),
+            actor_role=str(who.role),
             details={"event": "retry", "item": kind, "item_id": item_id, "count": len(again)},
             recorded_at=now,
         )
