@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "joinedup_oidc"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
 def safe_next(value: str | None) -> str:
@@ -58,7 +60,10 @@ def after_sign_in(session: Session, next_path: str) -> str:
 
 
 def _login_form(request: Request, status: int = 200, **context: Any) -> Response:
-    token = secrets.token_urlsafe(32)
+    # One token per browser, kept after signing in: a form opened in another tab before a
+    # sign-in there still carries the token its cookie holds.
+    held = request.cookies.get(PRE_SESSION_COOKIE, "")
+    token = held if _TOKEN.fullmatch(held) else secrets.token_urlsafe(32)
     request.state.pre_csrf = token
     context.setdefault("next", safe_next(request.query_params.get("next")))
     context.setdefault("username", "")
@@ -86,7 +91,10 @@ def _oidc() -> oidc.OidcSettings | None:
 def login_page(request: Request) -> Response:
     if optional_session(request) is not None:
         return RedirectResponse("/", status_code=303)
-    return _login_form(request)
+    response = _login_form(request)
+    if SESSION_COOKIE in request.cookies:  # an ended session's: forget it
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/login")
@@ -96,6 +104,7 @@ def login(
     password: str = Form(""),
     next: str = Form("/"),  # noqa: A002 - the form field's name
 ) -> Response:
+    earlier = optional_session(request)  # a live session this browser holds is replaced
     try:
         token, session = account_service.sign_in(engine_of(request), username, password)
     except (NotSignedIn, Forbidden) as error:
@@ -103,9 +112,10 @@ def login(
         return _login_form(
             request, status, error=str(error), username=username, next=safe_next(next)
         )
+    if earlier is not None:
+        account_service.sign_out(engine_of(request), earlier)
     response = RedirectResponse(after_sign_in(session, safe_next(next)), status_code=303)
     set_session_cookie(response, token)
-    response.delete_cookie(PRE_SESSION_COOKIE, path="/login")
     return response
 
 
