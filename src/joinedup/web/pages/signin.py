@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from joinedup.accounts import oidc
-from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session
+from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session, SignInThrottled
 from joinedup.errors import BadInput, Forbidden, JoinedUpError
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import purposes_for
@@ -39,6 +39,13 @@ def safe_next(value: str | None) -> str:
     if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         return "/"
     return value
+
+
+def client_address(request: Request) -> str | None:
+    """The address failed sign-ins are counted by. Behind a proxy, uvicorn takes it from
+    X-Forwarded-For only when the proxy is listed in --forwarded-allow-ips (default: only
+    127.0.0.1), so a client cannot choose its own."""
+    return request.client.host if request.client else None
 
 
 def set_session_cookie(response: Response, token: str) -> None:
@@ -106,11 +113,12 @@ def login(
 ) -> Response:
     earlier = optional_session(request)  # a live session this browser holds is replaced
     try:
-        token, session = account_service.sign_in(engine_of(request), username, password)
-    except (NotSignedIn, Forbidden) as error:
-        status = 401 if isinstance(error, NotSignedIn) else 403
+        token, session = account_service.sign_in(
+            engine_of(request), username, password, source=client_address(request)
+        )
+    except (NotSignedIn, SignInThrottled, Forbidden) as error:
         return _login_form(
-            request, status, error=str(error), username=username, next=safe_next(next)
+            request, error.http_status, error=str(error), username=username, next=safe_next(next)
         )
     if earlier is not None:
         account_service.sign_out(engine_of(request), earlier)
