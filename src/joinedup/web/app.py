@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 import joinedup
 from joinedup.web import errors
 from joinedup.web.admission import Admission
+from joinedup.web.sealing import AuditSealing
 from joinedup.web.security import SecurityHeaders, csrf_protect
 from joinedup.web.timing import ServerTiming
 
@@ -46,6 +47,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ServerTiming)  # the whole request, once admitted
     app.add_middleware(Admission)  # outermost: waits for a slot (reported as queue time)
+    app.add_middleware(AuditSealing)  # (outside it: a signed head once the response is sent)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

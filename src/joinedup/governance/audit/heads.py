@@ -9,13 +9,17 @@ The signing key, in order of preference:
 
 * ``JOINEDUP_AUDIT_SIGNING_KEY``: a path to a PEM (PKCS#8) or base64 raw Ed25519 private
   key, or the base64 raw key itself;
-* otherwise a key file generated once with mode 0600: in ``JOINEDUP_AUDIT_KEY_DIR`` when set
-  (``audit-signing-key.pem``), else next to a SQLite database (``<db file>.audit-key.pem``),
-  else ``$XDG_DATA_HOME/joinedup`` (default ``~/.local/share/joinedup``).
+* otherwise a key file generated once with mode 0600 (its folder 0700), away from the store:
+  in ``JOINEDUP_AUDIT_KEY_DIR`` when set, else ``$XDG_CONFIG_HOME/joinedup`` (default
+  ``~/.config/joinedup``), as ``audit-signing-key.pem``. Never beside a SQLite database:
+  whoever can rewrite the database could re-sign it with a key that sits next to it, so such a
+  key directory is refused, and a key generated there by an older joinedup
+  (``<db file>.audit-key.pem``) is not trusted until ``move_legacy_key`` retires it.
 
 Public keys trusted when verifying: the current key's, the retired keys' kept beside the key
-file after ``rotate_key`` (``*.retired-<id>.pub``) and any PEM files listed (``os.pathsep``
-separated) in ``JOINEDUP_AUDIT_TRUSTED_KEYS``.
+file (``*.retired-<id>.pub``, each trusted only for heads up to the tree size it last signed,
+from ``*.retired-<id>.json``) and any PEM files listed (``os.pathsep`` separated) in
+``JOINEDUP_AUDIT_TRUSTED_KEYS``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -36,7 +41,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, null, select, update
 from sqlalchemy.engine import URL, make_url
 
 from joinedup.errors import BadInput, JoinedUpError
@@ -121,16 +126,48 @@ class Signer:
         )
 
 
-def key_file_for(database_url: str | URL) -> Path:
-    """Where the generated signing key lives for this database (see the module docstring)."""
-    if os.environ.get(KEY_DIR_ENV, "").strip():
-        return Path(os.environ[KEY_DIR_ENV].strip()).expanduser() / KEY_FILE_NAME
+def sqlite_file(database_url: str | URL) -> Path | None:
+    """The database file of a SQLite store (None for PostgreSQL or an in-memory store)."""
     url = make_url(database_url) if isinstance(database_url, str) else database_url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(str(url.database)).expanduser().resolve()
-        return database.with_name(database.name + ".audit-key.pem")
-    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local/share"
-    return Path(data_home) / "joinedup" / KEY_FILE_NAME
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database)).expanduser().resolve()
+
+
+def legacy_key_file(database_url: str | URL) -> Path | None:
+    """Where joinedup before issue 17 generated a SQLite store's key: beside the database."""
+    database = sqlite_file(database_url)
+    return None if database is None else database.with_name(database.name + ".audit-key.pem")
+
+
+def refuse_beside_store(path: Path, database_url: str | URL, what: str) -> None:
+    """``AuditKeyError`` when ``path`` is in the folder of a SQLite database: whoever can
+    replace the database there could replace, or read, that file too."""
+    database = sqlite_file(database_url)
+    if database is not None and path.expanduser().resolve().parent == database.parent:
+        raise AuditKeyError(
+            f"the audit {what} {path} would sit beside the database {database}: keep it "
+            f"in a folder of its own (JOINEDUP_AUDIT_KEY_DIR, or the default "
+            f"~/.config/joinedup)"
+        )
+
+
+def key_file_for(database_url: str | URL) -> Path:
+    """Where the generated signing key lives (see the module docstring); refused beside a
+    SQLite database."""
+    if os.environ.get(KEY_DIR_ENV, "").strip():
+        folder = Path(os.environ[KEY_DIR_ENV].strip()).expanduser()
+    else:
+        config_home = os.environ.get("XDG_CONFIG_HOME", "").strip() or Path.home() / ".config"
+        folder = Path(config_home) / "joinedup"
+    path = folder / KEY_FILE_NAME
+    refuse_beside_store(path, database_url, "signing key")
+    return path
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) readable by its owner only."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _parse_private_key(data: bytes, source: str) -> Ed25519PrivateKey:
@@ -156,7 +193,7 @@ def _parse_private_key(data: bytes, source: str) -> Ed25519PrivateKey:
 def _write_new_key(path: Path, *, replace: bool) -> None:
     """Write a fresh key with mode 0600. Without ``replace`` it never overwrites: when two
     processes race to create the first key, one wins and the other reads the winner's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -219,21 +256,45 @@ def _read_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def trusted_keys(
-    database_url: str | URL, only: list[Path] | None = None
-) -> dict[str, Ed25519PublicKey]:
+class TrustedKeys(dict[str, Ed25519PublicKey]):
+    """Public keys by key id; ``up_to`` names the retired ones trusted only for heads of at
+    most that many entries (those they signed before they were retired)."""
+
+    def __init__(self, keys: dict[str, Ed25519PublicKey], up_to: dict[str, int] | None = None):
+        super().__init__(keys)
+        self.up_to = dict(up_to or {})
+
+
+def _retirement(pub: Path) -> int | None:
+    """The tree size a retired key last signed, from the record kept beside its public key
+    (None: no record, as for a key retired before records were kept)."""
+    record = pub.with_suffix(".json")
+    try:
+        return int(json.loads(record.read_text())["last_tree_size"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise AuditKeyError(f"{record}: not a readable retirement record ({error})") from None
+
+
+def trusted_keys(database_url: str | URL, only: list[Path] | None = None) -> TrustedKeys:
     """Public keys, by key id, that heads may be signed with. ``only`` (e.g. a key the data
     protection officer holds outside the system) replaces the defaults."""
     if only:
-        return {key_id_of(k): k for k in map(_read_public_key, only)}
+        return TrustedKeys({key_id_of(k): k for k in map(_read_public_key, only)})
     signer = load_signer(database_url)
     keys = {signer.key_id: signer.public_key}
-    paths: list[Path] = []
+    up_to: dict[str, int] = {}
     if signer.key_file is not None:
-        paths += sorted(signer.key_file.parent.glob(f"{signer.key_file.name}.retired-*.pub"))
-    paths += [Path(p) for p in os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep) if p]
-    keys.update({key_id_of(k): k for k in map(_read_public_key, paths)})
-    return keys
+        for pub in sorted(signer.key_file.parent.glob(f"{signer.key_file.name}.retired-*.pub")):
+            key = _read_public_key(pub)
+            keys[key_id_of(key)] = key
+            limit = _retirement(pub)
+            if limit is not None:
+                up_to[key_id_of(key)] = limit
+    extra = [Path(p) for p in os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep) if p]
+    keys.update({key_id_of(k): k for k in map(_read_public_key, extra)})
+    return TrustedKeys(keys, up_to)
 
 
 def signature_problem(head: TreeHead, keys: dict[str, Ed25519PublicKey]) -> str | None:
@@ -241,6 +302,12 @@ def signature_problem(head: TreeHead, keys: dict[str, Ed25519PublicKey]) -> str 
     key = keys.get(head.key_id)
     if key is None:
         return f"it is signed by an untrusted key {head.key_id[:16]}"
+    limit = getattr(keys, "up_to", {}).get(head.key_id)
+    if limit is not None and head.tree_size > limit:
+        return (
+            f"it is signed by the retired key {head.key_id[:16]}, which signed no head over "
+            f"more than {limit} entries before it was retired"
+        )
     try:
         key.verify(base64.b64decode(head.signature, validate=True), head.message())
     except (InvalidSignature, binascii.Error, ValueError):
@@ -248,21 +315,85 @@ def signature_problem(head: TreeHead, keys: dict[str, Ed25519PublicKey]) -> str 
     return None
 
 
-def rotate_key(database_url: str | URL) -> tuple[str, str]:
-    """Retire the generated key (its public half kept beside it, still trusted for old
-    heads) and create a new one; returns (old key id, new key id). Checkpoint first so
-    every entry so far is under a head signed by the old key."""
+def retire(signer: Signer, key_file: Path, last_tree_size: int) -> Path:
+    """Keep ``signer``'s public half beside ``key_file`` as a retired key, trusted for heads
+    up to ``last_tree_size`` entries; returns the public key file."""
+    retired = key_file.with_name(f"{key_file.name}.retired-{signer.key_id[:16]}.pub")
+    retired.write_text(public_pem(signer.public_key))
+    record = {"key_id": signer.key_id, "last_tree_size": last_tree_size}
+    retired.with_suffix(".json").write_text(json.dumps(record) + "\n")
+    return retired
+
+
+def rotate_key(database_url: str | URL, last_tree_size: int) -> tuple[str, str]:
+    """Retire the generated key (its public half kept beside it, still trusted for the heads
+    it signed, up to ``last_tree_size`` entries) and create a new one; returns (old key id,
+    new key id). Checkpoint first so every entry so far is under a head signed by the old
+    key."""
     signer = load_signer(database_url)
     if signer.key_file is None:
         raise AuditKeyError(
             f"the key comes from {KEY_ENV}: set a new key there and add the old public key "
             f"to {TRUSTED_KEYS_ENV}"
         )
-    retired = signer.key_file.with_name(f"{signer.key_file.name}.retired-{signer.key_id[:16]}.pub")
-    retired.write_text(public_pem(signer.public_key))
+    retire(signer, signer.key_file, last_tree_size)
     _write_new_key(signer.key_file, replace=True)
     _load_signer.cache_clear()
     return signer.key_id, load_signer(database_url).key_id
+
+
+def legacy_signer(database_url: str | URL) -> Signer | None:
+    """The key an older joinedup generated beside this SQLite store, if it is still there."""
+    path = legacy_key_file(database_url)
+    if path is None or not path.exists():
+        return None
+    try:
+        key = _parse_private_key(path.read_bytes(), str(path))
+    except OSError as error:
+        raise AuditKeyError(f"cannot read {path}: {error}") from None
+    return Signer(key, str(path), path)
+
+
+def move_legacy_key(engine: Engine) -> dict[str, Any]:
+    """Retire the key an older joinedup left beside this SQLite store: a last head signed
+    with it (and witnessed), its public half kept as a retired key trusted up to that head,
+    the private key deleted. Returns what was done (for the audit entry)."""
+    from joinedup.governance.audit import witness
+
+    legacy = legacy_signer(engine.url)
+    if legacy is None or legacy.key_file is None:
+        raise AuditKeyError(f"no signing key beside the database ({legacy_key_file(engine.url)})")
+    current = load_signer(engine.url)
+    if current.key_file is None:
+        raise AuditKeyError(
+            f"the key comes from {KEY_ENV}: keep the old public key (`openssl pkey -pubout -in "
+            f"{legacy.key_file}`) where {TRUSTED_KEYS_ENV} lists it, then delete the old key"
+        )
+    if current.key_id == legacy.key_id:
+        raise AuditKeyError(
+            f"{current.key_file} is the key from beside the database: whoever could read it "
+            "there may hold a copy; `joinedup audit rotate-key` replaces it"
+        )
+    with engine.begin() as connection:
+        last = checkpoint(connection, legacy)
+        size = connection.scalar(
+            select(func.max(audit_tree_head.c.tree_size)).where(
+                audit_tree_head.c.key_id == legacy.key_id
+            )
+        )
+    if last is not None:
+        witness.record(engine.url, last)
+    size = int(size or 0)  # the largest head it signed: trusted up to there, never beyond
+    retire(legacy, current.key_file, size)
+    legacy.key_file.unlink()
+    _log.warning("retired the audit signing key %s from beside the database", legacy.key_file)
+    return {
+        "old_key_id": legacy.key_id,
+        "new_key_id": current.key_id,
+        "last_tree_size": size,
+        "moved_from": str(legacy.key_file),
+        "key_file": str(current.key_file),
+    }
 
 
 def _head(row: Any) -> TreeHead:
@@ -352,4 +483,12 @@ def checkpoint(
             frontier=[h.hex() for h in compact.hashes()],
         )
     )
+    # Only the newest head's range is ever resumed from: older ones would make a head cost
+    # a kilobyte more, and heads are now signed at the end of every command and request.
+    if newest:
+        connection.execute(
+            update(audit_tree_head)
+            .where(audit_tree_head.c.tree_size == newest)
+            .values(frontier=null())
+        )
     return head
