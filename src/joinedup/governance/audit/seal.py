@@ -62,6 +62,14 @@ def seal_all(appended: dict[int, Engine]) -> None:
         seal(engine)
 
 
+def seal_now() -> None:
+    """Seal what the current scope has appended so far, without ending it: for a command
+    that runs until stopped (the alerts worker), after each unit of work."""
+    appended = _APPENDED.get()
+    if appended:
+        seal_all(appended)
+
+
 @contextmanager
 def sealing() -> Iterator[None]:
     """Seal, when the block ends, every store appended to within it (also when the block
