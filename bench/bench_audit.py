@@ -1,5 +1,7 @@
 """Audit log throughput: appends per second (one entry per transaction, and batched), the
-cost of a checkpoint, verification speed and proof generation time. Prints JSON.
+cost of sealing (a signed head, witnessed, after each unit of work that appended: what every
+command and web request now pays), the cost of a checkpoint, verification speed and proof
+generation time. Prints JSON.
 
     python bench/bench_audit.py                       # SQLite in a temporary folder
     python bench/bench_audit.py --postgres postgresql://postgres@127.0.0.1:5432/test
@@ -25,6 +27,7 @@ from sqlalchemy import Engine, text
 from joinedup.governance.audit import append, checkpoint, verify_log
 from joinedup.governance.audit.heads import heads, trusted_keys
 from joinedup.governance.audit.proofs import consistency, inclusion
+from joinedup.governance.audit.seal import seal
 from joinedup.store import make_engine, normalise_database_url, upgrade
 
 DETAILS = {
@@ -61,6 +64,7 @@ def _entry(connection: Any, n: int) -> None:
 def _store(backend: str, url: str | None) -> Iterator[Engine]:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["JOINEDUP_AUDIT_KEY_DIR"] = str(Path(folder) / "keys")
+        os.environ["JOINEDUP_AUDIT_WITNESS"] = str(Path(folder) / "witness" / "heads.log")
         if backend == "sqlite":
             engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
             upgrade(engine)
@@ -84,7 +88,9 @@ def _store(backend: str, url: str | None) -> Iterator[Engine]:
             admin.dispose()
 
 
-def run(backend: str, url: str | None, single: int, batched: int, batch: int) -> dict[str, Any]:
+def run(
+    backend: str, url: str | None, single: int, batched: int, batch: int, sealed: int = 500
+) -> dict[str, Any]:
     """All figures for one backend."""
     figures: dict[str, Any] = {"backend": backend, "checkpoint_every": 1000}
     os.environ["JOINEDUP_AUDIT_CHECKPOINT_EVERY"] = "1000"
@@ -100,6 +106,27 @@ def run(backend: str, url: str | None, single: int, batched: int, batch: int) ->
             "entries": single,
             "appends_per_s": round(single / seconds),
         }
+
+        def sealed_one_per_transaction() -> list[float]:
+            # as a web request that reads a child's record: one entry, then the seal
+            seals = []
+            for n in range(single, single + sealed):
+                with engine.begin() as connection:
+                    _entry(connection, n)
+                start = time.perf_counter()
+                seal(engine)
+                seals.append(time.perf_counter() - start)
+            return seals
+
+        seconds, seals = _timed(sealed_one_per_transaction)
+        seals.sort()
+        figures["sealed_single_entry_transactions"] = {
+            "entries": sealed,
+            "appends_per_s": round(sealed / seconds),
+            "seal_ms_median": round(seals[len(seals) // 2] * 1000, 2),
+            "seal_ms_p95": round(seals[int(len(seals) * 0.95)] * 1000, 2),
+        }
+        single += sealed  # the entries so far, for the batches' numbering
 
         def in_batches() -> None:
             for start in range(single, single + batched, batch):

@@ -54,6 +54,22 @@ def drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_files_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The audit signing key (~/.config/joinedup) and witness (~/.local/state/joinedup) of
+    every store the tests make, in the run's temporary folder instead of the home folder;
+    shared by the xdist workers, which copy one web store between them."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CONFIG_HOME", str(root / "xdg-config"))
+    patch.setenv("XDG_STATE_HOME", str(root / "xdg-state"))
+    patch.setenv("XDG_DATA_HOME", str(root / "xdg-data"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty database of the requested backend (no tables yet)."""

@@ -86,7 +86,7 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory, folder: Path) -> list
             engine, users = build_store(template)
             engine.dispose()
             (template / "users.json").write_text(json.dumps(users))
-    for path in template.glob("web.db*"):  # the store and its audit signing key
+    for path in template.glob("web.db*"):  # the store (its signing key is in XDG_CONFIG_HOME)
         shutil.copy2(path, folder / path.name)
     return list(json.loads((template / "users.json").read_text()))
 

@@ -1,4 +1,5 @@
-"""An account as plain data, and the rules of signing in (lockout, session lifetime)."""
+"""An account as plain data, and the rules of signing in (session lifetime; the sign-in
+throttle's rules are in ``throttle``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from joinedup.errors import Forbidden, JoinedUpError
+from joinedup.errors import JoinedUpError
 
-# Five wrong passwords within fifteen minutes lock the account for fifteen minutes.
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 # A session ends eight hours after sign-in (a working day), or after 30 idle minutes.
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_IDLE = timedelta(minutes=30)
@@ -26,8 +23,13 @@ class NotSignedIn(JoinedUpError):
     exit_code = 9
 
 
-class AccountLocked(Forbidden):
-    """Too many failed sign-ins: the account is refused until the lockout ends."""
+class SignInThrottled(JoinedUpError):
+    """Too many failed sign-ins from this place, or for this name from a place that has
+    failed too: the attempt is refused, unchecked, until the delay has passed. The same for
+    every name, whether or not an account has it."""
+
+    http_status = 429
+    exit_code = 9
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -48,7 +50,6 @@ class Account:
     practitioner_key: str | None = None
     provider: str = "local"
     disabled: bool = False
-    locked_until: datetime | None = None
     last_login_at: datetime | None = None
 
     @classmethod
@@ -63,7 +64,6 @@ class Account:
             practitioner_key=row.practitioner_key,
             provider=row.provider,
             disabled=bool(row.disabled),
-            locked_until=aware(row.locked_until),
             last_login_at=aware(row.last_login_at),
         )
 
@@ -77,7 +77,6 @@ class Account:
             "practitioner_key": self.practitioner_key,
             "provider": self.provider,
             "disabled": self.disabled,
-            "locked_until": self.locked_until.isoformat() if self.locked_until else None,
             "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None,
         }
 

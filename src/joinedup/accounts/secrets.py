@@ -25,9 +25,6 @@ def _dummy_hash() -> str:
     return _hasher.hash("not a password: evens out the timing of unknown usernames")
 
 
-MIN_PASSWORD_CHARS = 12
-
-
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

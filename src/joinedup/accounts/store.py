@@ -13,21 +13,19 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from joinedup.accounts import throttle
 from joinedup.accounts.model import (
-    FAILURE_WINDOW,
-    LOCKOUT,
-    MAX_FAILURES,
     SESSION_IDLE,
     SESSION_LIFETIME,
     TOUCH_EVERY,
     Account,
-    AccountLocked,
     NotSignedIn,
     Session,
+    SignInThrottled,
     aware,
 )
+from joinedup.accounts.passwords import check_new_password
 from joinedup.accounts.secrets import (
-    MIN_PASSWORD_CHARS,
     hash_password,
     needs_rehash,
     new_token,
@@ -79,8 +77,8 @@ def create(
     now: datetime | None = None,
 ) -> Account:
     name, the_role, the_agency = check_new_account(username, role, agency)
-    if password is not None and len(password) < MIN_PASSWORD_CHARS:
-        raise BadInput(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+    if password is not None:
+        check_new_password(password, name)
     if connection.execute(select(account_t.c.id).where(account_t.c.username == name)).first():
         raise Conflict(f"there is already an account {name!r}")
     now = now or datetime.now(UTC)
@@ -149,63 +147,85 @@ def disable(connection: Connection, username: str, *, disabled_by: str) -> Accou
     return replace(found, disabled=True)
 
 
+def set_password(connection: Connection, username: str, password: str, *, set_by: str) -> Account:
+    """Give a local account a new password (the same rules as a new account's); every
+    session it has ends and its failed sign-ins are forgotten."""
+    found = get(connection, username)
+    check_new_password(password, found.username)
+    now = datetime.now(UTC)
+    connection.execute(
+        update(account_t)
+        .where(account_t.c.id == found.id)
+        .values(password_hash=hash_password(password))
+    )
+    connection.execute(
+        update(session_t)
+        .where(session_t.c.account_id == found.id, session_t.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    throttle.forget(connection, account=found.username)
+    _audit(connection, "PASSWORD_SET", set_by, None, username=found.username)
+    return found
+
+
 def authenticate(
-    connection: Connection, username: str, password: str, now: datetime | None = None
+    connection: Connection,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    source: str | None = None,
 ) -> Account:
-    """The account if the password matches and it is neither disabled nor locked. Failures
-    are counted; the fifth within the window locks the account. Every outcome is audited."""
+    """The account if the password matches and it is not disabled. Refused attempts answer
+    alike whether or not the name is an account's: ``NotSignedIn`` for a wrong name or
+    password (after the same argon2 work), ``SignInThrottled`` while the source, or the name
+    for a source that has failed too, must wait (``throttle``). Every outcome is audited
+    with the source; each failure is counted in the store."""
     now = now or datetime.now(UTC)
     name = username.strip().lower()[:200]
-    row = connection.execute(select(account_t).where(account_t.c.username == name)).first()
-    if row is None:
-        verify_password(None, password)  # the same work as a wrong password
-        _audit(connection, "LOGIN_FAILED", name or "(blank)", None, reason="unknown username")
-        raise NotSignedIn(WRONG_CREDENTIALS)
-    locked_until = aware(row.locked_until)
-    if locked_until is not None and locked_until > now:
-        _audit(connection, "LOGIN_FAILED", name, row.role, reason="account locked")
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(
-            f"this account is locked after {MAX_FAILURES} failed sign-ins: "
-            f"try again in {minutes} minutes"
+    place = throttle.source_key(source)
+    wait = throttle.wait_needed(connection, name, place, now)
+    if wait is not None:
+        _, longer = throttle.record_failure(connection, throttle.SOURCE, place, now)
+        seconds = max(1, int(max(wait, longer).total_seconds() + 0.999))
+        raise SignInThrottled(
+            f"too many failed sign-ins: wait {seconds} second{'s' if seconds != 1 else ''} "
+            "and try again"
         )
-    if not verify_password(row.password_hash, password):
-        _record_failure(connection, row, now)
+    row = connection.execute(select(account_t).where(account_t.c.username == name)).first()
+    # An unknown name costs the same argon2 work as a wrong password, and counts the same.
+    if not verify_password(row.password_hash if row is not None else None, password):
+        reason = "unknown username" if row is None else "wrong password"
+        _record_failure(connection, name, row.role if row is not None else None, place, now)
+        _audit(
+            connection, "LOGIN_FAILED", name or "(blank)", row.role if row else None,
+            reason=reason, source=place,
+        )  # fmt: skip
         raise NotSignedIn(WRONG_CREDENTIALS)
+    assert row is not None
     if row.disabled:
-        _audit(connection, "LOGIN_FAILED", name, row.role, reason="account disabled")
+        _audit(connection, "LOGIN_FAILED", name, row.role, reason="account disabled", source=place)
         raise Forbidden("this account is disabled: ask an administrator")
-    values: dict[str, Any] = {
-        "failed_logins": 0,
-        "first_failure_at": None,
-        "locked_until": None,
-        "last_login_at": now,
-    }
+    throttle.forget(connection, account=name, source=place)
+    values: dict[str, Any] = {"last_login_at": now}
     if needs_rehash(row.password_hash):
         values["password_hash"] = hash_password(password)
     connection.execute(update(account_t).where(account_t.c.id == row.id).values(**values))
     return Account.from_row(row)
 
 
-def _record_failure(connection: Connection, row: Any, now: datetime) -> None:
-    first = aware(row.first_failure_at)
-    if first is None or now - first > FAILURE_WINDOW:
-        failures, first = 1, now
-    else:
-        failures = int(row.failed_logins) + 1
-    values: dict[str, Any] = {"failed_logins": failures, "first_failure_at": first}
-    _audit(connection, "LOGIN_FAILED", row.username, row.role, reason="wrong password")
-    if failures >= MAX_FAILURES:
-        values.update(locked_until=now + LOCKOUT, failed_logins=0, first_failure_at=None)
-        _audit(
-            connection,
-            "ACCOUNT_LOCKED",
-            row.username,
-            row.role,
-            failures=failures,
-            locked_until=(now + LOCKOUT).isoformat(),
-        )
-    connection.execute(update(account_t).where(account_t.c.id == row.id).values(**values))
+def _record_failure(
+    connection: Connection, name: str, role: str | None, place: str, now: datetime
+) -> None:
+    """Count the failure against the name and the source; the first time either must wait,
+    that is audited too."""
+    for scope, key in ((throttle.ACCOUNT, name), (throttle.SOURCE, place)):
+        failures, delay = throttle.record_failure(connection, scope, key, now)
+        if failures == throttle.FREE_FAILURES:
+            _audit(
+                connection, "SIGN_IN_THROTTLED", name or "(blank)", role,
+                scope=scope, key=key, failures=failures, delay_seconds=delay.total_seconds(),
+            )  # fmt: skip
 
 
 def open_session(

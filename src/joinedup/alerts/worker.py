@@ -47,6 +47,7 @@ from joinedup.alerts.escalation import escalate_overdue, overdue
 from joinedup.alerts.heartbeat import Heartbeat
 from joinedup.alerts.intake import retry_pending
 from joinedup.config import AlertSettings, alert_settings
+from joinedup.governance.audit.seal import seal_now
 from joinedup.store.alert_tables import alert, alert_trigger
 from joinedup.store.database import READ_ONLY
 from joinedup.store.risk_tables import risk_rescore_request
@@ -213,6 +214,13 @@ def run(
                     )
                     heartbeat.failed(error)
                 total.add(report)
+                try:  # a signed head (and its witness line) after each cycle that wrote one
+                    seal_now()
+                except Exception as error:  # noqa: BLE001 - sealing never stops delivery
+                    log.warning(
+                        "alerts worker: the audit log's head was not signed (%s)",
+                        failures.describe(error),
+                    )
                 if on_cycle:
                     on_cycle(report)
                 if once or stop.is_set():

@@ -13,7 +13,7 @@ from joinedup.governance.roles import Role
 from joinedup.governance.uses import SESSION
 from joinedup.services import accounts as account_service
 from joinedup.web.auth import SESSION_COOKIE, current_session, engine_of, governed
-from joinedup.web.pages.signin import set_session_cookie
+from joinedup.web.pages.signin import client_address, set_session_cookie
 
 router = APIRouter(tags=["session"])
 
@@ -62,7 +62,10 @@ def sign_in(credentials: Credentials, request: Request) -> Response:
     """Sign in with a local account: sets the session cookie (HttpOnly, Secure,
     SameSite=Lax) and returns the CSRF token to send on unsafe requests."""
     token, session = account_service.sign_in(
-        engine_of(request), credentials.username, credentials.password
+        engine_of(request),
+        credentials.username,
+        credentials.password,
+        source=client_address(request),
     )
     response = JSONResponse(session_out(session).model_dump(mode="json"), status_code=201)
     set_session_cookie(response, token)

@@ -13,7 +13,7 @@ from joinedup import services
 from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, progress_bar, run
 from joinedup.errors import BadInput
 from joinedup.governance.audit import heads as audit_heads
-from joinedup.governance.audit import proofs
+from joinedup.governance.audit import proofs, witness
 from joinedup.governance.audit.merkle import ProofError
 from joinedup.governance.audit.verify import verify_log
 from joinedup.services import oversight, stewardship
@@ -170,13 +170,15 @@ def register(app: typer.Typer) -> None:
 
     @audit_app.command("checkpoint")
     def checkpoint_command(json_output: bool = JSON_OPTION) -> None:
-        """Sign a tree head over every entry so far (appends also do this every
-        JOINEDUP_AUDIT_CHECKPOINT_EVERY entries, default 1000)."""
+        """Sign a tree head over every entry so far, and witness it (every command and web
+        request that appends entries ends with one too)."""
 
         def body() -> None:
             engine = services.open_store()
             with engine.begin() as connection:
                 head = audit_heads.checkpoint(connection)
+            if head is not None:
+                witness.record(engine.url, head)
             if json_output:
                 print_json(head.to_dict() if head else None)
             elif head is None:
@@ -220,8 +222,10 @@ def register(app: typer.Typer) -> None:
 
             engine = services.open_store()
             with engine.begin() as connection:
-                audit_heads.checkpoint(connection)
-            old, new = audit_heads.rotate_key(engine.url)
+                last = audit_heads.checkpoint(connection)
+            if last is not None:
+                witness.record(engine.url, last)
+            old, new = audit_heads.rotate_key(engine.url, last.tree_size if last else 0)
             with engine.begin() as connection:
                 append(
                     connection,
@@ -231,6 +235,29 @@ def register(app: typer.Typer) -> None:
                 )
                 audit_heads.checkpoint(connection)
             out.print(f"audit signing key rotated: {old[:16]} -> {new[:16]}")
+
+        run(body)
+
+    @audit_app.command("move-key")
+    def move_key_command(actor: str = typer.Option("operator", help="Who moves it.")) -> None:
+        """Retire the signing key an older joinedup generated beside a SQLite database
+        (`<db>.audit-key.pem`, where whoever can rewrite the database can read it): sign a
+        last head with it, keep its public half as a retired key trusted only for the heads
+        it has signed, delete it, and sign from now on with the key away from the store
+        (JOINEDUP_AUDIT_KEY_DIR, or ~/.config/joinedup). Logged."""
+
+        def body() -> None:
+            from joinedup.governance.audit import append
+
+            engine = services.open_store()
+            moved = audit_heads.move_legacy_key(engine)
+            with engine.begin() as connection:
+                append(connection, kind="AUDIT_KEY_MOVED", actor=actor, details=moved)
+            out.print(
+                f"audit signing key {moved['old_key_id'][:16]} retired (trusted for heads up "
+                f"to {moved['last_tree_size']} entries) and deleted from beside the database; "
+                f"signing with {moved['new_key_id'][:16]} from {moved['key_file']}"
+            )
 
         run(body)
 

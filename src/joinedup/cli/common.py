@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 from joinedup.errors import JoinedUpError
+from joinedup.governance.audit.seal import sealing
 
 console = Console(stderr=True)
 out = Console()
@@ -29,12 +30,14 @@ JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for scri
 
 
 def run(action: Callable[[], T]) -> T:
-    """Run a command body; a JoinedUpError becomes a one-line reason and its exit code."""
-    try:
-        return action()
-    except JoinedUpError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from None
+    """Run a command body; a JoinedUpError becomes a one-line reason and its exit code. A
+    command that wrote to the audit log ends with a signed head over it (``sealing``)."""
+    with sealing():
+        try:
+            return action()
+        except JoinedUpError as error:
+            console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
 
 
 def print_json(value: Any) -> None:

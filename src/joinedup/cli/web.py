@@ -62,7 +62,9 @@ def register(app: typer.Typer) -> None:
 
         run(body)
 
-    users_app = typer.Typer(help="Accounts: add, list and disable users.", no_args_is_help=True)
+    users_app = typer.Typer(
+        help="Accounts: add, list and disable users; set a password.", no_args_is_help=True
+    )
 
     @users_app.command("add")
     def add_command(
@@ -116,12 +118,27 @@ def register(app: typer.Typer) -> None:
                 return
             table = Table("username", "name", "role", "agency", "team", "state", box=None)
             for u in users:
-                state = "disabled" if u["disabled"] else "locked" if u["locked_until"] else ""
+                state = "disabled" if u["disabled"] else ""
                 table.add_row(
                     u["username"], u["display_name"], u["role"], u["agency"], u["team"] or "",
                     state,
                 )  # fmt: skip
             out.print(table)
+
+        run(body)
+
+    @users_app.command("set-password")
+    def set_password_command(username: str, json_output: bool = JSON_OPTION) -> None:
+        """Give a local account a new password, read from JOINEDUP_NEW_PASSWORD or asked
+        for (the same rules as a new account's); its sessions end at once."""
+
+        def body() -> None:
+            password = os.environ.get("JOINEDUP_NEW_PASSWORD") or getpass.getpass("Password: ")
+            done = account_service.set_password(services.open_store(), username, password)
+            if json_output:
+                print_json(done)
+            else:
+                out.print(f"new password set for {done['username']}; their sessions are ended")
 
         run(body)
 

@@ -19,6 +19,7 @@ from joinedup.linkage import households, review
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage.clustering import Edge, cluster
 from joinedup.linkage.comparisons import COMPARISONS
+from joinedup.linkage.continuity import Previous, held_together, identity_to_keep
 from joinedup.linkage.frames import SplinkSession
 from joinedup.linkage.persons import Change, assign_ids
 from joinedup.linkage.records import read_records
@@ -77,10 +78,12 @@ def _uid_pairs(pairs: list[tuple[str, str]], uid_of: dict[str, int]) -> list[tup
     return [(uid_of[a], uid_of[b]) for a, b in pairs if a in uid_of and b in uid_of]
 
 
-def previous_links(connection: Connection) -> dict[str, str]:
-    return dict(
-        connection.execute(select(linkage_record.c.record_key, linkage_record.c.person_id)).all()
+def previous_links(connection: Connection) -> dict[str, Previous]:
+    """Each linked record's person and its fingerprint from when it joined them."""
+    rows = connection.execute(
+        select(linkage_record.c.record_key, linkage_record.c.person_id, linkage_record.c.identity)
     )
+    return {key: Previous(person, identity) for key, person, identity in rows}
 
 
 def start_run(connection: Connection, kind: str, backend: str, model_id: int) -> int:
@@ -159,19 +162,25 @@ def link(
         by_uid = {r["unique_id"]: r for r in records}
         uid_of = {r["record_key"]: r["unique_id"] for r in records}
         must, cannot = review.decided_pairs(connection)
+        cannot_pairs = _uid_pairs(cannot, uid_of)
+        previous = previous_links(connection)
+        # A record whose name was corrected stays with its person while its identifiers agree.
+        held = held_together(
+            by_uid, {uid_of[k]: p for k, p in previous.items() if k in uid_of}, cannot_pairs
+        )
         result = cluster(
             by_uid,
             edges,
             link_weight=model.thresholds["link"],
             review_weight=model.thresholds["review"],
             weak_link_weight=model.thresholds.get("weak_link"),
-            must_link=_uid_pairs(must, uid_of),
-            cannot_link=_uid_pairs(cannot, uid_of),
+            must_link=_uid_pairs(must, uid_of) + held,
+            cannot_link=cannot_pairs,
         )
         lap("cluster")
         clusters = [sorted(by_uid[u]["record_key"] for u in c) for c in result.clusters]
-        ids, changes = assign_ids(clusters, previous_links(connection))
-        write_links(connection, run_id, records, clusters, ids, result.tie_weight, uid_of)
+        ids, changes = assign_ids(clusters, {k: p.person_id for k, p in previous.items()})
+        write_links(connection, run_id, records, clusters, ids, result.tie_weight, uid_of, previous)
         record_changes(connection, run_id, changes)
         step("persons", 4, 5)
         lap("write")
@@ -239,8 +248,11 @@ def write_links(
     ids: list[str],
     tie_weight: dict[int, float],
     uid_of: dict[str, int],
+    previous: dict[str, Previous] | None = None,
 ) -> None:
-    """Replace the record -> person mapping (and ``person_link``) with this run's."""
+    """Replace the record -> person mapping (and ``person_link``) with this run's; each
+    record keeps the fingerprint from when it joined its person (``continuity``)."""
+    previous = previous or {}
     known = set(connection.execute(select(person.c.id)).scalars())
     now = datetime.now(UTC)
     fresh = sorted(set(ids) - known)
@@ -248,7 +260,7 @@ def write_links(
         connection.execute(
             insert(person), [{"id": p, "created_at": now} for p in fresh[start : start + 5000]]
         )
-    agency_of = {r["record_key"]: r for r in records}
+    record_of = {r["record_key"]: r for r in records}
     rows, links = [], []
     for pid, keys in zip(ids, clusters, strict=True):
         for key in keys:
@@ -263,11 +275,12 @@ def write_links(
                     "person_id": pid,
                     "match_weight": weight,
                     "run_id": run_id,
+                    "identity": identity_to_keep(record_of[key], previous.get(key), pid),
                 }
             )
             links.append(
                 {
-                    "person_record_id": agency_of[key]["unique_id"],
+                    "person_record_id": record_of[key]["unique_id"],
                     "person_id": pid,
                     "match_probability": None if weight is None else int(1000 / (1 + 2**-weight)),
                 }

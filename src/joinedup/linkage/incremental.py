@@ -6,6 +6,12 @@ keys (NHS number, UPN, DOB, name, postcode); each is scored in Python with the s
 and the same constrained clustering as batch linking decides (twins, identifiers, reviewers'
 decisions, name + DOB alone). Uncertain pairs join the review queue. A record that would
 bridge two existing persons links to the stronger one; the next batch run decides the merge.
+
+A re-delivered record (its key linked before) is scored with every record of its previous
+person too. It keeps that person when its name was corrected while its strong identifiers
+still agree (``continuity``), and when it was the person's only record (as the batch run's
+stable ids would). A record that moves to another person leaves a ``MOVED`` change, and a
+``RETIRED`` one when its old person has no record left.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from joinedup.errors import NotFound
 from joinedup.linkage import model as linkage_model
@@ -22,6 +28,7 @@ from joinedup.linkage import review
 from joinedup.linkage.batch import record_changes, review_item, start_run
 from joinedup.linkage.clustering import Edge, cluster
 from joinedup.linkage.comparisons import blocked_together
+from joinedup.linkage.continuity import Previous, held_together, identity_to_keep
 from joinedup.linkage.persons import Change, new_person_id
 from joinedup.linkage.records import read_records_where
 from joinedup.linkage.scoring import Scorer
@@ -67,6 +74,33 @@ def _candidates(connection: Connection, new: Any) -> list[dict[str, Any]]:
     return read_records_where(connection, or_(*conditions) & (pr.id != new.id))
 
 
+def _previous(connection: Connection, record_key: str) -> Previous | None:
+    row = connection.execute(
+        select(linkage_record.c.person_id, linkage_record.c.identity).where(
+            linkage_record.c.record_key == record_key
+        )
+    ).first()
+    return None if row is None else Previous(row.person_id, row.identity)
+
+
+def _records_of(connection: Connection, person_id: str, but: str) -> list[dict[str, Any]]:
+    """The other records of a person, as features."""
+    lr, pr = linkage_record.c, person_record.c
+    keys = connection.execute(
+        select(lr.agency_id, lr.source_table, lr.source_id).where(
+            lr.person_id == person_id, lr.record_key != but
+        )
+    ).all()
+    if not keys:
+        return []
+    return read_records_where(
+        connection,
+        or_(
+            *(and_(pr.agency_id == a, pr.source_table == t, pr.source_id == s) for a, t, s in keys)
+        ),
+    )
+
+
 def link_record(
     connection: Connection,
     person_record_id: int,
@@ -85,6 +119,11 @@ def link_record(
     scorer = _scorer(model)
     new = read_records_where(connection, person_record.c.id == person_record_id)[0]
     candidates = [c for c in _candidates(connection, row) if blocked_together(new, c)]
+    before = _previous(connection, new["record_key"])
+    # A re-delivered record meets all of its old person, not only the records blocking finds.
+    kin = _records_of(connection, before.person_id, new["record_key"]) if before else []
+    seen = {c["unique_id"] for c in candidates}
+    candidates += [c for c in kin if c["unique_id"] not in seen]
     keys = [c["record_key"] for c in candidates]
     person_of = (
         dict(
@@ -97,7 +136,12 @@ def link_record(
         if keys
         else {}
     )
-    scores = {c["unique_id"]: scorer.score(new, c) for c in candidates}
+    # Scored as the batch run would: only the pairs its blocking rules bring together.
+    scores = {
+        c["unique_id"]: scorer.score(new, c)
+        for c in candidates
+        if c["unique_id"] in seen or blocked_together(new, c)
+    }
     edges = [
         Edge(new["unique_id"], uid, s.match_weight, {lv.comparison: lv.gamma for lv in s.levels})
         for uid, s in scores.items()
@@ -113,6 +157,11 @@ def link_record(
     uid_of = {r["record_key"]: uid for uid, r in records.items()}
     cannot = [(uid_of[a], uid_of[b]) for a, b in cannot_keys if a in uid_of and b in uid_of]
     must += [(uid_of[a], uid_of[b]) for a, b in must_keys if a in uid_of and b in uid_of]
+    held = []
+    if before is not None:
+        previous = {c["unique_id"]: Previous(before.person_id, None) for c in kin}
+        held = held_together(records, previous | {new["unique_id"]: before}, cannot)
+    must += held
     result = cluster(
         records,
         edges,
@@ -127,7 +176,9 @@ def link_record(
         person_of[records[u]["record_key"]] for u in home if records[u]["record_key"] in person_of
     }
     best = None
-    if linked:
+    if held and before is not None:
+        best = before.person_id  # corrected, not someone else: it stays where it was
+    elif linked:
         best = max(
             linked,
             key=lambda pid: max(
@@ -135,6 +186,8 @@ def link_record(
             ),
         )
     run_id = start_run(connection, "INCREMENTAL", "python", model.id or 0)
+    if best is None and before is not None and not kin:
+        best = before.person_id  # its person's only record: the id stays, as in a batch run
     created = best is None
     person_id = best or new_person_id()
     if created:
@@ -158,8 +211,11 @@ def link_record(
             person_id=person_id,
             match_weight=weight,
             run_id=run_id,
+            identity=identity_to_keep(new, before, person_id),
         )
     )
+    if before is not None and before.person_id != person_id:
+        _moved(connection, run_id, new["record_key"], before.person_id, person_id)
     connection.execute(
         person_link.delete().where(person_link.c.person_record_id == person_record_id)
     )
@@ -187,6 +243,18 @@ def link_record(
         len(queued),
         scores[best_uid].as_evidence() if best_uid is not None else [],
     )
+
+
+def _moved(connection: Connection, run_id: int, key: str, old: str, new: str) -> None:
+    """Record that a re-delivered record left its person (and, if it was the last, that the
+    person is retired): a reader holding the old id can find where the record went."""
+    changes = [Change("MOVED", new, [old], [key], "a re-delivered record now links here")]
+    left = connection.scalar(
+        select(func.count()).select_from(linkage_record).where(linkage_record.c.person_id == old)
+    )
+    if not left:
+        changes.append(Change("RETIRED", old, [new], [key], "its only record moved"))
+    record_changes(connection, run_id, changes)
 
 
 def _queue(connection: Connection, items: list[dict[str, Any]], run_id: int) -> None:

@@ -71,13 +71,24 @@ def disable_user(engine: Engine, username: str, *, disabled_by: str = "cli") -> 
         return store.disable(connection, username, disabled_by=disabled_by).to_dict()
 
 
-def sign_in(engine: Engine, username: str, password: str) -> tuple[str, Session]:
-    """A new session for the right password; ``NotSignedIn`` or ``AccountLocked`` otherwise
-    (the failure, and any lockout it causes, are committed and audited first)."""
+def set_password(
+    engine: Engine, username: str, password: str, *, set_by: str = "cli"
+) -> dict[str, Any]:
+    """A new password for a local account (its sessions end; audited)."""
+    with engine.begin() as connection:
+        return store.set_password(connection, username, password, set_by=set_by).to_dict()
+
+
+def sign_in(
+    engine: Engine, username: str, password: str, *, source: str | None = None
+) -> tuple[str, Session]:
+    """A new session for the right password; ``NotSignedIn`` or ``SignInThrottled``
+    otherwise (the failure is counted, committed and audited first). ``source`` is the
+    client's address, which the throttle counts failures by."""
     refusal: JoinedUpError | None = None
     with engine.begin() as connection:
         try:
-            account = store.authenticate(connection, username, password)
+            account = store.authenticate(connection, username, password, source=source)
         except JoinedUpError as error:
             refusal = error
         else:

@@ -2,7 +2,9 @@
 sessions. Same metadata as the core tables.
 
 Only a hash of each session token is stored, so a copy of the database opens no session;
-logging out revokes the row, so a stolen cookie stops working at once.
+logging out revokes the row, so a stolen cookie stops working at once. Failed sign-ins are
+counted per account name and per source in ``sign_in_throttle`` (``accounts.throttle``), in
+the store so that every server process sees the same counts.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ account = Table(
     Column("subject", String(400)),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # Lockout: failures counted from the first in the current window.
+    # The per-account lockout before issue 17 (anyone could trigger it): no longer written;
+    # sign_in_throttle counts failures instead.
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("first_failure_at", DateTime(timezone=True)),
     Column("locked_until", DateTime(timezone=True)),
@@ -49,4 +52,18 @@ account_session = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Index("ix_account_session_account", "account_id"),
+)
+
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    # "account" (the name as typed, normalised, whether or not an account has it) or
+    # "source" (the client's address; an IPv6 address by its /64 network).
+    Column("scope", String(10), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    # Failures since the last success, forgotten after a quiet hour.
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("blocked_until", DateTime(timezone=True)),
+    Index("ix_sign_in_throttle_last_failure", "last_failure_at"),
 )

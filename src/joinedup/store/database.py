@@ -55,10 +55,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_store_file(url: str) -> None:
+    """Create a SQLite store's file readable and writable by its owner only (0600) before
+    SQLite opens it: SQLite would make it world-readable (0644 under the usual umask), and
+    gives its -wal and -shm files the database file's mode. An existing file is left as it
+    is, with a warning when others may read it."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            log.warning(
+                "the store %s can be read by others: chmod 600 it (and its -wal, -shm)", path
+            )
+        return
+    except OSError:
+        return  # no such folder, say: SQLite reports it, in its own words
+    os.close(descriptor)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the pragmas and pool settings this platform relies on."""
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
+        private_store_file(url)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that a whole

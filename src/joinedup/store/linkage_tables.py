@@ -74,6 +74,9 @@ linkage_record = Table(
     # Strongest match weight that tied the record to its person (None: alone or must-link).
     Column("match_weight", Float),
     Column("run_id", Id, ForeignKey("linkage_run.id"), nullable=False),
+    # Short digests of the record's NHS number/UPN with its DOB, and of its name, as they were
+    # when it joined this person (``linkage.continuity``; migration 0040_linkage_identity).
+    Column("identity", Json),
     Index("ix_linkage_record_person", "person_id"),
     # From an agency's record to its person (migration 0021_linkage_source).
     Index("ix_linkage_record_source", "agency_id", "source_id", "source_table"),

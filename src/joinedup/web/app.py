@@ -18,6 +18,7 @@ import joinedup
 from joinedup.web import errors
 from joinedup.web.admission import Admission
 from joinedup.web.limits import BodyLimit
+from joinedup.web.sealing import AuditSealing
 from joinedup.web.security import SecurityHeaders, csrf_protect
 from joinedup.web.text_input import text_only
 from joinedup.web.timing import ServerTiming
@@ -57,6 +58,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
     app.add_middleware(ServerTiming)  # the whole request, once admitted
     app.add_middleware(Admission)  # waits for a slot (reported as queue time)
+    app.add_middleware(AuditSealing)  # (outside it: a signed head once the response is sent)
     app.add_middleware(BodyLimit)  # outermost: a body too large waits for nothing
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -77,11 +77,13 @@ async def csrf_protect(request: Request) -> None:
     any session, is checked against its own cookie (double submit)."""
     if request.method in SAFE_METHODS or (request.method, request.url.path) in CSRF_EXEMPT:
         return
-    if SESSION_COOKIE in request.cookies:
+    if request.url.path == SIGN_IN_FORM:
+        # Whatever session cookie the browser still holds: an ended session's must not
+        # stop the sign-in that replaces it.
+        expected: str | None = request.cookies.get(PRE_SESSION_COOKIE)
+    elif SESSION_COOKIE in request.cookies:
         session = await run_in_threadpool(current_session, request)
-        expected: str | None = session.csrf_token
-    elif request.url.path == SIGN_IN_FORM:
-        expected = request.cookies.get(PRE_SESSION_COOKIE)
+        expected = session.csrf_token
     else:
         raise NotSignedIn("sign in first")
     supplied: Any = request.headers.get(CSRF_HEADER)

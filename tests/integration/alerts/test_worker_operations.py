@@ -236,3 +236,29 @@ def test_the_health_endpoint_is_open_and_documents_its_503(world: World) -> None
     run_cycles(world.engine, 1)
     with served(world.engine, []) as live:
         assert httpx.get(f"{live.url}/api/v1/health/alerts", timeout=30).status_code == 200
+
+
+def test_a_long_running_worker_signs_the_log_after_each_cycle(world: World) -> None:
+    """Issue 17 finding 7 for the one command that runs until stopped: each cycle that wrote
+    to the audit log ends with a signed head covering it, not only at shutdown."""
+    from joinedup.governance.audit.seal import sealing
+    from joinedup.store.audit_tables import audit_tree_head
+
+    covered: list[tuple[int, int]] = []
+
+    def after_cycle(_report: Any) -> None:
+        with world.engine.connect() as c:
+            entries = len(c.execute(select(audit_entry.c.seq)).all())
+            head = c.execute(
+                select(audit_tree_head.c.tree_size).order_by(audit_tree_head.c.tree_size.desc())
+            ).scalar()
+        covered.append((entries, head or 0))
+        stop.set()
+
+    import threading
+
+    stop = threading.Event()
+    with sealing():
+        worker.run(world.engine, stop=stop, on_cycle=after_cycle, poll_seconds=0.01)
+    assert covered and covered[0][0] > 0, "the cycle wrote audit entries"
+    assert covered[0][1] == covered[0][0], covered  # the head covers every entry, mid-run

@@ -61,10 +61,12 @@ def engine(migrated_store: Engine) -> Iterator[Engine]:
 
 @pytest.fixture(autouse=True)
 def audit_key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A signing key of this test's own, whatever the backend; no automatic checkpoints
-    unless a test asks for them."""
+    """A signing key and a witness of this test's own, whatever the backend (the module's
+    store is emptied between tests: another test's witness would rightly call that a
+    deletion); no automatic checkpoints unless a test asks for them."""
     keys = tmp_path / "audit-keys"
     monkeypatch.setenv("JOINEDUP_AUDIT_KEY_DIR", str(keys))
+    monkeypatch.setenv("JOINEDUP_AUDIT_WITNESS", str(tmp_path / "audit-witness.log"))
     monkeypatch.delenv("JOINEDUP_AUDIT_SIGNING_KEY", raising=False)
     monkeypatch.delenv("JOINEDUP_AUDIT_TRUSTED_KEYS", raising=False)
     monkeypatch.setenv("JOINEDUP_AUDIT_CHECKPOINT_EVERY", "0")

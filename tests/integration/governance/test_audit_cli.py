@@ -80,7 +80,7 @@ def test_verify_exits_zero_on_an_intact_log_and_eight_naming_the_first_bad_entry
 
 
 def test_verify_checks_a_signed_head_saved_outside_the_database(
-    cli_env: Engine, tmp_path: Path
+    cli_env: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, output = invoke("audit", "checkpoint", "--json")
     saved = tmp_path / "head.json"
@@ -89,7 +89,9 @@ def test_verify_checks_a_signed_head_saved_outside_the_database(
     with cli_env.begin() as connection:
         connection.execute(delete(audit_tree_head))
         connection.execute(delete(audit_entry).where(audit_entry.c.seq >= 7))
-    assert invoke("audit", "verify")[0] == 0  # the database alone cannot tell
+    assert invoke("audit", "verify")[0] == 8  # the witness remembers the checkpoint's head
+    monkeypatch.setenv("JOINEDUP_AUDIT_WITNESS", str(tmp_path / "another-witness.log"))
+    assert invoke("audit", "verify")[0] == 0  # without it, the database alone cannot tell
     code, output = invoke("audit", "verify", "--head", str(saved))
     assert code == 8 and "first bad entry 7" in output
     saved.write_text("{}")
@@ -173,16 +175,20 @@ def test_search_filters_by_subject_actor_kind_and_date(cli_env: Engine) -> None:
     assert searched and all(e["actor"] == "po" for e in searched)
 
 
-def test_a_generated_key_sits_next_to_the_sqlite_database_with_mode_0600(
+def test_a_generated_key_sits_in_the_users_config_folder_with_mode_0600(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Away from the store (issue 17): never beside the database file."""
     monkeypatch.delenv("JOINEDUP_AUDIT_KEY_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     database = tmp_path / "store.db"
-    assert key_file_for(f"sqlite:///{database}") == tmp_path / "store.db.audit-key.pem"
+    expected = tmp_path / "config" / "joinedup" / "audit-signing-key.pem"
+    assert key_file_for(f"sqlite:///{database}") == expected
     signer = load_signer(f"sqlite:///{database}")
-    assert signer.key_file == tmp_path / "store.db.audit-key.pem"
+    assert signer.key_file == expected
     assert stat.S_IMODE(signer.key_file.stat().st_mode) == 0o600
     assert load_signer(f"sqlite:///{database}").key_id == signer.key_id  # created once
+    assert not (tmp_path / "store.db.audit-key.pem").exists()
 
 
 def test_a_key_from_the_environment_as_pem_file_or_base64(

@@ -5,55 +5,48 @@ head can check an inclusion or consistency proof without trusting the database. 
 cheap: each stores its compact range (``frontier``), so the next checkpoint hashes only the
 entries appended since.
 
-The signing key, in order of preference:
-
-* ``JOINEDUP_AUDIT_SIGNING_KEY``: a path to a PEM (PKCS#8) or base64 raw Ed25519 private
-  key, or the base64 raw key itself;
-* otherwise a key file generated once with mode 0600: in ``JOINEDUP_AUDIT_KEY_DIR`` when set
-  (``audit-signing-key.pem``), else next to a SQLite database (``<db file>.audit-key.pem``),
-  else ``$XDG_DATA_HOME/joinedup`` (default ``~/.local/share/joinedup``).
-
-Public keys trusted when verifying: the current key's, the retired keys' kept beside the key
-file after ``rotate_key`` (``*.retired-<id>.pub``) and any PEM files listed (``os.pathsep``
-separated) in ``JOINEDUP_AUDIT_TRUSTED_KEYS``.
+The keys that sign heads, and which are trusted to check them, are ``keys``'s business.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import logging
-import os
-import secrets
-import stat
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Connection, func, insert, null, select, update
 
-from joinedup.errors import BadInput, JoinedUpError
+from joinedup.errors import JoinedUpError
+
+# The key functions are re-exported: callers name them as ``heads.*`` since before the split.
+from joinedup.governance.audit.keys import (  # noqa: F401
+    KEY_DIR_ENV,
+    KEY_ENV,
+    KEY_FILE_NAME,
+    TRUSTED_KEYS_ENV,
+    AuditKeyError,
+    Signer,
+    TrustedKeys,
+    key_file_for,
+    key_id_of,
+    legacy_key_file,
+    legacy_signer,
+    load_signer,
+    move_legacy_key,
+    private_folder,
+    public_pem,
+    refuse_beside_store,
+    retire,
+    rotate_key,
+    signature_problem,
+    sqlite_file,
+    trusted_keys,
+)
 from joinedup.governance.audit.log import GENESIS, as_utc, entry_problem, lock_log
 from joinedup.governance.audit.merkle import CompactRange, leaf_hash
 from joinedup.store.audit_tables import audit_entry, audit_tree_head
 
-KEY_ENV = "JOINEDUP_AUDIT_SIGNING_KEY"
-KEY_DIR_ENV = "JOINEDUP_AUDIT_KEY_DIR"
-TRUSTED_KEYS_ENV = "JOINEDUP_AUDIT_TRUSTED_KEYS"
-KEY_FILE_NAME = "audit-signing-key.pem"
 HEAD_DOMAIN = b"joinedup-audit-tree-head/v1\n"  # so a head signature means nothing else
-_log = logging.getLogger(__name__)
-
-
-class AuditKeyError(BadInput):
-    """The audit signing key cannot be loaded or created."""
 
 
 class AuditLogBroken(JoinedUpError):
@@ -82,187 +75,6 @@ class TreeHead:
 def head_message(tree_size: int, root_hash: str, signed_at: datetime) -> bytes:
     """The exact bytes signed for a head (UTC timestamp, so both databases agree)."""
     return HEAD_DOMAIN + f"{tree_size}\n{root_hash}\n{as_utc(signed_at).isoformat()}\n".encode()
-
-
-def key_id_of(public_key: Ed25519PublicKey) -> str:
-    """SHA-256 of the raw 32-byte public key, hex: names a key in heads and files."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
-
-
-def public_pem(public_key: Ed25519PublicKey) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-@dataclass(frozen=True)
-class Signer:
-    """An Ed25519 private key and where it came from (a path or the environment)."""
-
-    private_key: Ed25519PrivateKey
-    source: str
-    key_file: Path | None  # None when the key comes from the environment
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self.private_key.public_key()
-
-    @property
-    def key_id(self) -> str:
-        return key_id_of(self.public_key)
-
-    def sign(self, tree_size: int, root_hash: str, signed_at: datetime) -> TreeHead:
-        """A signed head over ``tree_size`` entries with Merkle root ``root_hash`` (hex)."""
-        signed_at = as_utc(signed_at)
-        signature = self.private_key.sign(head_message(tree_size, root_hash, signed_at))
-        return TreeHead(
-            tree_size, root_hash, signed_at, self.key_id, base64.b64encode(signature).decode()
-        )
-
-
-def key_file_for(database_url: str | URL) -> Path:
-    """Where the generated signing key lives for this database (see the module docstring)."""
-    if os.environ.get(KEY_DIR_ENV, "").strip():
-        return Path(os.environ[KEY_DIR_ENV].strip()).expanduser() / KEY_FILE_NAME
-    url = make_url(database_url) if isinstance(database_url, str) else database_url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(str(url.database)).expanduser().resolve()
-        return database.with_name(database.name + ".audit-key.pem")
-    data_home = os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local/share"
-    return Path(data_home) / "joinedup" / KEY_FILE_NAME
-
-
-def _parse_private_key(data: bytes, source: str) -> Ed25519PrivateKey:
-    if data.lstrip().startswith(b"-----BEGIN"):
-        try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except (ValueError, TypeError) as error:
-            raise AuditKeyError(f"{source}: not a readable PEM private key ({error})") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise AuditKeyError(f"{source}: the PEM key is not an Ed25519 key")
-        return key
-    try:
-        raw = base64.b64decode(data.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise AuditKeyError(
-            f"{source}: expected a PEM private key or 32 bytes of base64 (an Ed25519 seed)"
-        )
-    return Ed25519PrivateKey.from_private_bytes(raw)
-
-
-def _write_new_key(path: Path, *, replace: bool) -> None:
-    """Write a fresh key with mode 0600. Without ``replace`` it never overwrites: when two
-    processes race to create the first key, one wins and the other reads the winner's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
-    try:
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # atomic create-if-absent
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-@lru_cache(maxsize=16)
-def _load_signer(env_value: str, key_file: str) -> Signer:
-    if env_value:
-        candidate = Path(env_value).expanduser()
-        if len(env_value) < 4096 and candidate.is_file():
-            return Signer(
-                _parse_private_key(candidate.read_bytes(), str(candidate)), str(candidate), None
-            )
-        return Signer(_parse_private_key(env_value.encode(), KEY_ENV), KEY_ENV, None)
-    path = Path(key_file)
-    if not path.exists():
-        try:
-            _write_new_key(path, replace=False)
-        except OSError as error:
-            raise AuditKeyError(f"cannot create the audit signing key {path}: {error}") from None
-        _log.warning("created a new audit signing key at %s", path)
-    try:
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
-            _log.warning("audit signing key %s is readable by others: chmod 600 it", path)
-        data = path.read_bytes()
-    except OSError as error:
-        raise AuditKeyError(f"cannot read the audit signing key {path}: {error}") from None
-    return Signer(_parse_private_key(data, str(path)), str(path), path)
-
-
-def load_signer(database_url: str | URL) -> Signer:
-    """The signing key for this database, creating the key file on first use."""
-    return _load_signer(os.environ.get(KEY_ENV, "").strip(), str(key_file_for(database_url)))
-
-
-def _read_public_key(path: Path) -> Ed25519PublicKey:
-    try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError) as error:
-        raise AuditKeyError(f"{path}: not a readable PEM public key ({error})") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise AuditKeyError(f"{path}: not an Ed25519 public key")
-    return key
-
-
-def trusted_keys(
-    database_url: str | URL, only: list[Path] | None = None
-) -> dict[str, Ed25519PublicKey]:
-    """Public keys, by key id, that heads may be signed with. ``only`` (e.g. a key the data
-    protection officer holds outside the system) replaces the defaults."""
-    if only:
-        return {key_id_of(k): k for k in map(_read_public_key, only)}
-    signer = load_signer(database_url)
-    keys = {signer.key_id: signer.public_key}
-    paths: list[Path] = []
-    if signer.key_file is not None:
-        paths += sorted(signer.key_file.parent.glob(f"{signer.key_file.name}.retired-*.pub"))
-    paths += [Path(p) for p in os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep) if p]
-    keys.update({key_id_of(k): k for k in map(_read_public_key, paths)})
-    return keys
-
-
-def signature_problem(head: TreeHead, keys: dict[str, Ed25519PublicKey]) -> str | None:
-    """Why the head's signature does not hold (None when it does)."""
-    key = keys.get(head.key_id)
-    if key is None:
-        return f"it is signed by an untrusted key {head.key_id[:16]}"
-    try:
-        key.verify(base64.b64decode(head.signature, validate=True), head.message())
-    except (InvalidSignature, binascii.Error, ValueError):
-        return "its signature does not verify"
-    return None
-
-
-def rotate_key(database_url: str | URL) -> tuple[str, str]:
-    """Retire the generated key (its public half kept beside it, still trusted for old
-    heads) and create a new one; returns (old key id, new key id). Checkpoint first so
-    every entry so far is under a head signed by the old key."""
-    signer = load_signer(database_url)
-    if signer.key_file is None:
-        raise AuditKeyError(
-            f"the key comes from {KEY_ENV}: set a new key there and add the old public key "
-            f"to {TRUSTED_KEYS_ENV}"
-        )
-    retired = signer.key_file.with_name(f"{signer.key_file.name}.retired-{signer.key_id[:16]}.pub")
-    retired.write_text(public_pem(signer.public_key))
-    _write_new_key(signer.key_file, replace=True)
-    _load_signer.cache_clear()
-    return signer.key_id, load_signer(database_url).key_id
 
 
 def _head(row: Any) -> TreeHead:
@@ -352,4 +164,12 @@ def checkpoint(
             frontier=[h.hex() for h in compact.hashes()],
         )
     )
+    # Only the newest head's range is ever resumed from: older ones would make a head cost
+    # a kilobyte more, and heads are now signed at the end of every command and request.
+    if newest:
+        connection.execute(
+            update(audit_tree_head)
+            .where(audit_tree_head.c.tree_size == newest)
+            .values(frontier=null())
+        )
     return head

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
+from joinedup.governance.audit.seal import note_append
 from joinedup.store.audit_tables import audit_entry
 
 GENESIS = "0" * 64
@@ -165,6 +166,7 @@ def append(
             "entry_hash": entry_hash,
         },
     )
+    note_append(connection.engine)  # a signed head when this command or request ends
     every = checkpoint_interval()
     if every and (seq + 1) % every == 0:
         _periodic_checkpoint(connection)
@@ -212,6 +214,7 @@ def append_many(connection: Connection, entries: list[dict[str, Any]]) -> list[A
         prev_hash, seq = entry_hash, seq + 1
     if rows:
         connection.execute(_INSERT, rows)
+    note_append(connection.engine)
     return written
 
 

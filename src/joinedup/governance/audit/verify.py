@@ -6,6 +6,10 @@ it link to the one before (``prev_hash``), do its stored columns say what its ha
 the signature verify with a trusted key, is its root the Merkle tree hash of the entries so
 far, and does an RFC 9162 consistency proof from the previous head hold (append-only)? After
 the last entry: does any head claim more entries than there are (a truncated tail)?
+
+The heads the witness file holds for the store (``witness``), and any the caller kept, are
+checked like the heads in the database: a log shorter than a witnessed head (or empty after
+one), or with another root at a witnessed size, is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, func, select
 
-from joinedup.governance.audit.heads import TreeHead, heads, signature_problem
+from joinedup.governance.audit.heads import TreeHead, heads, legacy_signer, signature_problem
 from joinedup.governance.audit.log import GENESIS, entry_problem
 from joinedup.governance.audit.merkle import (
     CompactRange,
@@ -28,6 +32,7 @@ from joinedup.governance.audit.merkle import (
     leaf_hash,
     verify_consistency,
 )
+from joinedup.governance.audit.witness import witnessed
 from joinedup.store.audit_tables import audit_entry
 
 Progress = Callable[[int, int], None]
@@ -161,8 +166,26 @@ def _with_copies(stored: list[TreeHead], copies: list[TreeHead]) -> list[TreeHea
         if held is None:
             by_size[copy.tree_size] = copy
         elif (held.root_hash, held.signature) != (copy.root_hash, copy.signature):
-            raise _Broken(None, copy.tree_size, "it differs from the copy held outside the log")
+            raise _Broken(
+                None,
+                copy.tree_size,
+                "it differs from the copy held outside the log (the witness, or a saved head)",
+            )
     return [by_size[size] for size in sorted(by_size)]
+
+
+def _hint(reason: str, connection: Connection) -> str:
+    """Name the way out when a head is signed by the key an older joinedup left beside the
+    database (it is no longer trusted where it is)."""
+    legacy = legacy_signer(connection.engine.url)
+    if legacy is not None and reason.endswith(legacy.key_id[:16]):
+        return (
+            f"{reason}, the key beside the database ({legacy.key_file}): an older joinedup "
+            "kept it there, where whoever can rewrite the database can read it; `joinedup "
+            "audit move-key` retires it (trusted for the heads it signed so far) and moves "
+            "signing away from the store"
+        )
+    return reason
 
 
 def verify_log(
@@ -170,13 +193,19 @@ def verify_log(
     keys: dict[str, Ed25519PublicKey],
     progress: Progress | None = None,
     head_copies: list[TreeHead] | None = None,
+    *,
+    use_witness: bool = True,
 ) -> VerifyResult:
     """Verify every entry and head of the log with the trusted public ``keys`` (by key id),
-    and the ``head_copies`` kept outside it; stops at the first problem. Reads entries in
-    batches, never the whole log at once."""
+    the heads the witness holds for this store (unless ``use_witness`` is false) and the
+    ``head_copies`` kept outside it; stops at the first problem. Reads entries in batches,
+    never the whole log at once."""
     result = VerifyResult()
+    copies = list(head_copies or [])
+    if use_witness:
+        copies += witnessed(connection.engine.url)
     try:
-        signed = _with_copies(heads(connection), head_copies or [])
+        signed = _with_copies(heads(connection), copies)
     except _Broken as differing:
         result.ok, result.bad_head, result.reason = False, differing.head, differing.reason
         return result
@@ -239,7 +268,7 @@ def verify_log(
         result.first_bad_seq, result.bad_head, result.reason = (
             broken.seq,
             broken.head,
-            broken.reason,
+            _hint(broken.reason, connection),
         )
     result.entries = compact.size if result.ok else total
     result.heads_checked = checker.index

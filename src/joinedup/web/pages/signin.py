@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from joinedup.accounts import oidc
-from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session
+from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session, SignInThrottled
 from joinedup.errors import BadInput, Forbidden, JoinedUpError
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import purposes_for
@@ -28,6 +29,7 @@ from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "joinedup_oidc"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 
 
 def safe_next(value: str | None) -> str:
@@ -37,6 +39,13 @@ def safe_next(value: str | None) -> str:
     if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         return "/"
     return value
+
+
+def client_address(request: Request) -> str | None:
+    """The address failed sign-ins are counted by. Behind a proxy, uvicorn takes it from
+    X-Forwarded-For only when the proxy is listed in --forwarded-allow-ips (default: only
+    127.0.0.1), so a client cannot choose its own."""
+    return request.client.host if request.client else None
 
 
 def set_session_cookie(response: Response, token: str) -> None:
@@ -58,7 +67,10 @@ def after_sign_in(session: Session, next_path: str) -> str:
 
 
 def _login_form(request: Request, status: int = 200, **context: Any) -> Response:
-    token = secrets.token_urlsafe(32)
+    # One token per browser, kept after signing in: a form opened in another tab before a
+    # sign-in there still carries the token its cookie holds.
+    held = request.cookies.get(PRE_SESSION_COOKIE, "")
+    token = held if _TOKEN.fullmatch(held) else secrets.token_urlsafe(32)
     request.state.pre_csrf = token
     context.setdefault("next", safe_next(request.query_params.get("next")))
     context.setdefault("username", "")
@@ -86,7 +98,10 @@ def _oidc() -> oidc.OidcSettings | None:
 def login_page(request: Request) -> Response:
     if optional_session(request) is not None:
         return RedirectResponse("/", status_code=303)
-    return _login_form(request)
+    response = _login_form(request)
+    if SESSION_COOKIE in request.cookies:  # an ended session's: forget it
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/login")
@@ -96,16 +111,19 @@ def login(
     password: str = Form(""),
     next: str = Form("/"),  # noqa: A002 - the form field's name
 ) -> Response:
+    earlier = optional_session(request)  # a live session this browser holds is replaced
     try:
-        token, session = account_service.sign_in(engine_of(request), username, password)
-    except (NotSignedIn, Forbidden) as error:
-        status = 401 if isinstance(error, NotSignedIn) else 403
-        return _login_form(
-            request, status, error=str(error), username=username, next=safe_next(next)
+        token, session = account_service.sign_in(
+            engine_of(request), username, password, source=client_address(request)
         )
+    except (NotSignedIn, SignInThrottled, Forbidden) as error:
+        return _login_form(
+            request, error.http_status, error=str(error), username=username, next=safe_next(next)
+        )
+    if earlier is not None:
+        account_service.sign_out(engine_of(request), earlier)
     response = RedirectResponse(after_sign_in(session, safe_next(next)), status_code=303)
     set_session_cookie(response, token)
-    response.delete_cookie(PRE_SESSION_COOKIE, path="/login")
     return response
 
 

@@ -1,0 +1,30 @@
+"""A signed head over the audit log after every request that appended entries (see
+``governance.audit.seal``): sealed off the event loop once the response has been sent, so the
+reader does not wait for it; outside admission control, so it holds no request's slot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from joinedup.governance.audit.seal import collecting, seal_all
+
+
+class AuditSealing:
+    """Pure ASGI middleware (the request's context, shared with the threads its handlers
+    run in, collects the stores they append to)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with collecting() as appended:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if appended:
+                    await run_in_threadpool(seal_all, dict(appended))
