@@ -122,8 +122,8 @@ def prepare(engine: Any, readers: int) -> tuple[list[tuple[str, list[str]]], lis
             terms.append({"name": surname, "date_of_birth": str(dob)})
         elif kind < 0.85 and nhs:
             terms.append({"nhs_number": nhs})
-        elif postcode:
-            terms.append({"postcode": postcode})
+        elif postcode:  # a search is a trace: a postcode with the surname (issue 16)
+            terms.append({"name": surname, "postcode": postcode})
     return [(u, p) for u, p, _k, _t in work if p], terms
 
 
@@ -235,6 +235,9 @@ def main() -> None:
         ).scalar()
     engine.dispose()
     env = {**os.environ, "JOINEDUP_COOKIE_SECURE": "0"}
+    # One benchmark account searches thousands of times an hour: past any volume a real
+    # account would reach, so the limits that tell the privacy officer are lifted here.
+    env["JOINEDUP_SEARCH_NOTICE_PER_HOUR"] = env["JOINEDUP_SEARCH_LIMIT_PER_HOUR"] = "1000000000"
     if args.concurrency:
         env["JOINEDUP_WEB_CONCURRENCY"] = str(args.concurrency)
     server = subprocess.Popen(
