@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from joinedup.errors import JoinedUpError
 
 if TYPE_CHECKING:
-    from joinedup.governance.audit.heads import TreeHead
+    from joinedup.governance.audit.treehead import TreeHead
 
 _log = logging.getLogger(__name__)
 # The stores the current command or request appended to (None outside a sealing scope).
