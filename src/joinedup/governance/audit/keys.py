@@ -99,7 +99,7 @@ def sqlite_file(database_url: str | URL) -> Path | None:
 
 
 def legacy_key_file(database_url: str | URL) -> Path | None:
-    """Where joinedup before issue 17 generated a SQLite store's key: beside the database."""
+    """Where older versions of joinedup generated a SQLite store's key: beside the database."""
     database = sqlite_file(database_url)
     return None if database is None else database.with_name(database.name + ".audit-key.pem")
 
