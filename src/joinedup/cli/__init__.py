@@ -1,4 +1,14 @@
-"""The ``joinedup`` command. Each capability registers its commands from its own module."""
+"""The ``joinedup`` command, composed here from one module per command group: ``joinedup
+audit ...`` is cli/audit.py's ``app``, ``joinedup break-glass ...`` cli/break_glass.py's. A
+command with no group sits in the module of its capability (``link``, ``explain-link``,
+``evaluate-linkage`` and ``households`` in cli/linkage.py), whose ``app`` is merged in at the
+top level.
+
+Each command is a plain function: it parses its options, calls a service and hands the result
+to ``emit`` (text, or one JSON object with ``--json``). The root group (``common.Commands``)
+seals the audit log after every command and turns a ``JoinedUpError`` into its one-line
+reason and exit code. docs/cli.md is generated from these modules: `cog -r docs/cli.md`.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +16,34 @@ import os
 
 import typer
 
-from joinedup.cli import access, agreements, db, demo, ingest, linkage, quality, quarantine, synth
-from joinedup.cli import alerts as alerts_cli
-from joinedup.cli import audit as audit_cli
-from joinedup.cli import interventions as interventions_cli
-from joinedup.cli import retention as retention_cli
-from joinedup.cli import risk as risk_cli
-from joinedup.cli import transparency as transparency_cli
-from joinedup.cli import web as web_cli
+from joinedup.cli import (
+    access,
+    agreements,
+    alerts,
+    audit,
+    break_glass,
+    db,
+    demo,
+    ingest,
+    interventions,
+    linkage,
+    quality,
+    quarantine,
+    replay,
+    retention,
+    review,
+    risk,
+    serve,
+    synth,
+    transparency,
+    triage,
+    users,
+)
+from joinedup.cli.common import Commands
 
 app = typer.Typer(
     name="joinedup",
+    cls=Commands,
     help=(
         "joinedup joins up what each safeguarding partner records about a child: it takes "
         "each agency's deliveries, keeps every row, explains every data problem, and (in "
@@ -27,22 +54,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
-db.register(app)
-synth.register(app)
-ingest.register(app)
-agreements.register(app)
-access.register(app)
-demo.register(app)
-quarantine.register(app)
-quality.register(app)
-audit_cli.register(app)
-linkage.register(app)
-risk_cli.register(app)
-retention_cli.register(app)
-transparency_cli.register(app)
-web_cli.register(app)
-alerts_cli.register(app)
-interventions_cli.register(app)
+
+# The commands without a group first, then the groups, in the order `joinedup --help` lists
+# them. A module of top-level commands is merged in as it is; a group is added by its name.
+for module in (synth, ingest, demo, quality, linkage, triage, transparency, serve, replay):
+    app.add_typer(module.app)
+app.add_typer(db.app, name="db")
+app.add_typer(agreements.app, name="agreements")
+app.add_typer(access.app, name="access")
+app.add_typer(break_glass.app, name="break-glass")
+app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(audit.app, name="audit")
+app.add_typer(review.app, name="review")
+app.add_typer(risk.app, name="risk")
+app.add_typer(retention.app, name="retention")
+app.add_typer(users.app, name="users")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(interventions.app, name="interventions")
 
 
 @app.callback()

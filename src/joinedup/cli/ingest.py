@@ -8,42 +8,45 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, progress_bar, run
+from joinedup.cli.common import JSON_OPTION, console, emit, out, progress_bar
 from joinedup.ingest import IngestReport
 
+app = typer.Typer()
 
-def register(app: typer.Typer) -> None:
-    @app.command("ingest")
-    def ingest_command(
-        path: Path = typer.Argument(
-            ...,
-            help="An agency delivery folder (with manifest.json), "
-            "or a partnership folder holding one per agency.",
+
+@app.command("ingest")
+def ingest_command(
+    path: Path = typer.Argument(
+        ...,
+        help="An agency delivery folder (with manifest.json), "
+        "or a partnership folder holding one per agency.",
+    ),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Ingest agency deliveries: check each manifest, validate every row, keep every row
+    (accepted, accepted with warnings, or quarantined with its reasons). Exits 0 when the
+    deliveries were taken, even with quarantined rows; non-zero with a one-line reason
+    when a delivery is rejected whole (nothing of it is stored)."""
+    engine = services.open_store()
+    reports = []
+    with progress_bar(enabled=not json_output) as update:
+        for folder in services.deliveries_in(path):
+            reports.append(services.ingest(engine, folder, progress=update))
+    # a delivery folder gives its report; a partnership folder, every delivery's
+    one_delivery = len(reports) == 1 and (path / "manifest.json").exists()
+    emit(
+        reports,
+        json_output,
+        show_reports,
+        data=lambda rs: (
+            rs[0].to_dict() if one_delivery else {"deliveries": [r.to_dict() for r in rs]}
         ),
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """Ingest agency deliveries: check each manifest, validate every row, keep every row
-        (accepted, accepted with warnings, or quarantined with its reasons). Exits 0 when the
-        deliveries were taken, even with quarantined rows; non-zero with a one-line reason
-        when a delivery is rejected whole (nothing of it is stored)."""
+    )
 
-        def body() -> None:
-            engine = services.open_store()
-            reports = []
-            with progress_bar(enabled=not json_output) as update:
-                for folder in services.deliveries_in(path):
-                    reports.append(services.ingest(engine, folder, progress=update))
-            if json_output:
-                print_json(
-                    reports[0].to_dict()
-                    if len(reports) == 1 and (path / "manifest.json").exists()
-                    else {"deliveries": [r.to_dict() for r in reports]}
-                )
-            else:
-                for report in reports:
-                    show_report(report)
 
-        run(body)
+def show_reports(reports: list[IngestReport]) -> None:
+    for report in reports:
+        show_report(report)
 
 
 def show_report(report: IngestReport) -> None:

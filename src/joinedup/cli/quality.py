@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +9,11 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, console, out, print_json, run
+from joinedup.cli.common import JSON_OPTION, console, emit, out, parse_moment
 from joinedup.errors import BadInput
-from joinedup.ingest.quality import agency_quality, all_agencies_quality
 from joinedup.ingest.quality_html import render_agency_html, render_all_html
 from joinedup.ingest.quality_rules import plural
+from joinedup.services import data_quality
 
 BAR_WIDTH = 20
 
@@ -31,69 +30,44 @@ def shown(value: float | None, suffix: str = "%") -> str:
     return "–" if value is None else f"{value:g}{suffix}"
 
 
-def _moment(text: str | None) -> datetime | None:
-    """``--as-of`` as an aware date-time (UTC when no offset is given); None for now."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(
-            f"--as-of {text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-21T06:00:00Z)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("quality")
-    def quality_command(
-        agency: str | None = typer.Argument(
-            None, help="The agency id (police, health, social_care, education, ...)."
-        ),
-        all_agencies: bool = typer.Option(
-            False, "--all", help="Every agency side by side, one summary row each."
-        ),
-        html: Path | None = typer.Option(
-            None, "--html", help="Also write a self-contained HTML page to this file."
-        ),
-        as_of: str | None = typer.Option(
-            None,
-            "--as-of",
-            help="Report as at this moment (ISO 8601, e.g. 2026-11-21T06:00:00Z): timeliness "
-            "is measured to it. Default: now.",
-        ),
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """Data quality of an agency's deliveries, worst problems first: completeness and
-        validity of the identifying fields, duplicates within the agency, timeliness,
-        quarantine, the trend across deliveries and the top finding codes. Counts and codes
-        only: the report shows no names or other delivered values."""
-
-        def body() -> None:
-            if all_agencies == (agency is not None):
-                raise BadInput("give one agency id, or --all for every agency")
-            now = _moment(as_of)
-            engine = services.open_store()
-            with engine.connect() as connection:
-                if all_agencies:
-                    report = all_agencies_quality(connection, now)
-                    page = render_all_html(report) if html else ""
-                else:
-                    assert agency is not None
-                    report = agency_quality(connection, agency, now)
-                    page = render_agency_html(report) if html else ""
-            if html:
-                html.write_text(page, encoding="utf-8")
-            if json_output:
-                print_json(report)
-            elif all_agencies:
-                show_all(report)
-            else:
-                show_agency(report)
-            if html and not json_output:
-                console.print(f"wrote {html}")
-
-        run(body)
+@app.command("quality")
+def quality_command(
+    agency: str | None = typer.Argument(
+        None, help="The agency id (police, health, social_care, education, ...)."
+    ),
+    all_agencies: bool = typer.Option(
+        False, "--all", help="Every agency side by side, one summary row each."
+    ),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML page to this file."
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Report as at this moment (ISO 8601, e.g. 2026-11-21T06:00:00Z): timeliness "
+        "is measured to it. Default: now.",
+    ),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Data quality of an agency's deliveries, worst problems first: completeness and
+    validity of the identifying fields, duplicates within the agency, timeliness,
+    quarantine, the trend across deliveries and the top finding codes. Counts and codes
+    only: the report shows no names or other delivered values."""
+    if all_agencies == (agency is not None):
+        raise BadInput("give one agency id, or --all for every agency")
+    now = parse_moment(
+        as_of, "--as-of", "an ISO 8601 date or date-time (e.g. 2026-11-21T06:00:00Z)"
+    )
+    report = data_quality.quality_report(services.open_store(), agency, now)
+    if html:
+        page = render_all_html(report) if all_agencies else render_agency_html(report)
+        html.write_text(page, encoding="utf-8")
+    emit(report, json_output, show_all if all_agencies else show_agency)
+    if html and not json_output:
+        console.print(f"wrote {html}")
 
 
 def show_agency(report: dict[str, Any]) -> None:

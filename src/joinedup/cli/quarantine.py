@@ -8,93 +8,69 @@ import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, run
+from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, emit, out
 from joinedup.cli.quality import text_bar
 from joinedup.ingest.quality_rules import plural
-from joinedup.ingest.reprocess import reprocess_quarantine
-from joinedup.services import stewardship
+from joinedup.services import data_quality, stewardship
 
 AGENCY_OPTION = typer.Option(None, "--agency", help="Only this agency's rows.")
 
 
-def register(app: typer.Typer) -> None:
-    quarantine_app = typer.Typer(
-        help="The rows an ingest refused, each kept whole with its reasons: list them, show "
-        "one, or re-validate them against what the store now knows.",
-        no_args_is_help=True,
+app = typer.Typer(
+    help="The rows an ingest refused, each kept whole with its reasons: list them, show "
+    "one, or re-validate them against what the store now knows.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_command(
+    agency: str | None = AGENCY_OPTION,
+    status: str = typer.Option("open", "--status", help="open, resolved or all."),
+    code: str | None = typer.Option(None, "--code", help="Only rows with this reason code."),
+    limit: int = typer.Option(50, "--limit", min=0, help="Show at most this many rows."),
+    as_user: str = AS_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """List quarantined rows, newest delivery first, after a count by reason code. The
+    messages can quote the delivered value that was refused."""
+    engine = services.open_store()
+    result = stewardship.quarantined_rows(
+        engine,
+        stewardship.account_named(engine, as_user),
+        agency_id=agency,
+        status=status,
+        code=code,
+        limit=limit,
     )
+    emit(result, json_output, lambda r: show_list(r, status))
 
-    @quarantine_app.command("list")
-    def list_command(
-        agency: str | None = AGENCY_OPTION,
-        status: str = typer.Option("open", "--status", help="open, resolved or all."),
-        code: str | None = typer.Option(None, "--code", help="Only rows with this reason code."),
-        limit: int = typer.Option(50, "--limit", min=0, help="Show at most this many rows."),
-        as_user: str = AS_OPTION,
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """List quarantined rows, newest delivery first, after a count by reason code. The
-        messages can quote the delivered value that was refused."""
 
-        def body() -> None:
-            engine = services.open_store()
-            result = stewardship.quarantined_rows(
-                engine,
-                stewardship.account_named(engine, as_user),
-                agency_id=agency,
-                status=status,
-                code=code,
-                limit=limit,
-            )
-            if json_output:
-                print_json(result)
-            else:
-                show_list(result, status)
+@app.command("show")
+def show_command(
+    row_id: int = typer.Argument(..., help="The quarantined row's id (from `list`)."),
+    as_user: str = AS_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Show one quarantined row whole: the row as delivered, every finding the ingest
+    recorded for it, its delivery, and how (or whether) it was resolved. This shows
+    personal data as delivered: data stewards and the privacy officer only, audited."""
+    engine = services.open_store()
+    result = stewardship.quarantined_row(engine, stewardship.account_named(engine, as_user), row_id)
+    emit(result, json_output, show_row)
 
-        run(body)
 
-    @quarantine_app.command("show")
-    def show_command(
-        row_id: int = typer.Argument(..., help="The quarantined row's id (from `list`)."),
-        as_user: str = AS_OPTION,
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """Show one quarantined row whole: the row as delivered, every finding the ingest
-        recorded for it, its delivery, and how (or whether) it was resolved. This shows
-        personal data as delivered: data stewards and the privacy officer only, audited."""
-
-        def body() -> None:
-            engine = services.open_store()
-            result = stewardship.quarantined_row(
-                engine, stewardship.account_named(engine, as_user), row_id
-            )
-            if json_output:
-                print_json(result)
-            else:
-                show_row(result)
-
-        run(body)
-
-    @quarantine_app.command("reprocess")
-    def reprocess_command(
-        agency: str | None = AGENCY_OPTION,
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """Re-validate open quarantined rows against what the store now knows (a reference
-        that a later delivery supplied, a person accepted since). Rows that now pass are
-        accepted into the store and marked resolved; the rest stay open with refreshed
-        reasons. All or nothing: one transaction."""
-
-        def body() -> None:
-            report = reprocess_quarantine(services.open_store(), agency)
-            if json_output:
-                print_json(report.to_dict())
-            else:
-                show_reprocess(report.to_dict())
-
-        run(body)
-
-    app.add_typer(quarantine_app, name="quarantine")
+@app.command("reprocess")
+def reprocess_command(
+    agency: str | None = AGENCY_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Re-validate open quarantined rows against what the store now knows (a reference
+    that a later delivery supplied, a person accepted since). Rows that now pass are
+    accepted into the store and marked resolved; the rest stay open with refreshed
+    reasons. All or nothing: one transaction."""
+    report = data_quality.reprocess_quarantine(services.open_store(), agency)
+    emit(report.to_dict(), json_output, show_reprocess)
 
 
 def show_list(result: dict[str, Any], status: str) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, out, print_json, run
-from joinedup.errors import BadInput
-from joinedup.governance.retention import RetentionReport, load_rules, run_retention
+from joinedup.cli.common import JSON_OPTION, emit, out, parse_date
+from joinedup.services import retention
+
+if TYPE_CHECKING:
+    from joinedup.governance.retention import RetentionReport, RetentionRule
 
 AS_OF_OPTION = typer.Option(
     None, "--as-of", help="Apply retention as on this date (YYYY-MM-DD; default today)."
@@ -26,76 +29,52 @@ RULES_OPTION = typer.Option(
 
 
 def _as_of(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_date(value, "--as-of") or datetime.now(UTC).date()
 
 
-def register(app: typer.Typer) -> None:
-    retention_app = typer.Typer(
-        help="Retention: delete or pseudonymise expired data.", no_args_is_help=True
+app = typer.Typer(help="Retention: delete or pseudonymise expired data.", no_args_is_help=True)
+
+
+@app.command("run")
+def run_command(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be done; change nothing."
+    ),
+    as_of: str | None = AS_OF_OPTION,
+    rules: Path | None = RULES_OPTION,
+    actor: str = typer.Option("retention", help="Who runs it (recorded in the audit log)."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Apply each agreement's retention: expired rows are deleted or pseudonymised, one
+    audit entry per table and one for the run. Rows no rule covers are kept and listed."""
+    engine = services.open_store()
+    report = retention.apply_retention(
+        engine, as_of=_as_of(as_of), rules_file=rules, dry_run=dry_run, actor=actor
+    )
+    emit(report, json_output, show, data=lambda r: r.to_dict())
+
+
+@app.command("rules")
+def rules_command(
+    as_of: str | None = AS_OF_OPTION,
+    rules: Path | None = RULES_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """List the retention rules that apply and where they come from."""
+    engine = services.open_store()
+    applicable, source = retention.retention_rules(engine, as_of=_as_of(as_of), rules_file=rules)
+    emit(
+        applicable,
+        json_output,
+        lambda found: show_rules(found, source),
+        data=lambda found: {"source": source, "rules": [rule.to_dict() for rule in found]},
     )
 
-    @retention_app.command("run")
-    def run_command(
-        dry_run: bool = typer.Option(
-            False, "--dry-run", help="Show what would be done; change nothing."
-        ),
-        as_of: str | None = AS_OF_OPTION,
-        rules: Path | None = RULES_OPTION,
-        actor: str = typer.Option("retention", help="Who runs it (recorded in the audit log)."),
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """Apply each agreement's retention: expired rows are deleted or pseudonymised, one
-        audit entry per table and one for the run. Rows no rule covers are kept and listed."""
 
-        def body() -> None:
-            engine = services.open_store()
-            on = _as_of(as_of)
-            with engine.connect() as connection:
-                applicable, source = load_rules(connection, on, rules)
-                report = run_retention(
-                    connection,
-                    as_of=on,
-                    rules=applicable,
-                    rules_source=source,
-                    dry_run=dry_run,
-                    actor=actor,
-                )
-                if not dry_run:  # a dry run's transaction is rolled back when it closes
-                    connection.commit()
-            if json_output:
-                print_json(report.to_dict())
-            else:
-                show(report)
-
-        run(body)
-
-    @retention_app.command("rules")
-    def rules_command(
-        as_of: str | None = AS_OF_OPTION,
-        rules: Path | None = RULES_OPTION,
-        json_output: bool = JSON_OPTION,
-    ) -> None:
-        """List the retention rules that apply and where they come from."""
-
-        def body() -> None:
-            engine = services.open_store()
-            with engine.connect() as connection:
-                applicable, source = load_rules(connection, _as_of(as_of), rules)
-            if json_output:
-                print_json({"source": source, "rules": [r.to_dict() for r in applicable]})
-                return
-            out.print(f"retention rules from {source}:")
-            for rule in applicable:
-                out.print(f"  {rule.describe()}", highlight=False)
-
-        run(body)
-
-    app.add_typer(retention_app, name="retention")
+def show_rules(rules: list[RetentionRule], source: str) -> None:
+    out.print(f"retention rules from {source}:")
+    for rule in rules:
+        out.print(f"  {rule.describe()}", highlight=False)
 
 
 def show(report: RetentionReport) -> None:

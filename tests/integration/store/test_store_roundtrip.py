@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, func, insert, inspect, select
 
-from joinedup.domain.events import RecordIngested
+from joinedup.domain.events import ConcernRecorded
 from joinedup.domain.model import (
     Address,
     Event,
@@ -165,7 +165,7 @@ def test_person_record_and_everything_hanging_off_it_round_trips(engine: Engine)
             )
         )
         uow.practitioners.upsert_many([(practitioner, None)])
-        uow.emit(RecordIngested("social_care", "ssd_person", "P000123", "inserted"))
+        uow.emit(ConcernRecorded(1, "P-1", "CONCERN", "sw", "social_care", ("W42",)))
         uow.commit()
 
     with UnitOfWork(engine) as uow:
@@ -184,14 +184,14 @@ def test_person_record_and_everything_hanging_off_it_round_trips(engine: Engine)
         )
         assert uow.practitioners.lead_for("social_care", "P000123", date(2025, 6, 1)) is None
         outbox = uow.connection.execute(select(t.outbox)).mappings().all()
-        assert [o["event_type"] for o in outbox] == ["RecordIngested"]
-        assert outbox[0]["payload"]["source_id"] == "P000123"
+        assert [o["event_type"] for o in outbox] == ["ConcernRecorded"]  # for the worker
+        assert outbox[0]["payload"]["person_id"] == "P-1"
 
 
 def test_uncommitted_unit_of_work_leaves_nothing(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         _delivery(uow)
-        uow.emit(RecordIngested("social_care", "ssd_person", "X", "inserted"))
+        uow.emit(ConcernRecorded(2, "P-2", "CONCERN", "sw", "social_care", ()))
     with pytest.raises(RuntimeError), UnitOfWork(engine) as uow:
         _delivery(uow)
         raise RuntimeError("crash mid-way")

@@ -1,0 +1,112 @@
+"""The demonstration partnership: a synthetic partnership generated (unless already there),
+loaded, linked and scored, with the example agreements and one demo account per role, so the
+web app has content to show. Synthetic people only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from joinedup.config import settings
+from joinedup.ingest import IngestReport
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    """What was loaded: the summary (as ``joinedup demo --json`` prints it) and each
+    delivery's ingest report."""
+
+    summary: dict[str, Any]
+    reports: list[IngestReport]
+
+
+def load_demo(
+    engine: Engine, partnership: Path, *, progress: Progress | None = None
+) -> DemoLoaded:
+    """Ingest every agency's delivery of the (synthetic) partnership in ``partnership``,
+    link people, load the example agreements and the demo users, import the interventions
+    and train and score the risk model. (The command line generates the partnership first:
+    nothing below it imports the generator.)"""
+    from joinedup import services
+    from joinedup.accounts import demo_users
+
+    update = progress or (lambda _stage, _done, _total: None)
+    started = time.perf_counter()
+    # People are linked in one batch once every agency is in: faster than one at a time,
+    # and every agency's records are there to link against.
+    reports = [
+        services.ingest(engine, folder, progress=update, link=False)
+        for folder in services.deliveries_in(partnership)
+    ]
+    linkage = services.link_people(engine, progress=update)
+    agreements = services.load_agreements(
+        engine, sorted(services.EXAMPLE_AGREEMENTS.glob("*.yaml")), loaded_by="demo"
+    )
+    users = demo_users.create(engine)
+    interventions = _interventions(engine, partnership)
+    risk = _risk(engine, update)
+    summary = {
+        "partnership": str(partnership),
+        "database": settings().database_url,
+        "seconds": round(time.perf_counter() - started, 1),
+        "deliveries": {
+            r.agency: {
+                "rows": r.total("rows"),
+                "accepted": r.total("accepted"),
+                "quarantined": r.total("quarantined"),
+                "status": r.status,
+            }
+            for r in reports
+        },
+        "linkage": {
+            "records": linkage["records"],
+            "persons": linkage["persons"],
+            "review": linkage["review"],
+            "households": linkage["households"],
+        },
+        "agreements": [a["agreement"] for a in agreements],
+        "interventions": interventions,
+        "risk": risk,
+        "users": users,
+    }
+    return DemoLoaded(summary, reports)
+
+
+def _interventions(engine: Engine, partnership: Path) -> dict[str, int] | None:
+    """The partnership's intervention records, when it has them (synth --interventions)."""
+    from joinedup.services import interventions
+
+    folder = partnership / "interventions"
+    if not (folder / "interventions.csv").is_file():
+        return None
+    return interventions.import_interventions(engine, folder, recorded_by="demo")
+
+
+def _risk(engine: Engine, update: Progress) -> dict[str, Any]:
+    """Train the risk model on the linked history and score every child (the triage list);
+    a partnership with too little history is reported, not fatal."""
+    from joinedup.errors import BadInput
+    from joinedup.services import risk
+
+    started = time.perf_counter()
+    try:
+        # Snapshots every 6 months, not 2: the demo must be up in minutes; `joinedup risk
+        # train` uses every 2 months.
+        model = risk.train_risk_model(engine, progress=update, step_months=6)
+    except BadInput as problem:
+        return {"trained": False, "reason": str(problem)}
+    scored = risk.score_children(engine, progress=update)
+    return {
+        "trained": True,
+        "model_id": model["model_id"],
+        "children_scored": scored["children_scored"],
+        "flagged": scored["flagged"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
