@@ -48,10 +48,10 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from alerts.servers import Mailbox, free_port  # noqa: E402
 
 from joinedup.alerts import raising  # noqa: E402
+from joinedup.feeds import Delivery  # noqa: E402
 from joinedup.services import ingest  # noqa: E402
 from joinedup.store import make_engine, upgrade  # noqa: E402
 from joinedup.store.alert_tables import alert  # noqa: E402
-from joinedup.synth.feedio import Delivery  # noqa: E402
 
 HEADER = [
     "person_id",

@@ -36,12 +36,13 @@ def register(app: typer.Typer) -> None:
         triage list has content), then serve the web app on http://127.0.0.1:PORT with the
         credentials printed."""
         from joinedup.accounts import demo_users
-        from joinedup.synth import SynthOptions, generate_partnership
 
         def body() -> None:
             started = time.perf_counter()
             with progress_bar(enabled=not json_output) as update:
                 if not partnership.exists() or not any(partnership.iterdir()):
+                    from joinedup.synth import SynthOptions, generate_partnership  # synth extra
+
                     generate_partnership(
                         partnership,
                         children=children,

@@ -33,9 +33,10 @@ def register(app: typer.Typer) -> None:
         """Generate a synthetic partnership: one delivery per agency in the feed formats,
         with manifests, plus truth/ (who each record really is, and what happened to them)
         for evaluating linkage, risk and alerts. Synthetic people only."""
-        from joinedup.synth import SynthOptions, generate_partnership
 
         def body() -> None:
+            from joinedup.synth import SynthOptions, generate_partnership  # the synth extra
+
             options = SynthOptions(recording_bias=recording_bias, interventions=interventions)
             with progress_bar(enabled=not json_output) as update:
                 summary = generate_partnership(

@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING
 from joinedup.synth.model import Household, Person, iso
 
 if TYPE_CHECKING:
+    from joinedup.feeds import Delivery
     from joinedup.synth.careers import Episode
-    from joinedup.synth.feedio import Delivery
     from joinedup.synth.partnership import Feeds
 
 

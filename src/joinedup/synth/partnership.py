@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from joinedup.errors import BadInput
+from joinedup.feeds import Delivery
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
 from joinedup.synth.education import emit_education
-from joinedup.synth.feedio import Delivery
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
 from joinedup.synth.messy import nhs_from_index, upn_for

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+from joinedup.feeds import dumps
 from joinedup.synth import messy
 from joinedup.synth.careers import SOURCE_DESC, Episode, plan_household
-from joinedup.synth.feedio import dumps
 from joinedup.synth.identity import record_person, recorded_nhs
 from joinedup.synth.model import Household, Person, iso
 

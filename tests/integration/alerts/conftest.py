@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from joinedup.alerts import intake
+from joinedup.feeds import Delivery
 from joinedup.linkage.batch import link
 from joinedup.services import EXAMPLE_AGREEMENTS, deliveries_in, ingest, load_agreements
 from joinedup.store import make_engine, upgrade
 from joinedup.synth import generate_partnership
-from joinedup.synth.feedio import Delivery
 
 from .faults import world  # noqa: F401  (the fault-injection world, a fixture)
 

@@ -1,4 +1,7 @@
-"""Streaming writers for agency deliveries: CSV/ndjson files, row counts, sha256, manifest.
+"""Streaming writers for agency deliveries (docs/feeds.md): files, row counts, sha256, manifest.
+
+Used by the synthetic generator and by alert replay, which cuts a partnership into slices
+that are deliveries themselves; so it lives beside the platform, not inside ``synth``.
 
 In: a delivery folder, agency id and format, then rows. Out: the files plus
 ``manifest.json`` (agency, format, partnership, extracted_at, files[path, rows, sha256]).
