@@ -48,10 +48,11 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from alerts.servers import Mailbox, free_port  # noqa: E402
 
 from joinedup.alerts import raising  # noqa: E402
-from joinedup.feeds import Delivery  # noqa: E402
+from joinedup.ingest.feed_writer import Delivery  # noqa: E402
 from joinedup.services import ingest  # noqa: E402
 from joinedup.store import make_engine, upgrade  # noqa: E402
 from joinedup.store.alert_tables import alert  # noqa: E402
+from joinedup.store.unit_of_work import NOTHING, using
 
 HEADER = [
     "person_id",
@@ -115,7 +116,6 @@ def build_store(
     url: str | None, children: int, scratch: Path, state: dict
 ) -> tuple[object, str | None, str]:
     """A loaded, linked store with agreements; (engine, PostgreSQL schema to drop, URL)."""
-    from joinedup.alerts import intake
     from joinedup.services import (
         EXAMPLE_AGREEMENTS,
         deliveries_in,
@@ -137,7 +137,7 @@ def build_store(
     engine = make_engine(url)
     upgrade(engine)
     generate_partnership(scratch / "partnership", children=children, seed=11)
-    with intake.paused():
+    with using(NOTHING):
         for folder in deliveries_in(scratch / "partnership"):
             ingest(engine, folder, link=False)
     link_people(engine)

@@ -12,7 +12,7 @@ searching by name, date of birth, NHS number and postcode. The server is uvicorn
 machine, so the two compete for the same cores. Server-side time is each response's
 ``Server-Timing`` header: ``app`` is the time handling the request once admitted, ``queue``
 the time it waited for one of the worker's ``JOINEDUP_WEB_CONCURRENCY`` slots (see
-``joinedup.web.admission``); the client-side time includes both, and the network.
+``joinedup.http.admission``); the client-side time includes both, and the network.
 
 Prints one JSON object: per endpoint, requests, errors, requests/s, and client and
 server-side latency percentiles (ms).
@@ -36,9 +36,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from joinedup.http.admission import DEFAULT_CONCURRENCY
 from joinedup.services import open_store
 from joinedup.services.accounts import add_user
-from joinedup.web.admission import DEFAULT_CONCURRENCY
 
 PASSWORD = "bench-password-synthetic-only"
 TIMING = re.compile(r"app;dur=([0-9.]+)")
@@ -241,7 +241,7 @@ def main() -> None:
     if args.concurrency:
         env["JOINEDUP_WEB_CONCURRENCY"] = str(args.concurrency)
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "joinedup.web.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "joinedup.asgi:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.workers),
          "--log-level", "warning", "--no-access-log"],
         env=env,

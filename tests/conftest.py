@@ -94,6 +94,14 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def event_flow() -> None:
+    """The platform's event flow, as every entry point installs it (joinedup.bootstrap)."""
+    from joinedup import bootstrap
+
+    bootstrap.wire()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Every test that touches the store runs once per backend.
     if "database_url" in metafunc.fixturenames and "backend" not in metafunc.fixturenames:

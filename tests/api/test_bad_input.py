@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from joinedup.accounts.demo_users import DEMO_PASSWORD
-from joinedup.web.app import create_app
-from joinedup.web.limits import DEFAULT_MAX_BODY, max_body_from_environment
-from joinedup.web.security import HEADERS
+from joinedup.asgi import create_app
+from joinedup.http.limits import DEFAULT_MAX_BODY, max_body_from_environment
+from joinedup.http.security import HEADERS
 from tests.support.bad_requests import (
     NOT_AN_ID,
     SECRET,

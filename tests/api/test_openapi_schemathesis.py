@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
-from joinedup.web.security import HEADERS
+from joinedup.http.security import HEADERS
 from tests.support.webapp import LiveApp
 
 # Signing in and out would change the session the other cases use; test_signin and the

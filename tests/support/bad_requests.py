@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from joinedup.accounts.demo_users import DEMO_PASSWORD
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import PRACTITIONER_ROLES, Role
+from joinedup.http.security import HEADERS
 from joinedup.services import accounts as account_service
-from joinedup.web.security import HEADERS
 from tests.support.webapp import LiveApp, served
 
 # Put into every text field of a bad request: no answer may show it back.

@@ -109,7 +109,7 @@ def served(
     then)."""
     import uvicorn
 
-    from joinedup.web.app import create_app
+    from joinedup.asgi import create_app
 
     port = free_port()
     app = (app_factory or create_app)(engine)

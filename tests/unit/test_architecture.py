@@ -45,7 +45,7 @@ PERSONAL_READERS = {
         "triage_decisions",
     },
 }
-ENTRY_POINTS = ("cli", "api", "web")
+ENTRY_POINTS = ("cli", "asgi", "api", "web", "http", "bootstrap")
 IDENTITY_PARAMETERS = {"reader", "who", "account", "session"}
 # Service functions that touch personal data but return none of it, and why.
 RETURN_NO_PERSONAL_DATA = {

@@ -85,7 +85,7 @@ def test_the_check_sees_every_way_of_importing_it() -> None:
         "from joinedup.synth.geography import build_geography",
         "from joinedup import synth",
         "from .. import synth",
-        "from ..synth.feedio import Delivery",
+        "from ..synth.geography import build_geography",
         "def f():\n    from joinedup.synth import generate_partnership",
         "import importlib\nimportlib.import_module('joinedup.synth.geography')",
     ):
@@ -95,7 +95,7 @@ def test_the_check_sees_every_way_of_importing_it() -> None:
         "import joinedup.synthesis",
         "from joinedup.risk import synth_like",
         "from . import synth",  # joinedup.risk.synth, not the generator
-        "from joinedup.feeds import Delivery",
+        "from joinedup.ingest.feed_writer import Delivery",
     ):
         assert not imports_synth(source, at), source
 

@@ -29,11 +29,11 @@ from joinedup.governance.emergency import break_glass
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import PRACTITIONER_ROLES, Role
+from joinedup.http import navigation
 from joinedup.services import risk
 from joinedup.store.alert_tables import alert
 from joinedup.store.linkage_tables import linkage_review
 from joinedup.store.tables import person
-from joinedup.web import navigation
 from tests.support.webapp import LiveApp, served_copy, sign_in
 
 DEPTH = 2  # links followed from the navigation's pages, and from the pages they lead to

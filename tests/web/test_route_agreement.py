@@ -26,9 +26,9 @@ from sqlalchemy import Engine, text
 from joinedup.governance import uses
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import Role
+from joinedup.http.auth import engine_of, governed
+from joinedup.http.errors import USE_REFUSED
 from joinedup.web import pages
-from joinedup.web.auth import engine_of, governed
-from joinedup.web.errors import USE_REFUSED
 from tests.support.webapp import LiveApp, served
 
 # Pages reached before signing in, or by any signed-in account whatever its role.
@@ -228,7 +228,7 @@ def planted_raw(person_id: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def leaky_app(live_app: LiveApp) -> Iterator[LiveApp]:
-    from joinedup.web.app import create_app
+    from joinedup.asgi import create_app
 
     def with_a_leak(engine: Engine) -> FastAPI:
         app = create_app(engine)

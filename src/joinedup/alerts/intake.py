@@ -9,17 +9,15 @@ that should alert is lost either way. It also leaves a request to re-score the d
 children (``alerts.rescoring``), which the worker carries out: risk escalation, live.
 
 Events older than ``LIVE_DAYS`` before the delivery's extraction are history (a first load,
-a backfill): they raise no alert. ``paused()`` turns the hook off in this thread (replay
-uses it to load the initial state); ``simulated_clock()`` makes each delivery's extraction
-time the alerts' "now" (replay: deadlines, folding and rate limits in simulated time).
+a backfill): they raise no alert. ``on_delivery_ingested`` is the handler the event flow
+(``joinedup.bootstrap``) runs for ``DeliveryIngested``; ``on_delivery_ingested_simulated``
+makes each delivery's extraction time the alerts' "now" instead (a replay: deadlines,
+folding and rate limits in simulated time; the replay re-scores on its own schedule).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +36,7 @@ from joinedup.alerts import (
 from joinedup.alerts.evaluate import Unlinked, findings_for
 from joinedup.alerts.rules import RULES, trigger_event_types
 from joinedup.config import AlertSettings, alert_settings
+from joinedup.domain.events import DeliveryIngested, DomainEvent
 from joinedup.store.alert_tables import alert_trigger
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import delivery, event, source_record
@@ -46,7 +45,6 @@ LIVE_DAYS = 7
 FAILED = "FAILED"  # a trigger whose evaluation raised this time (it stays PENDING)
 log = logging.getLogger(__name__)
 PENDING_FOR = timedelta(hours=24)  # a trigger whose person is never linked is given up then
-_state = threading.local()
 # The agencies whose lead practitioners the rules ask about (recipients, fallbacks, and
 # social care, which the self-harm rule checks): read in bulk for a delivery's people.
 _ROUTED_TO = sorted(
@@ -72,34 +70,24 @@ _DONE = (
 )
 
 
-@contextmanager
-def paused() -> Iterator[None]:
-    before = getattr(_state, "paused", False)
-    _state.paused = True
-    try:
-        yield
-    finally:
-        _state.paused = before
+def on_delivery_ingested(connection: Connection, event: DomainEvent) -> None:
+    """In the delivery's transaction: triggers for what the rules watch, and a re-score."""
+    assert isinstance(event, DeliveryIngested)
+    delivery_written(connection, event.delivery_id)
 
 
-@contextmanager
-def simulated_clock() -> Iterator[None]:
-    before = getattr(_state, "simulated", False)
-    _state.simulated = True
-    try:
-        yield
-    finally:
-        _state.simulated = before
+def on_delivery_ingested_simulated(connection: Connection, event: DomainEvent) -> None:
+    """The same in a replay's simulated time (the delivery's extraction is "now")."""
+    assert isinstance(event, DeliveryIngested)
+    delivery_written(connection, event.delivery_id, simulated=True)
 
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def delivery_written(connection: Connection, delivery_id: int) -> None:
-    """The hook ``joinedup.ingest.pipeline`` calls before committing a delivery."""
-    if getattr(_state, "paused", False):
-        return
+def delivery_written(connection: Connection, delivery_id: int, *, simulated: bool = False) -> None:
+    """What a delivery causes, in its transaction (before it commits)."""
     row = connection.execute(
         select(delivery.c.agency_id, delivery.c.extracted_at).where(delivery.c.id == delivery_id)
     ).one()
@@ -108,7 +96,6 @@ def delivery_written(connection: Connection, delivery_id: int) -> None:
         # to a child or a lead practitioner, so there is nobody to alert. Looking each event
         # up anyway cost a query per event: 20+ minutes for one 100,000-child delivery.
         return
-    simulated = getattr(_state, "simulated", False)
     now = _utc(row.extracted_at) if simulated else datetime.now(UTC)
     if not simulated:  # a replay re-scores on its own schedule (--rescore-days)
         rescoring.request(connection, delivery_id, now)

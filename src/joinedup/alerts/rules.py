@@ -227,8 +227,8 @@ RULES: dict[str, Rule] = {
             "A child's risk summary has escalated",
             "The child's triage score crossed the triage threshold or rose by the configured "
             "amount (a new high-weight factor can be switched on); at most one alert per "
-            "child in the quiet period unless the score reaches a higher band (issue 7's "
-            "rescoring reports the change; see joinedup.alerts.risk_escalation).",
+            "child in the quiet period unless the score reaches a higher band (re-scoring "
+            "reports the change; see joinedup.alerts.risk_escalation).",
             "MASH manager, Exampleshire",
             P.LEAD_PRACTITIONER_CASEWORK,
             CASEWORK_BASIS,

@@ -238,7 +238,7 @@ def run(
 def main() -> None:
     """``python -m joinedup.alerts.worker``: the worker without loading the whole CLI (what
     a service manager runs; ``joinedup alerts worker`` is the same loop)."""
-    from joinedup.services import open_store
+    from joinedup.store.opening import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     run(open_store())

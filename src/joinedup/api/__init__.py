@@ -1,5 +1,5 @@
 """The JSON API, versioned under ``/api/v1``: one router module per area, aggregated here.
-Every route declares its roles and purposes (``joinedup.web.auth.governed``)."""
+Every route declares its roles and purposes (``joinedup.http.auth.governed``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from joinedup.api import agreements, health, oversight, people, quality, review,
 from joinedup.api import alerts as alerts_api
 from joinedup.api import interventions as interventions_api
 from joinedup.api import risk as risk_api
-from joinedup.web.errors import problem_responses
+from joinedup.http.errors import problem_responses
 
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
 AREAS += [risk_api, interventions_api, health]

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from joinedup.accounts.model import Account
 from joinedup.governance import uses
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.limits import MAX_ID
 from joinedup.services import oversight
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.limits import MAX_ID
 
 router = APIRouter(tags=["agreements"])
 ROLES = governed(uses.AGREEMENTS)

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
 from joinedup.governance.uses import ALERT_INBOX
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.limits import RecordId
 from joinedup.services import alerts as alert_services
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["alerts"])
 PRACTITIONERS = governed(ALERT_INBOX)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from joinedup.http.auth import engine_of
 from joinedup.services import alert_operations
-from joinedup.web.auth import engine_of
 
 router = APIRouter(tags=["health"])
 

@@ -1,6 +1,6 @@
 """Bounds on identifiers the API accepts. They are shared with the pages and live in
-``joinedup.web.limits``; this name stays for code that imports it from here."""
+``joinedup.http.limits``; this name stays for code that imports it from here."""
 
-from joinedup.web.limits import MAX_ID, RecordId
+from joinedup.http.limits import MAX_ID, RecordId
 
 __all__ = ["MAX_ID", "RecordId"]

@@ -12,9 +12,9 @@ from joinedup.accounts.model import Account
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.reader import Reader
+from joinedup.http.auth import current_account, current_reader, engine_of, governed
+from joinedup.http.limits import MAX_ID, RecordId
 from joinedup.services import oversight
-from joinedup.web.auth import current_account, current_reader, engine_of, governed
-from joinedup.web.limits import MAX_ID, RecordId
 
 router = APIRouter(tags=["privacy officer"])
 

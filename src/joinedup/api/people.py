@@ -16,12 +16,12 @@ from pydantic import BaseModel, Field
 
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
+from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.limits import RecordId
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.search import Query as SearchQuery
 from joinedup.services.search import search_people
-from joinedup.web.auth import current_reader, engine_of, governed
-from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["people"])
 

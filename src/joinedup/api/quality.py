@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from joinedup.accounts.model import Account
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance import uses
+from joinedup.http.auth import current_account, engine_of, governed
 from joinedup.services import oversight
-from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["data quality"])
 ROLES = governed(uses.DATA_QUALITY)

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
 from joinedup.governance import uses
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.limits import RecordId
 from joinedup.services import oversight
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.limits import RecordId
 
 router = APIRouter(tags=["linkage review"])
 ROLES = governed(uses.LINK_REVIEW)

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
+from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.services import triage
-from joinedup.web.auth import current_reader, engine_of, governed
 
 router = APIRouter(tags=["risk triage"])
 

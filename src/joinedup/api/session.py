@@ -11,9 +11,15 @@ from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import Role
 from joinedup.governance.uses import SESSION
+from joinedup.http.auth import (
+    SESSION_COOKIE,
+    client_address,
+    current_session,
+    engine_of,
+    governed,
+    set_session_cookie,
+)
 from joinedup.services import accounts as account_service
-from joinedup.web.auth import SESSION_COOKIE, current_session, engine_of, governed
-from joinedup.web.pages.signin import client_address, set_session_cookie
 
 router = APIRouter(tags=["session"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 
 from joinedup.accounts.model import Account
 from joinedup.governance.uses import USERS
+from joinedup.http.auth import current_account, engine_of, governed
 from joinedup.services import accounts as account_service
-from joinedup.web.auth import current_account, engine_of, governed
 
 router = APIRouter(tags=["accounts"])
 

@@ -47,11 +47,15 @@ interventions_cli.register(app)
 
 @app.callback()
 def operator() -> None:
-    """Every audit entry a command writes records that it came from the command line and
-    which operating-system user ran it, beside the account named with ``--as``."""
+    """Every command runs with the platform's event flow (``joinedup.bootstrap``), and every
+    audit entry it writes records that it came from the command line and which
+    operating-system user ran it, beside the account named with ``--as``."""
     import getpass
 
+    from joinedup import bootstrap
     from joinedup.governance.audit.log import OPERATOR
+
+    bootstrap.wire()
 
     try:
         user = getpass.getuser()

@@ -19,6 +19,7 @@ from joinedup.cli.common import (
     run,
 )
 from joinedup.errors import JoinedUpError
+from joinedup.replay import replay as replay_history
 from joinedup.services import alert_operations, open_store
 from joinedup.services import alerts as alert_services
 from joinedup.services.stewardship import account_named
@@ -346,7 +347,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             with progress_bar(not json_output) as progress:
-                result = alert_services.replay(
+                result = replay_history(
                     open_store(),
                     partnership,
                     start,

@@ -13,7 +13,7 @@ from joinedup import services
 from joinedup.cli.common import AS_OPTION, JSON_OPTION, console, out, print_json, progress_bar, run
 from joinedup.errors import BadInput
 from joinedup.governance.audit import heads as audit_heads
-from joinedup.governance.audit import proofs, witness
+from joinedup.governance.audit import key_moves, proofs, witness
 from joinedup.governance.audit.merkle import ProofError
 from joinedup.governance.audit.verify import verify_log
 from joinedup.services import oversight, stewardship
@@ -250,7 +250,7 @@ def register(app: typer.Typer) -> None:
             from joinedup.governance.audit import append
 
             engine = services.open_store()
-            moved = audit_heads.move_legacy_key(engine)
+            moved = key_moves.move_legacy_key(engine)
             with engine.begin() as connection:
                 append(connection, kind="AUDIT_KEY_MOVED", actor=actor, details=moved)
             out.print(

@@ -20,12 +20,12 @@ def serve(host: str, port: int, engine: object | None = None, workers: int = 1) 
     processes share the port, each opening the configured store."""
     import uvicorn
 
-    from joinedup.web.app import create_app
+    from joinedup.asgi import create_app
 
     if workers > 1:
         sys.stdout.flush()
         uvicorn.run(
-            "joinedup.web.app:create_app",
+            "joinedup.asgi:create_app",
             factory=True,
             host=host,
             port=port,

@@ -1,5 +1,6 @@
-"""Domain events: facts that happened, in the past tense. Alerts and the audit log
-subscribe to them; those that must not be lost go through the store's outbox table."""
+"""Domain events: facts that happened, in the past tense. What each one causes is declared in
+one place, ``joinedup.bootstrap`` (the event flow): handlers that run in the transaction that
+emitted it, or the outbox for a worker. Only the events something handles are emitted."""
 
 from __future__ import annotations
 
@@ -15,34 +16,13 @@ class DomainEvent:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryIngested(DomainEvent):
+    """An agency's delivery was written (its transaction not yet committed)."""
+
     delivery_id: int
     agency: str
     rows: int
     accepted: int
     quarantined: int
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryRejected(DomainEvent):
-    agency: str
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class RecordIngested(DomainEvent):
-    agency: str
-    source_table: str
-    source_id: str
-    change: str  # "inserted" | "updated"
-
-
-@dataclass(frozen=True, slots=True)
-class RowQuarantined(DomainEvent):
-    delivery_id: int
-    file: str
-    row_number: int
-    reason_codes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,7 @@ audit log. ICO safeguarding guidance, point 9: share in an emergency, and docume
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -22,8 +21,17 @@ from sqlalchemy import Connection, insert, select, update
 from joinedup.errors import BadInput, Conflict, Forbidden, NotFound
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.audit import append
+
+# The grants' names are re-exported: callers name them as ``emergency.*`` since before the
+# split (``grants`` is below both this module and ``recording``).
+from joinedup.governance.grants import (  # noqa: F401
+    EmergencyGrant,
+    active_grants,
+    effective_request,
+)
 from joinedup.governance.justification import check_substance
 from joinedup.governance.purposes import PURPOSES, SAFEGUARDING_PURPOSES
+from joinedup.governance.recording import decide_and_record
 from joinedup.governance.roles import ROLE_RULES, Role
 from joinedup.store.governance_tables import access_review_task as task_t
 from joinedup.store.governance_tables import emergency_access as grant_t
@@ -38,46 +46,6 @@ class ReviewOutcome(StrEnum):
     APPROPRIATE = "APPROPRIATE"
     INAPPROPRIATE = "INAPPROPRIATE"
     NEEDS_FOLLOW_UP = "NEEDS_FOLLOW_UP"
-
-
-@dataclass(frozen=True, slots=True)
-class EmergencyGrant:
-    id: int
-    user_id: str
-    role: str
-    agency: str
-    purpose: str
-    child_id: str
-    justification: str
-    granted_at: datetime
-    expires_at: datetime
-    review_task_id: int | None = None
-
-    def covers(self, request: AccessRequest, at: datetime) -> bool:
-        """Whether this grant stands in for ``request``'s relationship at ``at``: the same
-        user, role, agency, child and purpose, and not expired."""
-        return (
-            self.user_id == request.user_id
-            and self.child_id == request.child_id
-            and self.role == request.role.value
-            and self.agency == request.agency.value
-            and self.purpose == request.purpose.value
-            and self.granted_at <= at < self.expires_at
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "role": self.role,
-            "agency": self.agency,
-            "purpose": self.purpose,
-            "child_id": self.child_id,
-            "justification": self.justification,
-            "granted_at": self.granted_at.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
-            "review_task_id": self.review_task_id,
-        }
 
 
 def check_request(request: AccessRequest, justification: str, minutes: int) -> str:
@@ -101,52 +69,6 @@ def check_request(request: AccessRequest, justification: str, minutes: int) -> s
     return text
 
 
-def effective_request(
-    request: AccessRequest, grants: Iterable[EmergencyGrant], at: datetime
-) -> tuple[AccessRequest, str | None]:
-    """The request as the PDP may see it: ``emergency`` stays true only while a grant
-    covers it (a caller cannot simply claim an emergency); the note says when it was
-    dropped."""
-    if not request.emergency or any(g.covers(request, at) for g in grants):
-        return request, None
-    return replace(request, emergency=False), (
-        "emergency access not in force (never granted, or expired): decided without it"
-    )
-
-
-def _grant(row: Any, task_id: int | None) -> EmergencyGrant:
-    return EmergencyGrant(
-        int(row.id),
-        row.user_id,
-        row.role,
-        row.agency,
-        row.purpose,
-        row.child_id,
-        row.justification,
-        _aware(row.granted_at),
-        _aware(row.expires_at),
-        task_id,
-    )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything here is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def active_grants(
-    connection: Connection, user_id: str, child_id: str, at: datetime
-) -> list[EmergencyGrant]:
-    rows = connection.execute(
-        select(grant_t).where(
-            grant_t.c.user_id == user_id,
-            grant_t.c.child_id == child_id,
-            grant_t.c.expires_at > at,
-        )
-    ).all()
-    return [g for g in (_grant(r, None) for r in rows) if g.granted_at <= at < g.expires_at]
-
-
 def break_glass(
     connection: Connection,
     request: AccessRequest,
@@ -158,8 +80,6 @@ def break_glass(
 ) -> tuple[EmergencyGrant, Decision]:
     """Grant emergency access (always, once the checks pass), open the review task, audit
     both, and return the grant with the decision made under it."""
-    from joinedup.governance.recording import decide_and_record
-
     text = check_request(request, justification, minutes)
     now = now or datetime.now(UTC)
     expires = now + timedelta(minutes=minutes)

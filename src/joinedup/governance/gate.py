@@ -19,43 +19,23 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from joinedup.errors import NotFound
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.catalogue import CATALOGUE
-from joinedup.governance.emergency import EmergencyGrant, active_grants, break_glass
+from joinedup.governance.emergency import break_glass
+from joinedup.governance.grants import EmergencyGrant, active_grants
 from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import Relationship
 from joinedup.governance.reader import Reader
 from joinedup.governance.recording import decide_and_record, relationships_from_store
-from joinedup.governance.roles import Role, sealed_kind
+from joinedup.governance.roles import Role
+
+# The subjects' names are re-exported: callers name them as ``gate.*`` since before the split.
+from joinedup.governance.subjects import LinkedRecord, Subject, subject  # noqa: F401
+from joinedup.governance.triage_cases import last_closed, open_case, recent_prompt
 from joinedup.store.governance_tables import access_review_task, emergency_access
-from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.risk_tables import risk_score
-from joinedup.store.tables import person_link, person_record
 
 ALL_FIELDS = frozenset(CATALOGUE)
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedRecord:
-    agency: str
-    source_table: str
-    source_id: str
-    person_record_id: int
-    match_probability: float | None  # 0..1, None when alone or linked by a decision
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """A person as the store links them: every agency record that is theirs."""
-
-    person_id: str
-    records: tuple[LinkedRecord, ...]
-    sealed: frozenset[str] = frozenset()
-
-    @property
-    def agency_records(self) -> list[tuple[str, str]]:
-        return [(r.agency, r.source_id) for r in self.records]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,50 +52,11 @@ class Opened:
         return name in self.decision.allowed_fields
 
 
-def subject(connection: Connection, person_id: str) -> Subject:
-    """The person's linked records; ``NotFound`` for an unknown person id."""
-    rows = connection.execute(
-        select(
-            linkage_record.c.agency_id,
-            linkage_record.c.source_table,
-            linkage_record.c.source_id,
-            person_record.c.id,
-            person_link.c.match_probability,
-            person_record.c.attributes,
-        )
-        .join(person_record, LINKED_PERSON_RECORD)
-        .outerjoin(person_link, person_link.c.person_record_id == person_record.c.id)
-        .where(linkage_record.c.person_id == person_id)
-        .order_by(linkage_record.c.agency_id, linkage_record.c.source_id)
-    ).all()
-    if not rows:
-        raise NotFound(f"no person {person_id!r} (search for them, or run `joinedup link`)")
-    sealed: set[str] = set()
-    for row in rows:
-        marker = (row.attributes or {}).get("sealed")
-        if marker:
-            values = [marker] if isinstance(marker, str) else list(marker)
-            sealed.update(sealed_kind(str(v)).value for v in values)
-    records = tuple(
-        LinkedRecord(
-            r.agency_id,
-            r.source_table,
-            r.source_id,
-            int(r.id),
-            None if r.match_probability is None else r.match_probability / 1000,
-        )
-        for r in rows
-    )
-    return Subject(person_id, records, frozenset(sealed))
-
-
 def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
     """The child is on the MASH's triage list: an open triage case; a contact or referral to
     children's social care in the last ``MASH_CONTACT_DAYS`` days; or a current risk score at
     or above the triage threshold. A triage case closed since the contact, referral or score
     ends what they opened (the MASH decided): access then ends with the case."""
-    from joinedup.governance.triage_cases import last_closed, open_case, recent_prompt
-
     if open_case(connection, subject.person_id, now) is not None:
         return True
     closed = last_closed(connection, subject.person_id)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.agreement_store import current_agreements, fingerprint
 from joinedup.governance.audit import append, append_many
-from joinedup.governance.emergency import active_grants, effective_request
+from joinedup.governance.grants import active_grants, effective_request
 from joinedup.governance.pdp import UK, PolicyDecisionPoint
 from joinedup.governance.purposes import Relationship
 from joinedup.store.tables import involvement, practitioner

@@ -27,6 +27,7 @@ from joinedup.governance.audit import append
 from joinedup.governance.justification import check_substance
 from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
+from joinedup.governance.subjects import Subject, subject
 from joinedup.store.casework_tables import triage_case
 from joinedup.store.tables import event
 
@@ -83,10 +84,10 @@ def last_closed(connection: Connection, person_id: str) -> datetime | None:
     return None if row is None else _aware(row.closed_at)
 
 
-def recent_prompt(connection: Connection, subject: Any, now: datetime) -> tuple[str, date] | None:
+def recent_prompt(connection: Connection, found: Subject, now: datetime) -> tuple[str, date] | None:
     """The latest contact or referral about the child in the last ``MASH_CONTACT_DAYS``
     days: (event type, date)."""
-    ssd_ids = [r.source_id for r in subject.records if r.agency == "social_care"]
+    ssd_ids = [r.source_id for r in found.records if r.agency == "social_care"]
     if not ssd_ids:
         return None
     day = now.astimezone(UK).date()
@@ -115,8 +116,6 @@ def open_triage_case(
 ) -> int:
     """A MASH practitioner opens a case for a child about whom a contact or referral has
     been received, saying why (audited; the privacy officer can see it). Returns its id."""
-    from joinedup.governance.gate import subject
-
     uses.TRIAGE_CASE.check(reader)
     now = now or datetime.now(UTC)
     text = check_substance(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from joinedup.domain.events import DeliveryIngested
@@ -63,17 +63,6 @@ PARSE_PROCESS_ROWS = 20_000
 
 # progress(file, rows done in that file, rows in that file)
 Progress = Callable[[str, int, int], None]
-
-
-def _raise_alerts(connection: Connection, delivery_id: int) -> None:
-    from joinedup.alerts.intake import delivery_written
-
-    delivery_written(connection, delivery_id)
-
-
-# Called inside the delivery's transaction, after its rows are written and before commit,
-# with the connection and the delivery id: what a delivery causes (alerts) commits with it.
-BEFORE_COMMIT: list[Callable[[Connection, int], None]] = [_raise_alerts]
 
 
 @dataclass
@@ -225,8 +214,8 @@ def _ingest(
                 )
             }
             uow.deliveries.set_counts(report.delivery_id, **totals)
-            for subscriber in BEFORE_COMMIT:
-                subscriber(uow.connection, report.delivery_id)
+            # What a delivery causes (alerts, a re-score) runs in this transaction when it
+            # commits, as the event flow says (joinedup.bootstrap): all of it or none of it.
             uow.emit(
                 DeliveryIngested(
                     report.delivery_id,

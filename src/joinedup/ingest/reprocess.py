@@ -12,7 +12,7 @@ Each open row is parsed again by its agency adapter's own parse function, with a
 not just the row's own delivery (an involvement naming an incident that a later correction
 delivery supplied now passes). A row that now passes is accepted through ``BatchWriter`` as
 an ingest would accept it (source_record and its version under the row's own delivery, and
-the canonical rows derived from it), a ``RecordIngested`` event is emitted, and the row is
+the canonical rows derived from it), and the row is
 marked resolved with ``resolved_by_delivery_id`` = its own delivery. A row that still fails
 stays open with its reasons refreshed. Rows are taken agency by agency, oldest delivery
 first, files in the adapter's order (people before their events), so a row accepted now can
@@ -32,7 +32,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, text, update
 
 from joinedup.domain.agencies import FeedFormat, agency
-from joinedup.domain.events import RecordIngested
 from joinedup.ingest.base import FeedAdapter, FileSpec, ParsedRow
 from joinedup.ingest.pipeline import ADAPTERS
 from joinedup.ingest.reading import RawRow
@@ -47,7 +46,7 @@ from joinedup.ingest.store_context import (
 # row is accepted so that BatchWriter.write never quarantines a reprocessed row a second time.
 from joinedup.ingest.store_limits import too_long as store_limits
 from joinedup.ingest.validation import ERROR, Finding, RowChecks
-from joinedup.ingest.writer import BatchWriter, FileCounts, content_hash
+from joinedup.ingest.writer import BatchWriter, FileCounts
 from joinedup.store import tables as t
 from joinedup.store.unit_of_work import UnitOfWork
 
@@ -255,7 +254,7 @@ def _accept(
             )
         )
     }
-    to_write, events = [], []
+    to_write = []
     for raw, parsed, row in batch:
         key = parsed.source_id or ""
         stored = current.get(key)
@@ -281,10 +280,6 @@ def _accept(
         to_write.append((raw, parsed))
         _resolve(uow.connection, row["id"], writer.delivery_id)
         report.add(row, "accepted", warnings, "re-validated against the store and accepted")
-        if stored is None:
-            events.append(RecordIngested(writer.agency_id, table, key, "inserted"))
-        elif stored.content_sha256 != content_hash(parsed.payload):
-            events.append(RecordIngested(writer.agency_id, table, key, "updated"))
     if not to_write:
         return
     counts = FileCounts(file)
@@ -292,8 +287,6 @@ def _accept(
     report.counts.update(
         inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
     )
-    for event in events:
-        uow.emit(event)
 
 
 def _reopen(connection: Connection, row_id: int) -> None:

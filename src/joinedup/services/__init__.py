@@ -12,35 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
-from joinedup.config import settings
-from joinedup.errors import BadInput, JoinedUpError
+from joinedup.errors import BadInput
 from joinedup.ingest import IngestReport, ingest_delivery
 from joinedup.ingest.manifest import MANIFEST
-from joinedup.store import is_up_to_date, make_engine, upgrade
 from joinedup.store.database import refresh_planner_statistics
 
+# Opening the store is the store's own business; the name stays here for its callers.
+from joinedup.store.opening import SchemaOutOfDate, open_store  # noqa: F401
+
 TRUTH_FOLDER = "truth"
-
-
-class SchemaOutOfDate(JoinedUpError):
-    http_status = 503
-    exit_code = 7
-
-
-def open_store(url: str | None = None, *, create: bool = True) -> Engine:
-    """The configured store. An empty database is migrated on first use (the embedded
-    default needs no setup); an existing one that is behind must be upgraded explicitly."""
-    engine = make_engine(url or settings().database_url)
-    if is_up_to_date(engine):
-        return engine
-    if create and not inspect(engine).get_table_names():
-        upgrade(engine)
-        return engine
-    raise SchemaOutOfDate(
-        "the database schema is older than this version of joinedup: run `joinedup db upgrade`"
-    )
 
 
 def deliveries_in(path: Path) -> list[Path]:

@@ -7,16 +7,14 @@ in their agency); the MASH and administrators oversee them all. The queries are 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from joinedup.accounts.model import Account
 from joinedup.alerts import inbox as stored
-from joinedup.errors import BadInput, Forbidden, NotFound
+from joinedup.errors import Forbidden, NotFound
 from joinedup.governance import uses
 from joinedup.governance.roles import Role
 
@@ -191,41 +189,6 @@ def run_worker(
     from joinedup.alerts.worker import run
 
     return run(engine, once=once, poll_seconds=poll_seconds, on_cycle=on_cycle).to_dict()
-
-
-def replay(
-    engine: Engine,
-    partnership: Path,
-    start: str,
-    *,
-    speed: float = 0.0,
-    slice_days: int = 1,
-    until: str | None = None,
-    work: Path | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-    rescore_days: int = 0,
-) -> dict[str, Any]:
-    """Load a partnership's history up to ``start`` without alerts, then feed every later
-    event in time order as if it arrived live (see joinedup.alerts.replay)."""
-    from joinedup.alerts.replay import replay as run_replay
-
-    def day_of(value: str, option: str) -> Any:
-        try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError:
-            raise BadInput(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
-
-    return run_replay(
-        engine,
-        Path(partnership),
-        day_of(start, "--from"),
-        speed=speed,
-        slice_days=slice_days,
-        until=day_of(until, "--until") if until else None,
-        work=work,
-        progress=progress,
-        rescore_days=rescore_days,
-    )
 
 
 def alert_on_rescore(engine: Engine, person_ids: list[str], on: Any = None) -> dict[str, Any]:

@@ -9,6 +9,8 @@ only) and is a partnership analytics purpose.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -399,3 +401,30 @@ def estimate_for(
         bootstrap=bootstrap,
         seed=seed,
     )
+
+
+# --- an evaluation kept for a board report's page and its charts ------------------------------
+# Evaluations take seconds (bootstrap intervals over the whole partnership), and a board
+# report is read several times (its page, then its charts): the result is kept for a few
+# minutes per store, type and period. It holds group figures only.
+# A few minutes of reuse: hand-written (a dict and a lock) because no caching library is a
+# dependency and this needs only expiry by age.
+KEEP_SECONDS = 600
+_kept: dict[tuple[int, str, str], tuple[float, dict[str, Any]]] = {}
+_lock = threading.Lock()
+
+
+def evaluation_kept(engine: Engine, intervention_type: str, period: str = "") -> dict[str, Any]:
+    """``evaluate``, reused for ``KEEP_SECONDS`` per store, type and
+    period (unknown types and bad periods raise as the service does)."""
+    key = (id(engine), intervention_type.strip().upper(), period.strip())
+    now = time.monotonic()
+    with _lock:
+        for k in [k for k, (at, _) in _kept.items() if now - at > KEEP_SECONDS]:
+            del _kept[k]
+        if key in _kept:
+            return _kept[key][1]
+    result = evaluate(engine, key[1], key[2] or None)
+    with _lock:
+        _kept[key] = (time.monotonic(), result)
+    return result

@@ -1,8 +1,9 @@
 """Repositories: map the domain's plain dataclasses to and from the store's tables.
 
-They take an open ``Connection`` (given by the unit of work) and never commit. Reads of
-personal data by the platform's features go through governed services (a later capability);
-repositories are the only code that touches the tables.
+They take an open ``Connection`` (given by the unit of work) and never commit. The ingest
+writes through them, and tests read back what it wrote; the capabilities' own store-aware
+modules query the tables directly (SQLAlchemy Core), and every read of personal data by a
+feature goes through a governed service (``tests/unit/test_architecture.py``).
 """
 
 from __future__ import annotations

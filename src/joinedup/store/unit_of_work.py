@@ -1,14 +1,22 @@
 """Unit of work: one transaction, its repositories, and the domain events it emitted.
 
-Events collected during the unit of work are written to the ``outbox`` table in the same
-transaction as the change that caused them, so an event is stored if and only if the change
-is (the transactional outbox). Subscribers read the outbox after commit.
+At commit, each event goes where the event flow says (``EventFlow``, declared once for the
+whole platform in ``joinedup.bootstrap``): to the handlers that run in the same transaction
+(what an event causes commits with it, or not at all), and, for the types handled later by a
+worker, to the ``outbox`` table (the transactional outbox: an event is stored if and only if
+the change is). An event nobody handles is not written. The flow in force is the one
+``use`` installed (the entry points call ``bootstrap.wire``), or within ``using(...)`` a
+replacement for one block of work (a replay feeding history without alerts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -21,6 +29,46 @@ from joinedup.store.repositories import (
     PractitionerRepository,
     SourceRecordRepository,
 )
+
+Handler = Callable[[Connection, DomainEvent], None]
+
+
+@dataclass(frozen=True)
+class EventFlow:
+    """Where each kind of event goes at commit: ``in_transaction`` handlers (run before the
+    commit, on the unit of work's connection) and ``outbox`` types (written for a worker)."""
+
+    in_transaction: Mapping[type[DomainEvent], tuple[Handler, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    outbox: frozenset[type[DomainEvent]] = frozenset()
+
+    def handlers(self, event: DomainEvent) -> tuple[Handler, ...]:
+        return self.in_transaction.get(type(event), ())
+
+
+NOTHING = EventFlow()
+_installed: list[EventFlow] = [NOTHING]
+_override: ContextVar[EventFlow | None] = ContextVar("joinedup_event_flow", default=None)
+
+
+def use(flow: EventFlow) -> None:
+    """Install ``flow`` for the process (``joinedup.bootstrap.wire``)."""
+    _installed[0] = flow
+
+
+def current_flow() -> EventFlow:
+    return _override.get() or _installed[0]
+
+
+@contextmanager
+def using(flow: EventFlow) -> Iterator[None]:
+    """``flow`` instead of the installed one, for the units of work within the block."""
+    token = _override.set(flow)
+    try:
+        yield
+    finally:
+        _override.reset(token)
 
 
 class UnitOfWork:
@@ -45,16 +93,21 @@ class UnitOfWork:
         self._events.append(event)
 
     def commit(self) -> None:
-        if self._events:
+        flow = current_flow()
+        for event in self._events:
+            for handler in flow.handlers(event):
+                handler(self.connection, event)
+        later = [e for e in self._events if type(e) in flow.outbox]
+        if later:
             now = datetime.now(UTC)
             self.connection.execute(
                 insert(tables.outbox),
                 [
                     {"event_type": type(e).__name__, "payload": e.to_dict(), "created_at": now}
-                    for e in self._events
+                    for e in later
                 ],
             )
-            self._events.clear()
+        self._events.clear()
         self._transaction.commit()
         self._committed = True
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from joinedup.synth.model import Household, Person, iso
 
 if TYPE_CHECKING:
-    from joinedup.feeds import Delivery
+    from joinedup.ingest.feed_writer import Delivery
     from joinedup.synth.careers import Episode
     from joinedup.synth.partnership import Feeds
 

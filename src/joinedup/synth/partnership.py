@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from joinedup.errors import BadInput
-from joinedup.feeds import Delivery
+from joinedup.ingest.feed_writer import Delivery
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
 from joinedup.synth.education import emit_education
 from joinedup.synth.geography import build_geography

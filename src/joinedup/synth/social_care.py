@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from joinedup.feeds import dumps
+from joinedup.ingest.feed_writer import dumps
 from joinedup.synth import messy
 from joinedup.synth.careers import SOURCE_DESC, Episode, plan_household
 from joinedup.synth.identity import record_person, recorded_nhs

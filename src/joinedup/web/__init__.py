@@ -1,2 +1,3 @@
-"""The web application: server-rendered pages (Jinja2, GOV.UK Frontend, htmx) and the JSON
-API, on FastAPI. ``joinedup.web.app.create_app`` builds it; ``joinedup serve`` runs it."""
+"""The pages: server-rendered (Jinja2, GOV.UK Frontend, htmx), one module per area under
+``pages/``, with their templates and static assets. ``joinedup.asgi.create_app`` serves them
+beside the JSON API; ``joinedup serve`` runs it."""

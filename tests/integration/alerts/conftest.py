@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from joinedup.alerts import intake
-from joinedup.feeds import Delivery
+from joinedup.ingest.feed_writer import Delivery
 from joinedup.linkage.batch import link
 from joinedup.services import EXAMPLE_AGREEMENTS, deliveries_in, ingest, load_agreements
 from joinedup.store import make_engine, upgrade
+from joinedup.store.unit_of_work import NOTHING, using
 from joinedup.synth import generate_partnership
 
 from .faults import world  # noqa: F401  (the fault-injection world, a fixture)
@@ -38,7 +38,7 @@ def loaded_db(partnership: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     path = tmp_path_factory.mktemp("alerts-db") / "loaded.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with intake.paused():  # history: no alerts
+    with using(NOTHING):  # history: no alerts
         for delivery in deliveries_in(partnership):
             ingest(engine, delivery)
     link(engine)

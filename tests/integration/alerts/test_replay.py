@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from joinedup.alerts.rules import RULES, EscalationTriggers
 from joinedup.errors import BadInput
-from joinedup.services import alerts as alert_services
+from joinedup.replay import replay
 from joinedup.store.alert_tables import alert
 from joinedup.store.risk_tables import risk_score
 from joinedup.store.tables import delivery
@@ -36,9 +36,7 @@ def test_replay_rescores_touched_children_and_raises_risk_escalation(
     monkeypatch.setitem(RULES, "RISK_ESCALATION", replace(rule, escalation=sensitive))
     # 150 days: 24 weekly passes (26 alerts when measured; 63 days gave 4)
     start = _last_incident(partnership) - timedelta(days=150)
-    result = alert_services.replay(
-        engine, partnership, start.isoformat(), slice_days=7, rescore_days=7
-    )
+    result = replay(engine, partnership, start.isoformat(), slice_days=7, rescore_days=7)
 
     rescoring = result["risk_rescoring"]
     assert rescoring["passes"] == result["replay"]["slices"]
@@ -66,7 +64,7 @@ def test_replay_rescores_touched_children_and_raises_risk_escalation(
 
 def test_without_rescoring_no_risk_model_is_trained(engine: Engine, partnership: Path) -> None:
     start = _last_incident(partnership) - timedelta(days=14)
-    result = alert_services.replay(engine, partnership, start.isoformat(), slice_days=7)
+    result = replay(engine, partnership, start.isoformat(), slice_days=7)
 
     assert result["risk_rescoring"] == "not run (--rescore-days)"
     assert "RISK_ESCALATION" not in result["alerts"]["by_rule"]
@@ -79,6 +77,6 @@ def test_a_negative_rescore_interval_is_refused_before_anything_is_loaded(
 ) -> None:
     start = _last_incident(partnership) - timedelta(days=7)
     with pytest.raises(BadInput, match="rescore-days"):
-        alert_services.replay(engine, partnership, start.isoformat(), rescore_days=-1)
+        replay(engine, partnership, start.isoformat(), rescore_days=-1)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(delivery)).scalar_one() == 0

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from joinedup.accounts.model import Account
-from joinedup.alerts import concerns, intake
+from joinedup.alerts import concerns
 from joinedup.alerts import inbox as alert_inbox
 from joinedup.alerts.risk_escalation import raise_for_changes
 from joinedup.alerts.rules import RULES, EscalationTriggers
@@ -33,6 +33,7 @@ from joinedup.store.linkage_tables import (
     linkage_run,
 )
 from joinedup.store.tables import outbox, person
+from joinedup.store.unit_of_work import NOTHING, using
 from tests.support.deliveries import (
     AGENCY_EVENTS,
     AGENCY_PERSONS,
@@ -206,7 +207,7 @@ def link_as_facts(engine: Engine) -> None:
 @pytest.fixture
 def store(engine: Engine, tmp_path: Path) -> Engine:
     earlier = NOW - timedelta(days=1)
-    with intake.paused():  # history raises nothing
+    with using(NOTHING):  # history raises nothing
         ingest(engine, social_care(tmp_path / "sc"), link=False)
         ingest(engine, police(tmp_path / "p0", [("M1", 40), ("M2", 20)], earlier), link=False)
         ingest(engine, probation(tmp_path / "pr0", [("E1", "MAPPA_LEVEL_1", 60)], earlier))

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, func, insert, select, text
 from typer.testing import CliRunner
 
 from joinedup.cli import app
-from joinedup.services import SchemaOutOfDate, open_store
 from joinedup.store import is_up_to_date, upgrade
 from joinedup.store import tables as t
 from joinedup.store.migrate import LEGACY_HEADS, OldHistory, current_revision, head_revision
+from joinedup.store.opening import SchemaOutOfDate, open_store
 
 
 def _at(engine: Engine, revisions: set[str]) -> None:

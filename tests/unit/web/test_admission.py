@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from joinedup.web.admission import DEFAULT_CONCURRENCY, Admission, concurrency_from_environment
+from joinedup.http.admission import DEFAULT_CONCURRENCY, Admission, concurrency_from_environment
 
 
 class Busy:

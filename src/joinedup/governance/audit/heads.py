@@ -10,13 +10,12 @@ The keys that sign heads, and which are trusted to check them, are ``keys``'s bu
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, null, select, update
 
-from joinedup.errors import JoinedUpError
+from joinedup.governance.audit.chain import GENESIS, as_utc, entry_problem, lock_log
 
 # The key functions are re-exported: callers name them as ``heads.*`` since before the split.
 from joinedup.governance.audit.keys import (  # noqa: F401
@@ -32,7 +31,6 @@ from joinedup.governance.audit.keys import (  # noqa: F401
     legacy_key_file,
     legacy_signer,
     load_signer,
-    move_legacy_key,
     private_folder,
     public_pem,
     refuse_beside_store,
@@ -42,39 +40,14 @@ from joinedup.governance.audit.keys import (  # noqa: F401
     sqlite_file,
     trusted_keys,
 )
-from joinedup.governance.audit.log import GENESIS, as_utc, entry_problem, lock_log
 from joinedup.governance.audit.merkle import CompactRange, leaf_hash
+from joinedup.governance.audit.treehead import (  # noqa: F401  (re-exported)
+    HEAD_DOMAIN,
+    AuditLogBroken,
+    TreeHead,
+    head_message,
+)
 from joinedup.store.audit_tables import audit_entry, audit_tree_head
-
-HEAD_DOMAIN = b"joinedup-audit-tree-head/v1\n"  # so a head signature means nothing else
-
-
-class AuditLogBroken(JoinedUpError):
-    """The log fails its own checks: ``checkpoint`` refuses to sign it, proofs refuse to be
-    made from it, ``joinedup audit verify`` exits with this code."""
-
-    exit_code = 8
-
-
-@dataclass(frozen=True, slots=True)
-class TreeHead:
-    tree_size: int
-    root_hash: str  # hex
-    signed_at: datetime
-    key_id: str
-    signature: str  # base64
-
-    def message(self) -> bytes:
-        return head_message(self.tree_size, self.root_hash, self.signed_at)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: what a proof recipient needs to check the signature."""
-        return asdict(self) | {"signed_at": as_utc(self.signed_at).isoformat()}
-
-
-def head_message(tree_size: int, root_hash: str, signed_at: datetime) -> bytes:
-    """The exact bytes signed for a head (UTC timestamp, so both databases agree)."""
-    return HEAD_DOMAIN + f"{tree_size}\n{root_hash}\n{as_utc(signed_at).isoformat()}\n".encode()
 
 
 def _head(row: Any) -> TreeHead:

@@ -32,20 +32,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL, make_url
 
 from joinedup.errors import BadInput
-from joinedup.governance.audit.log import as_utc
-from joinedup.store.audit_tables import audit_tree_head
-
-if TYPE_CHECKING:
-    from joinedup.governance.audit.heads import TreeHead
+from joinedup.governance.audit.chain import as_utc
+from joinedup.governance.audit.treehead import TreeHead, head_message
 
 KEY_ENV = "JOINEDUP_AUDIT_SIGNING_KEY"
 KEY_DIR_ENV = "JOINEDUP_AUDIT_KEY_DIR"
@@ -88,8 +83,6 @@ class Signer:
 
     def sign(self, tree_size: int, root_hash: str, signed_at: datetime) -> TreeHead:
         """A signed head over ``tree_size`` entries with Merkle root ``root_hash`` (hex)."""
-        from joinedup.governance.audit.heads import TreeHead, head_message  # (heads imports us)
-
         signed_at = as_utc(signed_at)
         signature = self.private_key.sign(head_message(tree_size, root_hash, signed_at))
         return TreeHead(
@@ -106,7 +99,7 @@ def sqlite_file(database_url: str | URL) -> Path | None:
 
 
 def legacy_key_file(database_url: str | URL) -> Path | None:
-    """Where joinedup before issue 17 generated a SQLite store's key: beside the database."""
+    """Where older versions of joinedup generated a SQLite store's key: beside the database."""
     database = sqlite_file(database_url)
     return None if database is None else database.with_name(database.name + ".audit-key.pem")
 
@@ -323,46 +316,3 @@ def legacy_signer(database_url: str | URL) -> Signer | None:
     except OSError as error:
         raise AuditKeyError(f"cannot read {path}: {error}") from None
     return Signer(key, str(path), path)
-
-
-def move_legacy_key(engine: Engine) -> dict[str, Any]:
-    """Retire the key an older joinedup left beside this SQLite store: a last head signed
-    with it (and witnessed), its public half kept as a retired key trusted up to that head,
-    the private key deleted. Returns what was done (for the audit entry)."""
-    from joinedup.governance.audit import witness
-    from joinedup.governance.audit.heads import checkpoint  # (heads imports this module)
-
-    legacy = legacy_signer(engine.url)
-    if legacy is None or legacy.key_file is None:
-        raise AuditKeyError(f"no signing key beside the database ({legacy_key_file(engine.url)})")
-    current = load_signer(engine.url)
-    if current.key_file is None:
-        raise AuditKeyError(
-            f"the key comes from {KEY_ENV}: keep the old public key (`openssl pkey -pubout -in "
-            f"{legacy.key_file}`) where {TRUSTED_KEYS_ENV} lists it, then delete the old key"
-        )
-    if current.key_id == legacy.key_id:
-        raise AuditKeyError(
-            f"{current.key_file} is the key from beside the database: whoever could read it "
-            "there may hold a copy; `joinedup audit rotate-key` replaces it"
-        )
-    with engine.begin() as connection:
-        last = checkpoint(connection, legacy)
-        size = connection.scalar(
-            select(func.max(audit_tree_head.c.tree_size)).where(
-                audit_tree_head.c.key_id == legacy.key_id
-            )
-        )
-    if last is not None:
-        witness.record(engine.url, last)
-    size = int(size or 0)  # the largest head it signed: trusted up to there, never beyond
-    retire(legacy, current.key_file, size)
-    legacy.key_file.unlink()
-    _log.warning("retired the audit signing key %s from beside the database", legacy.key_file)
-    return {
-        "old_key_id": legacy.key_id,
-        "new_key_id": current.key_id,
-        "last_tree_size": size,
-        "moved_from": str(legacy.key_file),
-        "key_file": str(current.key_file),
-    }

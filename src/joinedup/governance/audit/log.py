@@ -4,35 +4,33 @@ of an RFC 6962 Merkle tree whose heads are signed (see ``merkle`` and ``heads``)
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select
 
+# The chain's names are re-exported: callers name them as ``log.*`` since before the split.
+from joinedup.governance.audit.chain import (  # noqa: F401
+    GENESIS,
+    LEAF_FIELDS,
+    AuditEntry,
+    as_utc,
+    canonical_bytes,
+    chain_hash,
+    columns_differing_from_leaf,
+    entry_problem,
+    json_equal,
+    lock_log,
+)
 from joinedup.governance.audit.seal import note_append
 from joinedup.store.audit_tables import audit_entry
 
-GENESIS = "0" * 64
 # Sign a tree head every this many entries (0: only on demand, ``joinedup audit checkpoint``).
 CHECKPOINT_EVERY_ENV = "JOINEDUP_AUDIT_CHECKPOINT_EVERY"
 DEFAULT_CHECKPOINT_EVERY = 1000
-LEAF_FIELDS = (
-    "seq",
-    "recorded_at",
-    "kind",
-    "actor",
-    "actor_role",
-    "purpose",
-    "subject",
-    "details",
-    "prev_hash",
-)
 _log = logging.getLogger(__name__)
 # Who is at the keyboard when an entry is written outside the web app: the command line sets
 # its channel and the operating-system user, recorded beside the account the command acts as
@@ -52,39 +50,6 @@ _TAIL = (
     select(audit_entry.c.seq, audit_entry.c.entry_hash).order_by(audit_entry.c.seq.desc()).limit(1)
 )
 _INSERT = insert(audit_entry)
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(6962)")
-_SQLITE_LOCK = text("UPDATE audit_tree_head SET tree_size = tree_size WHERE 1 = 0")
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    seq: int
-    recorded_at: datetime
-    kind: str
-    actor: str
-    actor_role: str | None
-    purpose: str | None
-    subject: str | None
-    details: dict[str, Any]
-    prev_hash: str
-    entry_hash: str
-
-
-def canonical_bytes(content: dict[str, Any]) -> bytes:
-    """The exact bytes that are hashed: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode("utf-8")
-
-
-def chain_hash(prev_hash: str, leaf: bytes) -> str:
-    """The entry hash: SHA-256 of the previous entry's hash (32 bytes) and this leaf."""
-    return hashlib.sha256(bytes.fromhex(prev_hash) + leaf).hexdigest()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive value (SQLite drops the zone) is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _lock_tail(connection: Connection) -> Any:
@@ -95,17 +60,6 @@ def _lock_tail(connection: Connection) -> Any:
     """
     lock_log(connection)
     return connection.execute(_TAIL).first()
-
-
-def lock_log(connection: Connection) -> None:
-    """Serialise writers of the log (appends and checkpoints) until the transaction ends."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_PG_LOCK)
-    elif connection.dialect.name == "sqlite":
-        # A write that changes nothing takes SQLite's write lock now (waiting out the busy
-        # timeout), before the tail is read: otherwise two appends can read the same tail
-        # and the second fails to upgrade its read snapshot to a write ("database is locked").
-        connection.execute(_SQLITE_LOCK)
 
 
 def checkpoint_interval() -> int:
@@ -233,65 +187,3 @@ def _periodic_checkpoint(connection: Connection) -> None:
         _log.error("audit checkpoint skipped: %s", error)
     else:
         savepoint.commit()
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """Equal as JSON values: numbers by value (PostgreSQL's JSONB may rewrite 1e20 as an
-    integer) but never a boolean for a number, and containers element by element."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
-
-
-def columns_differing_from_leaf(row: Any) -> list[str]:
-    """The stored columns of an entry that disagree with its hashed leaf (empty: none).
-
-    The leaf is what the hashes protect; the columns are what queries read. Comparing them
-    catches an edit to a column that left ``leaf`` alone.
-    """
-    try:
-        content = json.loads(bytes(row.leaf))
-    except (ValueError, UnicodeDecodeError):
-        return ["leaf"]
-    if not isinstance(content, dict) or set(content) != set(LEAF_FIELDS):
-        return ["leaf"]
-    differing = [
-        name
-        for name in ("seq", "kind", "actor", "actor_role", "purpose", "subject", "prev_hash")
-        if not json_equal(content[name], getattr(row, name))
-    ]
-    try:
-        hashed_at = datetime.fromisoformat(content["recorded_at"])
-        if hashed_at.tzinfo is None or as_utc(hashed_at) != as_utc(row.recorded_at):
-            differing.append("recorded_at")
-    except (TypeError, ValueError):
-        differing.append("recorded_at")
-    if not json_equal(content["details"], row.details):
-        differing.append("details")
-    return differing
-
-
-def entry_problem(row: Any, expected_seq: int, prev_hash: str) -> str | None:
-    """Why the stored entry ``row`` cannot be entry ``expected_seq`` following an entry whose
-    hash is ``prev_hash``; None when it can. Checks in the order an auditor would: position,
-    link to the previous entry, agreement of columns with the leaf, then the entry hash."""
-    if row.seq != expected_seq:
-        return f"entry {expected_seq} is missing (the next stored entry is {row.seq})"
-    if row.prev_hash != prev_hash:
-        return "it does not link to the entry before it (prev_hash differs)"
-    differing = columns_differing_from_leaf(row)
-    if differing:
-        return f"its stored {', '.join(differing)} differ from the hashed content"
-    try:
-        expected_hash = chain_hash(row.prev_hash, bytes(row.leaf))
-    except ValueError:
-        return "its prev_hash is not a SHA-256 hash"
-    if row.entry_hash != expected_hash:
-        return "its entry_hash is not the hash of its content"
-    return None

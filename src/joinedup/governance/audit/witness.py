@@ -27,12 +27,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from joinedup.governance.audit.heads import (
-    TreeHead,
-    private_folder,
-    refuse_beside_store,
-    sqlite_file,
-)
+from joinedup.governance.audit.keys import private_folder, refuse_beside_store, sqlite_file
+from joinedup.governance.audit.treehead import TreeHead
 
 WITNESS_ENV = "JOINEDUP_AUDIT_WITNESS"
 _log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Server-rendered pages, one module per area; each has a ``router`` (and may add
-navigation entries with ``joinedup.web.navigation.add``)."""
+navigation entries with ``joinedup.http.navigation.add``)."""
 
 from __future__ import annotations
 

@@ -7,10 +7,10 @@ from fastapi.responses import Response
 
 from joinedup.accounts.model import Account
 from joinedup.governance import uses
+from joinedup.http import navigation
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.templating import render
 from joinedup.services import oversight
-from joinedup.web import navigation
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ROUTE = governed(uses.AGREEMENTS, page=True)

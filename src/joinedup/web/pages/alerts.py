@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from joinedup.accounts.model import Account
 from joinedup.errors import BadInput
 from joinedup.governance.uses import ALERT_INBOX
+from joinedup.http import navigation
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.limits import RecordId
+from joinedup.http.templating import render
 from joinedup.services import alerts as alert_services
-from joinedup.web import navigation
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.limits import RecordId
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 navigation.add(

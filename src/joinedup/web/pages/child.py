@@ -17,13 +17,13 @@ from joinedup.errors import BadInput, Conflict, Forbidden, JoinedUpError, NotFou
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.governance.triage_cases import OUTCOMES
+from joinedup.http import navigation
+from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.limits import RecordId
+from joinedup.http.templating import render
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.search import Query, search_people
-from joinedup.web import navigation
-from joinedup.web.auth import current_reader, engine_of, governed
-from joinedup.web.limits import RecordId
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 navigation.add(

@@ -8,9 +8,9 @@ from fastapi.responses import Response
 from joinedup.governance.purposes import PURPOSES, Purpose
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import ROLE_RULES, Role
-from joinedup.web.auth import current_session
-from joinedup.web.navigation import allowed
-from joinedup.web.templating import render
+from joinedup.http.auth import current_session
+from joinedup.http.navigation import allowed
+from joinedup.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 

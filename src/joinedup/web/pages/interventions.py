@@ -17,14 +17,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from joinedup.accounts.model import Account
-from joinedup.api.interventions import evaluation
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
+from joinedup.http import navigation
+from joinedup.http.auth import current_account, current_reader, engine_of, governed
+from joinedup.http.templating import render
 from joinedup.services import interventions as svc
-from joinedup.web import navigation
-from joinedup.web.auth import current_account, current_reader, engine_of, governed
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 BOARD = governed(uses.INTERVENTION_EVALUATION, page=True)
@@ -97,7 +96,7 @@ def evaluation_page(
 ) -> Response:
     period = period.strip()
     try:
-        result = evaluation(engine_of(request), code, period)
+        result = svc.evaluation_kept(engine_of(request), code, period)
     except BadInput as problem:
         return render(
             request,
@@ -139,7 +138,7 @@ def chart(
     """One of the board report's plots (drawn by the service's report export)."""
     if kind not in CHARTS:
         raise NotFound(f"no chart {kind!r} (charts: {', '.join(CHARTS)})")
-    result = evaluation(engine_of(request), code, period.strip())
+    result = svc.evaluation_kept(engine_of(request), code, period.strip())
     if result.get("too_thin"):
         raise NotFound("too few children received it for a chart")
     with tempfile.TemporaryDirectory(prefix="joinedup-report-") as folder:

@@ -14,11 +14,11 @@ from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.reader import Reader
+from joinedup.http import navigation
+from joinedup.http.auth import current_account, current_reader, engine_of, governed
+from joinedup.http.limits import MAX_ID, RecordId
+from joinedup.http.templating import render
 from joinedup.services import oversight
-from joinedup.web import navigation
-from joinedup.web.auth import current_account, current_reader, engine_of, governed
-from joinedup.web.limits import MAX_ID, RecordId
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 navigation.add(

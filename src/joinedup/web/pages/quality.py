@@ -9,11 +9,11 @@ from joinedup.accounts.model import Account
 from joinedup.charts import percent_bars
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance import uses
+from joinedup.http import navigation
+from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.templating import render
 from joinedup.ingest.quality_html import trend_chart
 from joinedup.services import oversight
-from joinedup.web import navigation
-from joinedup.web.auth import current_account, engine_of, governed
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ROUTE = governed(uses.DATA_QUALITY, page=True)

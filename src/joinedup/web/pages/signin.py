@@ -12,20 +12,22 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from joinedup.accounts import oidc
-from joinedup.accounts.model import SESSION_LIFETIME, NotSignedIn, Session, SignInThrottled
+from joinedup.accounts.model import NotSignedIn, Session, SignInThrottled
 from joinedup.errors import BadInput, Forbidden, JoinedUpError
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import purposes_for
-from joinedup.services import accounts as account_service
-from joinedup.web.auth import (
+from joinedup.http.auth import (
     SESSION_COOKIE,
+    client_address,
     cookies_secure,
     current_session,
     engine_of,
     optional_session,
+    set_session_cookie,
 )
-from joinedup.web.security import PRE_SESSION_COOKIE
-from joinedup.web.templating import render
+from joinedup.http.security import PRE_SESSION_COOKIE
+from joinedup.http.templating import render
+from joinedup.services import accounts as account_service
 
 router = APIRouter(include_in_schema=False)
 OIDC_COOKIE = "joinedup_oidc"
@@ -39,25 +41,6 @@ def safe_next(value: str | None) -> str:
     if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         return "/"
     return value
-
-
-def client_address(request: Request) -> str | None:
-    """The address failed sign-ins are counted by. Behind a proxy, uvicorn takes it from
-    X-Forwarded-For only when the proxy is listed in --forwarded-allow-ips (default: only
-    127.0.0.1), so a client cannot choose its own."""
-    return request.client.host if request.client else None
-
-
-def set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        secure=cookies_secure(),
-        samesite="lax",
-        path="/",
-    )
 
 
 def after_sign_in(session: Session, next_path: str) -> str:

@@ -17,11 +17,11 @@ from joinedup.charts import diverging_bars
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
+from joinedup.http import navigation
+from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.templating import render
 from joinedup.risk.areas import AREAS
 from joinedup.services import triage
-from joinedup.web import navigation
-from joinedup.web.auth import current_reader, engine_of, governed
-from joinedup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 navigation.add(

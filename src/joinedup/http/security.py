@@ -11,7 +11,7 @@ from starlette.datastructures import MutableHeaders
 
 from joinedup.accounts.model import NotSignedIn
 from joinedup.errors import Forbidden
-from joinedup.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, current_session
+from joinedup.http.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, current_session
 
 PRE_SESSION_COOKIE = "joinedup_signin"  # the sign-in form's CSRF token (double submit)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

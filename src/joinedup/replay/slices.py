@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from joinedup.feeds import Delivery
+from joinedup.ingest.feed_writer import Delivery
 
 Getter = Callable[[Any], str | None]
 TERM_ENDS = {"AUT": "12-19", "SPR": "03-28", "SUM": "07-18"}  # a term's figures at its end

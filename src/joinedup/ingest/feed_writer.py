@@ -1,7 +1,6 @@
-"""Streaming writers for agency deliveries (docs/feeds.md): files, row counts, sha256, manifest.
-
-Used by the synthetic generator and by alert replay, which cuts a partnership into slices
-that are deliveries themselves; so it lives beside the platform, not inside ``synth``.
+"""Streaming writers for agency deliveries, the feed contract's writing side (docs/feeds.md):
+CSV/ndjson files, row counts, sha256, manifest. The synthetic generator writes its
+partnerships with it, and the alerts replay its daily slices.
 
 In: a delivery folder, agency id and format, then rows. Out: the files plus
 ``manifest.json`` (agency, format, partnership, extracted_at, files[path, rows, sha256]).
@@ -82,7 +81,7 @@ class Delivery:
             f.fh.close()
             digest = hashlib.sha256()
             with f.path.open("rb") as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                while chunk := fh.read(1 << 20):
                     digest.update(chunk)
             entries.append({"path": name, "rows": f.rows, "sha256": digest.hexdigest()})
             counts[f"{self.agency}/{name}"] = f.rows

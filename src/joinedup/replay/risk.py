@@ -22,6 +22,7 @@ from sqlalchemy import Engine, bindparam, select
 
 from joinedup.alerts import facts
 from joinedup.errors import BadInput
+from joinedup.services.risk import score_children, train_risk_model
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, source_record
 
@@ -50,7 +51,6 @@ class Rescoring:
         self.setup: dict[str, Any] = {}
 
     def start(self, on: date) -> None:
-        from joinedup.services.risk import score_children, train_risk_model
 
         clock = time.perf_counter()
         trained = train_risk_model(self.engine, as_of=on, step_months=TRAIN_STEP_MONTHS)

@@ -16,10 +16,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Engine
 
-from joinedup.accounts.model import Account, NotSignedIn, Session
+from joinedup.accounts.model import SESSION_LIFETIME, Account, NotSignedIn, Session
 from joinedup.errors import Forbidden
 from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import Reader
@@ -132,3 +132,22 @@ def governed(use: Use, *, page: bool = False) -> dict[str, Any]:
     if page:
         arguments["include_in_schema"] = False
     return arguments
+
+
+def client_address(request: Request) -> str | None:
+    """The address failed sign-ins are counted by. Behind a proxy, uvicorn takes it from
+    X-Forwarded-For only when the proxy is listed in --forwarded-allow-ips (default: only
+    127.0.0.1), so a client cannot choose its own."""
+    return request.client.host if request.client else None
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=cookies_secure(),
+        samesite="lax",
+        path="/",
+    )

@@ -1,5 +1,6 @@
-"""Jinja2 templates: ours (``web/templates``) and the GOV.UK Frontend macros of
-govuk-frontend-jinja under the ``govuk_frontend_jinja/`` prefix."""
+"""Jinja2 templates: the pages' own (``web/templates``, which the error page shared with the
+API's callers is among) and the GOV.UK Frontend macros of govuk-frontend-jinja under the
+``govuk_frontend_jinja/`` prefix."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from jinja2 import (
     select_autoescape,
 )
 
-TEMPLATES = Path(__file__).parent / "templates"
+from joinedup.http.navigation import items_for
+
+# A folder, not an import: the pages own their templates, and nothing here imports them.
+TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
 
 environment = Environment(
     loader=ChoiceLoader(
@@ -39,8 +43,6 @@ def render(
 ) -> HTMLResponse:
     """A page: the template with the signed-in session (if any), its CSRF token and the
     navigation the account's role may use."""
-    from joinedup.web.navigation import items_for
-
     session = getattr(request.state, "session", None)
     values = {
         "session": session,

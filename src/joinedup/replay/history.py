@@ -5,7 +5,7 @@
    (batch linkage, which trains the model) and the example agreements are loaded if the
    store has none.
 2. Every later row is fed in time order, one slice of ``slice_days`` (default one day) at a
-   time: one delivery per agency per slice (``replay_slices``), extracted at 06:00 UTC the
+   time: one delivery per agency per slice (``slices``), extracted at 06:00 UTC the
    morning after the slice, ingested with incremental linking, so the rules fire in the
    ingest transaction as they would have. The alerts' clock is the delivery's extraction
    (deadlines, folding and rate limits run in simulated time); triggers waiting for a new
@@ -16,7 +16,7 @@
    anyone), how long before (median months), and alerts per recipient per week.
 
 Emails and webhooks are left in the outbox (a worker would send them); risk escalation
-alerts are raised only with ``--rescore-days`` (``replay_risk``): nothing else re-scores a
+alerts are raised only with ``--rescore-days`` (``risk``): nothing else re-scores a
 child during a replay.
 """
 
@@ -30,18 +30,34 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from joinedup.alerts import intake
-from joinedup.alerts.replay_risk import Rescoring
-from joinedup.alerts.replay_slices import AgencyFeed
+from joinedup.domain.events import DeliveryIngested
 from joinedup.errors import BadInput, Conflict
+from joinedup.replay.risk import Rescoring
+from joinedup.replay.slices import AgencyFeed
+from joinedup.services import (
+    EXAMPLE_AGREEMENTS,
+    deliveries_in,
+    ingest,
+    link_people,
+    load_agreements,
+)
 from joinedup.store.alert_tables import alert
 from joinedup.store.governance_tables import agreement_version
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import delivery
+from joinedup.store.unit_of_work import NOTHING, EventFlow, using
+
+# A delivery's alerts in simulated time: each delivery's extraction is the alerts' "now"
+# (the platform's own flow is joinedup.bootstrap's; a replay re-scores on its own schedule).
+LIVE_IN_SIMULATED_TIME = EventFlow(
+    in_transaction=MappingProxyType({DeliveryIngested: (intake.on_delivery_ingested_simulated,)})
+)
 
 Progress = Callable[[str, int, int], None]
 # Within a slice, social care first: a plan that starts the day of an encounter is known.
@@ -51,7 +67,6 @@ DAYS_PER_MONTH = 30.4375
 
 
 def _feeds(partnership: Path) -> list[AgencyFeed]:
-    from joinedup.services import deliveries_in
 
     feeds = [AgencyFeed(folder) for folder in deliveries_in(partnership)]
     if not feeds:
@@ -67,11 +82,10 @@ def _stamp(day: date) -> str:
 def _load_history(
     engine: Engine, feeds: list[AgencyFeed], start: date, work: Path, step: Progress
 ) -> dict[str, Any]:
-    from joinedup.services import EXAMPLE_AGREEMENTS, ingest, link_people, load_agreements
 
     clock = time.perf_counter()
     rows = 0
-    with intake.paused():
+    with using(NOTHING):  # history raises no alert
         for n, feed in enumerate(feeds):
             step("history", n, len(feeds))
             chosen = feed.select(True, start.isoformat(), start.isoformat())
@@ -106,7 +120,6 @@ def replay(
     progress: Progress | None = None,
     rescore_days: int = 0,
 ) -> dict[str, Any]:
-    from joinedup.services import ingest
 
     with engine.connect() as connection:
         if connection.execute(select(func.count()).select_from(delivery)).scalar_one():
@@ -131,7 +144,7 @@ def replay(
         clock = time.perf_counter()
         slices = list(range(start.toordinal(), end.toordinal(), slice_days))
         deliveries = rows = 0
-        with intake.simulated_clock():
+        with using(LIVE_IN_SIMULATED_TIME):
             for n, first in enumerate(slices):
                 step("replay", n, len(slices))
                 lo = date.fromordinal(first)

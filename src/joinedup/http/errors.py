@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException
 from joinedup.accounts.model import NotSignedIn
 from joinedup.errors import JoinedUpError
 from joinedup.governance.uses import UseRefused
-from joinedup.web.auth import PurposeNeeded, is_api, optional_session
-from joinedup.web.templating import render
+from joinedup.http.auth import PurposeNeeded, is_api, optional_session
+from joinedup.http.templating import render
 
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA = {

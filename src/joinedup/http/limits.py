@@ -74,8 +74,8 @@ def _declared_length(scope: Any) -> int | None:
 
 
 async def _refuse(scope: Any, receive: Any, send: Any, limit: int) -> None:
-    from joinedup.web.auth import is_api
-    from joinedup.web.errors import error_page, problem
+    from joinedup.http.auth import is_api
+    from joinedup.http.errors import error_page, problem
 
     request = Request(scope, receive)
     if is_api(request):

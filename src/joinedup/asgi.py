@@ -1,4 +1,6 @@
-"""The application: ``create_app(engine)`` builds the FastAPI app (pages, JSON API under
+"""The application, composing the JSON API (``joinedup.api``) and the pages
+(``joinedup.web``) over what they share (``joinedup.http``): ``create_app(engine)`` builds the
+FastAPI app (pages, JSON API under
 ``/api/v1``, OpenAPI at ``/openapi.json``, static assets, security headers, a body limit,
 CSRF, the text check and one error handler)."""
 
@@ -15,15 +17,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 import joinedup
-from joinedup.web import errors
-from joinedup.web.admission import Admission
-from joinedup.web.limits import BodyLimit
-from joinedup.web.sealing import AuditSealing
-from joinedup.web.security import SecurityHeaders, csrf_protect
-from joinedup.web.text_input import text_only
-from joinedup.web.timing import ServerTiming
+from joinedup import api, bootstrap, services
+from joinedup.http import errors
+from joinedup.http.admission import Admission
+from joinedup.http.limits import BodyLimit
+from joinedup.http.sealing import AuditSealing
+from joinedup.http.security import SecurityHeaders, csrf_protect
+from joinedup.http.text_input import text_only
+from joinedup.http.timing import ServerTiming
+from joinedup.web import pages
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "web" / "static"
 
 
 class JoinedUpApp(FastAPI):
@@ -36,9 +40,9 @@ class JoinedUpApp(FastAPI):
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
-    """The web app on ``engine`` (default: the configured store, ``services.open_store``)."""
-    from joinedup import api, services
-    from joinedup.web import pages
+    """The web app on ``engine`` (default: the configured store, ``services.open_store``),
+    with the platform's event flow installed (``joinedup.bootstrap``)."""
+    bootstrap.wire()
 
     app = JoinedUpApp(
         title="joinedup",

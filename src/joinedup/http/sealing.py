@@ -1,6 +1,7 @@
-"""A signed head over the audit log after every request that appended entries (see
-``governance.audit.seal``): sealed off the event loop once the response has been sent, so the
-reader does not wait for it; outside admission control, so it holds no request's slot."""
+"""A signed head over the audit log after every request that appended entries, in batches
+of at most one round a second per store (``governance.audit.seal.seal_soon``): sealed off
+the event loop once the response has been sent, so the reader does not wait for it; outside
+admission control, so it holds no request's slot."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from joinedup.governance.audit.seal import collecting, seal_all
+from joinedup.governance.audit.seal import collecting, seal_soon
 
 
 class AuditSealing:
@@ -26,5 +27,5 @@ class AuditSealing:
             try:
                 await self.app(scope, receive, send)
             finally:
-                if appended:
-                    await run_in_threadpool(seal_all, dict(appended))
+                for engine in list(appended.values()):
+                    await run_in_threadpool(seal_soon, engine)
