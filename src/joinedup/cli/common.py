@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -58,7 +59,9 @@ class Commands(TyperGroup):
 
 
 def fail(error: JoinedUpError) -> NoReturn:
-    console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    # escaped: a reason may hold square brackets ("pip install 'joinedup[synth]'") that rich
+    # would otherwise take for markup and drop
+    console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(error.exit_code) from None
 
 

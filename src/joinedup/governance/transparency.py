@@ -16,7 +16,6 @@ withheld, so its wording never reveals that something was.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from joinedup.governance import transparency_words as say
 from joinedup.governance.audit import append
 from joinedup.governance.audit.log import AuditEntry
 from joinedup.governance.audit.query import entries_about, entry_at
+from joinedup.templating import environment
 
 SERIOUS_HARM, CHILD_ABUSE = "serious_harm", "child_abuse"
 REQUESTERS = ("self", "parent")
@@ -131,21 +131,20 @@ class TransparencyReport:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        body = []
+        """The Markdown report as a page (``templates/transparency.html.j2``, autoescaped)."""
+        blocks: list[tuple[str, Any]] = []
         for line in self.to_markdown().splitlines():
-            if line.startswith("# "):
-                body.append(f"<h1>{html.escape(line[2:])}</h1>")
-            elif line.startswith("## "):
-                body.append(f"<h2>{html.escape(line[3:])}</h2>")
-            elif line.startswith("- "):
-                body.append(f"<li>{html.escape(line[2:])}</li>")
+            if line.startswith("- "):
+                if not blocks or blocks[-1][0] != "ul":
+                    blocks.append(("ul", []))
+                blocks[-1][1].append(line[2:])
+            elif line.startswith(("# ", "## ")):
+                level = line.index(" ")
+                blocks.append((f"h{level}", line[level + 1 :]))
             elif line:
-                body.append(f"<p>{html.escape(line)}</p>")
-        page = re.sub(r"((?:<li>.*</li>\n?)+)", r"<ul>\n\1</ul>\n", "\n".join(body) + "\n")
-        return (
-            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>Your information</title></head><body>\n{page}\n</body></html>\n"
-        )
+                blocks.append(("p", line))
+        template = environment("joinedup.governance").get_template("transparency.html.j2")
+        return template.render(blocks=blocks)
 
     def to_dict(self) -> dict[str, Any]:
         """For the operator and the DPO: includes the audit numbers and the withholdings."""

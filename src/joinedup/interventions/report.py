@@ -1,8 +1,9 @@
 """The evaluation as a report for a partnership board (Markdown or HTML, with plots).
 
 In: the dict ``services.interventions.evaluate`` returns. Out: the report file and three PNG
-plots beside it (effect with intervals, balance before and after weighting, trajectories),
-written in plain words: what changed, how sure we are, and why the naive figures mislead.
+plots beside it (effect with intervals, balance before and after weighting, trajectories,
+drawn by ``joinedup.charts.figures``), written in plain words: what changed, how sure we are,
+and why the naive figures mislead.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from joinedup.charts.figures import BOARD, Dots, Line, dot_plot, line_chart
 
 # Standardised mean difference below which two groups count as balanced (a common rule).
 BALANCE_GOOD = 0.1
@@ -47,56 +45,61 @@ def headline(result: dict[str, Any]) -> str:
 
 
 def _plots(result: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
+    """The three plots of the board report, as PNGs beside it (``joinedup.charts.figures``)."""
     labels = result["outcome_labels"]
-    binary = [k for k, v in result["outcomes"].items() if "relative_change" in v]
-    paths = {}
-    fig, ax = plt.subplots(figsize=(7, 0.6 * len(binary) + 1.2))
-    for i, name in enumerate(binary):
-        o = result["outcomes"][name]
+    effects = []
+    for name, o in result["outcomes"].items():
+        if "relative_change" not in o:
+            continue
         lo, hi = o["relative_change_ci"]
-        if o["relative_change"] is not None and lo is not None and hi is not None:
-            ax.errorbar(
-                100 * o["relative_change"],
-                i,
-                xerr=[[100 * (o["relative_change"] - lo)], [100 * (hi - o["relative_change"])]],
-                fmt="o",
-                color="#1d70b8",
+        known = o["relative_change"] is not None and lo is not None and hi is not None
+        naive = o.get("naive_relative_vs_everyone")
+        effects.append(
+            Dots(
+                labels[name],
+                cross=None if naive is None else 100 * naive,
+                dot=100 * o["relative_change"] if known else None,
+                interval=(100 * lo, 100 * hi) if known else None,
             )
-        if o.get("naive_relative_vs_everyone") is not None:
-            ax.plot(100 * o["naive_relative_vs_everyone"], i, "x", color="#d4351c")
-    ax.axvline(0, color="#505a5f", linewidth=1)
-    ax.set_yticks(range(len(binary)), [labels[b][:45] for b in binary])
-    ax.set_xlabel("change in 12-month risk (%)   o adjusted, 95% interval   x unadjusted")
-    fig.tight_layout()
-    paths["effect"] = folder / f"{stem}-effect.png"
-    fig.savefig(paths["effect"], dpi=110)
-    plt.close(fig)
-    bal = result["balance"]
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(bal) + 1.2))
-    for i, b in enumerate(bal):
-        ax.plot(b["smd_before"] or 0, i, "x", color="#d4351c")
-        ax.plot(b["smd_after"] or 0, i, "o", color="#1d70b8")
-    ax.axvline(-0.1, color="#b1b4b6", linestyle="--")
-    ax.axvline(0.1, color="#b1b4b6", linestyle="--")
-    ax.set_yticks(range(len(bal)), [result["covariate_labels"][b["covariate"]][:45] for b in bal])
-    ax.set_xlabel("standardised difference   x before weighting   o after")
-    fig.tight_layout()
-    paths["balance"] = folder / f"{stem}-balance.png"
-    fig.savefig(paths["balance"], dpi=110)
-    plt.close(fig)
+        )
+    balance = [
+        Dots(result["covariate_labels"][b["covariate"]], b["smd_before"] or 0, b["smd_after"] or 0)
+        for b in result["balance"]
+    ]
     traj = result["trajectory"]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.plot(traj["months"], [100 * v for v in traj["treated"]], "-o", label="received it")
-    ax.plot(traj["months"], [100 * v for v in traj["comparison"]], "-s", label="similar children")
-    ax.axvline(0, color="#505a5f", linewidth=1)
-    ax.set_xlabel("months from start")
-    ax.set_ylabel("% with a statutory outcome that month")
-    ax.legend()
-    fig.tight_layout()
-    paths["trajectory"] = folder / f"{stem}-trajectory.png"
-    fig.savefig(paths["trajectory"], dpi=110)
-    plt.close(fig)
-    return paths
+    rule = {"color": "#b1b4b6", "linestyle": "--"}
+    return {
+        "effect": dot_plot(
+            folder / f"{stem}-effect",
+            effects,
+            xlabel="change in 12-month risk (%)   o adjusted, 95% interval   x unadjusted",
+            row_height=0.6,
+            rules=[(0, {"color": "#505a5f", "linewidth": 1})],
+            output=BOARD,
+        )[0],
+        "balance": dot_plot(
+            folder / f"{stem}-balance",
+            balance,
+            xlabel="standardised difference   x before weighting   o after",
+            row_height=0.35,
+            rules=[(-BALANCE_GOOD, rule), (BALANCE_GOOD, rule)],
+            output=BOARD,
+        )[0],
+        "trajectory": line_chart(
+            folder / f"{stem}-trajectory",
+            [
+                Line("received it", traj["months"], [100 * v for v in traj["treated"]],
+                     {"linestyle": "-", "marker": "o"}),
+                Line("similar children", traj["months"], [100 * v for v in traj["comparison"]],
+                     {"linestyle": "-", "marker": "s"}),
+            ],
+            xlabel="months from start",
+            ylabel="% with a statutory outcome that month",
+            size=(7, 3.2),
+            at_zero=True,
+            output=BOARD,
+        )[0],
+    }  # fmt: skip
 
 
 def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:

@@ -7,18 +7,19 @@ pairs that joins them, per comparison level and weight), as text, and as a water
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
+from joinedup.charts import waterfall
 from joinedup.errors import NotFound
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage.records import read_records_where
 from joinedup.linkage.scoring import PairScore, Scorer
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import person_record
+from joinedup.templating import environment
 
 
 @dataclass
@@ -111,45 +112,19 @@ def as_text(explanation: Explanation) -> str:
 
 def waterfall_html(explanation: Explanation) -> str:
     """One waterfall per join: bars from the prior through each comparison to the total."""
-    parts = [
-        f"<!doctype html><meta charset='utf-8'><title>Why {html.escape(explanation.person_id)}"
-        "</title><style>body{font-family:sans-serif}text{font-size:12px}</style>",
-        f"<h1>Why the records of {html.escape(explanation.person_id)} link</h1>",
-    ]
+    joins = []
     for j in explanation.joins:
         steps = [("prior", j.score.prior_weight)] + [
             (f"{lv.comparison}: {lv.level}", lv.weight + lv.tf_adjustment) for lv in j.score.levels
         ]
-        parts.append(f"<h2>{html.escape(j.record_key)} &rarr; {html.escape(j.joined_to)}</h2>")
-        parts.append(_svg(steps, j.score.match_weight))
-    return "\n".join(parts)
-
-
-def _svg(steps: list[tuple[str, float]], total: float) -> str:
-    scale, left, row = 8.0, 330, 22
-    running, bars, low, high = 0.0, [], 0.0, 0.0
-    for label, weight in steps:
-        start, running = running, running + weight
-        bars.append((label, start, running, weight))
-        low, high = min(low, start, running), max(high, start, running)
-    bars.append((f"total (probability {1 / (1 + 2**-total):.4f})", 0.0, total, total))
-    low, high = min(low, total), max(high, total)
-    zero = left + (-low) * scale + 10
-    width = int(zero + high * scale + 80)
-    out = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{row * len(bars) + 10}'>"
-    ]
-    for i, (label, start, end, weight) in enumerate(bars):
-        y = 5 + i * row
-        x0, x1 = zero + min(start, end) * scale, zero + max(start, end) * scale
-        colour = "#00703c" if weight >= 0 else "#d4351c"
-        out.append(f"<text x='5' y='{y + 14}'>{html.escape(label)}</text>")
-        out.append(
-            f"<rect x='{x0:.1f}' y='{y}' width='{max(x1 - x0, 1):.1f}' height='{row - 6}' "
-            f"fill='{colour}'/><text x='{x1 + 4:.1f}' y='{y + 14}'>{weight:+.1f}</text>"
+        total = j.score.match_weight
+        label = f"total (probability {1 / (1 + 2**-total):.4f})"
+        joins.append(
+            {
+                "record_key": j.record_key,
+                "joined_to": j.joined_to,
+                "chart": waterfall(steps, total, label),
+            }
         )
-    out.append(
-        f"<line x1='{zero:.1f}' x2='{zero:.1f}' y1='0' y2='{row * len(bars) + 10}' stroke='#000'/>"
-    )
-    out.append("</svg>")
-    return "".join(out)
+    template = environment("joinedup.linkage").get_template("waterfall.html.j2")
+    return template.render(person_id=explanation.person_id, joins=joins)

@@ -1,59 +1,44 @@
-"""Charts (matplotlib, SVG and PNG) and the Markdown validation report."""
+"""The validation report: its charts (``joinedup.charts.figures``: SVG and PNG) and Markdown."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from joinedup.charts.figures import VALIDATION, Line, histogram, line_chart
 
 
 def calibration_chart(bins: list[dict], path: Path) -> list[str]:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 5))
     top = max([b["predicted"] for b in bins] + [b["observed"] for b in bins] + [0.01]) * 1.1
-    ax.plot([0, top], [0, top], linestyle="--", color="grey", label="perfect calibration")
-    ax.plot(
-        [b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", label="model"
+    lines = [
+        Line("perfect calibration", [0, top], [0, top], {"linestyle": "--", "color": "grey"}),
+        Line("model", [b["predicted"] for b in bins], [b["observed"] for b in bins],
+             {"marker": "o"}),
+    ]  # fmt: skip
+    written = line_chart(
+        path,
+        lines,
+        xlabel="mean predicted probability (12 months)",
+        ylabel="observed outcome rate",
+        title="Calibration on the held-out year",
+        size=(5, 5),
+        output=VALIDATION,
     )
-    ax.set_xlabel("mean predicted probability (12 months)")
-    ax.set_ylabel("observed outcome rate")
-    ax.set_title("Calibration on the held-out year")
-    ax.legend()
-    return _save(plt, fig, path)
+    return [str(p) for p in written]
 
 
 def lead_time_chart(leads: list[float], path: Path) -> list[str]:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.hist(leads, bins=range(0, 14), color="#1d70b8", edgecolor="white")
-    ax.set_xlabel("months on the triage list before the statutory outcome (0 = never)")
-    ax.set_ylabel("children")
-    ax.set_title("Lead time")
-    return _save(plt, fig, path)
-
-
-def _save(plt: Any, fig: Any, path: Path) -> list[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix in (".svg", ".png"):
-        target = path.with_suffix(suffix)
-        fig.savefig(
-            target,
-            dpi=100,
-            bbox_inches="tight",
-            metadata={"Date": None} if suffix == ".svg" else None,
-        )
-        written.append(str(target))
-    plt.close(fig)
-    return written
+    written = histogram(
+        path,
+        leads,
+        bins=range(0, 14),
+        xlabel="months on the triage list before the statutory outcome (0 = never)",
+        ylabel="children",
+        title="Lead time",
+        size=(6, 4),
+        output=VALIDATION,
+    )
+    return [str(p) for p in written]
 
 
 def _pct(v: float | None) -> str:

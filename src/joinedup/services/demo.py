@@ -27,9 +27,7 @@ class DemoLoaded:
     reports: list[IngestReport]
 
 
-def load_demo(
-    engine: Engine, partnership: Path, *, progress: Progress | None = None
-) -> DemoLoaded:
+def load_demo(engine: Engine, partnership: Path, *, progress: Progress | None = None) -> DemoLoaded:
     """Ingest every agency's delivery of the (synthetic) partnership in ``partnership``,
     link people, load the example agreements and the demo users, import the interventions
     and train and score the risk model. (The command line generates the partnership first:

@@ -1,4 +1,5 @@
-"""Build the frozen name tables in ``synth/data/names.json`` (run once by a developer).
+"""Build the frozen name tables in ``synth/data/names.json`` (run once by a developer), and
+the deprivation lookup ``risk/data/deprivation.csv`` (``geography.write_deprivation_lookup``).
 
 In: Faker's locale provider tables (installed package). Out: ``names.json`` mapping a name
 group (``british``, ``irish``, ``polish``...) to ``male``/``female``/``surname`` lists of
@@ -6,7 +7,7 @@ group (``british``, ``irish``, ``polish``...) to ``male``/``female``/``surname``
 weights by rank (documented in docs/synthetic-data.md). The generator reads only the frozen
 JSON, so output does not change when Faker is upgraded.
 
-Usage: ``python -m joinedup.synth.build_data``
+Usage: ``python -m joinedup.synth.build_data`` (names), ``... build_data deprivation``
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import sys
 from pathlib import Path
 
 _GROUPS = {
@@ -70,7 +72,11 @@ def build() -> dict[str, dict[str, list[list[object]]]]:
     return out
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["deprivation"]:
+    from joinedup.synth.geography import write_deprivation_lookup
+
+    write_deprivation_lookup()
+elif __name__ == "__main__":
     target = Path(__file__).parent / "data" / "names.json"
     target.write_text(json.dumps(build(), sort_keys=True, separators=(",", ":")), encoding="utf-8")
     print(target, target.stat().st_size)

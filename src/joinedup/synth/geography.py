@@ -6,10 +6,14 @@ the LA's postcodes (sorted), their sector, a synthetic IMD decile per sector and
 
 The IMD decile is SYNTHETIC: a smooth function of easting/northing (a few deprived "cores"
 plus gentle gradients), ranked into deciles across the LA's sectors. It is not the real IMD.
+For the default LA it was written once into the risk model's lookup
+(``risk/data/deprivation.csv``, by ``write_deprivation_lookup``), which the generator then
+reads like production does: the platform never imports the generator.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import math
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ import brotli
 import msgpack
 
 from joinedup.errors import BadInput
+from joinedup.risk.deprivation import DEFAULT_LA, LOOKUP, sector_deciles
 
 # Real LA code -> postcode area letters to load (only what is needed: loading every letter
 # costs seconds). Unknown LA codes fall back to loading every letter once.
@@ -131,13 +136,17 @@ class Geography:
         return self.decile_of_sector[self.sector_of[postcode_index]]
 
 
-def build_geography(laua: str) -> Geography:
-    rows = load_la_postcodes(laua)
-    postcodes = tuple(r[0] for r in rows)
-    sector_names = sorted({p[:-2] for p in postcodes})
-    index = {s: i for i, s in enumerate(sector_names)}
-    sector_of = tuple(index[p[:-2]] for p in postcodes)
-    # Sector centroids, then a smooth synthetic deprivation surface.
+def _sectors(rows: tuple[tuple[str, float, float], ...]) -> tuple[list[str], tuple[int, ...]]:
+    """The sector names (sorted) and each postcode's index into them."""
+    names = sorted({r[0][:-2] for r in rows})
+    index = {s: i for i, s in enumerate(names)}
+    return names, tuple(index[r[0][:-2]] for r in rows)
+
+
+def synthetic_deciles(rows: tuple[tuple[str, float, float], ...]) -> dict[str, int]:
+    """The SYNTHETIC IMD decile of each postcode sector of ``rows`` (``load_la_postcodes``):
+    a smooth surface over the sectors' centroids, ranked into deciles."""
+    sector_names, sector_of = _sectors(rows)
     sums = [[0.0, 0.0, 0] for _ in sector_names]
     for (_, e, n), s in zip(rows, sector_of, strict=True):
         sums[s][0] += e
@@ -160,9 +169,31 @@ def build_geography(laua: str) -> Geography:
     deciles = [0] * len(scores)
     for rank, i in enumerate(order):
         deciles[i] = 1 + (rank * 10) // len(order)
+    return dict(zip(sector_names, deciles, strict=True))
+
+
+def build_geography(laua: str) -> Geography:
+    rows = load_la_postcodes(laua)
+    postcodes = tuple(r[0] for r in rows)
+    sector_names, sector_of = _sectors(rows)
+    # The partnership's own deprivation lookup (production data) where it covers the LA, so
+    # the generator's households and the risk model's decile agree; the surface elsewhere.
+    deciles = synthetic_deciles(rows) | sector_deciles(laua)
     streets = tuple(
         f"{_STREETS[(h := sum(p.encode()) * 31 + len(p)) % len(_STREETS)]} "
         f"{_SUFFIXES[(h // 7) % len(_SUFFIXES)]}"
         for p in postcodes
     )
-    return Geography(postcodes, sector_of, tuple(sector_names), tuple(deciles), streets)
+    return Geography(
+        postcodes, sector_of, tuple(sector_names), tuple(deciles[s] for s in sector_names), streets
+    )
+
+
+def write_deprivation_lookup(laua: str = DEFAULT_LA, path: Path = LOOKUP) -> None:
+    """(Re)write the risk model's lookup from the synthetic surface (``build_data``); needed
+    only when the postcode package changes the LA's sectors."""
+    deciles = synthetic_deciles(load_la_postcodes(laua))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["laua", "sector", "decile"])
+        writer.writerows([laua, sector, decile] for sector, decile in sorted(deciles.items()))

@@ -22,6 +22,7 @@ from joinedup.domain.model import (
 )
 from joinedup.store import UnitOfWork, is_up_to_date, make_engine, upgrade
 from joinedup.store import tables as t
+from joinedup.store.migrate import current_revision, head_revision
 from joinedup.store.repositories import (
     address_values,
     event_values,
@@ -74,6 +75,8 @@ def test_migrations_upgrade_an_empty_database(database_url: str) -> None:
     assert not is_up_to_date(engine)
     upgrade(engine)
     assert is_up_to_date(engine)
+    head = head_revision(engine)
+    assert head and "," not in head and current_revision(engine) == head  # one line, one head
     names = set(inspect(engine).get_table_names())
     assert {
         "delivery",

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from joinedup.charts import AGENCY_COLOURS, timeline
 from joinedup.errors import BadInput, Conflict, Forbidden, JoinedUpError, NotFound
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
@@ -23,7 +24,6 @@ from joinedup.http.templating import render
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.search import Query, search_people
-from joinedup.web.timeline_chart import AGENCY_COLOURS, timeline_svg
 
 router = APIRouter(include_in_schema=False)
 navigation.add(
@@ -90,7 +90,7 @@ def view_page(
             ),
             "view": view,
             "headline": headline,
-            "chart": timeline_svg(view["timeline"], names),
+            "chart": timeline(view["timeline"], names),
             "colours": AGENCY_COLOURS,
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "done": DONE.get(done, ""),
@@ -118,7 +118,7 @@ def _form_error(
             "title": "There is a problem",
             "view": view,
             "headline": headline,
-            "chart": timeline_svg(view["timeline"], names),
+            "chart": timeline(view["timeline"], names),
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "error": str(problem),
             "triage_outcomes": OUTCOMES,

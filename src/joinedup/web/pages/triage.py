@@ -7,12 +7,13 @@ call the governed services in ``services.triage`` with the session's reader.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
+from joinedup.charts import diverging_bars
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
@@ -104,38 +105,14 @@ def list_page(
     return render(request, "triage/list.html", context)
 
 
-def contributions_svg(contributions: list[dict[str, Any]]) -> str:
-    """Each factor's contribution (log-odds) as a horizontal bar: right (red) raises the
-    score, left (blue) lowers it. Inline SVG: no script under the CSP; the table beside it
-    carries the same figures for a screen reader. Hand-written: a few lines of SVG."""
-    rows = [c for c in contributions if abs(c["log_odds"]) >= 0.005][:15]
-    if not rows:
-        return ""
-    width, label_w, row_h, top = 900, 360, 26, 10
-    scale = max(abs(c["log_odds"]) for c in rows) or 1.0
-    half = (width - label_w - 20) / 2
-    axis = label_w + half
-    height = top * 2 + row_h * len(rows)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="joinedup-chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-        "<title>What raises and lowers the score: each factor's contribution</title>",
-        f'<line x1="{axis}" y1="0" x2="{axis}" y2="{height}" stroke="#505a5f"/>',
-    ]
-    for i, c in enumerate(rows):
-        y = top + i * row_h
-        length = half * abs(c["log_odds"]) / scale
-        x = axis if c["log_odds"] >= 0 else axis - length
-        colour = "#d4351c" if c["log_odds"] >= 0 else "#1d70b8"
-        label = html.escape(str(c["label"]))[:60]
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="14" '
-            f'fill="#0b0c0c">{label}</text>'
-            f'<rect x="{x:.1f}" y="{y + 4}" width="{max(length, 1):.1f}" height="{row_h - 8}" '
-            f'fill="{colour}"><title>{label}: {c["log_odds"]:+.2f}</title></rect>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+def _contributions_chart(contributions: list[dict[str, Any]]) -> Markup:
+    """The factors that move the score (at most 15, none that round to nothing) as bars from
+    the axis: right raises it, left lowers it; the table beside it has the same figures."""
+    shown = [c for c in contributions if abs(c["log_odds"]) >= 0.005][:15]
+    return diverging_bars(
+        "What raises and lowers the score: each factor's contribution",
+        [(str(c["label"]), c["log_odds"]) for c in shown],
+    )
 
 
 def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, Any]:
@@ -148,7 +125,7 @@ def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, 
         "percent": _percent(explained["probability_12m"]),
         "percent_6m": _percent(explained["probability_6m"]),
         "change": _change(changes["probability_12m_change"]) if changes else None,
-        "chart": contributions_svg(explained["contributions"]),
+        "chart": _contributions_chart(explained["contributions"]),
         "area_labels": {code: area.label for code, area in AREAS.items()},
         "decisions": DECISIONS,
         "can_decide": uses.TRIAGE_DECISION.allows(reader.role, reader.purpose),
