@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
+from joinedup import config
 from joinedup.alerts import concerns, dead_letters, failures, operator, rescoring
 from joinedup.alerts.dead_letters import ALERT, CONCERN, RESCORE, TRIGGER, Ledger
 from joinedup.alerts.delivery import (
@@ -159,8 +160,7 @@ def cycle(
 
 
 def lease_from_environment() -> timedelta:
-    seconds = os.environ.get("JOINEDUP_ALERT_LEASE_SECONDS", "").strip()
-    return timedelta(seconds=float(seconds)) if seconds else LEASE
+    return timedelta(seconds=config.settings().alerts.lease_seconds)
 
 
 @contextmanager
@@ -189,6 +189,7 @@ def run(
     on_cycle: Callable[[CycleReport], Any] | None = None,
 ) -> CycleReport:
     """Deliver and escalate until stopped (SIGINT/SIGTERM), or one cycle with ``once``."""
+    config.refuse_unsafe_defaults()  # JOINEDUP_ENV=production: alerts only over TLS
     stop = stop or threading.Event()
     worker_id = f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"[:80]
     total = CycleReport()

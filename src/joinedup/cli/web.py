@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 
 import typer
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from joinedup import services
 from joinedup.cli.common import JSON_OPTION, console, out, print_json, run
+from joinedup.config import refuse_unsafe_defaults, settings
 from joinedup.errors import BadInput
 from joinedup.services import accounts as account_service
 
@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
         JOINEDUP_WEB_CONCURRENCY requests at once (default 2); the rest queue."""
 
         def body() -> None:
+            # JOINEDUP_ENV=production: here, in one line, not a traceback from each worker
+            refuse_unsafe_defaults()
             console.print(f"joinedup on http://{host}:{port} (Ctrl-C stops it)")
             serve(host, port, workers=workers)
 
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             password = None
             if not oidc_only:
-                password = os.environ.get("JOINEDUP_NEW_PASSWORD") or getpass.getpass("Password: ")
+                password = settings().accounts.new_password or getpass.getpass("Password: ")
                 if not password:
                     raise BadInput("a password is needed (or --oidc-only)")
             added = account_service.add_user(
@@ -133,7 +135,7 @@ def register(app: typer.Typer) -> None:
         for (the same rules as a new account's); its sessions end at once."""
 
         def body() -> None:
-            password = os.environ.get("JOINEDUP_NEW_PASSWORD") or getpass.getpass("Password: ")
+            password = settings().accounts.new_password or getpass.getpass("Password: ")
             done = account_service.set_password(services.open_store(), username, password)
             if json_output:
                 print_json(done)

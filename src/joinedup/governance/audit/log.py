@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,13 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
+from joinedup.config import settings
 from joinedup.governance.audit.seal import note_append
 from joinedup.store.audit_tables import audit_entry
 
 GENESIS = "0" * 64
-# Sign a tree head every this many entries (0: only on demand, ``joinedup audit checkpoint``).
-CHECKPOINT_EVERY_ENV = "JOINEDUP_AUDIT_CHECKPOINT_EVERY"
-DEFAULT_CHECKPOINT_EVERY = 1000
 LEAF_FIELDS = (
     "seq",
     "recorded_at",
@@ -109,12 +106,9 @@ def lock_log(connection: Connection) -> None:
 
 
 def checkpoint_interval() -> int:
-    """How many entries between automatic signed tree heads (from the environment)."""
-    value = os.environ.get(CHECKPOINT_EVERY_ENV, "").strip()
-    try:
-        return max(int(value), 0) if value else DEFAULT_CHECKPOINT_EVERY
-    except ValueError:
-        return DEFAULT_CHECKPOINT_EVERY
+    """How many entries between automatic signed tree heads (0: only on demand, ``joinedup
+    audit checkpoint``, and at the end of each command and request)."""
+    return settings().audit.checkpoint_every
 
 
 def append(
