@@ -67,6 +67,15 @@ def test_a_value_set_later_is_read_at_the_next_call(clean: pytest.MonkeyPatch) -
     assert settings().audit.trusted_keys == (Path("/keys/a.pem"), Path("/keys/b.pem"))
 
 
+def test_a_password_or_secret_key_is_taken_as_given(clean: pytest.MonkeyPatch) -> None:
+    """Blanks are part of a password (twelve spaces are refused as a weak one, not taken for
+    no password at all)."""
+    clean.setenv("JOINEDUP_NEW_PASSWORD", " " * 12)
+    assert settings().accounts.new_password == " " * 12
+    clean.setenv("JOINEDUP_SECRET_KEY", " key with blanks ")
+    assert settings().web.secret_key == " key with blanks "
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [

@@ -113,8 +113,8 @@ class FlatEnvironment(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for group, name, _field in variables():
-            value = cleaned(os.environ.get(name))
+        for group, name, field in variables():
+            value = cleaned(os.environ.get(name), field)
             if value is None:
                 continue
             if group:
@@ -176,8 +176,8 @@ def settings() -> Settings:
 def read_group(group: type[G], values: Mapping[str, str]) -> G:
     """One group from variables given as a mapping rather than the environment (tests, and
     callers checking a candidate configuration), read and refused as ``settings()`` would."""
-    names = {str(field.validation_alias) for field in group.model_fields.values()}
-    given = {name: cleaned(raw) for name, raw in values.items() if name in names}
+    fields = {str(field.validation_alias): field for field in group.model_fields.values()}
+    given = {name: cleaned(raw, fields[name]) for name, raw in values.items() if name in fields}
     try:
         return group.model_validate({k: v for k, v in given.items() if v is not None})
     except ValidationError as error:

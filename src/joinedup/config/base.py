@@ -38,11 +38,13 @@ def variable(
     *,
     shown: str | None = None,
     secret: bool = False,
+    verbatim: bool = False,
     **constraints: Any,
 ) -> Any:
     """A field read from the environment variable ``name``. ``shown`` is the default as the
-    README describes it, when the value alone would not say (e.g. "unset: no email")."""
-    extra: dict[str, Any] = {"shown": shown, "secret": secret}
+    README describes it, when the value alone would not say (e.g. "unset: no email").
+    ``verbatim``: the value as given, blanks and all (a password)."""
+    extra: dict[str, Any] = {"shown": shown, "secret": secret, "verbatim": verbatim}
     return Field(
         default,
         validation_alias=name,
@@ -57,11 +59,13 @@ def is_secret(field: Any) -> bool:
     return bool((field.json_schema_extra or {}).get("secret"))
 
 
-def cleaned(raw: str | None) -> str | None:
-    """A value as read: surrounding blanks dropped, and a blank value counted as unset (as
-    every variable always was)."""
-    value = raw.strip() if raw is not None else None
-    return value or None
+def cleaned(raw: str | None, field: Any) -> str | None:
+    """A value as read: surrounding blanks dropped and a blank value counted as unset, as
+    every variable always was, but a verbatim one's (twelve spaces are a password, refused
+    as a weak one, not a reason to ask for another)."""
+    if raw is None or (field.json_schema_extra or {}).get("verbatim"):
+        return raw or None
+    return raw.strip() or None
 
 
 def one_line(error: ValidationError, secrets: set[str]) -> ConfigError:

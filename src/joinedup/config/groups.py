@@ -53,6 +53,7 @@ class WebSettings(Group):
         "store); production needs one of 32 characters or more, the same for every process",
         shown="random per start",
         secret=True,
+        verbatim=True,
     )
     cookie_secure: bool = variable(
         "JOINEDUP_COOKIE_SECURE",
@@ -70,6 +71,7 @@ class AccountSettings(Group):
         "asking (for scripts: never an argument, which the shell's history would keep)",
         shown="unset: asked for",
         secret=True,
+        verbatim=True,
     )
 
 
