@@ -123,19 +123,23 @@ def test_every_problem_is_named_at_once_and_a_secret_is_never_repeated(
     assert web.secret_key == "a-secret-value" and "a-secret-value" not in repr(web)
 
 
-def test_a_command_given_a_bad_value_says_so_in_one_line(tmp_path: Path) -> None:
-    """Not a traceback: the CLI's one line and its exit code for bad input."""
+@pytest.mark.parametrize(
+    "command",
+    [["joinedup.cli", "db", "status"], ["joinedup.alerts.worker"]],
+    ids=["joinedup db status", "python -m joinedup.alerts.worker"],
+)
+def test_a_command_given_a_bad_value_says_so_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Not a traceback: one line and the exit code for bad input, from the CLI and from the
+    worker's own entry point (what a service manager runs)."""
     env = {
         **os.environ,
         "JOINEDUP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
         "JOINEDUP_AUDIT_CHECKPOINT_EVERY": "often",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "joinedup.cli", "db", "status"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-m", *command], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -239,10 +240,15 @@ def run(
 def main() -> None:
     """``python -m joinedup.alerts.worker``: the worker without loading the whole CLI (what
     a service manager runs; ``joinedup alerts worker`` is the same loop)."""
+    from joinedup.errors import JoinedUpError
     from joinedup.services import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    run(open_store())
+    try:
+        run(open_store())
+    except JoinedUpError as error:  # a bad setting, say: one line, as the CLI says it
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":  # pragma: no cover - process entry point

@@ -127,8 +127,9 @@ def expired_quarantine(
 
 
 def pseudonym_key(connection: Connection) -> bytes:
-    """The HMAC key for pseudonyms: ``JOINEDUP_PSEUDONYM_KEY`` or, by default, derived from
-    the audit signing key (so an installation has one secret to guard, not two)."""
+    """The HMAC key for pseudonyms: ``JOINEDUP_PSEUDONYM_KEY`` or, on a developer's machine,
+    derived from the audit signing key (one secret to guard; ``JOINEDUP_ENV=production``
+    wants a key of its own, which a rotation of the signing key does not change)."""
     configured = settings().retention.pseudonym_key
     if configured:
         return configured.encode()
