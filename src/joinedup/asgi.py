@@ -6,7 +6,6 @@ CSRF, the text check and one error handler)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import Engine
 
 import joinedup
 from joinedup import api, bootstrap, services
+from joinedup.config import refuse_unsafe_defaults, settings
 from joinedup.http import errors
 from joinedup.http.admission import Admission
 from joinedup.http.limits import BodyLimit
@@ -43,7 +43,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """The web app on ``engine`` (default: the configured store, ``services.open_store``),
     with the platform's event flow installed (``joinedup.bootstrap``)."""
     bootstrap.wire()
-
+    refuse_unsafe_defaults()  # JOINEDUP_ENV=production: no demo defaults (config.production)
     app = JoinedUpApp(
         title="joinedup",
         version=getattr(joinedup, "__version__", "0"),
@@ -59,7 +59,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine if engine is not None else services.open_store()
     # Signs the short-lived OIDC state cookie only; sessions are random tokens in the store.
-    app.state.secret_key = os.environ.get("JOINEDUP_SECRET_KEY") or secrets.token_urlsafe(32)
+    app.state.secret_key = settings().web.secret_key or secrets.token_urlsafe(32)
     app.add_middleware(ServerTiming)  # the whole request, once admitted
     app.add_middleware(Admission)  # waits for a slot (reported as queue time)
     app.add_middleware(AuditSealing)  # (outside it: a signed head once the response is sent)

@@ -1,5 +1,6 @@
 """No import loop outside the synthetic generator (issue 18): two modules that import each
-other, however lazily (an import inside a function counts), are one room in two files.
+other, however lazily (an import inside a function counts), are one room in two files. An
+import only for the type checker (under ``TYPE_CHECKING``) runs nothing and is not counted.
 The import graph comes from grimp (import-linter's), so it is the same the layer contracts
 in pyproject.toml are checked against."""
 
@@ -14,7 +15,7 @@ import grimp
 def loops(package: str, *, outside: str | None = None) -> list[list[str]]:
     """The strongly connected groups of more than one module (Tarjan), skipping modules
     under ``outside``."""
-    graph = grimp.build_graph(package, cache_dir=None)
+    graph = grimp.build_graph(package, cache_dir=None, exclude_type_checking_imports=True)
     modules = [m for m in graph.modules if not (outside and m.startswith(outside))]
     edges = {
         m: {t for t in graph.find_modules_directly_imported_by(m) if t in modules} for m in modules

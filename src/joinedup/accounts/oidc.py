@@ -1,49 +1,26 @@
 """OIDC sign-in (authorization code flow with PKCE and a nonce) through authlib.
 
-Off unless configured. Configuration, all from the environment:
-
-``JOINEDUP_OIDC_ISSUER``          the identity provider's issuer URL (turns OIDC on)
-``JOINEDUP_OIDC_CLIENT_ID``       this service's client id at the provider
-``JOINEDUP_OIDC_CLIENT_SECRET``   its client secret
-``JOINEDUP_OIDC_AUTHORIZATION_ENDPOINT``, ``..._TOKEN_ENDPOINT``, ``..._JWKS_URI``
-                                  the provider's endpoints; unset: read from the issuer's
-                                  ``/.well-known/openid-configuration`` at the first sign-in
-``JOINEDUP_OIDC_REDIRECT_URI``    the callback URL registered at the provider (default: this
-                                  site's ``/auth/oidc/callback``)
-``JOINEDUP_OIDC_SCOPE``           default ``openid profile email``
-``JOINEDUP_OIDC_ROLE_CLAIM``      the claim that carries groups or roles (default ``roles``)
-``JOINEDUP_OIDC_ROLE_MAP``        ``idp-value=ROLE,...``: which provider value means which
-                                  joinedup role (a value that is already a role name counts)
-``JOINEDUP_OIDC_AGENCY_CLAIM``    the claim naming the agency (default ``agency``)
-``JOINEDUP_OIDC_AGENCY_MAP``      ``idp-value=agency_id,...`` (an agency id counts as itself)
-``JOINEDUP_OIDC_DEFAULT_AGENCY``  the agency when the claim is absent (one-agency providers)
-``JOINEDUP_OIDC_TEAM_CLAIM``, ``..._PRACTITIONER_KEY_CLAIM`` (default ``email``)
+Off unless configured: the ``JOINEDUP_OIDC_*`` settings (``config.groups.OidcConfig``, listed
+in the README's Configuration) turn it on with an issuer. The provider's endpoints not
+configured are read from the issuer's ``/.well-known/openid-configuration`` at the first
+sign-in; provider values map to joinedup roles and agencies (``ROLE_MAP``, ``AGENCY_MAP``),
+checked here, where the roles and agencies are known.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from joinedup import config
+from joinedup.config.groups import OidcConfig
 from joinedup.domain.agencies import AgencyId
 from joinedup.errors import BadInput, Forbidden
 from joinedup.governance.roles import Role
 
 PREFIX = "JOINEDUP_OIDC_"
-
-
-def parse_map(value: str, what: str) -> dict[str, str]:
-    """``a=B, c=D`` as a dict; raises ``BadInput`` naming the bad item."""
-    mapping: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in value.split(","))):
-        key, sep, target = item.partition("=")
-        if not sep or not key.strip() or not target.strip():
-            raise BadInput(f"{PREFIX}{what}: {item!r} is not idp-value=name")
-        mapping[key.strip()] = target.strip()
-    return mapping
 
 
 @dataclass(frozen=True)
@@ -66,46 +43,35 @@ class OidcSettings:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> OidcSettings | None:
-        """The settings, or None when OIDC is not configured (no issuer)."""
-        env = os.environ if env is None else env
-
-        def get(name: str, default: str = "") -> str:
-            return env.get(PREFIX + name, default).strip()
-
-        issuer = get("ISSUER")
-        if not issuer:
-            return None
-        if not issuer.startswith("https://"):
-            raise BadInput(f"{PREFIX}ISSUER must be an https URL, not {issuer!r}")
-        client_id, secret = get("CLIENT_ID"), get("CLIENT_SECRET")
-        if not client_id or not secret:
-            raise BadInput(f"OIDC needs {PREFIX}CLIENT_ID and {PREFIX}CLIENT_SECRET")
+        """The settings, or None when OIDC is not configured (no issuer). ``env``: the
+        variables to read instead of the environment's (tests)."""
+        given = config.settings().oidc if env is None else config.read_group(OidcConfig, env)
+        if not given.issuer or not given.client_id or not given.client_secret:
+            return None  # (the settings refuse an issuer without a client)
         roles = {}
-        for key, name in parse_map(get("ROLE_MAP"), "ROLE_MAP").items():
+        for key, name in given.role_map.items():
             try:
                 roles[key] = Role(name.upper())
             except ValueError:
                 raise BadInput(f"{PREFIX}ROLE_MAP: {name!r} is not a joinedup role") from None
-        agencies = {}
-        for key, name in parse_map(get("AGENCY_MAP"), "AGENCY_MAP").items():
-            agencies[key] = _agency(name, "AGENCY_MAP")
-        default_agency = get("DEFAULT_AGENCY")
+        agencies = {key: _agency(name, "AGENCY_MAP") for key, name in given.agency_map.items()}
+        default_agency = given.default_agency
         return cls(
-            issuer=issuer.rstrip("/"),
-            client_id=client_id,
-            client_secret=secret,
-            authorization_endpoint=get("AUTHORIZATION_ENDPOINT") or None,
-            token_endpoint=get("TOKEN_ENDPOINT") or None,
-            jwks_uri=get("JWKS_URI") or None,
-            redirect_uri=get("REDIRECT_URI") or None,
-            scope=get("SCOPE", "openid profile email") or "openid profile email",
-            role_claim=get("ROLE_CLAIM", "roles") or "roles",
+            issuer=given.issuer.rstrip("/"),
+            client_id=given.client_id,
+            client_secret=given.client_secret,
+            authorization_endpoint=given.authorization_endpoint,
+            token_endpoint=given.token_endpoint,
+            jwks_uri=given.jwks_uri,
+            redirect_uri=given.redirect_uri,
+            scope=given.scope,
+            role_claim=given.role_claim,
             role_map=roles,
-            agency_claim=get("AGENCY_CLAIM", "agency") or "agency",
+            agency_claim=given.agency_claim,
             agency_map=agencies,
             default_agency=_agency(default_agency, "DEFAULT_AGENCY") if default_agency else None,
-            team_claim=get("TEAM_CLAIM") or None,
-            practitioner_key_claim=get("PRACTITIONER_KEY_CLAIM", "email") or "email",
+            team_claim=given.team_claim,
+            practitioner_key_claim=given.practitioner_key_claim,
         )
 
     def discovered(self) -> OidcSettings:

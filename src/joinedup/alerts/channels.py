@@ -29,9 +29,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 
 from joinedup.alerts import failures
+from joinedup.config.base import LOOPBACK
 
 TOLERANCE_SECONDS = 300
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class DeliveryFailed(Exception):

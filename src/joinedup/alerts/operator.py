@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,12 +27,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from joinedup.alerts import channels
-from joinedup.config import AlertSettings
+from joinedup.config import AlertSettings, alert_settings
 from joinedup.store.alert_tables import alert_dead_letter, alert_worker
 from joinedup.store.database import READ_ONLY
 
 L = alert_dead_letter
-EVERY_SECONDS = 300.0
 LISTED = 20  # items listed by name in a notice; the rest are counted
 log = logging.getLogger(__name__)
 UNREPORTED = or_(
@@ -50,12 +48,11 @@ class OperatorSettings:
 
     @classmethod
     def from_environment(cls) -> OperatorSettings:
-        env = os.environ
-        every = env.get("JOINEDUP_ALERT_OPERATOR_EVERY_SECONDS", "").strip()
+        alerts = alert_settings()
         return cls(
-            email=env.get("JOINEDUP_ALERT_OPERATOR_EMAIL", "").strip() or None,
-            webhook_url=env.get("JOINEDUP_ALERT_OPERATOR_WEBHOOK_URL", "").strip() or None,
-            every=timedelta(seconds=float(every) if every else EVERY_SECONDS),
+            email=alerts.operator_email,
+            webhook_url=alerts.operator_webhook_url,
+            every=timedelta(seconds=alerts.operator_every_seconds),
         )
 
 

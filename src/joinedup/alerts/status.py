@@ -12,7 +12,6 @@ attempts and waits for an operator).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from joinedup.alerts import concerns
+from joinedup.config import alert_settings
 from joinedup.store.alert_tables import (
     alert,
     alert_dead_letter,
@@ -43,13 +43,10 @@ class Thresholds:
 
     @classmethod
     def from_environment(cls) -> Thresholds:
-        def seconds(name: str, default: float) -> timedelta:
-            value = os.environ.get(name, "").strip()
-            return timedelta(seconds=float(value) if value else default)
-
+        alerts = alert_settings()
         return cls(
-            seconds("JOINEDUP_ALERT_HEALTH_MAX_CYCLE_SECONDS", 300.0),
-            seconds("JOINEDUP_ALERT_HEALTH_MAX_DEAD_LETTER_SECONDS", 3600.0),
+            timedelta(seconds=alerts.health_max_cycle_seconds),
+            timedelta(seconds=alerts.health_max_dead_letter_seconds),
         )
 
 

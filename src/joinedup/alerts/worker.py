@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
+from joinedup import config
 from joinedup.alerts import concerns, dead_letters, failures, operator, rescoring
 from joinedup.alerts.dead_letters import ALERT, CONCERN, RESCORE, TRIGGER, Ledger
 from joinedup.alerts.delivery import (
@@ -159,8 +161,7 @@ def cycle(
 
 
 def lease_from_environment() -> timedelta:
-    seconds = os.environ.get("JOINEDUP_ALERT_LEASE_SECONDS", "").strip()
-    return timedelta(seconds=float(seconds)) if seconds else LEASE
+    return timedelta(seconds=config.settings().alerts.lease_seconds)
 
 
 @contextmanager
@@ -189,6 +190,7 @@ def run(
     on_cycle: Callable[[CycleReport], Any] | None = None,
 ) -> CycleReport:
     """Deliver and escalate until stopped (SIGINT/SIGTERM), or one cycle with ``once``."""
+    config.refuse_unsafe_defaults()  # JOINEDUP_ENV=production: alerts only over TLS
     stop = stop or threading.Event()
     worker_id = f"{os.uname().nodename}:{os.getpid()}:{threading.get_ident()}"[:80]
     total = CycleReport()
@@ -238,10 +240,15 @@ def run(
 def main() -> None:
     """``python -m joinedup.alerts.worker``: the worker without loading the whole CLI (what
     a service manager runs; ``joinedup alerts worker`` is the same loop)."""
+    from joinedup.errors import JoinedUpError
     from joinedup.store.opening import open_store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    run(open_store())
+    try:
+        run(open_store())
+    except JoinedUpError as error:  # a bad setting, say: one line, as the CLI says it
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":  # pragma: no cover - process entry point

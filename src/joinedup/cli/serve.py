@@ -51,5 +51,9 @@ def serve_command(
     """Serve the web app and the JSON API (OpenAPI at /openapi.json) on the store
     (JOINEDUP_DATABASE_URL, default ./joinedup.db). Each process handles
     JOINEDUP_WEB_CONCURRENCY requests at once (default 2); the rest queue."""
+    from joinedup.config import refuse_unsafe_defaults
+
+    # JOINEDUP_ENV=production: here, in one line, not a traceback from each worker
+    refuse_unsafe_defaults()
     console.print(f"joinedup on http://{host}:{port} (Ctrl-C stops it)")
     serve(host, port, workers=workers)

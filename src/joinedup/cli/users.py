@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from typing import Any
 
 import typer
@@ -22,7 +21,9 @@ app = typer.Typer(
 def new_password() -> str:
     """From JOINEDUP_NEW_PASSWORD, or asked for: never an argument, which would stay in the
     shell's history."""
-    return os.environ.get("JOINEDUP_NEW_PASSWORD") or getpass.getpass("Password: ")
+    from joinedup.config import settings
+
+    return settings().accounts.new_password or getpass.getpass("Password: ")
 
 
 @app.command("add")

@@ -16,7 +16,6 @@ date of birth. The deletion itself and the pseudonymisation live in ``retention_
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,10 +26,10 @@ import yaml
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from joinedup.config import settings
 from joinedup.errors import BadInput
 from joinedup.store import tables as t
 
-RULES_ENV = "JOINEDUP_RETENTION_RULES"
 Action = Literal["delete", "pseudonymise"]
 Clock = Literal["last_activity", "date_of_birth"]
 _ISO = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
@@ -186,7 +185,7 @@ def load_rules(
     connection: Connection, on: date, rules_file: Path | None = None
 ) -> tuple[list[RetentionRule], str]:
     """The rules that apply and where they came from (a file, the agreements, defaults)."""
-    path = rules_file or (Path(os.environ[RULES_ENV]) if os.environ.get(RULES_ENV) else None)
+    path = rules_file or settings().retention.rules
     if path is not None:
         return rules_from_yaml(path), f"rules file {path}"
     agreements: list[Any] = []

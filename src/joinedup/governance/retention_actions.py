@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
@@ -24,11 +23,11 @@ from typing import Any
 
 from sqlalchemy import Connection, column, delete, func, inspect, select, table, update
 
+from joinedup.config import settings
 from joinedup.governance.audit import append
 from joinedup.store import tables as t
 
 PSEUDONYM_PREFIX = "pseud-"
-PSEUDONYM_KEY_ENV = "JOINEDUP_PSEUDONYM_KEY"
 _CHUNK = 500
 _PERSON_LINKED = (t.event, t.address, t.involvement, t.family_membership, t.person_identifier)
 
@@ -128,9 +127,10 @@ def expired_quarantine(
 
 
 def pseudonym_key(connection: Connection) -> bytes:
-    """The HMAC key for pseudonyms: ``JOINEDUP_PSEUDONYM_KEY`` or, by default, derived from
-    the audit signing key (so an installation has one secret to guard, not two)."""
-    configured = os.environ.get(PSEUDONYM_KEY_ENV, "").strip()
+    """The HMAC key for pseudonyms: ``JOINEDUP_PSEUDONYM_KEY`` or, on a developer's machine,
+    derived from the audit signing key (one secret to guard; ``JOINEDUP_ENV=production``
+    wants a key of its own, which a rotation of the signing key does not change)."""
+    configured = settings().retention.pseudonym_key
     if configured:
         return configured.encode()
     from cryptography.hazmat.primitives import serialization

@@ -19,25 +19,17 @@ reports both and the client-side latency, which includes both.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import weakref
 from typing import Any
+
+from joinedup.config import settings
 
 DEFAULT_CONCURRENCY = 2
 
 
 def concurrency_from_environment() -> int:
-    raw = os.environ.get("JOINEDUP_WEB_CONCURRENCY", "").strip()
-    if not raw:
-        return DEFAULT_CONCURRENCY
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"JOINEDUP_WEB_CONCURRENCY must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"JOINEDUP_WEB_CONCURRENCY must be at least 1, not {value}")
-    return value
+    return settings().web.concurrency
 
 
 class Admission:

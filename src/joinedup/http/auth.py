@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Engine
 
 from joinedup.accounts.model import SESSION_LIFETIME, Account, NotSignedIn, Session
+from joinedup.config import settings
 from joinedup.errors import Forbidden
 from joinedup.governance.purposes import Purpose
 from joinedup.governance.reader import Reader
@@ -38,7 +38,7 @@ class PurposeNeeded(Forbidden):
 def cookies_secure() -> bool:
     """Session cookies carry ``Secure`` unless ``JOINEDUP_COOKIE_SECURE=0`` (browsers treat
     http://127.0.0.1 and localhost as secure, so the demo works with the default)."""
-    return os.environ.get("JOINEDUP_COOKIE_SECURE", "1").strip().lower() not in ("0", "false")
+    return settings().web.cookie_secure
 
 
 def is_api(request: Request) -> bool:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -22,6 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+
+from joinedup.config import settings
 
 # Within a 64-bit integer column on either database, and exact as a JSON number in any
 # client (2**53).
@@ -33,16 +34,7 @@ MAX_BODY_VARIABLE = "JOINEDUP_WEB_MAX_BODY_BYTES"
 
 
 def max_body_from_environment() -> int:
-    raw = os.environ.get(MAX_BODY_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_MAX_BODY
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{MAX_BODY_VARIABLE} must be a number of bytes, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{MAX_BODY_VARIABLE} must be at least 1, not {value}")
-    return value
+    return settings().web.max_body_bytes
 
 
 def _in_words(size: int) -> str:

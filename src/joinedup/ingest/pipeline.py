@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from joinedup.config import settings
 from joinedup.domain.events import DeliveryIngested
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest.base import FileSpec
@@ -102,9 +103,7 @@ class IngestReport:
 
 
 def _parse_in_second_process(manifest: Manifest) -> bool:
-    setting = os.environ.get(PARSE_PROCESS_SETTING, "auto").strip().lower() or "auto"
-    if setting not in ("auto", "always", "never"):
-        raise ValueError(f"{PARSE_PROCESS_SETTING} must be auto, always or never, not {setting!r}")
+    setting = settings().ingest.parse_process
     if setting != "auto":
         return setting == "always"
     rows = sum(f.rows for f in manifest.files)

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 from splink import Linker
 
+from joinedup.config import settings
 from joinedup.errors import BadInput
 from joinedup.linkage.features import COLUMNS
 
@@ -46,13 +47,14 @@ def spark_session() -> Any:
         from splink.internals.spark.jar_location import similarity_jar_location
     except ImportError as error:  # pragma: no cover - depends on the install
         raise BadInput("the spark backend needs pyspark: pip install 'joinedup[spark]'") from error
-    os.environ.setdefault("PYSPARK_PYTHON", "python")
+    os.environ.setdefault("PYSPARK_PYTHON", "python")  # for Spark's Python worker processes
+    spark = settings().linkage
     return (
-        SparkSession.builder.master(os.environ.get("JOINEDUP_SPARK_MASTER", "local[2]"))
+        SparkSession.builder.master(spark.spark_master)
         .appName("joinedup-linkage")
         .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", os.environ.get("JOINEDUP_SPARK_PARTITIONS", "8"))
-        .config("spark.default.parallelism", os.environ.get("JOINEDUP_SPARK_PARTITIONS", "8"))
+        .config("spark.sql.shuffle.partitions", str(spark.spark_partitions))
+        .config("spark.default.parallelism", str(spark.spark_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()

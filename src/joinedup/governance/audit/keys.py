@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import URL, make_url
 
+from joinedup.config import settings
 from joinedup.errors import BadInput
 from joinedup.governance.audit.chain import as_utc
 from joinedup.governance.audit.treehead import TreeHead, head_message
@@ -119,12 +120,7 @@ def refuse_beside_store(path: Path, database_url: str | URL, what: str) -> None:
 def key_file_for(database_url: str | URL) -> Path:
     """Where the generated signing key lives (see the module docstring); refused beside a
     SQLite database."""
-    if os.environ.get(KEY_DIR_ENV, "").strip():
-        folder = Path(os.environ[KEY_DIR_ENV].strip()).expanduser()
-    else:
-        config_home = os.environ.get("XDG_CONFIG_HOME", "").strip() or Path.home() / ".config"
-        folder = Path(config_home) / "joinedup"
-    path = folder / KEY_FILE_NAME
+    path = settings().audit.key_folder / KEY_FILE_NAME
     refuse_beside_store(path, database_url, "signing key")
     return path
 
@@ -207,7 +203,7 @@ def _load_signer(env_value: str, key_file: str) -> Signer:
 
 def load_signer(database_url: str | URL) -> Signer:
     """The signing key for this database, creating the key file on first use."""
-    return _load_signer(os.environ.get(KEY_ENV, "").strip(), str(key_file_for(database_url)))
+    return _load_signer(settings().audit.signing_key or "", str(key_file_for(database_url)))
 
 
 def _read_public_key(path: Path) -> Ed25519PublicKey:
@@ -256,8 +252,7 @@ def trusted_keys(database_url: str | URL, only: list[Path] | None = None) -> Tru
             limit = _retirement(pub)
             if limit is not None:
                 up_to[key_id_of(key)] = limit
-    extra = [Path(p) for p in os.environ.get(TRUSTED_KEYS_ENV, "").split(os.pathsep) if p]
-    keys.update({key_id_of(k): k for k in map(_read_public_key, extra)})
+    keys.update({key_id_of(k): k for k in map(_read_public_key, settings().audit.trusted_keys)})
     return TrustedKeys(keys, up_to)
 
 

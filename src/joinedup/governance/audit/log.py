@@ -5,12 +5,13 @@ of an RFC 6962 Merkle tree whose heads are signed (see ``merkle`` and ``heads``)
 from __future__ import annotations
 
 import logging
-import os
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+
+from joinedup.config import settings
 
 # The chain's names are re-exported: callers name them as ``log.*`` since before the split.
 from joinedup.governance.audit.chain import (  # noqa: F401
@@ -28,9 +29,6 @@ from joinedup.governance.audit.chain import (  # noqa: F401
 from joinedup.governance.audit.seal import note_append
 from joinedup.store.audit_tables import audit_entry
 
-# Sign a tree head every this many entries (0: only on demand, ``joinedup audit checkpoint``).
-CHECKPOINT_EVERY_ENV = "JOINEDUP_AUDIT_CHECKPOINT_EVERY"
-DEFAULT_CHECKPOINT_EVERY = 1000
 _log = logging.getLogger(__name__)
 # Who is at the keyboard when an entry is written outside the web app: the command line sets
 # its channel and the operating-system user, recorded beside the account the command acts as
@@ -63,12 +61,9 @@ def _lock_tail(connection: Connection) -> Any:
 
 
 def checkpoint_interval() -> int:
-    """How many entries between automatic signed tree heads (from the environment)."""
-    value = os.environ.get(CHECKPOINT_EVERY_ENV, "").strip()
-    try:
-        return max(int(value), 0) if value else DEFAULT_CHECKPOINT_EVERY
-    except ValueError:
-        return DEFAULT_CHECKPOINT_EVERY
+    """How many entries between automatic signed tree heads (0: only on demand, ``joinedup
+    audit checkpoint``, and at the end of each command and request)."""
+    return settings().audit.checkpoint_every
 
 
 def append(

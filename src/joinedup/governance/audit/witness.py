@@ -27,10 +27,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from joinedup.config import settings
 from joinedup.governance.audit.keys import private_folder, refuse_beside_store, sqlite_file
 from joinedup.governance.audit.treehead import TreeHead
 
-WITNESS_ENV = "JOINEDUP_AUDIT_WITNESS"
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
 # The largest head this process has witnessed, per (witness file, store): no second line.
@@ -38,12 +38,7 @@ _witnessed: dict[tuple[str, str], int] = {}
 
 
 def witness_file(database_url: str | URL) -> Path:
-    configured = os.environ.get(WITNESS_ENV, "").strip()
-    if configured:
-        path = Path(configured).expanduser()
-    else:
-        state_home = os.environ.get("XDG_STATE_HOME", "").strip() or Path.home() / ".local/state"
-        path = Path(state_home) / "joinedup" / "audit-witness.log"
+    path = settings().audit.witness_file
     refuse_beside_store(path, database_url, "witness")
     return path
 
