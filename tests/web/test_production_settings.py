@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from joinedup.alerts import worker
+from joinedup.asgi import create_app
 from joinedup.config import ConfigError
 from joinedup.store import make_engine
-from joinedup.asgi import create_app
 from tests.support.webapp import free_port
 
 KEY = "k" * 40
