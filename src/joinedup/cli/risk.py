@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
         def body() -> None:
             engine = services.open_store()
             reader = stewardship.reader_named(engine, as_user, purpose)
-            result = _triage().explain_child(engine, reader, person_id)
+            result = _triage().explain_child(engine, reader, person_id).as_dict()
             if json_output:
                 print_json(result)
                 return
@@ -225,16 +225,20 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             engine = services.open_store()
-            result = _triage().triage_list(
-                engine,
-                stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
-                team=team,
-                school_urn=school,
-                min_age=min_age,
-                max_age=max_age,
-                factor=factor,
-                order=order,
-                limit=limit,
+            result = (
+                _triage()
+                .triage_list(
+                    engine,
+                    stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
+                    team=team,
+                    school_urn=school,
+                    min_age=min_age,
+                    max_age=max_age,
+                    factor=factor,
+                    order=order,
+                    limit=limit,
+                )
+                .as_dict()
             )
             if json_output:
                 print_json(result)
