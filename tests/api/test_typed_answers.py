@@ -15,9 +15,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from joinedup.asgi import create_app
+from joinedup.governance.reader import Reader
+from joinedup.services.casework import single_view
+from tests.support.webapp import LiveApp
 
 # (model, field): open-ended by nature, so typed as a mapping of anything, and described.
 OPEN_ENDED = {
@@ -130,6 +133,41 @@ def test_every_answer_of_the_api_is_described() -> None:
     schemas = document["components"]["schemas"]
     for model, field in OPEN_ENDED:
         assert "open-ended" in schemas[model]["properties"][field].get("description", "")
+
+
+ATTRIBUTES = {"urn", "entry_date", "fsm_eligible", "sen_provision", "ethnicity", "pnc_id"}
+
+
+def test_a_field_the_reader_may_not_see_stays_absent(live_app: LiveApp) -> None:
+    """The single view's identities carry an attribute (school, free school meals,
+    ethnicity...) only when its field is allowed: absent, not null, as before the answer was
+    typed (a model answered with its defaults would say ``"urn": null`` of every record).
+    And the API answers exactly what the service found."""
+    user = live_app.users["SOCIAL_WORKER"]
+    with live_app.engine.connect() as connection:
+        person = connection.execute(
+            text(
+                "select lr.person_id from involvement i join linkage_record lr"
+                " on lr.agency_id = i.agency_id and lr.source_id = i.person_source_id"
+                " where i.agency_id = 'social_care' and i.practitioner_key = :k"
+                " and i.end_date is null order by lr.person_id limit 1"
+            ),
+            {"k": user["practitioner_key"]},
+        ).scalar_one()
+    client = live_app.api_session("SOCIAL_WORKER")
+    purpose = "LEAD_PRACTITIONER_CASEWORK"
+    assert client.put("/api/v1/session/purpose", json={"purpose": purpose}).status_code == 200
+    answer = client.get(f"/api/v1/people/{person}").json()
+    identities = answer["identities"]
+    assert len(identities) >= 2, "a child known to social care and another agency"
+    for identity in identities:
+        assert all(identity[k] is not None for k in ATTRIBUTES & set(identity)), identity
+    assert any(not ATTRIBUTES & set(i) for i in identities), "some record shows none"
+    reader = Reader.build(
+        user_id=user["username"], role=user["role"], agency=user["agency"], purpose=purpose,
+        team=user["team"], practitioner_key=user["practitioner_key"],
+    )  # fmt: skip
+    assert answer == single_view(live_app.engine, reader, person).as_dict()
 
 
 class Described(BaseModel):
