@@ -44,7 +44,9 @@ class Identity(Answer):
     # The record's attributes, each present only when its own field is allowed.
     urn: str | None = Field(None, description="school (education.school)")
     entry_date: str | None = Field(None, description="school entry (education.school)")
-    fsm_eligible: bool | None = Field(None, description="education.free_school_meals")
+    fsm_eligible: bool | str | None = Field(
+        None, description="education.free_school_meals (as the school census recorded it)"
+    )
     sen_provision: str | None = Field(None, description="education.sen_provision")
     ethnicity: str | None = Field(None, description="the agency's ethnicity field")
     pnc_id: str | None = Field(None, description="police.pnc_reference")
