@@ -3,7 +3,8 @@ what a practitioner does from it (record a concern, MASH triage, break glass).
 
 Every route reads through the governed services (``services.casework``, ``services.search``),
 which ask the gate: the response holds only what the decision allows for the declared
-purpose, and every call is in the audit log.
+purpose, and every call is in the audit log. The single view answers with the service's
+own model (``services.casework_view.SingleView``), as the page shows it.
 """
 
 from __future__ import annotations
