@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
@@ -306,7 +307,7 @@ def own_record(connection: Connection, records: list[Record], agency: str) -> di
     for a, t, s in records:
         if a != agency:
             continue
-        name = _remembered(("name", a, t, s), lambda a=a, t=t, s=s: _name(connection, a, t, s))
+        name = _remembered(("name", a, t, s), partial(_name, connection, a, t, s))
         if name is not None:
             return {"reference": s, "name": name}
     return {}

@@ -90,7 +90,8 @@ def raise_for_changes(
     if not alerting:
         return []
     recent = _recent(connection, sorted({c["person_id"] for c, _ in alerting}), triggers, now)
-    routed, folds = [], {}
+    routed = []
+    folds: dict[int, dict[str, Any]] = {}
     for change, why in alerting:
         child, reached = change["person_id"], band(change, triggers)
         before = recent.get(child)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from joinedup.accounts.model import Account
+from joinedup.api.answers import Timestamp, answers
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.reader import Reader
@@ -24,25 +25,93 @@ class Review(BaseModel):
     note: str = Field("", max_length=4000)
 
 
+class BreakGlassTask(BaseModel):
+    """A break-glass grant and the privacy officer's task to review it."""
+
+    task_id: int
+    status: str = Field(description="OPEN or CLOSED")
+    outcome: str | None
+    reviewer: str | None
+    note: str | None
+    reviewed_at: Timestamp | None
+    emergency_access_id: int
+    user_id: str = Field(description="who broke the glass")
+    role: str
+    agency: str
+    purpose: str
+    child_id: str
+    justification: str
+    granted_at: Timestamp
+    expires_at: Timestamp
+
+
+class BreakGlassReviewed(BaseModel):
+    task_id: int
+    emergency_access_id: int
+    accessed_by: str
+    outcome: str
+    note: str
+    reviewer: str
+    reviewed_at: str
+
+
+class AuditEntry(BaseModel):
+    seq: int
+    recorded_at: str
+    kind: str
+    actor: str
+    actor_role: str | None
+    purpose: str | None
+    subject: str | None = Field(description="the person the entry is about, if one")
+    details: dict[str, Any] = Field(
+        description="open-ended: what each kind of entry records (its own keys per kind); "
+        "a search's terms pseudonymised"
+    )
+    entry_hash: str
+
+
+class TreeHead(BaseModel):
+    """A signed head of the audit log's Merkle tree (RFC 6962)."""
+
+    tree_size: int
+    root_hash: str
+    signed_at: str
+    key_id: str
+    signature: str
+
+
+class AuditVerification(BaseModel):
+    ok: bool
+    entries: int
+    heads_checked: int
+    latest_head: TreeHead | None
+    unsigned_tail: int = Field(description="entries after the newest valid head")
+    first_bad_seq: int | None
+    bad_head: int | None = Field(description="the tree size of the head at fault")
+    reason: str | None
+    summary: str
+
+
 @router.get(
     "/break-glass/reviews",
-    response_model=list[dict[str, Any]],
+    **answers(list[BreakGlassTask]),
     **governed(uses.BREAK_GLASS_REVIEW),
 )
 def break_glass_reviews(
     request: Request,
     status: Literal["OPEN", "CLOSED", "ALL"] = "OPEN",
     reader: Reader = Depends(current_reader),
-) -> list[dict[str, Any]]:
+) -> list[BreakGlassTask]:
     """Break-glass grants and their review tasks, oldest first."""
-    return oversight.break_glass_tasks(
+    tasks = oversight.break_glass_tasks(
         engine_of(request), reader, None if status == "ALL" else status
     )
+    return [BreakGlassTask.model_validate(task) for task in tasks]
 
 
 @router.post(
     "/break-glass/reviews/{task_id}",
-    response_model=dict[str, Any],
+    **answers(BreakGlassReviewed),
     **governed(uses.BREAK_GLASS_REVIEW),
 )
 def review_break_glass(
@@ -50,16 +119,17 @@ def review_break_glass(
     review: Review,
     request: Request,
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> BreakGlassReviewed:
     """Record the outcome of a review (a note is needed unless APPROPRIATE; audited)."""
-    return oversight.review_break_glass(
+    reviewed = oversight.review_break_glass(
         engine_of(request), reader, task_id, review.outcome.value, review.note
     )
+    return BreakGlassReviewed.model_validate(reviewed)
 
 
 @router.get(
     "/audit/entries",
-    response_model=list[dict[str, Any]],
+    **answers(list[AuditEntry]),
     **governed(uses.AUDIT_SEARCH),
 )
 def audit_entries(
@@ -73,9 +143,9 @@ def audit_entries(
         None, ge=0, le=MAX_ID, description="Only entries after this one (its seq): the next page."
     ),
     reader: Reader = Depends(current_reader),
-) -> list[dict[str, Any]]:
+) -> list[AuditEntry]:
     """Audit entries matching every filter given, oldest first (the search is audited)."""
-    return oversight.search_audit(
+    entries = oversight.search_audit(
         engine_of(request),
         reader,
         subject=subject,
@@ -85,41 +155,65 @@ def audit_entries(
         limit=limit,
         after=after,
     )
+    return [AuditEntry.model_validate(entry) for entry in entries]
 
 
 @router.get(
     "/audit/verification",
-    response_model=dict[str, Any],
+    **answers(AuditVerification),
     **governed(uses.AUDIT_VERIFY),
 )
 def audit_verification(
     request: Request, account: Account = Depends(current_account)
-) -> dict[str, Any]:
+) -> AuditVerification:
     """Verify every entry and signed head of the audit log: ``ok`` or the first bad one."""
-    return oversight.verify_audit(engine_of(request), account)
+    return AuditVerification.model_validate(oversight.verify_audit(engine_of(request), account))
 
 
 class NoticeReview(BaseModel):
     note: str = Field(..., min_length=10, max_length=4000)
 
 
-@router.get(
-    "/privacy-notices", response_model=list[dict[str, Any]], **governed(uses.PRIVACY_NOTICES)
-)
+class PrivacyNotice(BaseModel):
+    id: int
+    kind: str = Field(description="SEARCH_VOLUME, BREAK_GLASS_VOLUME...")
+    actor: str
+    actor_role: str | None
+    raised_at: Timestamp
+    updated_at: Timestamp
+    details: dict[str, Any] = Field(
+        description="open-ended: the figures the notice was raised with, as stored (count, "
+        "window_hours, limit, refused, highest_count); no personal data"
+    )
+    status: str = Field(description="OPEN or CLOSED")
+    reviewer: str | None
+    note: str | None
+    reviewed_at: Timestamp | None
+
+
+class NoticeClosed(BaseModel):
+    notice_id: int
+    status: str
+    reviewer: str
+    note: str
+
+
+@router.get("/privacy-notices", **answers(list[PrivacyNotice]), **governed(uses.PRIVACY_NOTICES))
 def privacy_notices(
     request: Request,
     status: Literal["OPEN", "CLOSED", "ALL"] = "OPEN",
     reader: Reader = Depends(current_reader),
-) -> list[dict[str, Any]]:
+) -> list[PrivacyNotice]:
     """Accounts searching or breaking the glass in unusual volume, raised as it happened."""
-    return oversight.privacy_notices(
+    found = oversight.privacy_notices(
         engine_of(request), reader, None if status == "ALL" else status
     )
+    return [PrivacyNotice.model_validate(notice) for notice in found]
 
 
 @router.post(
     "/privacy-notices/{notice_id}/review",
-    response_model=dict[str, Any],
+    **answers(NoticeClosed),
     **governed(uses.PRIVACY_NOTICES),
 )
 def review_privacy_notice(
@@ -127,6 +221,7 @@ def review_privacy_notice(
     body: NoticeReview,
     request: Request,
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> NoticeClosed:
     """Close a notice with what you found (audited)."""
-    return oversight.review_privacy_notice(engine_of(request), reader, notice_id, body.note)
+    closed = oversight.review_privacy_notice(engine_of(request), reader, notice_id, body.note)
+    return NoticeClosed.model_validate(closed)

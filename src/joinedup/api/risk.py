@@ -8,15 +8,17 @@ is a decided, audited read, and factors whose evidence the reader may not see ar
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from joinedup.api.answers import answers
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.services import triage
+from joinedup.services.triage_view import Explanation, TriageList
 
 router = APIRouter(tags=["risk triage"])
 
@@ -30,7 +32,30 @@ class DecisionIn(BaseModel):
     reason: str = Field(..., min_length=1, max_length=4000)
 
 
-@router.get("/triage", response_model=dict[str, Any], **governed(uses.TRIAGE_LIST))
+class TriageDecision(BaseModel):
+    """A recorded triage decision (without the score and rank it was taken at, which stay
+    with the model's oversight)."""
+
+    id: int
+    person_id: str
+    decision: str
+    reason: str
+    decided_by: str
+    decided_at: str
+    score_id: int | None
+    flagged: bool | None = Field(description="the child was at or above the threshold")
+    override: bool = Field(description="a decision against the ranking")
+
+
+class TriageDecisions(BaseModel):
+    decisions: int
+    by_decision: dict[str, int]
+    overrides: int
+    override_rate: float | None
+    rows: list[TriageDecision] = Field(description="the decisions themselves: the MASH's only")
+
+
+@router.get("/triage", **answers(TriageList), **governed(uses.TRIAGE_LIST))
 def triage_list(
     request: Request,
     team: str | None = Query(None, max_length=100),
@@ -41,7 +66,7 @@ def triage_list(
     order: Literal["score", "change"] = "score",
     limit: int = Query(50, ge=1, le=500),
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> TriageList:
     """The children at or above the triage threshold, ranked by 12-month probability (or by
     the rise since their previous score), each with the factors you may see in words and
     the evidence event ids; audited per child."""
@@ -51,38 +76,40 @@ def triage_list(
     )  # fmt: skip
 
 
-@router.get("/triage/{person_id}", response_model=dict[str, Any], **EXPLAINERS)
+@router.get("/triage/{person_id}", **answers(Explanation), **EXPLAINERS)
 def explain(
     request: Request,
     person_id: str = Path(..., pattern=PERSON_ID),
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> Explanation:
     """Why the child's score is what it is (each factor's contribution) and what changed
     since the last review."""
     return triage.explain_child(engine_of(request), reader, person_id)
 
 
 @router.post(
-    "/triage/{person_id}/decision", response_model=dict[str, Any], **governed(uses.TRIAGE_DECISION)
+    "/triage/{person_id}/decision", **answers(TriageDecision), **governed(uses.TRIAGE_DECISION)
 )
 def decide(
     request: Request,
     body: DecisionIn,
     person_id: str = Path(..., pattern=PERSON_ID),
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> TriageDecision:
     """Record what you decided about a child on the list (discuss, no further action,
     refer) and why; a decision against the ranking is recorded as an override."""
-    return triage.record_triage_decision(
+    recorded = triage.record_triage_decision(
         engine_of(request), reader, person_id, body.decision, reason=body.reason
     )
+    return TriageDecision.model_validate(recorded)
 
 
-@router.get("/triage-decisions", response_model=dict[str, Any], **OVERSIGHT)
+@router.get("/triage-decisions", **answers(TriageDecisions), **OVERSIGHT)
 def decisions(
     request: Request,
     overrides_only: bool = False,
     reader: Reader = Depends(current_reader),
-) -> dict[str, Any]:
+) -> TriageDecisions:
     """Every recorded triage decision and how often the ranking was overridden."""
-    return triage.triage_decisions(engine_of(request), reader, overrides_only=overrides_only)
+    found = triage.triage_decisions(engine_of(request), reader, overrides_only=overrides_only)
+    return TriageDecisions.model_validate(found)

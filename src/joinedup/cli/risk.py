@@ -106,7 +106,7 @@ def explain_command(
     factors your purpose lets you see)."""
     engine = services.open_store()
     reader = stewardship.reader_named(engine, as_user, purpose)
-    result = triage_services().explain_child(engine, reader, person_id)
+    result = triage_services().explain_child(engine, reader, person_id).as_dict()
     emit(result, json_output, lambda r: show_explanation(person_id, r))
 
 

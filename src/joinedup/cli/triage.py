@@ -31,16 +31,20 @@ def triage_command(
     """The MASH's triage list: children at or above the threshold, ranked by risk score
     (advisory), with the factors you may see in words and their evidence event ids."""
     engine = services.open_store()
-    result = triage_services().triage_list(
-        engine,
-        stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
-        team=team,
-        school_urn=school,
-        min_age=min_age,
-        max_age=max_age,
-        factor=factor,
-        order=order,
-        limit=limit,
+    result = (
+        triage_services()
+        .triage_list(
+            engine,
+            stewardship.reader_named(engine, as_user, "MASH_TRIAGE"),
+            team=team,
+            school_urn=school,
+            min_age=min_age,
+            max_age=max_age,
+            factor=factor,
+            order=order,
+            limit=limit,
+        )
+        .as_dict()
     )
     emit(result, json_output, show_triage_list)
 

@@ -53,7 +53,7 @@ def engine_of(request: Request) -> Engine:
 def current_session(request: Request) -> Session:
     cached = getattr(request.state, "session", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotSignedIn("sign in first")

@@ -66,10 +66,13 @@ def _declared_length(scope: Any) -> int | None:
 
 
 async def _refuse(scope: Any, receive: Any, send: Any, limit: int) -> None:
+    from starlette.responses import Response
+
     from joinedup.http.auth import is_api
     from joinedup.http.errors import error_page, problem
 
     request = Request(scope, receive)
+    response: Response
     if is_api(request):
         response = problem(413, too_large(limit))
     else:  # the error page looks up the session (a database read): not on the event loop

@@ -107,7 +107,7 @@ def events(connection: Connection, persons: pd.DataFrame) -> pd.DataFrame:
         )
     ).all()
     absence = pd.DataFrame(
-        [(a, s, t, d, "absence", _absence(detail)) for a, s, t, d, detail in attendance],
+        [(*row[:4], "absence", _absence(row.detail)) for row in attendance],
         columns=["agency_id", "person_source_id", "event_type", "occurred_on", "kind", "value"],
     )
     frames = [f for f in (raw.drop(columns="category"), da.drop(columns="category"), absence)]

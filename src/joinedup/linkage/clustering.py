@@ -166,7 +166,9 @@ def cluster(
             if ra != rb:
                 components.union(ra, rb)
     weak_link_weight = link_weight + 2 if weak_link_weight is None else weak_link_weight
-    linkable, weak, uncertain = [], [], []
+    linkable: list[Edge] = []
+    weak: list[Edge] = []
+    uncertain: list[Edge] = []
     for edge in edges:
         if (
             edge.weight < review_weight

@@ -97,30 +97,26 @@ def evaluate(
     }
     p, r = person["precision"], person["recall"]
     person["f1"] = round(2 * p * r / (p + r), 5) if p + r else 0.0
-    false_merges = sorted(
-        (
-            {
-                "person_id": pid,
-                "real_people": len({truth[k] for k in m}),
-                "records": sorted(f"{k} -> {truth[k]}" for k in m),
-            }
-            for pid, m in by_pred.items()
-            if len({truth[k] for k in m}) > 1
-        ),
-        key=lambda x: (-x["real_people"], x["person_id"]),
-    )[:worst]
-    missed = sorted(
-        (
-            {
-                "person_key": tk,
-                "pieces": len({predicted[k] for k in m}),
-                "records": sorted(f"{k} -> {predicted[k]}" for k in m),
-            }
-            for tk, m in by_true.items()
-            if len({predicted[k] for k in m}) > 1
-        ),
-        key=lambda x: (-x["pieces"], x["person_key"]),
-    )[:worst]
+    false_merges: list[dict[str, Any]] = [
+        {
+            "person_id": pid,
+            "real_people": len({truth[k] for k in m}),
+            "records": sorted(f"{k} -> {truth[k]}" for k in m),
+        }
+        for pid, m in by_pred.items()
+        if len({truth[k] for k in m}) > 1
+    ]
+    false_merges = sorted(false_merges, key=lambda x: (-x["real_people"], x["person_id"]))[:worst]
+    missed: list[dict[str, Any]] = [
+        {
+            "person_key": tk,
+            "pieces": len({predicted[k] for k in m}),
+            "records": sorted(f"{k} -> {predicted[k]}" for k in m),
+        }
+        for tk, m in by_true.items()
+        if len({predicted[k] for k in m}) > 1
+    ]
+    missed = sorted(missed, key=lambda x: (-x["pieces"], x["person_key"]))[:worst]
     return {
         "records": len(keys),
         "pairwise": _prf(tp, pred_pairs, true_pairs),

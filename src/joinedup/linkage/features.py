@@ -183,6 +183,6 @@ def features(
         "postcode_sector": postcode_sector(pc),
         # The two inward letters sorted: equal for "WF61UJ" and "WF61JU" (a keying slip).
         "postcode_slip": pc[:-2] + "".join(sorted(pc[-2:])) if pc else None,
-        "postcodes": sorted(history) or None,  # type: ignore[type-var]
+        "postcodes": sorted(history) or None,
         "house": f"{house} {pc}" if house and pc else None,
     }

@@ -66,10 +66,10 @@ def build(connection: Connection, run_id: int) -> dict[str, int]:
     for r in connection.execute(select(pr.agency_id, pr.source_id, pr.address_line, pr.postcode)):
         add(r.agency_id, r.source_id, r.address_line, r.postcode, None, None)
     a = address.c
-    for r in connection.execute(
+    for row in connection.execute(
         select(a.agency_id, a.person_source_id, a.line, a.postcode, a.from_date, a.to_date)
     ):
-        add(r.agency_id, r.person_source_id, r.line, r.postcode, r.from_date, r.to_date)
+        add(row.agency_id, row.person_source_id, row.line, row.postcode, row.from_date, row.to_date)
 
     connection.execute(delete(linkage_household_member))
     connection.execute(delete(linkage_household))
@@ -122,7 +122,7 @@ def _family_ties(connection: Connection, person_of: dict[tuple[str, str], str]) 
         incident = (r.detail or {}).get("incident_id")
         if incident and (pid := person_of.get((r.agency_id, r.person_source_id))):
             groups[("POLICE_INCIDENT", str(incident))].add(pid)
-    ties = {}
+    ties: dict[tuple[str, str, str], str] = {}
     for (source, evidence), pids in groups.items():
         for p in pids:
             for q in pids:

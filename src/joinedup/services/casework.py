@@ -3,7 +3,8 @@
 One function, ``single_view``: one unit of work that asks the gate (decision + audit) and
 then reads only what the decision allows. A denied field is absent; the view says which
 agencies hold something the reader may not see ("something exists: ask the agency"),
-never what. The words for events live in ``casework_words``.
+never what. The words for events live in ``casework_words``; the answer's model
+(``SingleView``, which the page and the API both show) in ``casework_view``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES
+from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, involvement, person_record, practitioner
@@ -120,6 +122,8 @@ def _events(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
             "on": row.occurred_on.isoformat(),
             "ended_on": row.ended_on.isoformat() if row.ended_on else None,
             "label": event_label(row.agency_id, row.event_type, list(row.codes or []), detail),
+            "role": None,
+            "summary": None,
         }
         if row.agency_id == "police":
             if row.role and "police.incident_roles" in allowed:
@@ -307,7 +311,7 @@ def _options(opened: gate.Opened) -> dict[str, bool]:
 
 def single_view(
     engine: Engine, reader: Reader, person_id: str, *, now: datetime | None = None
-) -> dict[str, Any]:
+) -> SingleView:
     """The person across agencies, as far as ``reader`` may see for their declared purpose."""
     uses.SINGLE_VIEW.check(reader)
     now = now or datetime.now(UTC)
@@ -325,7 +329,7 @@ def single_view(
         members = _family(connection, opened, today)
     decision = opened.decision
     police_since = today - timedelta(days=RECENT_POLICE_DAYS)
-    return {
+    view = {
         "person_id": person_id,
         "as_of": today.isoformat(),
         "purpose": reader.purpose.value,
@@ -348,3 +352,4 @@ def single_view(
         "triage_case": case,
         "options": _options(opened),
     }
+    return SingleView.model_validate(view)

@@ -131,7 +131,13 @@ def status_of(
         if current:
             latest = max(current, key=lambda e: e["on"])
             out.append(
-                {"status": title, "agency": latest["agency"], "since": latest["on"], "open": True}
+                {
+                    "status": title,
+                    "agency": latest["agency"],
+                    "since": latest["on"],
+                    "open": True,
+                    "detail": None,
+                }
             )
     terms = [e for e in events if e["type"] == "ATTENDANCE"]
     if terms:

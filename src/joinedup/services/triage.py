@@ -12,7 +12,8 @@ every field it draws on (``risk.provenance``); the score itself, its change and 
 order are the model's sum over the parts the reader may see, so no number says what a
 withheld part contributed. What is withheld is counted, never named. A reader who may not
 open the child gets no score at all. Advisory only: a practitioner decides, and the
-decision is recorded with its reason.
+decision is recorded with its reason. The list and the explanation are answered as the
+models in ``triage_view``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from joinedup.risk import triage as stored
 from joinedup.risk.areas import AREA_OF
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.provenance import SCORE_FIELDS, STATUS_FIELDS, TERM_NEEDS, withheld_terms
+from joinedup.services.triage_view import Explanation, TriageList
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import event, person_record
 
@@ -176,7 +178,7 @@ def triage_list(
     order: str = "score",
     limit: int = 50,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> TriageList:
     """The children at or above the triage threshold, ranked by the score the reader may see
     (or by its recent rise), each with the factors the reader may see (in words, with the
     evidence events)."""
@@ -226,7 +228,7 @@ def triage_list(
                 "withheld_note": _withheld_note(withheld),
             }
         )
-    return {
+    answer = {
         "as_of": listed["as_of"],
         "model_id": listed["model_id"],
         "threshold": listed["threshold"],
@@ -237,11 +239,12 @@ def triage_list(
         "terms_withheld": len(hidden & set(TERM_NEEDS)),
         "children": children,
     }
+    return TriageList.model_validate(answer)
 
 
 def explain_child(
     engine: Engine, reader: Reader, person_id: str, *, since: date | None = None
-) -> dict[str, Any]:
+) -> Explanation:
     """Why the child's score is what it is, and what changed since the last review, as far
     as the reader may see. A reader who may not open the child is refused (the refusal is
     audited with what was asked for)."""
@@ -301,7 +304,7 @@ def explain_child(
                 f for f in changes["factors_with_new_evidence"] if f["code"] in visible
             ],
         }
-    return out
+    return Explanation.model_validate(out)
 
 
 def _visible_code(code: str, allowed: frozenset[str]) -> bool:

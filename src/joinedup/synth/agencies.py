@@ -89,8 +89,8 @@ def emit_health(fd: Feeds, hh: Household, rng: random.Random) -> None:
         fd.truth_record("health", "Patient", pid, p.key)
     for h in sorted(hap, key=lambda x: (x[1], x[2].idx, x[3])):
         p = h[2]
-        pid = fd.patient_id.get(p.key)
-        if pid is None or h[1] < fd.window_start or h[1] >= fd.as_of:
+        patient = fd.patient_id.get(p.key)
+        if patient is None or h[1] < fd.window_start or h[1] >= fd.as_of:
             continue
         fd.seq["enc"] += 1
         if h[0] == "ENC":
@@ -107,7 +107,7 @@ def emit_health(fd: Feeds, hh: Household, rng: random.Random) -> None:
                     "resourceType": "Encounter",
                     "id": f"enc-{fd.seq['enc']:09d}",
                     "status": "finished",
-                    "subject": {"reference": f"Patient/{pid}"},
+                    "subject": {"reference": f"Patient/{patient}"},
                     "class": {"system": ACTCODE, "code": cls},
                     "period": {"start": _dt(day, rng)},
                     "reasonCode": [{"text": reason}],
@@ -123,7 +123,7 @@ def emit_health(fd: Feeds, hh: Household, rng: random.Random) -> None:
                 {
                     "resourceType": "Condition",
                     "id": f"cond-{fd.seq['enc']:09d}",
-                    "subject": {"reference": f"Patient/{pid}"},
+                    "subject": {"reference": f"Patient/{patient}"},
                     "code": {"text": code},
                     "onsetDateTime": f"{iso(day)}T00:00:00Z",
                     "clinicalStatus": {

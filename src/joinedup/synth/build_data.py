@@ -36,7 +36,7 @@ _GROUPS = {
 }
 
 
-def _table(spec: str, default_attr: str) -> list[list[object]]:
+def _table(spec: str, default_attr: str) -> list[tuple[str, float]]:
     locale, _, attr = spec.partition(":")
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
     values = getattr(provider, attr or default_attr)
@@ -50,7 +50,7 @@ def _table(spec: str, default_attr: str) -> list[list[object]]:
         if locale != "en_GB":
             names = sorted(names, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
         items = [(n, 1.0 / (i + 1) ** 0.8) for i, n in enumerate(names)]
-    return [[name, round(w, 6)] for name, w in items if name.isascii() or name.isalpha()]
+    return [(name, round(w, 6)) for name, w in items if name.isascii() or name.isalpha()]
 
 
 def build() -> dict[str, dict[str, list[list[object]]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ BANDS = {  # English bands per 10,000 children (the generator's calibration targ
 }
 
 
-def _rows(path: Path):
+def _rows(path: Path) -> Iterator[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         yield from csv.DictReader(fh)
 
@@ -74,7 +75,7 @@ def realised_rates(partnership_dir: Path | str) -> dict[str, float]:
     da = sum(
         1 for r in _rows(root / "police" / "incidents.csv") if r["category"] == "DOMESTIC_ABUSE"
     )
-    outcomes = defaultdict(int)
+    outcomes: defaultdict[str, int] = defaultdict(int)
     for r in _rows(root / "truth" / "outcomes.csv"):
         outcomes[r["outcome"]] += 1
     return {

@@ -8,6 +8,7 @@ the 15 SSD tables (column names and order from standards/ssd/*.yml), truth recor
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from joinedup.ingest.feed_writer import dumps
@@ -18,6 +19,8 @@ from joinedup.synth.model import Household, Person, iso
 
 if TYPE_CHECKING:
     from joinedup.synth.partnership import Feeds
+
+NextId = Callable[[str], str]  # the next id of a kind of row ("cp", "icpc"...)
 
 TEAMS = (
     "Front Door MASH",
@@ -115,7 +118,7 @@ def emit_social_care(fd: Feeds, hh: Household, rng: random.Random) -> None:
 
 
 def _episode(
-    fd: Feeds, hh: Household, rng: random.Random, ep: Episode, person_id: str, seq
+    fd: Feeds, hh: Household, rng: random.Random, ep: Episode, person_id: str, seq: NextId
 ) -> None:
     t, as_of = fd.ssd, fd.as_of
     k = ep.child
@@ -222,17 +225,17 @@ def _episode(
             ]
         )
     if ep.cp and ep.cp[0] < as_of:
-        s, e, cat = ep.cp
+        s, ended, cat = ep.cp
         latest = cat if rng.random() < 0.85 else rng.choice(("NEG", "EMO", "MUL"))
         t["ssd_cp_plans"].row(
-            [seq("cp"), ref_id, seq("icpc"), person_id, iso(s), _d(e, as_of), cat, "N", latest]
+            [seq("cp"), ref_id, seq("icpc"), person_id, iso(s), _d(ended, as_of), cat, "N", latest]
         )
         fd.outcome(k.key, "CP_PLAN", s)
     if ep.cla and ep.cla[0] < as_of:
-        s, e, reason = ep.cla
+        s, ended, reason = ep.cla
         lead_team = "Children in Care Team"
         cla_id = seq("cla")
-        iro = min(as_of - 1 - rng.randrange(120), (e or as_of) - 1)
+        iro = min(as_of - 1 - rng.randrange(120), (ended or as_of) - 1)
         t["ssd_cla_episodes"].row(
             [
                 seq("clae"),
@@ -240,8 +243,8 @@ def _episode(
                 iso(s),
                 "S",
                 ep.need,
-                _d(e, as_of),
-                reason if e is not None and e < as_of else "",
+                _d(ended, as_of),
+                reason if ended is not None and ended < as_of else "",
                 cla_id,
                 ref_id,
                 seq("plac"),
@@ -299,7 +302,7 @@ def _episode(
 
 
 def _person_rows(
-    fd: Feeds, hh: Household, rng: random.Random, k: Person, person_id: str, seq
+    fd: Feeds, hh: Household, rng: random.Random, k: Person, person_id: str, seq: NextId
 ) -> None:
     o, t, as_of = fd.opts, fd.ssd, fd.as_of
     first = max(fd.window_start, k.present_from)

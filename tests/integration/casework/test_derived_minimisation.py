@@ -122,7 +122,7 @@ def test_a_social_worker_sees_no_part_of_the_score_drawn_on_what_they_may_not_se
     store: Engine, scored_child: tuple[str, Reader]
 ) -> None:
     person, worker = scored_child
-    explained = explain_child(store, worker, person)
+    explained = explain_child(store, worker, person).as_dict()
     shown = json.dumps(explained)
     terms = {c["factor"] for c in explained["contributions"]}
     # mental health (health.mental_health is denied), free school meals (education's) and
@@ -188,7 +188,7 @@ def test_the_mashs_list_is_ranked_by_the_score_it_may_see(store: Engine) -> None
         user_id="mash-rank", role="MASH_PRACTITIONER", agency="police", purpose="MASH_TRIAGE"
     )
     for _ in _scores(store, rows):
-        listed = triage_list(store, mash, limit=10)
+        listed = triage_list(store, mash, limit=10).as_dict()
     order = [c["person_id"] for c in listed["children"]]
     assert order.index(other) < order.index(poorer)
     first = {c["person_id"]: c for c in listed["children"]}

@@ -65,7 +65,7 @@ def _stored_fields(engine: Engine, person_id: str) -> set[str]:
 
 def test_involved_social_worker_sees_the_child_across_agencies(store: Engine) -> None:
     person, key, team = lead_involvement(store, "social_care", with_agency_events="health")
-    view = single_view(store, social_worker(key, team), person)
+    view = single_view(store, social_worker(key, team), person).as_dict()
     assert view["access"]["allowed"]
     assert "INVOLVED" in view["access"]["relationships"]
     agencies = {i["agency"] for i in view["identities"]}
@@ -81,7 +81,7 @@ def test_involved_social_worker_sees_the_child_across_agencies(store: Engine) ->
 
 def test_denied_fields_are_absent_not_blank(store: Engine) -> None:
     person, key, team = lead_involvement(store, "social_care", with_agency_events="police")
-    view = single_view(store, social_worker(key, team), person)
+    view = single_view(store, social_worker(key, team), person).as_dict()
     shown = set(view["access"]["fields_shown"])
     stored = _stored_fields(store, person)
     denied_with_content = stored - shown
@@ -101,7 +101,7 @@ def test_denied_fields_are_absent_not_blank(store: Engine) -> None:
 
 def test_no_relationship_shows_nothing_and_says_not_which_agencies(store: Engine) -> None:
     person, _key, _team = lead_involvement(store, "social_care")
-    view = single_view(store, stranger(), person)
+    view = single_view(store, stranger(), person).as_dict()
     assert not view["access"]["allowed"]
     assert view["identities"] == [] and view["timeline"] == [] and view["family"] == []
     assert view["lead_practitioners"] == [] and view["statuses"] == []
@@ -117,13 +117,13 @@ def test_break_glass_opens_the_record_and_queues_a_review(store: Engine) -> None
         agency="police",
         purpose="CHILD_PROTECTION_ENQUIRY",
     )
-    assert not single_view(store, reader, person)["access"]["allowed"]
+    assert not single_view(store, reader, person).access.allowed
     with pytest.raises(BadInput):
         break_glass(store, reader, person, "urgent")
     grant = break_glass(
         store, reader, person, "Child found alone at an address after a reported assault tonight"
     )
-    view = single_view(store, reader, person)
+    view = single_view(store, reader, person).as_dict()
     assert view["access"]["allowed"] and view["access"]["emergency"]
     assert view["identities"]
     with store.connect() as connection:
@@ -147,16 +147,16 @@ def test_mash_triage_case_gives_the_mash_a_relationship(store: Engine) -> None:
     mash = Reader.build(
         user_id="mash-1", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
     )
-    before = single_view(store, mash, person)
+    before = single_view(store, mash, person).as_dict()
     assert not before["access"]["allowed"], "pick a child with no recent contact"
     assert not before["options"]["can_open_triage"], "no contact: nothing to triage"
     with pytest.raises(BadInput):
         open_triage(store, mash, person, "because")
     add_contact(store, source_id)
-    contacted = single_view(store, mash, person)
+    contacted = single_view(store, mash, person).as_dict()
     assert contacted["options"]["can_open_triage"] and contacted["triage_case"] is None
     open_triage(store, mash, person, "Contact from the school today about bruising on the arm")
-    after = single_view(store, mash, person)
+    after = single_view(store, mash, person).as_dict()
     assert after["triage_case"]["prompted_by"] == "CONTACT"
     assert not after["options"]["can_open_triage"]
     assert after["access"]["allowed"]

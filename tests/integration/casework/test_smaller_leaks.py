@@ -28,7 +28,7 @@ def test_a_reader_shown_nothing_is_not_told_how_many_agencies_know_the_person(
     stranger = Reader.build(
         user_id="dsl-x", role="SCHOOL_DSL", agency="education", purpose="EARLY_HELP"
     )
-    view = single_view(store, stranger, person)
+    view = single_view(store, stranger, person).as_dict()
     assert not view["access"]["allowed"]
     assert view["agencies_linked"] == 0 and view["withheld"] == [] and view["family"] == []
 
@@ -39,7 +39,7 @@ def test_family_members_are_shown_only_from_records_the_reader_may_see(store: En
         user_id="sw-fam", role="SOCIAL_WORKER", agency="social_care",
         purpose="LEAD_PRACTITIONER_CASEWORK", team=team, practitioner_key=key,
     )  # fmt: skip
-    view = single_view(store, worker, person)
+    view = single_view(store, worker, person).as_dict()
     allowed = set(view["access"]["fields_shown"])
     visible_agencies = {f.split(".")[0] for f in allowed if f.endswith(".identity")}
     with store.connect() as connection:

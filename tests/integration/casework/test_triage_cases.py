@@ -54,7 +54,7 @@ def test_no_case_for_an_adult_known_only_to_adult_mental_health(store: Engine) -
     assert adult is not None
     with pytest.raises(Forbidden):
         open_triage(store, mash(), adult, REASON)
-    assert not single_view(store, mash(), adult)["access"]["allowed"]
+    assert not single_view(store, mash(), adult).access.allowed
 
 
 @pytest.mark.parametrize(
@@ -73,10 +73,10 @@ def test_a_case_is_due_in_a_working_day_closed_with_an_outcome_and_access_ends(
 ) -> None:
     person, source = child_known_to_social_care(store, skip=12)
     practitioner = mash()
-    assert not single_view(store, practitioner, person)["access"]["allowed"]
+    assert not single_view(store, practitioner, person).access.allowed
     add_contact(store, source)
     # The contact alone puts the child on the MASH's list ...
-    assert single_view(store, practitioner, person)["access"]["allowed"]
+    assert single_view(store, practitioner, person).access.allowed
     opened = open_triage(store, practitioner, person, REASON)
     with pytest.raises(Conflict):
         open_triage(store, practitioner, person, REASON)
@@ -92,7 +92,7 @@ def test_a_case_is_due_in_a_working_day_closed_with_an_outcome_and_access_ends(
     )
     assert closed["within_timescale"] is True
     # ... and closing the case ends what the case and the contact opened.
-    after = single_view(store, practitioner, person)
+    after = single_view(store, practitioner, person).as_dict()
     assert not after["access"]["allowed"]
     with store.connect() as connection:
         entry = audit_search(connection, kind="TRIAGE_CLOSED", subject=person)[-1]

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import Engine, func, select
 
+from joinedup.api.interventions import Estimate, Evaluation
 from joinedup.errors import BadInput, Forbidden, NotFound
 from joinedup.governance.reader import Reader
 from joinedup.linkage.batch import link
@@ -21,6 +22,7 @@ from joinedup.services import interventions as svc
 from joinedup.store import make_engine, upgrade
 from joinedup.store.audit_tables import audit_entry
 from joinedup.synth import SynthOptions, generate_partnership
+from tests.support.answers import assert_answered_exactly
 
 CHILDREN = 2500
 SEED = 5
@@ -74,6 +76,7 @@ def test_evaluation_recovers_the_true_effects_and_shows_the_naive_bias(linked, p
     for code, truth in _truth(partnership).items():
         result = svc.evaluate(linked, code, bootstrap=100)
         assert not result["too_thin"], result
+        assert_answered_exactly(Evaluation, result)  # the API's model of it loses nothing
         main = result["outcomes"]["statutory"]
         lo, hi = main["relative_change_ci"]
         assert lo <= truth <= hi, (code, truth, main)
@@ -150,6 +153,7 @@ def test_estimate_for_a_child_goes_through_the_gate(linked):
     )
     result = svc.estimate_for(linked, person, "EARLY_HELP_FAMILY_SUPPORT", reader=reader)
     assert result["person_id"] == person and "too_thin" in result and result["message"]
+    assert_answered_exactly(Estimate, result)
     with linked.connect() as c:
         after = c.execute(select(func.count()).select_from(audit_entry)).scalar()
     assert after == before + 1  # the read was decided and recorded

@@ -271,7 +271,7 @@ def test_the_governed_list_is_the_mashs_with_factors_the_reader_may_see(scored: 
     mash = Reader.build(
         user_id="mash-1", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
     )
-    governed = triage_list(scored, mash, limit=10)
+    governed = triage_list(scored, mash, limit=10).as_dict()
     assert governed["children"], "flagged children are on the MASH's list"
     every = {
         c["person_id"]: c
@@ -288,7 +288,7 @@ def test_the_governed_list_is_the_mashs_with_factors_the_reader_may_see(scored: 
         for factor in child["top_factors"]:
             assert set(factor["fields"]) <= allowed
     first = governed["children"][0]["person_id"]
-    explained = explain_child(scored, mash, first)
+    explained = explain_child(scored, mash, first).as_dict()
     with scored.connect() as connection:
         decided = audit_search(connection, kind="ACCESS", subject=first)[-1].details
     assert all(set(f["fields"]) <= set(decided["allowed"]) for f in explained["factors"])

@@ -76,7 +76,7 @@ def search_page(
 def view_page(
     person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
 ) -> Response:
-    view = single_view(engine_of(request), reader, person_id)
+    view = single_view(engine_of(request), reader, person_id).as_dict()
     names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
     headline = view["identities"][0] if view["identities"] else None
     return render(
@@ -108,7 +108,7 @@ def _form_error(
     request: Request, person_id: str, reader: Reader, problem: JoinedUpError
 ) -> Response:
     """Re-show the view with the problem at the top (a GOV.UK error summary)."""
-    view = single_view(engine_of(request), reader, person_id)
+    view = single_view(engine_of(request), reader, person_id).as_dict()
     names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
     headline = view["identities"][0] if view["identities"] else None
     return render(

@@ -199,7 +199,9 @@ NOTICE_KINDS = {
 
 
 @router.get("/privacy/notices", **governed(uses.PRIVACY_NOTICES, page=True))
-def notices(request: Request, show: str = "OPEN", reader: Reader = Depends(current_reader)):
+def notices(
+    request: Request, show: str = "OPEN", reader: Reader = Depends(current_reader)
+) -> Response:
     show = show if show in ("OPEN", "CLOSED", "ALL") else "OPEN"
     found = oversight.privacy_notices(engine_of(request), reader, None if show == "ALL" else show)
     return render(

@@ -93,7 +93,7 @@ def list_page(
             min_age=_int(filters["min_age"], "The youngest age"),
             max_age=_int(filters["max_age"], "The oldest age"),
             factor=filters["factor"] or None, order=filters["order"], limit=50,
-        )  # fmt: skip
+        ).as_dict()  # fmt: skip
     except BadInput as problem:
         context["error"] = str(problem)
         return render(request, "triage/list.html", context, status=problem.http_status)
@@ -116,7 +116,7 @@ def _contributions_chart(contributions: list[dict[str, Any]]) -> Markup:
 
 
 def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, Any]:
-    explained = triage.explain_child(engine_of(request), reader, person_id)
+    explained = triage.explain_child(engine_of(request), reader, person_id).as_dict()
     changes = explained.get("changes_since_last_review")
     return {
         "title": "Why this child is on the list",

@@ -1,0 +1,140 @@
+"""The single view as ``casework.single_view`` answers it (the page and the API both show
+this model): a person across agencies, only what the decision allows.
+
+A field the reader may not see is absent from the answer, not null: an identity's
+attributes (school, free school meals, ethnicity, PNC reference) are there only when their
+field is allowed. A police event's ``role`` and ``summary`` are always in the answer, null
+when not shown.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from joinedup.services.answers import Answer
+
+
+class Access(Answer):
+    """The decision behind the view."""
+
+    allowed: bool
+    emergency: bool = Field(description="opened by breaking the glass")
+    relationships: list[str]
+    reasons: list[str]
+    agreements: list[str] = Field(description="the agreements relied on (id and version)")
+    fields_shown: list[str]
+
+
+class Identity(Answer):
+    """Who one agency's record says the person is (shown when its identity field is)."""
+
+    agency: str
+    agency_name: str
+    record: str = Field(description="source table / source id")
+    forenames: str | None
+    surname: str | None
+    other_names: list[str]
+    date_of_birth: str | None
+    sex: str | None
+    postcode: str | None
+    address: str | None
+    nhs_number: str | None
+    upn: str | None
+    match_probability: float | None
+    # The record's attributes, each present only when its own field is allowed.
+    urn: str | None = Field(None, description="school (education.school)")
+    entry_date: str | None = Field(None, description="school entry (education.school)")
+    fsm_eligible: bool | str | None = Field(
+        None, description="education.free_school_meals (as the school census recorded it)"
+    )
+    sen_provision: str | None = Field(None, description="education.sen_provision")
+    ethnicity: str | None = Field(None, description="the agency's ethnicity field")
+    pnc_id: str | None = Field(None, description="police.pnc_reference")
+
+
+class Status(Answer):
+    status: str
+    agency: str
+    since: str
+    open: bool
+    detail: str | None
+
+
+class Practitioner(Answer):
+    agency: str
+    agency_name: str
+    role: str | None
+    name: str | None
+    email: str | None
+    team: str | None
+    lead: bool
+    since: str | None
+
+
+class FamilyMember(Answer):
+    person_id: str
+    name: str | None
+    date_of_birth: str | None
+    role: str = Field(description="PARENT_OR_CARER, OTHER_ADULT, SIBLING_OR_CHILD or CHILD")
+    evidence: list[str] = Field(description="the ties the reader may see, e.g. SAME_ADDRESS")
+
+
+class TimelineEvent(Answer):
+    id: int
+    agency: str
+    agency_name: str
+    field: str
+    type: str
+    on: str
+    ended_on: str | None
+    label: str
+    role: str | None = Field(description="a police incident's role, when shown")
+    summary: str | None = Field(description="a police incident's summary, when shown")
+
+
+class Withheld(Answer):
+    agency: str
+    agency_name: str
+    note: str
+
+
+class TriageCase(Answer):
+    """A MASH triage case (``governance.triage_cases.case_summary``)."""
+
+    case_id: int
+    person_id: str
+    opened_by: str
+    opened_at: str
+    prompted_by: str | None = Field(description="CONTACT or REFERRAL")
+    due_at: str | None
+    overdue: bool
+    closed_at: str | None
+    outcome: str | None
+    within_timescale: bool | None
+
+
+class Options(Answer):
+    """What the reader may do from the view."""
+
+    can_break_glass: bool
+    can_open_triage: bool
+    can_record_concern: bool
+
+
+class SingleView(Answer):
+    person_id: str
+    as_of: str
+    purpose: str
+    purpose_title: str
+    access: Access
+    agencies_linked: int
+    identities: list[Identity]
+    statuses: list[Status]
+    lead_practitioners: list[Practitioner]
+    family: list[FamilyMember]
+    timeline: list[TimelineEvent]
+    withheld: list[Withheld]
+    triage_case: TriageCase | None = Field(
+        description="the open MASH triage case, for a reader who may see triage cases"
+    )
+    options: Options

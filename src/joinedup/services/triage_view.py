@@ -1,0 +1,116 @@
+"""The triage list and a child's explanation as ``services.triage`` answers them (the API
+answers with these models; the pages and the CLI's ``--json`` show ``as_dict()``).
+
+Minimised as the service minimises them: a factor's ``area`` is absent when the area is
+withheld (its ``contribution`` is then null), and the list's factors carry no area at all;
+a last review's ``reason`` is absent for anyone but the MASH.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from joinedup.services.answers import Answer
+
+
+class Factor(Answer):
+    """A risk factor in words, with the events it was found in."""
+
+    code: str
+    label: str
+    fields: list[str] = Field(description="the catalogue fields its evidence comes from")
+    agencies: list[str]
+    event_ids: list[int]
+    last_seen: str | None
+    contribution: float | None = Field(
+        description="its area's weight in log-odds; null when part of the area is withheld"
+    )
+    area: str | None = Field(None, description="the area of concern (absent when withheld)")
+    own_event_ids: list[int] | None = Field(
+        None, description="(explanation) the evidence from the child's own records"
+    )
+
+
+class ListedChild(Answer):
+    rank: int
+    person_id: str
+    as_of: str
+    score_basis: str = Field(description="all, or visible: the score without withheld parts")
+    probability_12m: float | None
+    probability_6m: float | None
+    flagged: bool
+    change_since_previous: float | None
+    open_to_social_care: str | None
+    age: int | None
+    name: str | None
+    date_of_birth: str | None
+    top_factors: list[Factor]
+    factors_withheld: int
+    withheld_note: str | None
+
+
+class TriageList(Answer):
+    as_of: str | None
+    model_id: int | None
+    threshold: float | None
+    children_scored: int
+    shown: int
+    advisory: str
+    score_basis: str
+    terms_withheld: int = Field(description="parts of the score the reader may not see")
+    children: list[ListedChild]
+
+
+class Contribution(Answer):
+    factor: str
+    label: str
+    log_odds: float
+
+
+class ReviewedDecision(Answer):
+    decision: str
+    decided_by: str
+    reason: str | None = Field(None, description="the MASH's reason (absent for others)")
+
+
+class LastReview(Answer):
+    as_of: str
+    probability_12m: float
+    decision: ReviewedDecision | None
+
+
+class FactorGone(Answer):
+    code: str
+    label: str
+
+
+class FactorWithNewEvidence(Answer):
+    code: str
+    label: str
+    new_event_ids: list[int]
+
+
+class Changes(Answer):
+    probability_12m_change: float
+    new_factors: list[Factor]
+    factors_no_longer_seen: list[FactorGone]
+    factors_with_new_evidence: list[FactorWithNewEvidence]
+
+
+class Explanation(Answer):
+    person_id: str
+    as_of: str
+    score_basis: str
+    probability_6m: float | None
+    probability_12m: float
+    flagged: bool | None = Field(description="null when part of the score is withheld")
+    open_to_social_care: str | None
+    baseline_log_odds: float | None
+    contributions: list[Contribution]
+    terms_withheld: int
+    factors: list[Factor]
+    factors_withheld: int
+    withheld_note: str | None
+    advisory: str
+    last_review: LastReview | None
+    changes_since_last_review: Changes | None
