@@ -19,6 +19,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from joinedup.governance.wording import FILTERS
 from joinedup.http.navigation import items_for
 
 # A folder, not an import: the pages own their templates, and nothing here imports them.
@@ -35,6 +36,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.filters.update(FILTERS)
 templates = Jinja2Templates(env=environment)
 
 
