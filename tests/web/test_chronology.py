@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from typing import Any
 
@@ -17,7 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.support.webapp import LiveApp, sign_in
-from tests.web.test_child import declare
+from tests.web.test_child import IMG, declare
 
 UK_DATE = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|"
                      r"October|November|December) \d{4}\b")  # fmt: skip
@@ -82,6 +83,9 @@ def test_the_chronology_filters_prints_and_downloads(page: Any, live_app: LiveAp
     assert not ISO_DATE.search(body), ISO_DATE.search(body)
     agencies = {a.strip() for a in table.locator("td[data-column=agency]").all_inner_texts()}
     assert len(agencies) >= 2, agencies
+    if os.environ.get("JOINEDUP_SCREENSHOTS") == "1":
+        page.set_viewport_size({"width": 1200, "height": 900})
+        page.screenshot(path=str(IMG / "chronology.png"), full_page=True)
     # Filter to children's social care: the address says so, and only its rows are left.
     page.get_by_label("Children's social care", exact=True).check()
     page.get_by_role("button", name="Apply filters").click()

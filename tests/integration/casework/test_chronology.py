@@ -19,6 +19,7 @@ from joinedup.errors import Forbidden
 from joinedup.governance.audit.query import search as audit_search
 from joinedup.governance.data_map import event_field
 from joinedup.governance.reader import Reader
+from joinedup.governance.transparency import describe
 from joinedup.services.casework import single_view
 from joinedup.services.casework_actions import break_glass, record_concern
 from joinedup.services.casework_words import event_label
@@ -130,6 +131,9 @@ def test_an_export_is_a_share_in_the_audit_log(store: Engine) -> None:
     assert share.details["fields"] and all(f.startswith("health.") for f in share.details["fields"])
     assert share.details["filters"]["agencies"] == ["health"]
     assert share.details["entries"] >= 1
+    # The child's transparency report says it in words.
+    sentence = describe(share, None) or ""
+    assert "services that work together" in sentence and "partnership" not in sentence
 
 
 def test_a_reader_shown_nothing_exports_nothing(store: Engine) -> None:
