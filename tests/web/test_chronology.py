@@ -121,3 +121,26 @@ def test_printing_the_single_view_leaves_out_the_chart_and_the_forms(
     expect(page.get_by_test_id("timeline-table")).to_be_visible()
     expect(page.get_by_test_id("timeline-chart")).to_be_hidden()
     expect(page.get_by_test_id("concern-form")).to_be_hidden()
+
+
+def test_a_date_that_is_not_real_is_a_govuk_error_beside_the_field(
+    page: Any, live_app: LiveApp
+) -> None:
+    """Findings 5 and 6 on this page: British dates are read, an impossible one is said in
+    words, linked from the error summary, beside the field, with what was typed kept; and
+    the page fits a 390 px phone."""
+    person = another_caseload_child(live_app, skip=0)
+    sign_in(page, live_app.username("SOCIAL_WORKER"))
+    declare(page, "Lead practitioner casework")
+    page.goto(f"/people/{person}/chronology?from=31/02/2015")
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_contain_text("The start date must be a real date")
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#from")
+    expect(page.locator("#from-error")).to_contain_text("real date")
+    expect(page.get_by_label("From")).to_have_value("31/02/2015")
+    expect(page.get_by_test_id("chronology")).to_be_visible()  # still shown, unfiltered
+    page.goto(f"/people/{person}/chronology?from=1/1/2026&to=31 December 2026")
+    expect(page.get_by_test_id("chronology-count")).to_contain_text("from 1 January 2026")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the chronology is {width} px wide on a 390 px phone"
