@@ -86,8 +86,10 @@ def shown_to(
     for path in _person_routes(live):
         concrete = path.replace("{person_id}", person).replace("{intervention_type}", ESTIMATE_TYPE)
         outputs.append(client.get(concrete).text)
+    chronology = f"/people/{person}/chronology"
     for page in (f"/people/{person}", f"/triage/{person}", "/triage", "/alerts",
-                 f"/people/{person}/interventions?type={ESTIMATE_TYPE}"):  # fmt: skip
+                 f"/people/{person}/interventions?type={ESTIMATE_TYPE}",
+                 chronology, f"{chronology}/export"):  # fmt: skip
         outputs.append(client.get(page).text)
     outputs += [client.get("/api/v1/triage").text, client.get("/api/v1/alerts").text]
     for terms in _search_terms(live, canary):

@@ -26,6 +26,8 @@ SERVICES = {
     "probation": "the probation service",
     "substance_misuse": "a drug and alcohol support service",
     "adult_mental_health": "an adult mental health service",
+    # A copy of a chronology downloaded from joinedup (``services.chronology_export``).
+    "partnership": "the services that work together to keep children safe",
 }
 
 PURPOSES = {

@@ -23,6 +23,8 @@ from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES
 from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
+from joinedup.store.account_tables import account
+from joinedup.store.casework_tables import concern
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, involvement, person_record, practitioner
 
@@ -131,6 +133,59 @@ def _events(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
             if detail.get("summary") and "police.incident_summaries" in allowed:
                 item["summary"] = detail["summary"]
         out.append(item)
+    return out
+
+
+_c = concern.c
+_RECORDED = (
+    select(
+        _c.id,
+        _c.kind,
+        _c.text,
+        _c.agency,
+        _c.role,
+        _c.recorded_by,
+        _c.recorded_at,
+        _c.routed_to,
+        account.c.display_name,
+    )  # fmt: skip
+    .join(account, account.c.username == _c.recorded_by, isouter=True)
+    .where(_c.person_id == bindparam("person_id"))
+    .order_by(_c.recorded_at, _c.id)
+)
+
+
+def _recorded(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
+    """The concerns and engagements practitioners recorded in joinedup about the person, as
+    far as the reader may see them: what a practitioner records is their agency's, shared by
+    recording it with the lead practitioners it was sent to. So a reader shown the person
+    sees those their own agency recorded and those sent to them; nothing when shown nothing.
+    """
+    reader = opened.reader
+    if not opened.decision.allowed:
+        return []
+    rows = connection.execute(_RECORDED, {"person_id": opened.subject.person_id}).all()
+    out = []
+    for row in rows:
+        told = {(r.get("agency"), r.get("practitioner_key")) for r in row.routed_to or []}
+        own = row.agency == reader.agency.value
+        sent = reader.practitioner_key and (reader.agency.value, reader.practitioner_key) in told
+        if not own and not sent:
+            continue
+        at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+        out.append(
+            {
+                "id": int(row.id),
+                "kind": row.kind,
+                "on": at.astimezone(UK).date().isoformat(),
+                "recorded_at": at.isoformat(),
+                "text": row.text,
+                "agency": row.agency,
+                "agency_name": agency_name(row.agency),
+                "recorded_by": row.display_name or row.recorded_by,
+                "recorded_by_role": row.role,
+            }
+        )
     return out
 
 
@@ -325,6 +380,7 @@ def single_view(
             opened.extra["triage_case"] = case
         identities = _identities(connection, opened)
         events = _events(connection, opened)
+        recorded = _recorded(connection, opened)
         practitioners = _practitioners(connection, opened, today)
         members = _family(connection, opened, today)
     decision = opened.decision
@@ -348,6 +404,7 @@ def single_view(
         "lead_practitioners": practitioners,
         "family": members,
         "timeline": events,
+        "recorded": recorded,
         "withheld": _withheld(opened),
         "triage_case": case,
         "options": _options(opened),

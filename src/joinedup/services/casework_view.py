@@ -92,6 +92,21 @@ class TimelineEvent(Answer):
     summary: str | None = Field(description="a police incident's summary, when shown")
 
 
+class RecordedNote(Answer):
+    """A concern or an engagement a practitioner recorded in joinedup about the person: shown
+    to the recorder's own agency and to the lead practitioners it was sent to."""
+
+    id: int
+    kind: str = Field(description="CONCERN or ENGAGEMENT")
+    on: str = Field(description="the day it was recorded (UK time)")
+    recorded_at: str
+    text: str
+    agency: str = Field(description="the recorder's agency")
+    agency_name: str
+    recorded_by: str = Field(description="the recorder's name (their account's)")
+    recorded_by_role: str
+
+
 class Withheld(Answer):
     agency: str
     agency_name: str
@@ -133,6 +148,11 @@ class SingleView(Answer):
     lead_practitioners: list[Practitioner]
     family: list[FamilyMember]
     timeline: list[TimelineEvent]
+    recorded: list[RecordedNote] = Field(
+        default_factory=list,
+        description="concerns and engagements recorded in joinedup, as far as the reader may "
+        "see them",
+    )
     withheld: list[Withheld]
     triage_case: TriageCase | None = Field(
         description="the open MASH triage case, for a reader who may see triage cases"

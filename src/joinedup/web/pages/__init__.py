@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from joinedup.web.pages import agreements, alerts, child, home, privacy, quality, review, signin
+    from joinedup.web.pages import chronology as chronology_pages
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import triage as triage_pages
 
@@ -16,4 +17,5 @@ def routers() -> list[APIRouter]:
     ] + [
         triage_pages.router,
         interventions_pages.router,
+        chronology_pages.router,
     ]

@@ -23,6 +23,8 @@ from joinedup.http.limits import RecordId
 from joinedup.http.templating import render
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
+from joinedup.services.casework_view import SingleView
+from joinedup.services.chronology import entries_of
 from joinedup.services.search import Query, search_people
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +36,20 @@ navigation.add(
     "child's single view across agencies.",
     10,
 )
+
+RECENT = 10  # the single view's timeline table: the newest entries, then the chronology
+
+
+def _recent(model: SingleView, reader: Reader) -> dict[str, Any]:
+    """The newest entries of the child's chronology (events and what was recorded here),
+    and whether the reader may open the chronology itself."""
+    entries = entries_of(model)
+    return {
+        "recent": [e.as_dict() for e in reversed(entries[-RECENT:])],
+        "entries_total": len(entries),
+        "can_open_chronology": uses.CHRONOLOGY.allows(reader.role, reader.purpose),
+    }
+
 
 DONE = {
     "concern": "Your concern was recorded and sent to the lead practitioners.",
@@ -76,13 +92,15 @@ def search_page(
 def view_page(
     person_id: str, request: Request, done: str = "", reader: Reader = Depends(current_reader)
 ) -> Response:
-    view = single_view(engine_of(request), reader, person_id).as_dict()
+    model = single_view(engine_of(request), reader, person_id)
+    view = model.as_dict()
     names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
     headline = view["identities"][0] if view["identities"] else None
     return render(
         request,
         "child/view.html",
         {
+            **_recent(model, reader),
             "title": (
                 f"{headline['forenames']} {headline['surname']}"
                 if headline
@@ -95,7 +113,6 @@ def view_page(
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "done": DONE.get(done, ""),
             "triage_outcomes": OUTCOMES,
-            "recent": list(reversed(view["timeline"]))[:200],
         },
     )
 
@@ -108,13 +125,15 @@ def _form_error(
     request: Request, person_id: str, reader: Reader, problem: JoinedUpError
 ) -> Response:
     """Re-show the view with the problem at the top (a GOV.UK error summary)."""
-    view = single_view(engine_of(request), reader, person_id).as_dict()
+    model = single_view(engine_of(request), reader, person_id)
+    view = model.as_dict()
     names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
     headline = view["identities"][0] if view["identities"] else None
     return render(
         request,
         "child/view.html",
         {
+            **_recent(model, reader),
             "title": "There is a problem",
             "view": view,
             "headline": headline,
@@ -122,7 +141,6 @@ def _form_error(
             "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
             "error": str(problem),
             "triage_outcomes": OUTCOMES,
-            "recent": list(reversed(view["timeline"]))[:200],
         },
         status=problem.http_status,
     )
