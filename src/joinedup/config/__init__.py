@@ -55,6 +55,7 @@ __all__ = [
     "read_group",
     "refuse_unsafe_defaults",
     "settings",
+    "use_in_this_process",
     "variables",
     "volume_limits",
 ]
@@ -171,6 +172,26 @@ def _parsed(values: tuple[str | None, ...]) -> Settings:
 def settings() -> Settings:
     """The settings, as the environment has them now (see the module docstring)."""
     return _parsed(_lookup()())
+
+
+def use_in_this_process(values: Mapping[str, str]) -> None:
+    """Set variables for the rest of this process and the threads it starts, read back by
+    ``settings()`` like any other value (``joinedup demo`` points the alerts' SMTP relay at
+    its own mail sink). Each is checked first: a bad value is refused, not stored."""
+    unknown = set(values) - {name for _group, name, _field in variables()}
+    if unknown:
+        raise ValueError(f"not joinedup settings: {', '.join(sorted(unknown))}")
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        settings()
+    except Exception:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        raise
 
 
 def read_group(group: type[G], values: Mapping[str, str]) -> G:
