@@ -7,6 +7,7 @@ open it: it names who read the person's records."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -59,8 +60,14 @@ def test_the_privacy_officer_produces_a_transparency_report(page: Any, live_app:
     expect(report).to_contain_text("The law that allowed it")
     expect(page.get_by_test_id("withheld")).to_contain_text("Nothing was left out")
 
-    # For a parent, what came from a child protection enquiry or plan is left out (DPA
-    # 2018 Sch 3 para 20), and the officer is told so.
+    with page.expect_download() as downloading:
+        page.get_by_test_id("transparency-download").click()
+    sent = Path(downloading.value.path()).read_text()
+    assert "What happened to your information" in sent and "data protection officer" in sent
+    assert "For the data protection officer" not in sent  # the reader's report alone
+
+    # For a parent, what came from a child protection plan is left out (DPA 2018 Sch 3
+    # Part 5), and the officer is told so.
     page.get_by_role("link", name="Produce another report").click()
     page.get_by_label("The person's joinedup id").fill(person)
     page.get_by_label("Someone with parental responsibility").check()
@@ -74,7 +81,7 @@ def test_the_privacy_officer_produces_a_transparency_report(page: Any, live_app:
             text("select count(*) from audit_entry where kind = 'SUBJECT_ACCESS' and subject = :p"),
             {"p": person},
         ).scalar()
-    assert produced == 2
+    assert produced == 3  # each report produced is recorded, the download included
 
     answer = worker.get("/privacy/transparency")
     assert answer.status_code == 403

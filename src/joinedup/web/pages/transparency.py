@@ -64,8 +64,11 @@ def transparency_report(
     request: Request,
     person: str = Form(""),
     requester: str = Form(""),
+    download: str = Form(""),
     account: Account = Depends(current_account),
 ) -> Response:
+    """The report on the page (with what was left out, for the DPO), or with ``download``
+    the reader's report alone as a file (each is a report produced, and audited)."""
     values = {"person": person.strip(), "requester": requester}
     errors = {}
     if not values["person"]:
@@ -77,6 +80,14 @@ def transparency_report(
     report = stewardship.transparency_report(
         engine_of(request), account, values["person"], requester=requester
     )
+    if download:
+        # The reader's report alone, as one HTML file to send: nothing for the DPO in it.
+        name = f"transparency-{values['person']}-{report.generated_at:%Y-%m-%d}.html"
+        return Response(
+            report.to_html(),
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     context: dict[str, Any] = {
         "title": "Transparency report",
         "values": values,
