@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from joinedup.config import settings
 from joinedup.services import demo
 from tests.support.webapp import LiveApp, served_copy, sign_in
 
@@ -113,5 +114,6 @@ def test_a_recorded_concern_reaches_the_inbox_and_the_mail_page(
         answer = page.goto("/admin/mail")
         assert answer is not None and answer.status == 403
         context.close()
-    # Stopped: the worker thread has ended and the sink no longer answers.
+    # Stopped: the worker thread has ended, and the process's SMTP setting is as it was.
     assert not running.worker.is_alive()
+    assert settings().alerts.smtp_url != running.mail_url

@@ -21,7 +21,8 @@ The README's configuration table is generated from these declarations
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
@@ -174,10 +175,12 @@ def settings() -> Settings:
     return _parsed(_lookup()())
 
 
-def use_in_this_process(values: Mapping[str, str]) -> None:
-    """Set variables for the rest of this process and the threads it starts, read back by
-    ``settings()`` like any other value (``joinedup demo`` points the alerts' SMTP relay at
-    its own mail sink). Each is checked first: a bad value is refused, not stored."""
+@contextmanager
+def use_in_this_process(values: Mapping[str, str]) -> Iterator[None]:
+    """Set variables for this process and the threads it starts until the block ends, read
+    back by ``settings()`` like any other value (``joinedup demo`` points the alerts' SMTP
+    relay at its own mail sink); then put back as they were. A bad value is refused at
+    once, and nothing is left set."""
     unknown = set(values) - {name for _group, name, _field in variables()}
     if unknown:
         raise ValueError(f"not joinedup settings: {', '.join(sorted(unknown))}")
@@ -185,13 +188,13 @@ def use_in_this_process(values: Mapping[str, str]) -> None:
     os.environ.update(values)
     try:
         settings()
-    except Exception:
+        yield
+    finally:
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        raise
 
 
 def read_group(group: type[G], values: Mapping[str, str]) -> G:

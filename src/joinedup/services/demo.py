@@ -188,8 +188,10 @@ def running_partnership(engine: Engine, *, mail_port: int = 0) -> Iterator[Runni
     from joinedup.alerts import worker
     from joinedup.services.mail_sink import MailSink
 
-    with MailSink(engine, port=mail_port) as sink:
-        config.use_in_this_process({"JOINEDUP_SMTP_URL": sink.url})
+    with (
+        MailSink(engine, port=mail_port) as sink,
+        config.use_in_this_process({"JOINEDUP_SMTP_URL": sink.url}),
+    ):
         stop = threading.Event()
         thread = threading.Thread(
             target=worker.run,
