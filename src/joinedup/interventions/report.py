@@ -114,8 +114,9 @@ def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
         naive = (
             f"Children are offered this when things are bad. In the year before they started, "
             f"{_pct(main['treated_before'], False)} had a statutory outcome; in the year after, "
-            f"{_pct(main['treated_with'], False)}: a fall of "
-            f"{_pct(main['naive_before_after_relative'])}. Much of that fall happens anyway "
+            f"{_pct(main['treated_with'], False)}: "
+            f"{verdict.change_words(main['naive_before_after_relative'])}. Much of such a fall "
+            "happens anyway "
             "(difficulties often ease after a crisis), which is why the figures above compare "
             f"with similar children who did not receive it. Allowing for the change in those "
             f"children too (difference-in-differences) gives {100 * (main['did'] or 0):+.1f} "

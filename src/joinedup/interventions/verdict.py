@@ -58,6 +58,16 @@ def pct(value: float | None, sign: bool = True) -> str:
     return f"{100 * value:+.0f}%" if sign else f"{100 * value:.0f}%"
 
 
+def change_words(value: float | None) -> str:
+    """A relative change as a reader says it: "a fall of 60%", "a rise of 5%", "no change"
+    (never "a fall of -60%")."""
+    if value is None:
+        return "a change we cannot compute"
+    if round(100 * value) == 0:
+        return "no change"
+    return f"a {'fall' if value < 0 else 'rise'} of {abs(100 * value):.0f}%"
+
+
 def points(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:+.1f} points"
 

@@ -35,3 +35,10 @@ def test_only_an_interval_wholly_below_no_change_is_a_reduction() -> None:
     summary = evaluations.reduction()["summary"]
     assert summary.startswith("Parenting programme reduced the chance of any statutory outcome")
     assert "whole interval is below no change" in summary
+
+
+def test_the_childrens_own_before_and_after_reads_as_words() -> None:
+    """It said "a fall of -60%"."""
+    result = evaluations.no_difference()
+    text = report.markdown(result, {"effect": "e.png", "trajectory": "t.png", "balance": "b.png"})
+    assert "a fall of 60%" in text and "-60%" not in text

@@ -109,7 +109,7 @@ def evaluation_page(
             "verdict": verdict.judge(result, result["primary_outcome"]),
             "before": _pct(main.get("treated_before"), False),
             "after": _pct(main.get("treated_with"), False),
-            "naive_fall": _pct(main.get("naive_before_after_relative")),
+            "naive_change": verdict.change_words(main.get("naive_before_after_relative")),
             "did": _points(main.get("did")),
             "charts": CHARTS,
             "query": f"?period={period}" if period else "",
