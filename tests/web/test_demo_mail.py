@@ -6,8 +6,10 @@ practitioner's inbox, and the administrator reads the email as sent on ``/admin/
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from joinedup.config import settings
 from joinedup.services import demo
 from tests.support.webapp import LiveApp, served_copy, sign_in
 
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 CONCERN = "Child said at the visit there was no food at home this weekend; checking with school."
 
 
@@ -102,6 +105,9 @@ def test_a_recorded_concern_reaches_the_inbox_and_the_mail_page(
         email.locator("summary").click()
         expect(email.get_by_test_id("email-body")).to_contain_text("no food at home")
         expect(email).to_contain_text("@")  # the recipient's address
+        if os.environ.get("JOINEDUP_SCREENSHOTS") == "1":
+            page.set_viewport_size({"width": 1200, "height": 900})
+            page.screenshot(path=str(IMG / "mail-sink.png"), full_page=True)
         with app.engine.connect() as connection:
             read = connection.execute(
                 text("select count(*) from audit_entry where kind = 'MAIL_SINK_READ'")
