@@ -26,7 +26,7 @@ PERSONAL_TABLES = {
     "person_identifier", "source_record", "source_record_version", "quarantined_row",
     "person_link", "linkage_record", "linkage_review", "linkage_household_member",
     "linkage_family_tie", "concern", "triage_case", "audit_entry", "emergency_access",
-    "risk_score", "risk_decision", "alert", "intervention",
+    "risk_score", "risk_decision", "alert", "intervention", "mail_sink_message",
 }  # fmt: skip
 # Functions that read personal data and return it (module -> names).
 PERSONAL_READERS = {
@@ -52,6 +52,7 @@ RETURN_NO_PERSONAL_DATA = {
     "joinedup.services.link_delivery": "links new records; returns counts",
     "joinedup.services.evaluate_linkage": "compares links with synthetic truth; returns metrics",
     "joinedup.services.interventions.import_interventions": "loads a file; returns counts",
+    "joinedup.services.mail_sink.keep": "stores an email the demo's sink took; returns its id",
 }
 
 

@@ -78,3 +78,38 @@ def test_the_interventions_api(live_app: LiveApp) -> None:
     answer = mash.get(path, params={"purpose": "MASH_TRIAGE"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["too_thin"] is True  # not on the MASH's list: nothing may be matched
+
+
+def test_the_board_page_is_honest_about_uncertain_results(
+    page: Any, live_app: LiveApp, monkeypatch: Any
+) -> None:
+    """Issue 19, finding 10: "-100% (-100% to -100%)" and "+961% (-100% to +5831%)" were
+    shown in a green success panel. Too few outcomes say "too few to say" with the counts;
+    a result whose interval includes no change is not green; a reduction is, and says why."""
+    from joinedup.services import interventions
+    from tests.support import evaluations
+
+    shown: dict[str, Any] = {}
+    monkeypatch.setattr(interventions, "evaluation_kept", lambda *_a, **_k: shown["result"])
+    sign_in(page, live_app.username("PARTNERSHIP_ANALYST"))
+    green = page.locator(".govuk-panel--confirmation")
+
+    shown["result"] = evaluations.too_thin()
+    page.goto("/interventions/PARENTING_PROGRAMME")
+    expect(page.get_by_test_id("headline")).to_contain_text("Too few to say")
+    expect(page.get_by_test_id("headline")).to_contain_text("0 of the 24 children")
+    expect(green).to_have_count(0)
+    effects = page.get_by_test_id("effects")
+    expect(effects).to_contain_text("too few to say")
+    for impossible in ("-100% to -100%", "+961%", "+5831%"):
+        expect(page.locator("main")).not_to_contain_text(impossible)
+
+    shown["result"] = evaluations.no_difference()
+    page.goto("/interventions/PARENTING_PROGRAMME")
+    expect(page.get_by_test_id("headline")).to_contain_text("no difference we can detect")
+    expect(green).to_have_count(0)
+
+    shown["result"] = evaluations.reduction()
+    page.goto("/interventions/PARENTING_PROGRAMME")
+    expect(green).to_have_count(1)
+    expect(green).to_contain_text("whole interval is below no change")

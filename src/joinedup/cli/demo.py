@@ -1,16 +1,47 @@
-"""``joinedup demo``: the main job in one command on the embedded default database."""
+"""``joinedup demo``: the main job in one command on the embedded default database, then the
+partnership at work: the web app, the alerts worker and a local mail sink, until Ctrl-C.
+
+What a new user sees is a one-line progress display and a summary in words (what was loaded,
+the accounts and their password, where to go): no third-party training chatter
+(``services.demo.quietly``), no Python reprs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from joinedup import services
-from joinedup.cli.common import JSON_OPTION, emit, out, progress_bar
+from joinedup.cli.common import JSON_OPTION, console, emit, out
+from joinedup.governance.wording import agency_title, role_title
 
 app = typer.Typer()
+
+
+@contextmanager
+def progress_line(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """One line on stderr saying what is being done now, gone when it is all done."""
+    if not enabled:
+        yield lambda _stage, _done, _total: None
+        return
+    columns = (
+        TextColumn("{task.description:<44}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage[:44], completed=done, total=max(total, done, 1))
+
+        yield update
 
 
 @app.command("demo")
@@ -23,8 +54,18 @@ def demo_command(
         help="Where the synthetic deliveries are written (reused if already there).",
     ),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to serve on."),
+    mail_port: int = typer.Option(
+        0,
+        "--mail-port",
+        min=0,
+        max=65535,
+        help="Port of the local mail sink the alerts are emailed to (0: any free port).",
+    ),
     serve: bool = typer.Option(
-        True, "--serve/--no-serve", help="Serve the web app once loaded (Ctrl-C stops it)."
+        True,
+        "--serve/--no-serve",
+        help="Serve the web app, with the alerts worker and the mail sink, once loaded "
+        "(Ctrl-C stops all three).",
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:
@@ -33,11 +74,12 @@ def demo_command(
     across agencies, load the example data sharing agreements and demo users (one per
     role), import the synthetic interventions, train and score the risk model (so the
     triage list has content), then serve the web app on http://127.0.0.1:PORT with the
-    credentials printed."""
+    alerts worker and a local mail sink (the administrator reads what was emailed at
+    /admin/mail), the accounts and their password printed."""
     from joinedup.services import demo
     from joinedup.synth import SynthOptions, generate_partnership
 
-    with progress_bar(enabled=not json_output) as update:
+    with demo.quietly() as quieted, progress_line(enabled=not json_output) as update:
         if not partnership.exists() or not any(partnership.iterdir()):
             generate_partnership(
                 partnership, children=children, seed=seed,
@@ -45,49 +87,105 @@ def demo_command(
             )  # fmt: skip
         engine = services.open_store()
         loaded = demo.load_demo(engine, partnership, progress=update)
-    summary = {**loaded.summary, "url": f"http://127.0.0.1:{port}" if serve else None}
-    emit(summary, json_output, lambda s: show(s, loaded.reports, partnership))
-    if serve:
-        from joinedup.cli.serve import serve as serve_app
+    summary = {
+        **loaded.summary,
+        "url": f"http://127.0.0.1:{port}" if serve else None,
+        "quieted": quieted.summary(),
+    }
+    if not serve:
+        emit(summary, json_output, lambda s: show(s, partnership))
+        return
+    from joinedup.cli.serve import serve as serve_app
 
-        serve_app("127.0.0.1", port, engine)
+    with demo.running_partnership(engine, mail_port=mail_port) as running:
+        summary["mail"] = running.mail_url
+        emit(summary, json_output, lambda s: show(s, partnership))
+        # uvicorn stops on Ctrl-C and passes it on: the worker and the sink stop next
+        with suppress(KeyboardInterrupt):
+            serve_app("127.0.0.1", port, engine)
+    if not json_output:
+        console.print("Stopped the web app, the alerts worker and the mail sink.")
 
 
-def show(summary: dict[str, Any], reports: list[Any], partnership: Path) -> None:
-    """The summary for a person at a terminal."""
-    for r in reports:
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def show(summary: dict[str, Any], partnership: Path) -> None:
+    """The summary for a person at a terminal, in words."""
+    out.print(
+        f"The demo partnership is loaded ({summary['seconds']} seconds), from the synthetic "
+        f"deliveries in {partnership}/ into {summary['database']}.",
+        highlight=False,
+    )
+    out.print("\nWhat each agency delivered:", highlight=False)
+    for agency, figures in summary["deliveries"].items():
+        status = "" if figures["status"] == "ingested" else f" ({figures['status']})"
+        quarantined = figures["quarantined"]
         out.print(
-            f"{r.agency:<20} {r.total('rows'):>10,} rows  "
-            f"{r.total('accepted'):>10,} accepted  "
-            f"{r.total('quarantined'):>7,} quarantined  ({r.status})"
+            f"  {agency_title(agency):<34} {_count(figures['accepted'], 'record')} taken"
+            + (f", {_count(quarantined, 'row')} quarantined" if quarantined else "")
+            + status,
+            highlight=False,
         )
     linkage = summary["linkage"]
+    review = (linkage.get("review") or {}).get("opened", 0)
     out.print(
-        f"linked {linkage['records']:,} records into {linkage['persons']:,} people; "
-        f"loaded agreements {', '.join(summary['agreements'])}"
+        f"\nLinked {_count(linkage['records'], 'record')} into "
+        f"{_count(linkage['persons'], 'person', 'people')}"
+        + (f"; {_count(review, 'uncertain pair')} left for clerical review" if review else "")
+        + ".",
+        highlight=False,
     )
-    if summary.get("interventions"):
-        out.print(f"imported interventions: {summary['interventions']}")
+    out.print(f"Data sharing agreements: {', '.join(summary['agreements'])}.", highlight=False)
+    imported = summary.get("interventions")
+    if imported:
+        out.print(
+            f"Interventions: {_count(imported.get('inserted', 0), 'record')} imported"
+            + (f", {imported['updated']:,} updated" if imported.get("updated") else "")
+            + (f", {imported['unchanged']:,} already there" if imported.get("unchanged") else "")
+            + ".",
+            highlight=False,
+        )
     risk = summary.get("risk") or {}
     if risk.get("trained"):
         out.print(
-            f"risk model trained; {risk['children_scored']:,} children scored, "
-            f"{risk['flagged']:,} on the triage list ({risk['seconds']} s)"
-        )
-    elif risk:
-        out.print(f"risk model not trained: {risk['reason']}")
-    out.print(
-        f"loaded {partnership} into {summary['database']} in "
-        f"{summary['seconds']} s. Next: `joinedup quality --all`, "
-        "`joinedup review list`, `joinedup evaluate-linkage --truth "
-        f"{partnership}/truth`, `joinedup audit verify`."
-    )
-    users = summary["users"]
-    out.print(f"\nDemo users (password for each: [bold]{users[0]['password']}[/]):")
-    for user in users:
-        out.print(
-            f"  {user['username']:<18} {user['role']:<28} {user['display_name']}",
+            f"Risk model trained: {_count(risk['children_scored'], 'child', 'children')} "
+            f"scored, {risk['flagged']:,} on the MASH's triage list.",
             highlight=False,
         )
-    if summary["url"]:
-        out.print(f"\nOpen [bold]{summary['url']}[/] and sign in (Ctrl-C stops it).")
+    elif risk:
+        out.print(f"The risk model was not trained: {risk['reason']}.", highlight=False)
+    if summary.get("quieted"):
+        out.print(f"({summary['quieted']}.)", highlight=False)
+    users = summary["users"]
+    out.print(
+        f"\nSign in as any of these accounts; each has the password "
+        f"[bold]{users[0]['password']}[/]",
+        highlight=False,
+    )
+    for user in users:
+        role = role_title(user["role"]).split(" (")[0]
+        out.print(
+            f"  {user['username']:<18} {role:<36} {user['display_name']}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.get("url"):
+        url = summary["url"]
+        out.print(
+            f"\nThe alerts worker is running and emails go to the demo's own mail sink "
+            f"({summary.get('mail')}); sign in as admin to read them at {url}/admin/mail.",
+            highlight=False,
+        )
+        out.print(
+            f"Open [bold]{url}[/] and sign in. Ctrl-C stops the web app, the alerts worker "
+            "and the mail sink.",
+            highlight=False,
+        )
+    else:
+        out.print(
+            "\nNext: `joinedup serve` serves the web app on this store; `joinedup quality "
+            "--all`, `joinedup review list` and `joinedup audit verify` look after it.",
+            highlight=False,
+        )

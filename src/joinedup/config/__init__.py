@@ -21,7 +21,8 @@ The README's configuration table is generated from these declarations
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
@@ -55,6 +56,7 @@ __all__ = [
     "read_group",
     "refuse_unsafe_defaults",
     "settings",
+    "use_in_this_process",
     "variables",
     "volume_limits",
 ]
@@ -171,6 +173,28 @@ def _parsed(values: tuple[str | None, ...]) -> Settings:
 def settings() -> Settings:
     """The settings, as the environment has them now (see the module docstring)."""
     return _parsed(_lookup()())
+
+
+@contextmanager
+def use_in_this_process(values: Mapping[str, str]) -> Iterator[None]:
+    """Set variables for this process and the threads it starts until the block ends, read
+    back by ``settings()`` like any other value (``joinedup demo`` points the alerts' SMTP
+    relay at its own mail sink); then put back as they were. A bad value is refused at
+    once, and nothing is left set."""
+    unknown = set(values) - {name for _group, name, _field in variables()}
+    if unknown:
+        raise ValueError(f"not joinedup settings: {', '.join(sorted(unknown))}")
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        settings()
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def read_group(group: type[G], values: Mapping[str, str]) -> G:

@@ -130,8 +130,9 @@ class TransparencyReport:
         ]
         return "\n".join(out) + "\n"
 
-    def to_html(self) -> str:
-        """The Markdown report as a page (``templates/transparency.html.j2``, autoescaped)."""
+    def blocks(self) -> list[tuple[str, Any]]:
+        """The Markdown report as blocks for a template: ``("h1", text)``, ``("h2", text)``,
+        ``("p", text)`` and ``("ul", [text, ...])`` (the file and the web app's page)."""
         blocks: list[tuple[str, Any]] = []
         for line in self.to_markdown().splitlines():
             if line.startswith("- "):
@@ -143,8 +144,12 @@ class TransparencyReport:
                 blocks.append((f"h{level}", line[level + 1 :]))
             elif line:
                 blocks.append(("p", line))
+        return blocks
+
+    def to_html(self) -> str:
+        """The Markdown report as a page (``templates/transparency.html.j2``, autoescaped)."""
         template = environment("joinedup.governance").get_template("transparency.html.j2")
-        return template.render(blocks=blocks)
+        return template.render(blocks=self.blocks())
 
     def to_dict(self) -> dict[str, Any]:
         """For the operator and the DPO: includes the audit numbers and the withholdings."""

@@ -188,6 +188,9 @@ QUARANTINE = Use(
     (Role.PARTNERSHIP_ANALYST, Role.ADMINISTRATOR, Role.PRIVACY_OFFICER),
 )
 TRANSPARENCY = Use("transparency", "Transparency reports", (Role.PRIVACY_OFFICER,))
+# The demo's mail sink: what the alerts worker emailed (already minimised for each
+# recipient), read back by the administrator who runs the demonstration.
+MAIL_SINK = Use("mail_sink", "The emails the demo sent", (Role.ADMINISTRATOR,))
 SESSION = Use("session", "Your session", EVERY_ROLE)
 
 USES: dict[str, Use] = {
@@ -200,5 +203,6 @@ USES: dict[str, Use] = {
         INTERVENTION_EVALUATION, INTERVENTION_ESTIMATE, ALERT_INBOX, LINK_REVIEW, DATA_QUALITY,
         AGREEMENTS, BREAK_GLASS_REVIEW, PRIVACY_NOTICES, AUDIT_SEARCH, AUDIT_VERIFY, USERS,
         EXPLAIN_LINK, HOUSEHOLDS, QUARANTINE, TRANSPARENCY, ALERT_OPERATIONS, SESSION,
+        MAIL_SINK,
     )
 }  # fmt: skip

@@ -15,44 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from joinedup.charts.figures import BOARD, Dots, Line, dot_plot, line_chart
+from joinedup.interventions import verdict
 
 # Standardised mean difference below which two groups count as balanced (a common rule).
 BALANCE_GOOD = 0.1
 
 
-def _pct(value: float | None, sign: bool = True) -> str:
-    if value is None:
-        return "n/a"
-    return f"{100 * value:+.0f}%" if sign else f"{100 * value:.0f}%"
+_pct = verdict.pct
 
 
 def headline(result: dict[str, Any]) -> str:
-    main = result["outcomes"][result["primary_outcome"]]
-    rel, (lo, hi) = main.get("relative_change"), main.get("relative_change_ci", [None, None])
-    if rel is None or lo is None or hi is None:
-        return "There were too few statutory outcomes to estimate an effect."
-    if hi < 0:
-        verdict = "reduced"
-    elif lo > 0:
-        verdict = "increased"
-    else:
-        verdict = "made no difference we can detect to"
-    return (
-        f"{result['title']} {verdict} the chance of a statutory outcome within 12 months: "
-        f"{_pct(rel)} (95% interval {_pct(lo)} to {_pct(hi)}), for {result['treated']} children "
-        f"compared with similar children who did not receive it."
-    )
+    """The report's first sentence: the primary outcome's verdict (``verdict``), in words,
+    "too few to say" with the counts when the figures cannot bear an estimate."""
+    return verdict.headline(result)
 
 
 def _plots(result: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
     """The three plots of the board report, as PNGs beside it (``joinedup.charts.figures``)."""
     labels = result["outcome_labels"]
     effects = []
-    for name, o in result["outcomes"].items():
+    for v in verdict.verdicts(result):
+        name, o = v.outcome, result["outcomes"][v.outcome]
         if "relative_change" not in o:
             continue
         lo, hi = o["relative_change_ci"]
-        known = o["relative_change"] is not None and lo is not None and hi is not None
+        known = v.kind != "too_few"  # no dot for a figure too few outcomes cannot bear
         naive = o.get("naive_relative_vs_everyone")
         effects.append(
             Dots(
@@ -106,20 +93,19 @@ def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
     """Everything the templates show, as text: the figures formatted, nothing to compute."""
     labels = result["outcome_labels"]
     rows = []
-    for name, o in result["outcomes"].items():
+    for v in verdict.verdicts(result):
+        o = result["outcomes"][v.outcome]
         if "relative_change" in o:
-            lo, hi = o["relative_change_ci"]
             rows.append(
-                [labels[name], _pct(o["treated_with"], False), _pct(o["comparison_without"], False),
-                 _pct(o["relative_change"]), f"{_pct(lo)} to {_pct(hi)}",
+                [labels[v.outcome], _pct(o["treated_with"], False),
+                 _pct(o["comparison_without"], False), v.change, v.interval,
                  _pct(o["naive_relative_vs_everyone"])]
             )  # fmt: skip
         else:
-            lo, hi = o["difference_ci"]
-            f = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+            f = lambda x: "n/a" if x is None else f"{100 * x:.1f}%"  # noqa: E731
             rows.append(
-                [f"{labels[name]} (difference in points)", f(o["treated_with"]),
-                 f(o["comparison_without"]), f(o["difference"]), f"{f(lo)} to {f(hi)}",
+                [f"{labels[v.outcome]} (difference in points)", f(o["treated_with"]),
+                 f(o["comparison_without"]), v.change, v.interval,
                  f(o["naive_difference_vs_everyone"])]
             )  # fmt: skip
     main = result["outcomes"][result["primary_outcome"]]
@@ -128,8 +114,9 @@ def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
         naive = (
             f"Children are offered this when things are bad. In the year before they started, "
             f"{_pct(main['treated_before'], False)} had a statutory outcome; in the year after, "
-            f"{_pct(main['treated_with'], False)}: a fall of "
-            f"{_pct(main['naive_before_after_relative'])}. Much of that fall happens anyway "
+            f"{_pct(main['treated_with'], False)}: "
+            f"{verdict.change_words(main['naive_before_after_relative'])}. Much of such a fall "
+            "happens anyway "
             "(difficulties often ease after a crisis), which is why the figures above compare "
             f"with similar children who did not receive it. Allowing for the change in those "
             f"children too (difference-in-differences) gives {100 * (main['did'] or 0):+.1f} "

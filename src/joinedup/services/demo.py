@@ -4,9 +4,13 @@ web app has content to show. Synthetic people only."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +112,96 @@ def _risk(engine: Engine, update: Progress) -> dict[str, Any]:
         "flagged": scored["flagged"],
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+# Libraries whose training chatter the demo keeps off a new user's screen: Splink warns of
+# each comparison level no training pair showed (normal in a small partnership: the model
+# keeps a default weight for it, ``linkage.model.fill_unseen``).
+THIRD_PARTY_LOGGERS = ("splink",)
+
+
+@dataclass
+class Quieted:
+    """What ``quietly`` kept off the screen: third-party log records and Python warnings
+    (their counts are said in words in the demo's summary)."""
+
+    log_records: list[logging.LogRecord] = field(default_factory=list)
+    warnings: list[warnings.WarningMessage] = field(default_factory=list)
+
+    def summary(self) -> str | None:
+        if not self.log_records and not self.warnings:
+            return None
+        return (
+            f"{len(self.log_records) + len(self.warnings)} notes from the linkage and "
+            "modelling libraries were kept off the screen (in a synthetic partnership some "
+            "kinds of difference between records never occur, so the linkage model keeps "
+            "its default weight for them)"
+        )
+
+
+class _Keep(logging.Handler):
+    def __init__(self, kept: list[logging.LogRecord]) -> None:
+        super().__init__(logging.DEBUG)
+        self.kept = kept
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append(record)
+
+
+@contextmanager
+def quietly() -> Iterator[Quieted]:
+    """Third-party libraries' log records and Python warnings are kept, not printed, for
+    the block (joinedup's own log lines, such as a new audit key, still show)."""
+    quieted = Quieted()
+    handler = _Keep(quieted.log_records)
+    loggers = [logging.getLogger(name) for name in THIRD_PARTY_LOGGERS]
+    before = [(lg, lg.propagate) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield quieted
+            quieted.warnings.extend(caught)
+    finally:
+        for lg, propagate in before:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+
+
+@dataclass
+class Running:
+    """The demo's partnership at work: the mail sink's address and the alerts worker."""
+
+    mail_url: str
+    worker: threading.Thread
+    stop: threading.Event
+
+
+@contextmanager
+def running_partnership(engine: Engine, *, mail_port: int = 0) -> Iterator[Running]:
+    """A local mail sink (``services.mail_sink``, on loopback) with the alerts' SMTP relay
+    pointed at it, and the alerts worker in a thread, until the block ends: the worker is
+    told to stop (it finishes the item in hand) and waited for, then the sink stops."""
+    from joinedup import config
+    from joinedup.alerts import worker
+    from joinedup.services.mail_sink import MailSink
+
+    with (
+        MailSink(engine, port=mail_port) as sink,
+        config.use_in_this_process({"JOINEDUP_SMTP_URL": sink.url}),
+    ):
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=worker.run,
+            kwargs={"engine": engine, "poll_seconds": 1.0, "stop": stop},
+            name="joinedup-alerts-worker",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            yield Running(sink.url, thread, stop)
+        finally:
+            stop.set()
+            thread.join(timeout=30)

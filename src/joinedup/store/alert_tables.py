@@ -12,6 +12,9 @@
                    data), attempts, when it is tried next; resolved when it succeeds.
 ``alert_worker``   each worker's heartbeat: its last completed cycle, so that ``joinedup
                    alerts status`` and the health endpoint work from another process.
+``mail_sink_message`` each email the demo's local mail sink received (``joinedup demo``):
+                   to, subject, when and the body as sent, for the administrator's page.
+                   Empty outside the demo.
 """
 
 from __future__ import annotations
@@ -141,4 +144,17 @@ alert_worker = Table(
     Column("last_error", String(300)),
     Column("notified_at", DateTime(timezone=True)),  # its last notification to the operator
     Column("stopped_at", DateTime(timezone=True)),
+)
+
+mail_sink_message = Table(
+    "mail_sink_message",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("mail_from", String(320), nullable=False),
+    Column("mail_to", Text, nullable=False),  # the envelope's recipients, comma-separated
+    Column("subject", String(400), nullable=False),
+    Column("message_id", String(400)),
+    Column("body", Text, nullable=False),  # the text as sent, decoded
+    Index("ix_mail_sink_message_received_at", "received_at"),
 )

@@ -10,6 +10,8 @@ def routers() -> list[APIRouter]:
     from joinedup.web.pages import agreements, alerts, child, home, privacy, quality, review, signin
     from joinedup.web.pages import chronology as chronology_pages
     from joinedup.web.pages import interventions as interventions_pages
+    from joinedup.web.pages import mail as mail_pages
+    from joinedup.web.pages import transparency as transparency_pages
     from joinedup.web.pages import triage as triage_pages
 
     return [
@@ -18,4 +20,6 @@ def routers() -> list[APIRouter]:
         triage_pages.router,
         interventions_pages.router,
         chronology_pages.router,
+        mail_pages.router,
+        transparency_pages.router,
     ]

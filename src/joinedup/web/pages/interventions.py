@@ -23,6 +23,7 @@ from joinedup.governance.reader import Reader
 from joinedup.http import navigation
 from joinedup.http.auth import current_account, current_reader, engine_of, governed
 from joinedup.http.templating import render
+from joinedup.interventions import verdict
 from joinedup.services import interventions as svc
 
 router = APIRouter(include_in_schema=False)
@@ -38,46 +39,34 @@ navigation.add(
 )
 
 
-def _pct(value: float | None, sign: bool = True) -> str:
-    if value is None:
-        return "n/a"
-    return f"{100 * value:+.0f}%" if sign else f"{100 * value:.0f}%"
-
-
-def _points(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:+.1f} points"
+_pct, _points = verdict.pct, verdict.points
 
 
 def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per outcome, in words and percentages, for the report's table."""
-    labels = result["outcome_labels"]
+    """One row per outcome, in words and percentages, for the report's table; "too few to
+    say" where the outcomes are too few for an estimate (``interventions.verdict``)."""
     rows = []
-    for name, o in result["outcomes"].items():
+    for v in verdict.verdicts(result):
+        o = result["outcomes"][v.outcome]
         if "relative_change" in o:
-            lo, hi = o.get("relative_change_ci") or [None, None]
-            rows.append(
-                {
-                    "outcome": labels.get(name, name),
-                    "with": _pct(o.get("treated_with"), False),
-                    "without": _pct(o.get("comparison_without"), False),
-                    "change": _pct(o.get("relative_change")),
-                    "interval": f"{_pct(lo)} to {_pct(hi)}",
-                    "naive": _pct(o.get("naive_relative_vs_everyone")),
-                }
-            )
+            share = lambda x: _pct(x, False)  # noqa: E731
+            naive = _pct(o.get("naive_relative_vs_everyone"))
+            outcome = v.label
         else:
-            lo, hi = o.get("difference_ci") or [None, None]
-            share = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
-            rows.append(
-                {
-                    "outcome": f"{labels.get(name, name)} (difference in points)",
-                    "with": share(o.get("treated_with")),
-                    "without": share(o.get("comparison_without")),
-                    "change": _points(o.get("difference")),
-                    "interval": f"{_points(lo)} to {_points(hi)}",
-                    "naive": _points(o.get("naive_difference_vs_everyone")),
-                }
-            )
+            share = lambda x: "n/a" if x is None else f"{100 * x:.1f}%"  # noqa: E731
+            naive = _points(o.get("naive_difference_vs_everyone"))
+            outcome = f"{v.label} (difference in points)"
+        rows.append(
+            {
+                "outcome": outcome,
+                "with": share(o.get("treated_with")),
+                "without": share(o.get("comparison_without")),
+                "change": v.change,
+                "interval": v.interval,
+                "naive": naive,
+                "too_few": v.kind == "too_few",
+            }
+        )
     return rows
 
 
@@ -117,9 +106,10 @@ def evaluation_page(
         context |= {
             "rows": _rows(result),
             "main": main,
+            "verdict": verdict.judge(result, result["primary_outcome"]),
             "before": _pct(main.get("treated_before"), False),
             "after": _pct(main.get("treated_with"), False),
-            "naive_fall": _pct(main.get("naive_before_after_relative")),
+            "naive_change": verdict.change_words(main.get("naive_before_after_relative")),
             "did": _points(main.get("did")),
             "charts": CHARTS,
             "query": f"?period={period}" if period else "",
