@@ -84,6 +84,7 @@ def test_the_mash_triages_filters_explains_and_decides(
 
     # Filter by the top child's first factor: every child left shows it.
     label = rows.first.get_by_test_id("factors").locator("a").first.inner_text().strip()
+    page.get_by_text("Filter, order and page the list").click()
     page.get_by_label("Factor").select_option(label=label)
     page.get_by_test_id("apply-filters").click()
     expect(page).to_have_url(re.compile(r"factor=\w"))
@@ -224,6 +225,9 @@ def test_a_recorded_decision_stays_on_the_explanation_and_the_list(
     expect(history.first).to_contain_text("Against the ranking")  # a flagged child, NFA
     expect(page.get_by_test_id("status")).to_contain_text("No further action")
     expect(page.get_by_test_id("changes")).not_to_contain_text("nothing to compare with yet")
+    if os.environ.get("JOINEDUP_SCREENSHOTS") == "1":
+        page.set_viewport_size({"width": 1200, "height": 900})
+        page.screenshot(path=str(IMG / "triage-explanation.png"), full_page=True)
 
     page.goto("/triage?size=100")
     row = page.locator(f'[data-testid="triage-row"][data-person="{person}"]')
@@ -253,6 +257,7 @@ def test_the_list_is_paged_counted_and_says_what_changed(
     sign_in(page, scored_app.username("MASH_PRACTITIONER"))
     declare_mash_triage(page)
     page.goto("/triage")
+    page.get_by_text("Filter, order and page the list").click()
     page.get_by_label("Children per page").select_option("10")
     page.get_by_test_id("apply-filters").click()
     expect(page.get_by_test_id("matched")).to_have_text(f"{matched} children above the threshold")
@@ -351,3 +356,19 @@ def test_an_open_mash_case_shows_on_the_row_and_the_explanation(
     expect(row.get_by_test_id("triage-case")).to_contain_text("MASH case open, due ")
     row.get_by_test_id("explain-link").click()
     expect(page.get_by_test_id("triage-case")).to_contain_text("a decision is due by")
+
+
+def test_the_triage_pages_fit_a_phone(triage_page: Any, scored_app: LiveApp) -> None:
+    """At a 390 px phone width the list and the explanation scroll down, not sideways: a
+    wide table scrolls inside its own box."""
+    page = triage_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, scored_app.username("MASH_PRACTITIONER"))
+    declare_mash_triage(page)
+    page.goto("/triage")
+    expect(page.get_by_test_id("triage-row").first).to_be_visible()
+    person = page.get_by_test_id("triage-row").first.get_attribute("data-person")
+    for address in ("/triage", f"/triage/{person}"):
+        page.goto(address)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{address} is {width} px wide at a 390 px viewport"

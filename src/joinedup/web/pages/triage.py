@@ -207,10 +207,15 @@ def _effect(log_odds: float) -> dict[str, str]:
     does to the odds (a contribution is a term of the model's log-odds)."""
     size = abs(log_odds)
     strength = "a lot" if size >= 1.0 else "somewhat" if size >= 0.4 else "a little"
-    factor = math.exp(size)
-    if log_odds >= 0:
-        return {"words": f"Raises it {strength}", "odds": f"odds {factor:.1f} times as high"}
-    return {"words": f"Lowers it {strength}", "odds": f"odds {factor:.1f} times as low"}
+    way = "Raises" if log_odds >= 0 else "Lowers"
+    times = math.exp(size)
+    if times < 1.1:
+        odds = ""
+    elif times > 20:
+        odds = f"odds more than 20 times as {'high' if log_odds >= 0 else 'low'}"
+    else:
+        odds = f"odds {times:.1f} times as {'high' if log_odds >= 0 else 'low'}"
+    return {"words": f"{way} it {strength}", "odds": odds}
 
 
 def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, Any]:
