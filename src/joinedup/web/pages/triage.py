@@ -226,6 +226,7 @@ def _explanation(request: Request, reader: Reader, person_id: str) -> dict[str, 
     heading = f"Why {explained['name']} is on the list" if explained.get("name") else None
     return {
         "title": heading or "Why this child is on the list",
+        "heading": heading or "Why this child is on the list",
         "explained": explained,
         "person_id": person_id,
         "percent": _percent(explained["probability_12m"]),
