@@ -85,6 +85,15 @@ def _page(value: str) -> int:
     return 1
 
 
+def _size(value: str) -> int:
+    """Children per page: the form offers 10, 25, 50 and 100; an address may ask for any
+    number from 1 to 100."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= 100:
+        return int(value)
+    return PAGE_SIZE
+
+
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
@@ -152,14 +161,14 @@ def list_page(
         "max_age": max_age.strip(),
         "factor": factor.strip(),
         "order": order if order in ORDERS else "score",
-        "size": size.strip() if size.strip() in PAGE_SIZES else str(PAGE_SIZE),
+        "size": str(_size(size)),
     }
     context: dict[str, Any] = {
         "title": "Triage",
         "filters": filters,
         "factors": triage.visible_factor_filters(reader, engine_of(request)),
         "orders": ORDERS,
-        "sizes": PAGE_SIZES,
+        "sizes": sorted({*PAGE_SIZES, filters["size"]}, key=int),
         "decisions": DECISIONS,
         "listed": None,
         "errors": {},
