@@ -65,14 +65,18 @@ def triage_list(
     factor: str | None = Query(None, max_length=60),
     order: Literal["score", "change"] = "score",
     limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000, description="skip this many (the next page)"),
     reader: Reader = Depends(current_reader),
 ) -> TriageList:
     """The children at or above the triage threshold, ranked by 12-month probability (or by
     the rise since their previous score), each with the factors you may see in words and
-    the evidence event ids; audited per child."""
+    the evidence event ids, what the MASH last decided (and the change since) and any open
+    MASH case; a page at a time (``limit``, ``offset``; ``matched`` counts them all); audited
+    per child shown."""
     return triage.triage_list(
         engine_of(request), reader, team=team or None, school_urn=school_urn or None,
         min_age=min_age, max_age=max_age, factor=factor or None, order=order, limit=limit,
+        offset=offset,
     )  # fmt: skip
 
 

@@ -90,6 +90,7 @@ def triage_list(
     factor: str | None = None,
     order: str = "score",
     limit: int = 100,
+    offset: int = 0,
     withheld: frozenset[str] = frozenset(),
     flagged_only: bool = False,
 ) -> dict[str, Any]:
@@ -99,7 +100,8 @@ def triage_list(
     ``withheld`` names score terms the reader may not see (``risk.provenance``): the list is
     then ranked, and its scores and changes given, on the score without them, so neither a
     number nor the order says what they contributed. ``flagged_only`` lists only the
-    children at or above the threshold (the MASH's list)."""
+    children at or above the threshold (the MASH's list). ``offset`` skips that many of the
+    matching children (a page of the list); ``matched`` counts them all."""
     if factor and factor not in FACTORS:
         raise BadInput(f"unknown factor {factor!r} (factors: {', '.join(FACTORS)})")
     if order not in ("score", "change"):
@@ -135,6 +137,7 @@ def triage_list(
             # Stream in rank order and stop once the page is full (by change needs all).
             stream = connection.execute(ordered, execution_options={"yield_per": 1000}).mappings()
         matched = []
+        counted, complete = 0, True
         first_as_of = None
         for rank, row in enumerate(stream, start=1):
             first_as_of = first_as_of or row["as_of"]
@@ -149,12 +152,15 @@ def triage_list(
                 continue
             if factor and factor not in (row["factor_codes"] or []):
                 continue
-            matched.append((rank, row))
-            if order == "score" and len(matched) >= limit:
-                break
+            counted += 1
+            if order == "change" or offset < counted <= offset + limit:
+                matched.append((rank, row))
+            if order == "score" and not flagged_only and counted >= offset + limit:
+                complete = False  # every child scored is a long list: the flagged one is
+                break  # counted to its end, this one only to the page
         if hasattr(stream, "close"):
             stream.close()
-        chosen = matched if order == "change" else matched[:limit]
+        chosen = matched
         ids = [r["id"] for _, r in chosen]
         full: dict[int, Any] = {}
         for i in range(0, len(ids), 500):
@@ -177,14 +183,16 @@ def triage_list(
     ]
     if order == "change":
         children.sort(key=lambda c: -(c["change_since_previous"] or 0.0))
+        children = children[offset : offset + limit]
     return {
         "as_of": first_as_of.isoformat() if first_as_of else None,
         "model_id": found[0] if found else None,
         "threshold": round(found[1].threshold, 4) if found else None,
         "children_scored": scored,
-        "shown": min(limit, len(matched)),
+        "matched": counted if complete else None,
+        "shown": len(children),
         "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
-        "children": children[:limit],
+        "children": children,
     }
 
 

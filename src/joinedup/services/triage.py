@@ -36,6 +36,7 @@ from joinedup.risk import triage as stored
 from joinedup.risk.areas import AREA_OF
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.provenance import SCORE_FIELDS, STATUS_FIELDS, TERM_NEEDS, withheld_terms
+from joinedup.services import triage_records
 from joinedup.services.triage_view import Explanation, TriageList
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import event, person_record
@@ -177,6 +178,7 @@ def triage_list(
     factor: str | None = None,
     order: str = "score",
     limit: int = 50,
+    offset: int = 0,
     now: datetime | None = None,
 ) -> TriageList:
     """The children at or above the triage threshold, ranked by the score the reader may see
@@ -191,7 +193,8 @@ def triage_list(
     hidden = withheld_terms(typical.allowed_fields)
     listed = stored.triage_list(
         engine, team=team, school_urn=school_urn, min_age=min_age, max_age=max_age,
-        factor=factor, order=order, limit=limit, withheld=hidden, flagged_only=True,
+        factor=factor, order=order, limit=limit, offset=offset, withheld=hidden,
+        flagged_only=True,
     )  # fmt: skip
     with engine.begin() as connection:
         opened = {
@@ -201,6 +204,12 @@ def triage_list(
             for child in listed["children"]
         }
         names = _names(connection, opened)
+        shown = [p for p, o in opened.items() if o.decision.allowed]
+        decided = triage_records.decisions(connection, reader, shown, latest_only=True)
+        cases = triage_records.open_cases(connection, reader, shown, now)
+        then = triage_records.scores_at(
+            connection, (d[0]["score_id"] for d in decided.values()), hidden
+        )
     children = []
     for child in listed["children"]:
         decision = opened[child["person_id"]].decision
@@ -210,6 +219,13 @@ def triage_list(
         own_hidden = withheld_terms(allowed)
         factors, withheld = _minimise_factors(child["top_factors"], allowed, own_hidden)
         same_view = own_hidden == hidden
+        latest = next(iter(decided.get(child["person_id"], [])), None)
+        at_decision = then.get(latest["score_id"]) if latest and latest["score_id"] else None
+        since_decision = (
+            round(child["probability_12m"] - at_decision, 4)
+            if same_view and at_decision is not None
+            else None
+        )
         children.append(
             {
                 "rank": child["rank"],
@@ -226,6 +242,9 @@ def triage_list(
                 "top_factors": factors,
                 "factors_withheld": withheld,
                 "withheld_note": _withheld_note(withheld),
+                "latest_decision": latest,
+                "change_since_decision": since_decision,
+                "triage_case": cases.get(child["person_id"]),
             }
         )
     answer = {
@@ -233,6 +252,9 @@ def triage_list(
         "model_id": listed["model_id"],
         "threshold": listed["threshold"],
         "children_scored": listed["children_scored"],
+        "matched": listed["matched"],
+        "offset": offset,
+        "limit": limit,
         "shown": len(children),
         "advisory": listed["advisory"],
         "score_basis": "visible" if hidden else "all",
@@ -246,11 +268,19 @@ def explain_child(
     engine: Engine, reader: Reader, person_id: str, *, since: date | None = None
 ) -> Explanation:
     """Why the child's score is what it is, and what changed since the last review, as far
-    as the reader may see. A reader who may not open the child is refused (the refusal is
-    audited with what was asked for)."""
+    as the reader may see, with the child's name (as the single view would show it), the
+    decisions recorded about them and their open MASH case. A reader who may not open the
+    child is refused (the refusal is audited with what was asked for)."""
     uses.RISK_EXPLANATION.check(reader)
+    now = datetime.now(UTC)
     with engine.begin() as connection:
         opened = gate.open_person(connection, reader, person_id, REQUESTED)
+        if opened.decision.allowed:
+            named = _names(connection, {person_id: opened}).get(person_id, {})
+            history = triage_records.decisions(
+                connection, reader, [person_id], latest_only=False
+            ).get(person_id, [])
+            case = triage_records.open_cases(connection, reader, [person_id], now).get(person_id)
     decision = opened.decision
     if not decision.allowed:
         raise Forbidden(
@@ -275,6 +305,10 @@ def explain_child(
     visible = {f["code"] for f in factors}
     out = {
         "person_id": person_id,
+        "name": named.get("name"),
+        "date_of_birth": named.get("date_of_birth"),
+        "decisions": history,
+        "triage_case": case,
         "as_of": explained["as_of"],
         "score_basis": explained["score_basis"],
         "probability_6m": explained["probability_6m"],

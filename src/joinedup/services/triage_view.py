@@ -31,6 +31,29 @@ class Factor(Answer):
     )
 
 
+class DecisionTaken(Answer):
+    """A recorded triage decision as the list and the explanation show it."""
+
+    decision: str = Field(description="DISCUSS, NO_FURTHER_ACTION or REFER")
+    decided_at: str
+    decided_by: str
+    decided_by_name: str | None = Field(description="the practitioner's name, if known")
+    by_you: bool = Field(description="the reader took it")
+    override: bool = Field(description="a decision against the ranking")
+    score_id: int | None
+    reason: str | None = Field(None, description="the MASH's reason (absent for others)")
+
+
+class OpenCase(Answer):
+    """The child's open MASH triage case (the MASH's only)."""
+
+    case_id: int
+    opened_at: str
+    due_at: str | None
+    overdue: bool
+    prompted_by: str | None
+
+
 class ListedChild(Answer):
     rank: int
     person_id: str
@@ -47,6 +70,11 @@ class ListedChild(Answer):
     top_factors: list[Factor]
     factors_withheld: int
     withheld_note: str | None
+    latest_decision: DecisionTaken | None = None
+    change_since_decision: float | None = Field(
+        None, description="the change in the chance since the score the last decision saw"
+    )
+    triage_case: OpenCase | None = None
 
 
 class TriageList(Answer):
@@ -54,6 +82,11 @@ class TriageList(Answer):
     model_id: int | None
     threshold: float | None
     children_scored: int
+    matched: int | None = Field(
+        None, description="the children at or above the threshold matching the filters"
+    )
+    offset: int = 0
+    limit: int = 50
     shown: int
     advisory: str
     score_basis: str
@@ -99,6 +132,8 @@ class Changes(Answer):
 
 class Explanation(Answer):
     person_id: str
+    name: str | None = Field(None, description="as far as the reader may see it")
+    date_of_birth: str | None = None
     as_of: str
     score_basis: str
     probability_6m: float | None
@@ -114,3 +149,7 @@ class Explanation(Answer):
     advisory: str
     last_review: LastReview | None
     changes_since_last_review: Changes | None
+    decisions: list[DecisionTaken] = Field(
+        default_factory=list, description="every recorded triage decision, the newest first"
+    )
+    triage_case: OpenCase | None = None

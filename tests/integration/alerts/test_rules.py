@@ -23,6 +23,7 @@ from joinedup.errors import BadInput, NotFound
 from joinedup.services import alerts as alert_services
 from joinedup.services import ingest
 from joinedup.store import UnitOfWork
+from joinedup.store.account_tables import account as account_table
 from joinedup.store.alert_tables import alert
 from joinedup.store.casework_tables import concern
 from joinedup.store.linkage_tables import (
@@ -265,7 +266,9 @@ def test_risk_escalation_alerts_the_lead_and_ignores_small_rises(store) -> None:
         assert raise_for_changes(c, changes) == []
 
 
-def record_concern(engine: Engine, recipients: tuple[str, ...]) -> int:
+def record_concern(
+    engine: Engine, recipients: tuple[str, ...], also: tuple[dict[str, str | None], ...] = ()
+) -> int:
     """What services.casework_actions.record_concern writes: the concern and its event."""
     with UnitOfWork(engine) as uow:
         concern_id = uow.connection.execute(
@@ -274,7 +277,7 @@ def record_concern(engine: Engine, recipients: tuple[str, ...]) -> int:
                     recorded_by="nurse.one", role="HEALTH_SAFEGUARDING_LEAD", agency="health",
                     purpose="LEAD_PRACTITIONER_CASEWORK", recorded_at=NOW,
                     routed_to=[{"agency": "social_care", "practitioner_key": WORKER,
-                                "email": None}])
+                                "email": None}, *also])
             .returning(concern.c.id)
         ).scalar_one()  # fmt: skip
         uow.emit(ConcernRecorded(concern_id, "P1", "CONCERN", "nurse.one", "health", recipients))
@@ -369,3 +372,21 @@ def test_a_child_hears_once_in_the_quiet_period_unless_a_higher_band_is_reached(
     assert [r.occurrences for r in rows] == [2, 2, 1]  # what was held counts in the open one
     shown = alert_inbox.get_alert(store, first[0])
     assert "_risk" not in shown["content"] and "_causes" not in shown["content"]
+
+
+def test_the_recorder_is_not_alerted_about_her_own_concern(store: Engine) -> None:
+    """Issue 19: the DSL got an alert about her own concern. The concern names its recorder
+    by account ("nurse.one") and its recipients by their key in the agencies' feeds, so the
+    recorder is found through her account's practitioner key and left out (docs/alerts.md)."""
+    with store.begin() as c:
+        c.execute(
+            insert(account_table).values(
+                username="nurse.one", role="HEALTH_SAFEGUARDING_LEAD", agency="health",
+                practitioner_key="N7001", display_name="Nurse One", provider="local",
+                disabled=False, created_at=NOW, failed_logins=0,
+            )
+        )  # fmt: skip
+    lead = {"agency": "health", "practitioner_key": "N7001", "email": None}
+    record_concern(store, (WORKER, "N7001"), (lead,))
+    assert concerns.relay(store) == 1  # the social worker's, not the recorder's
+    assert [key for *_, key in rules_raised(store)] == [WORKER]

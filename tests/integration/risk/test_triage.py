@@ -347,3 +347,34 @@ def test_the_list_shows_a_filtered_factor_even_when_its_area_lowers_the_score() 
     assert [f["code"] for f in filtered] == [f"raises_{i}" for i in range(4)] + ["lowers"]
     only_lowering = stored._shown_factors([factor("lowers", -0.2)], None)
     assert [f["code"] for f in only_lowering] == ["lowers"], "a recorded factor is never hidden"
+
+
+def test_the_governed_list_is_paged_and_keeps_what_the_mash_decided(scored: Engine) -> None:
+    """Issue 19: the list stopped at 50 with no paging, and a recorded decision was not
+    shown afterwards on the list or the explanation."""
+    from joinedup.governance.reader import Reader
+    from joinedup.services import EXAMPLE_AGREEMENTS, load_agreements
+    from joinedup.services.triage import explain_child, record_triage_decision, triage_list
+
+    load_agreements(scored, [EXAMPLE_AGREEMENTS], loaded_by="tests")
+    mash = Reader.build(
+        user_id="mash-1", role="MASH_PRACTITIONER", agency="social_care", purpose="MASH_TRIAGE"
+    )
+    whole = triage_list(scored, mash, limit=500).as_dict()
+    assert whole["matched"] == len(whole["children"]) > 4
+    page = triage_list(scored, mash, limit=2, offset=2).as_dict()
+    assert page["matched"] == whole["matched"] and (page["offset"], page["limit"]) == (2, 2)
+    assert [c["person_id"] for c in page["children"]] == [
+        c["person_id"] for c in whole["children"][2:4]
+    ]
+    child = whole["children"][0]
+    assert child["latest_decision"] is None
+    record_triage_decision(scored, mash, child["person_id"], "DISCUSS", reason="Discuss today.")
+    again = triage_list(scored, mash, limit=1).as_dict()["children"][0]
+    assert again["latest_decision"]["decision"] == "DISCUSS"
+    assert again["latest_decision"]["by_you"] and again["change_since_decision"] == 0.0
+    explained = explain_child(scored, mash, child["person_id"]).as_dict()
+    assert explained["name"] == child["name"]
+    assert [(d["decision"], d["reason"]) for d in explained["decisions"]] == [
+        ("DISCUSS", "Discuss today.")
+    ]
