@@ -5,6 +5,7 @@ from __future__ import annotations
 from joinedup.domain.model import Event as DomainEvent
 from joinedup.domain.model import EventCategory, SourcePersonRecord, SourceRef
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
+from joinedup.ingest.contact_lines import SERVICE_CONTACTS
 from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import RowChecks
@@ -126,6 +127,7 @@ def parse_involvement(raw: RawRow, checks: RowChecks, context: DeliveryContext) 
 class PoliceAdapter(FeedAdapter):
     format_id = "pole-csv/1"
     files = (
+        SERVICE_CONTACTS,
         FileSpec(
             "persons.csv",
             "persons",

@@ -145,6 +145,9 @@ SSD_COLUMNS: dict[str, list[str]] = {
         "prof_professional_department",
         "prof_full_time_equivalency",
         "prof_agency_worker_flag",
+        # work contact details (this contract's addition to the SSD table, issue 19)
+        "prof_professional_email",
+        "prof_professional_phone",
     ],
     "ssd_involvements": [
         "invo_involvements_id",
