@@ -6,6 +6,11 @@ each agency's real secure domains (``@<la>.gov.uk``, ``@nhs.net``, ``@<force>.po
 a school's own domain), built from the partnership's made-up name. Nothing here draws from
 the generator's random streams: a serial number picks each number, so adding contacts
 changed no other value of a partnership.
+
+Every address ends in the reserved top-level domain ``.example`` (RFC 2606): the domains are
+shaped like the real ones, but no synthetic address can reach a real mailbox (``nhs.net``
+is real, and a made-up ``firstname.lastname@nhs.net`` may be someone's) if a partnership's
+alerts are ever pointed at a real mail relay.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from itertools import count
 from joinedup.ingest.fhir_organization import CONTACT_PURPOSE, HOURS
 
 DUTY, OUT_OF_HOURS = "DUTY", "OUT_OF_HOURS"
+RESERVED = ".example"  # RFC 2606: never a real mailbox
 WEEKDAYS = "Monday to Friday, 9am to 5pm"
 OVERNIGHT = "Evenings, weekends and bank holidays (5pm to 9am)"
 ALWAYS = "24 hours a day, every day"
@@ -54,7 +60,7 @@ class ContactBook:
         }[agency]
 
     def email(self, name: str, domain: str) -> str:
-        return f"{ascii_slug(name, '.')}@{domain}"
+        return f"{ascii_slug(name, '.')}@{domain}{RESERVED}"
 
     def service_lines(self, agency: str) -> list[list[str]]:
         """The agency's rows of ``service_contacts.csv``: line_id, kind, service, phone,
@@ -80,7 +86,7 @@ class ContactBook:
                 kind,
                 service,
                 self.landline(),
-                "" if kind == OUT_OF_HOURS else f"{line_id}@{domain}",
+                "" if kind == OUT_OF_HOURS else f"{line_id}@{domain}{RESERVED}",
                 hours,
             ]
             for line_id, kind, service, hours in lines
@@ -126,7 +132,7 @@ def health_safeguarding(book: ContactBook, partnership: str) -> dict[str, object
                 DUTY,
                 "Health safeguarding team (named nurses)",
                 WEEKDAYS,
-                f"{book.la}.safeguarding@nhs.net",
+                f"{book.la}.safeguarding@nhs.net{RESERVED}",
             ),
             contact(OUT_OF_HOURS, "On-call paediatrician (via hospital switchboard)", ALWAYS, None),
         ],
