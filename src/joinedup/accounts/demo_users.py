@@ -117,16 +117,16 @@ def choose(connection: Connection) -> list[DemoUser]:
         "Demo MASH Practitioner",
         team="Front Door MASH",
     )
-    # The police feed has no practitioner table: the public protection unit's mailbox.
+    # An officer of the police feed's officers.csv; a store without one: the public
+    # protection unit's mailbox.
+    officer = _any_in_team(connection, "police", "Public Protection Unit")
+    key, name, team = officer or (
+        "public.protection@police.exampleshire.example",
+        "Demo Police Safeguarding Officer",
+        "Public Protection Unit",
+    )
     users.append(
-        DemoUser(
-            "police.officer",
-            Role.POLICE_SAFEGUARDING_OFFICER,
-            "police",
-            "Demo Police Safeguarding Officer",
-            "Public Protection Unit",
-            "public.protection@police.exampleshire.example",
-        )
+        DemoUser("police.officer", Role.POLICE_SAFEGUARDING_OFFICER, "police", name, team, key)
     )
     for username, role, title in (
         ("privacy.officer", Role.PRIVACY_OFFICER, "Demo Privacy Officer"),

@@ -15,8 +15,10 @@ alerts are ever pointed at a real mail relay.
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from itertools import count
+from typing import Any
 
 from joinedup.ingest.fhir_organization import CONTACT_PURPOSE, HOURS
 
@@ -137,3 +139,29 @@ def health_safeguarding(book: ContactBook, partnership: str) -> dict[str, object
             contact(OUT_OF_HOURS, "On-call paediatrician (via hospital switchboard)", ALWAYS, None),
         ],
     }
+
+
+_OFFICERS = (
+    ("Detective Constable", "Public Protection Unit"),
+    ("Detective Sergeant", "Public Protection Unit"),
+    ("Detective Constable", "Child Abuse Investigation Team"),
+    ("Police Constable", "Missing from Home Team"),
+)
+
+
+def police_officers(book: ContactBook, names: Any, rng: random.Random) -> list[list[str]]:
+    """Rows of the police feed's ``officers.csv``: the safeguarding teams' officers."""
+    rows = []
+    for n, (rank, team) in enumerate(_OFFICERS):
+        name = f"{names.forename(rng, 'british', rng.choice('MF'))} {names.surname(rng, 'british')}"
+        rows.append(
+            [
+                f"{4100 + 17 * n}",
+                name,
+                rank,
+                team,
+                book.mobile(),
+                book.email(name, book.domain("police")),
+            ]
+        )
+    return rows

@@ -19,7 +19,13 @@ from typing import Any
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
-from joinedup.synth.contacts import KEY_WORKER_TEAMS, ContactBook, ascii_slug, health_safeguarding
+from joinedup.synth.contacts import (
+    KEY_WORKER_TEAMS,
+    ContactBook,
+    ascii_slug,
+    health_safeguarding,
+    police_officers,
+)
 from joinedup.synth.education import emit_education
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
@@ -300,6 +306,12 @@ class Feeds:
                 }
             )
         self.organizations.row(health_safeguarding(book, w.opts.partnership))
+        officers = self.deliveries["police"].table(
+            "officers.csv", ["officer_id", "name", "rank", "team", "phone", "email"]
+        )
+        rng = random.Random(w.seed * 11 + 5)  # its own stream: no other value changes
+        for row in police_officers(book, w.names, rng):
+            officers.row(row)
 
     def worker(self, team: str, rng: random.Random) -> str:
         pool = self.workers[team]
