@@ -81,7 +81,9 @@ class ContactBook:
             "education": [
                 ("education-safeguarding", DUTY, "Education Safeguarding Team", WEEKDAYS),
             ],
-        }.get(agency) or [(f"{agency}-duty", DUTY, f"{_SERVICE[agency]} duty desk", WEEKDAYS)]
+        }.get(agency) or [
+            (f"{agency.replace('_', '-')}-duty", DUTY, f"{_SERVICE[agency]} duty desk", WEEKDAYS)
+        ]
         return [
             [
                 line_id,
