@@ -106,7 +106,7 @@ def recorder(connection: Connection, username: str, agency: str) -> tuple[str | 
     contact: dict[str, Any] = {
         "name": (who.display_name if who is not None else None)
         or (person.name if person is not None else None)
-        or f"A practitioner in {agency_title(agency).lower()}",
+        or "A practitioner",
         "role": person.role if person is not None else None,
         "agency": agency_title(agency),
         "team": (person.team if person is not None else None) or (who.team if who else None),
