@@ -217,6 +217,8 @@ def webhook_body(alert: dict[str, Any]) -> bytes:
         "raised_at": alert["raised_at"],
         "due_at": alert["due_at"],
         "content": content,
+        # the same "who to call and how" lines as the email, for a receiver that shows text
+        "who_to_call": "\n".join(who_to_call(content.get("contact") or {})),
     }
     return json.dumps(payload, sort_keys=True, default=str).encode()
 

@@ -4,9 +4,10 @@ never an empty ``<>`` or a username."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from joinedup.alerts.channels import render_text
+from joinedup.alerts.channels import render_text, webhook_body
 
 
 def _alert(contact: dict[str, object]) -> dict[str, object]:
@@ -62,3 +63,17 @@ def test_a_duty_line_says_when_it_is_answered() -> None:
     assert "Who to call: Police Safeguarding Hub (Duty line, Police)" in text
     assert "  Phone: 01632 960008 (Monday to Friday, 9am to 5pm)\n" in text
     assert "Secure email" not in text and "<>" not in text
+
+
+def test_a_webhook_carries_the_same_lines() -> None:
+    alert = _alert({"name": "Police Safeguarding Hub", "phone": "01632 960008"})
+    alert |= {
+        "rule_id": "CONCERN_RECORDED",
+        "recipient_kind": "LEAD",
+        "recipient_agency": "education",
+        "recipient_key": "dsl:100001",
+        "raised_at": alert["due_at"],
+    }
+    body = json.loads(webhook_body(alert))
+    assert body["who_to_call"] == "Who to call: Police Safeguarding Hub\n  Phone: 01632 960008"
+    assert body["content"]["contact"]["phone"] == "01632 960008"
