@@ -100,6 +100,9 @@ def test_the_dsl_sees_the_social_worker_s_phone_email_and_the_duty_lines(
     expect(lines).to_contain_text("Emergency Duty Team (out of hours)")
     expect(lines).to_contain_text("Monday to Friday, 9am to 5pm")
     assert PHONE.search(lines.text_content() or "")
+    # social care holds more than the school may see: "ask the agency" says where to call
+    withheld = page.get_by_test_id("withheld").locator("li").filter(has_text="social care")
+    expect(withheld).to_contain_text("ask the agency (its duty line is under Who to call)")
     page.context.close()
 
 

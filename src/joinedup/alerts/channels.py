@@ -48,7 +48,9 @@ def render_text(alert: dict[str, Any]) -> str:
     for field, value in (content.get("details") or {}).items():
         lines.append(f"{field}: {json.dumps(value, sort_keys=True, default=str)}")
     if content.get("withheld"):
-        lines.append("Withheld (ask the agency): " + "; ".join(content["withheld"]))
+        lines.append(
+            "Withheld (ask the agency: see Who to call): " + "; ".join(content["withheld"])
+        )
     lines += ["", *who_to_call(content.get("contact") or {})]
     lines += [
         f"Where to look: {content.get('where_to_look', '')}",

@@ -201,7 +201,7 @@ def _role(dob: date | None, own: date | None, today: date) -> str:
     return "CHILD"
 
 
-def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
+def _withheld(opened: gate.Opened, with_lines: set[str]) -> list[dict[str, str]]:
     """The agencies holding something the reader may not see: named, not described. A
     reader shown nothing at all is not told which agencies know the person either (that
     alone would say, e.g., that the person is known to mental health services)."""
@@ -219,8 +219,8 @@ def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
         {
             "agency": a,
             "agency_name": agency_name(a),
-            "note": "holds information you may not see for this purpose: ask the agency "
-            "(its duty line is under Who to call)",
+            "note": "holds information you may not see for this purpose: ask the agency"
+            + (" (its duty line is under Who to call)" if a in with_lines else ""),
         }
         for a in agencies
     ]
@@ -291,7 +291,7 @@ def single_view(
         "contact_lines": lines,
         "family": members,
         "timeline": events,
-        "withheld": _withheld(opened),
+        "withheld": _withheld(opened, {line["agency"] for line in lines}),
         "triage_case": case,
         "options": _options(opened),
     }
