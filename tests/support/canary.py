@@ -24,7 +24,7 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance.catalogue import CATALOGUE
-from joinedup.governance.data_map import LEAD_FIELD
+from joinedup.governance.data_map import CONTACTS_FIELD, LEAD_FIELD
 from joinedup.risk.areas import AREAS, contribution_label
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.model import CONTRIBUTION_KEYS
@@ -231,16 +231,20 @@ def prepare(engine: Engine, demo_users: list[dict[str, Any]]) -> Canary:
             if name not in RIDERS:  # the event itself is another field's (police.incidents)
                 canary.values[name].add(on.isoformat())
         # practitioners: a lead in each agency whose name is the marker
+        # (their phone and email are the agency's practitioner_contacts field)
         for agency, name in LEAD_FIELD.items():
             m = marker(name)
+            reach = marker(CONTACTS_FIELD[agency])
             key = f"{m.lower()}@canary.example"
             connection.execute(
                 insert(practitioner).values(
                     source_record_id=source_record[agency].source_record_id, agency_id=agency,
-                    practitioner_key=key, name=f"{m} Practitioner", email=key, team=f"{m} Team",
-                    role="lead",
+                    practitioner_key=key, name=f"{m} Practitioner",
+                    email=f"{reach.lower()}@canary.example", phone=f"01632 {reach}",
+                    team=f"{m} Team", role="lead",
                 )
             )  # fmt: skip
+            canary.values.setdefault(CONTACTS_FIELD[agency], set()).add(reach)
             connection.execute(
                 insert(involvement).values(
                     source_record_id=source_record[agency].source_record_id, agency_id=agency,

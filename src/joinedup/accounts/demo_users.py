@@ -28,6 +28,8 @@ class DemoUser:
     display_name: str
     team: str | None
     practitioner_key: str | None
+    phone: str | None = None  # the practitioner's work contact details, from their feed
+    email: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,8 @@ class DemoUser:
             "display_name": self.display_name,
             "team": self.team,
             "practitioner_key": self.practitioner_key,
+            "phone": self.phone,
+            "email": self.email,
         }
 
 
@@ -88,6 +92,18 @@ def _any_in_team(
     return None if row is None else (row.practitioner_key, row.name, row.team)
 
 
+def _reach(connection: Connection, agency: str, key: str | None) -> tuple[str | None, str | None]:
+    """(work phone, secure email) of the agency's practitioner ``key``, as its feed gives."""
+    if key is None:
+        return None, None
+    row = connection.execute(
+        select(practitioner.c.phone, practitioner.c.email).where(
+            practitioner.c.agency_id == agency, practitioner.c.practitioner_key == key
+        )
+    ).first()
+    return (None, None) if row is None else (row.phone, row.email)
+
+
 def choose(connection: Connection) -> list[DemoUser]:
     """The demo's users, chosen from the loaded data."""
     users: list[DemoUser] = []
@@ -99,7 +115,8 @@ def choose(connection: Connection) -> list[DemoUser]:
             connection, agency, where.get("team")
         )
         key, name, team = found if found else (None, fallback, None)
-        users.append(DemoUser(username, role, agency, name or fallback, team, key))
+        phone, email = _reach(connection, agency, key)
+        users.append(DemoUser(username, role, agency, name or fallback, team, key, phone, email))
 
     practitioner_user(
         "social.worker",
@@ -117,15 +134,25 @@ def choose(connection: Connection) -> list[DemoUser]:
         "Demo MASH Practitioner",
         team="Front Door MASH",
     )
-    # The police feed has no practitioner table: the public protection unit's mailbox.
+    # An officer of the police feed's officers.csv; a store without one: the public
+    # protection unit's mailbox.
+    officer = _any_in_team(connection, "police", "Public Protection Unit")
+    key, name, team = officer or (
+        "public.protection@police.exampleshire.example",
+        "Demo Police Safeguarding Officer",
+        "Public Protection Unit",
+    )
+    phone, email = _reach(connection, "police", key)
     users.append(
         DemoUser(
             "police.officer",
             Role.POLICE_SAFEGUARDING_OFFICER,
             "police",
-            "Demo Police Safeguarding Officer",
-            "Public Protection Unit",
-            "public.protection@police.exampleshire.example",
+            name,
+            team,
+            key,
+            phone,
+            email,
         )
     )
     for username, role, title in (

@@ -48,16 +48,32 @@ def render_text(alert: dict[str, Any]) -> str:
     for field, value in (content.get("details") or {}).items():
         lines.append(f"{field}: {json.dumps(value, sort_keys=True, default=str)}")
     if content.get("withheld"):
-        lines.append("Withheld (ask the agency): " + "; ".join(content["withheld"]))
-    contact = content.get("contact") or {}
+        lines.append(
+            "Withheld (ask the agency: see Who to call): " + "; ".join(content["withheld"])
+        )
+    lines += ["", *who_to_call(content.get("contact") or {})]
     lines += [
-        "",
-        f"Contact: {contact.get('name', '')} <{contact.get('email', '')}>",
         f"Where to look: {content.get('where_to_look', '')}",
         f"Acknowledge by {alert['due_at']} with the action you took: joinedup alerts ack "
         f"{alert['id']} --action '...'",
     ]
     return "\n".join(lines) + "\n"
+
+
+def who_to_call(contact: dict[str, Any]) -> list[str]:
+    """The "who to call and how" lines of an alert's text (``alerts.contacts``)."""
+    about = ", ".join(str(contact[k]) for k in ("role", "team", "agency") if contact.get(k))
+    lines = [f"Who to call: {contact.get('name') or 'the MASH'}" + (f" ({about})" if about else "")]
+    if contact.get("phone"):
+        hours = f" ({contact['hours']})" if contact.get("hours") else ""
+        lines.append(f"  Phone: {contact['phone']}{hours}")
+    if contact.get("email"):
+        lines.append(f"  Secure email: {contact['email']}")
+    night = contact.get("out_of_hours") or {}
+    if night.get("phone"):
+        hours = f", {night['hours']}" if night.get("hours") else ""
+        lines.append(f"  Out of hours: {night.get('name', '')} {night['phone']}{hours}")
+    return lines
 
 
 _QUOTED_UTF8 = Charset("utf-8")
@@ -203,6 +219,8 @@ def webhook_body(alert: dict[str, Any]) -> bytes:
         "raised_at": alert["raised_at"],
         "due_at": alert["due_at"],
         "content": content,
+        # the same "who to call and how" lines as the email, for a receiver that shows text
+        "who_to_call": "\n".join(who_to_call(content.get("contact") or {})),
     }
     return json.dumps(payload, sort_keys=True, default=str).encode()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select, update
 
-from joinedup.alerts import dead_letters, facts, failures
+from joinedup.alerts import contacts, dead_letters, facts, failures
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.raising import raise_alert
 from joinedup.alerts.routing import LEAD, Recipient
@@ -93,6 +93,7 @@ def relay_one(
     rule = RULES[RULE]
     records = facts.records_of(connection, row.person_id)
     noun = "an engagement" if row.kind == "ENGAGEMENT" else "a concern"
+    _, contact = contacts.recorder(connection, row.recorded_by, row.agency)
     raised = []
     recorder = _recorder_keys(connection, row)
     for recipient in _recipients(connection, row, list(payload.get("recipients") or [])):
@@ -106,9 +107,8 @@ def relay_one(
             row.recorded_at.date(),
             row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC),
             details={},
-            summary=f"{row.recorded_by} ({row.agency.replace('_', ' ')}) recorded {noun}: "
-            f"{row.text}",
-            extra={"contact": {"name": f"{row.recorded_by} ({row.agency})", "email": ""}},
+            summary=f"{contact['name']} ({contact['agency']}) recorded {noun}: {row.text}",
+            extra={"contact": contact},
         )
         alert_id, what = raise_alert(connection, finding, recipient, settings, now, fold=False)
         if alert_id is not None and what == "raised":

@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import facts, failures
+from joinedup.alerts import contacts, facts, failures
 from joinedup.alerts.clock import due
 from joinedup.alerts.evaluate import Finding
-from joinedup.alerts.routing import Recipient, duty_team
+from joinedup.alerts.routing import Recipient
 from joinedup.config import AlertSettings
-from joinedup.domain.agencies import AGENCIES, AgencyId
+from joinedup.domain.agencies import AgencyId
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.minimisation import WITHHELD, minimise
@@ -104,13 +104,12 @@ def insert_ignoring_duplicates(connection: Connection, table: Any, values: dict[
     return connection.execute(statement, values).scalar()
 
 
-def contact_for(finding: Finding, settings: AlertSettings) -> dict[str, str]:
-    """Who holds the information: the source agency's duty contact, else the MASH."""
+def contact_for(
+    connection: Connection, finding: Finding, settings: AlertSettings
+) -> dict[str, Any]:
+    """Who holds the information, and how to call them (``alerts.contacts``)."""
     source = finding.rule.source_agency
-    email = duty_team(settings, source.value) if source else None
-    if source is None or email is None:
-        return {"name": "Multi-Agency Safeguarding Hub", "email": settings.mash_email}
-    return {"name": f"{AGENCIES[source].name} (safeguarding contact)", "email": email}
+    return contacts.source_contact(connection, source.value if source else None, settings)
 
 
 def governed_content(
@@ -169,7 +168,7 @@ def content_for(
         "child_id": finding.child_id,
         "rule": finding.rule.id,
         "your_record": facts.own_record(connection, finding.records, recipient.agency),
-        "contact": finding.extra.get("contact") or contact_for(finding, settings),
+        "contact": finding.extra.get("contact") or contact_for(connection, finding, settings),
         "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
         # Kept for the rule's own use, never shown (inbox and channels drop "_" keys).
         **{k: v for k, v in finding.extra.items() if k.startswith("_")},

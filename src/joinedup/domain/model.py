@@ -99,8 +99,11 @@ class Event:
 
 @dataclass(slots=True)
 class Practitioner:
-    """A named professional in an agency: an allocated social worker, a school's DSL, a GP
-    practice, an adult-services key worker."""
+    """A named professional in an agency (an allocated social worker, a school's DSL, a GP
+    practice, an adult-services key worker), or one of the agency's contact lines: ``kind``
+    is ``PERSON``, ``DUTY`` (the service's duty line in working hours) or ``OUT_OF_HOURS``.
+    ``phone`` and ``email`` are work contact details (a secure email where the agency has
+    one); ``hours`` says when a line is answered."""
 
     agency: str
     practitioner_key: str
@@ -108,6 +111,9 @@ class Practitioner:
     email: str | None = None
     team: str | None = None
     role: str | None = None
+    phone: str | None = None
+    kind: str = "PERSON"
+    hours: str | None = None
 
 
 @dataclass(slots=True)

@@ -77,11 +77,21 @@ CATALOGUE: dict[str, DataItem] = {
             ("missing_episodes", "missing episodes", "ssd_missing"),
             ("early_help", "early help episodes", "ssd_early_help_episodes"),
             ("allocated_worker", "allocated worker", "ssd_involvements, ssd_professionals"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "ssd_professionals prof_professional_phone, prof_professional_email",
+            ),
         )
         + _items(
             A.HEALTH,
             (_IDENTITY, "identity", "Patient (name, birthDate, gender, address, NHS number)"),
             ("gp_practice", "GP practice", "Patient.generalPractitioner"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "Organization.telecom of the GP practice",
+            ),
             (
                 "encounters",
                 "urgent care and hospital encounters",
@@ -161,6 +171,11 @@ CATALOGUE: dict[str, DataItem] = {
             ),
             ("ethnicity", "ethnicity", "pupils.csv ethnicity", True),
             ("school", "school and DSL", "pupils.csv urn, entry and leaving dates; schools.csv"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "schools.csv dsl_email, dsl_phone, office_phone",
+            ),
             ("attendance", "attendance", "attendance.csv"),
             ("exclusions", "suspensions and exclusions", "exclusions.csv"),
             ("free_school_meals", "free school meals eligibility", "pupils.csv fsm_eligible"),
@@ -176,6 +191,11 @@ CATALOGUE: dict[str, DataItem] = {
             (_IDENTITY, "identity", "persons.csv (name, date of birth, address)"),
             ("tenancy_events", "homelessness and tenancy events", "events.csv"),
             ("key_worker", "housing officer", "persons.csv key_worker_name, key_worker_email"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "persons.csv key_worker_email, key_worker_phone",
+            ),
         )
         + _items(
             A.PROBATION,
@@ -200,6 +220,11 @@ CATALOGUE: dict[str, DataItem] = {
                 "probation practitioner",
                 "persons.csv key_worker_name, key_worker_email",
             ),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "persons.csv key_worker_email, key_worker_phone",
+            ),
         )
         + _items(
             A.SUBSTANCE_MISUSE,
@@ -211,6 +236,11 @@ CATALOGUE: dict[str, DataItem] = {
                 True,
             ),
             ("key_worker", "recovery worker", "persons.csv key_worker_name, key_worker_email"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "persons.csv key_worker_email, key_worker_phone",
+            ),
         )
         + _items(
             A.ADULT_MENTAL_HEALTH,
@@ -228,6 +258,11 @@ CATALOGUE: dict[str, DataItem] = {
                 True,
             ),
             ("key_worker", "care coordinator", "persons.csv key_worker_name, key_worker_email"),
+            (
+                "practitioner_contacts",
+                "practitioners' work contact details",
+                "persons.csv key_worker_email, key_worker_phone",
+            ),
         )
     )
 }

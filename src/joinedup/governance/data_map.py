@@ -48,6 +48,10 @@ LEAD_FIELD = {
     "adult_mental_health": "adult_mental_health.key_worker",
 }
 
+# The field that holds those practitioners' work contact details (phone, secure email): the
+# agreements decide it apart from the name, so a partner may know who, and how to reach them.
+CONTACTS_FIELD = {agency: f"{agency}.practitioner_contacts" for agency in LEAD_FIELD}
+
 
 def _known(name: str | None) -> str | None:
     return name if name in CATALOGUE else None

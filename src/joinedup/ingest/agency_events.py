@@ -11,9 +11,10 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
+from joinedup.ingest.contact_lines import SERVICE_CONTACTS
 from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
 from joinedup.ingest.reading import RawRow
-from joinedup.ingest.validation import WARNING, RowChecks
+from joinedup.ingest.validation import RowChecks
 
 EVENT_TYPES: dict[str, frozenset[str]] = {
     "housing": frozenset(
@@ -75,18 +76,21 @@ def parse_person(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Pa
         address_line=checks.text(row, "address_line"),
     )
     worker_name = checks.text(row, "key_worker_name")
-    worker_email = checks.text(row, "key_worker_email")
-    if worker_email and "@" not in worker_email:
-        checks.add(
-            "INVALID_EMAIL", "key_worker_email", f"{worker_email!r} is not an email", WARNING
-        )
-        worker_email = None
+    worker_email = checks.email(row, "key_worker_email")
+    worker_phone = checks.phone(row, "key_worker_phone")
+    worker_team = checks.text(row, "key_worker_team")
     practitioners, involvements = [], []
     if worker_name or worker_email:
         key = (worker_email or worker_name or "").lower()
         practitioners.append(
             Practitioner(
-                agency, key, worker_name or worker_email or "", worker_email, None, "Key worker"
+                agency,
+                key,
+                worker_name or worker_email or "",
+                worker_email,
+                worker_team,
+                "Key worker",
+                worker_phone,
             )
         )
         involvements.append(Involvement(agency, key, person_id or "", "Key worker", None))
@@ -141,12 +145,19 @@ def parse_event(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Par
 class AgencyEventsAdapter(FeedAdapter):
     format_id = "agency-events-csv/1"
     files = (
+        SERVICE_CONTACTS,
         FileSpec(
             "persons.csv",
             "persons",
             PERSON_FILE_COLUMNS,
             parse_person,
-            optional_columns=("nhs_number", "key_worker_name", "key_worker_email"),
+            optional_columns=(
+                "nhs_number",
+                "key_worker_name",
+                "key_worker_email",
+                "key_worker_phone",
+                "key_worker_team",
+            ),
         ),
         FileSpec(
             "events.csv",

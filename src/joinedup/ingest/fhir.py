@@ -14,6 +14,7 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
+from joinedup.ingest.fhir_organization import ORGANIZATIONS, gp_key
 from joinedup.ingest.people import date_of_birth
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import WARNING, RowChecks
@@ -147,7 +148,7 @@ def parse_patient(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> P
     )
     practitioners, involvements = [], []
     if gp:
-        key = f"gp:{gp.lower()}"
+        key = gp_key(gp)
         practitioners.append(Practitioner(AGENCY, key, gp, None, gp, "GP practice"))
         involvements.append(
             Involvement(AGENCY, key, patient_id or "", "Registered GP practice", None)
@@ -246,6 +247,7 @@ def parse_condition(raw: RawRow, checks: RowChecks, context: DeliveryContext) ->
 class FhirBulkAdapter(FeedAdapter):
     format_id = "fhir-r4-bulk/1"
     files = (
+        ORGANIZATIONS,
         FileSpec("Patient.ndjson", "Patient", (), parse_patient, kind="ndjson"),
         FileSpec(
             "Encounter.ndjson", "Encounter", (), parse_encounter, kind="ndjson", required_file=False

@@ -154,7 +154,17 @@ def _derived(row: ParsedRow, agency_id: str) -> Derived | None:
             for i in row.identifiers
         ],
         [
-            (p.agency, p.practitioner_key, p.name, p.email, p.team, p.role)
+            (
+                p.agency,
+                p.practitioner_key,
+                p.name,
+                p.email,
+                p.team,
+                p.role,
+                p.phone,
+                p.kind,
+                p.hours,
+            )
             for p in row.practitioners
         ],
     )

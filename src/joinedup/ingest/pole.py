@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from joinedup.domain.model import Event as DomainEvent
-from joinedup.domain.model import EventCategory, SourcePersonRecord, SourceRef
+from joinedup.domain.model import EventCategory, Practitioner, SourcePersonRecord, SourceRef
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
+from joinedup.ingest.contact_lines import SERVICE_CONTACTS
 from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import RowChecks
@@ -123,9 +124,40 @@ def parse_involvement(raw: RawRow, checks: RowChecks, context: DeliveryContext) 
     return parsed(raw, "involvements", source_id, checks, events=events)
 
 
+def parse_officer(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
+    """An officer of the force's safeguarding teams (the POLE model's officer in the case):
+    name, rank, team and work contact details; a wrong phone or email is a warning."""
+    row = raw.values or {}
+    officer_id = checks.text(row, "officer_id", required=True)
+    name = checks.name(row, "name") or f"Officer {officer_id}"
+    officer = Practitioner(
+        AGENCY,
+        officer_key(officer_id or ""),
+        name,
+        checks.email(row, "email"),
+        checks.text(row, "team"),
+        checks.text(row, "rank"),
+        checks.phone(row, "phone"),
+    )
+    return parsed(raw, "officers", officer_id, checks, practitioners=[officer])
+
+
+def officer_key(officer_id: str) -> str:
+    return f"officer:{officer_id}"
+
+
 class PoliceAdapter(FeedAdapter):
     format_id = "pole-csv/1"
     files = (
+        SERVICE_CONTACTS,
+        FileSpec(
+            "officers.csv",
+            "officers",
+            ("officer_id", "name"),
+            parse_officer,
+            required_file=False,
+            optional_columns=("rank", "team", "phone", "email"),
+        ),
         FileSpec(
             "persons.csv",
             "persons",

@@ -13,6 +13,7 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
+from joinedup.ingest.contact_lines import SERVICE_CONTACTS, line
 from joinedup.ingest.people import date_of_birth, sex
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import WARNING, RowChecks
@@ -62,10 +63,9 @@ def parse_school(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Pa
     name = checks.text(row, "name", required=True)
     phase = checks.code(row, "phase", PHASES)
     dsl_name = checks.text(row, "dsl_name")
-    dsl_email = checks.text(row, "dsl_email")
-    if dsl_email and "@" not in dsl_email:
-        checks.add("INVALID_EMAIL", "dsl_email", f"{dsl_email!r} is not an email", WARNING)
-        dsl_email = None
+    dsl_email = checks.email(row, "dsl_email")
+    dsl_phone = checks.phone(row, "dsl_phone")
+    office_phone = checks.phone(row, "office_phone")
     if not dsl_name and not dsl_email:
         checks.add(
             "MISSING_CONTACT",
@@ -81,7 +81,22 @@ def parse_school(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Pa
             else "Designated Safeguarding Lead"
         )
         practitioners.append(
-            Practitioner(AGENCY, dsl_key(urn), dsl_name or dsl_email or "", dsl_email, name, role)
+            Practitioner(
+                AGENCY,
+                dsl_key(urn),
+                dsl_name or dsl_email or "",
+                dsl_email,
+                name,
+                role,
+                dsl_phone or office_phone,
+            )
+        )
+    if urn and name and office_phone:
+        # the school office: the DSL's line when the DSL cannot be reached
+        practitioners.append(
+            line(
+                AGENCY, f"school:{urn}", f"{name} (school office)", "DUTY", office_phone, None, None
+            )
         )
     if urn and not checks.has_errors:
         context.remember("schools", urn)
@@ -229,11 +244,13 @@ def parse_exclusion(raw: RawRow, checks: RowChecks, context: DeliveryContext) ->
 class SchoolCensusAdapter(FeedAdapter):
     format_id = "school-census-csv/1"
     files = (
+        SERVICE_CONTACTS,
         FileSpec(
             "schools.csv",
             "schools",
             ("urn", "name", "phase", "dsl_name", "dsl_email"),
             parse_school,
+            optional_columns=("dsl_phone", "office_phone"),
         ),
         FileSpec(
             "pupils.csv",

@@ -8,6 +8,7 @@ in ``ssd_people`` (person-level tables) and ``ssd_episodes`` (episode tables, as
 from __future__ import annotations
 
 from joinedup.ingest.base import FeedAdapter, FileSpec
+from joinedup.ingest.contact_lines import SERVICE_CONTACTS
 from joinedup.ingest.ssd_episodes import EPISODES, Episode, episode_parser, parse_assessment_factors
 from joinedup.ingest.ssd_people import (
     AGENCY,
@@ -39,6 +40,7 @@ def _episode_file(spec: Episode) -> FileSpec:
 class SsdAdapter(FeedAdapter):
     format_id = "ssd-csv/1"
     files = (
+        SERVICE_CONTACTS,
         FileSpec(
             "ssd_person.csv",
             PERSONS,
@@ -89,7 +91,12 @@ class SsdAdapter(FeedAdapter):
             ("prof_professional_id", "prof_professional_name"),
             parse_professional,
             required_file=False,
-            optional_columns=("prof_professional_department", "prof_professional_job_title"),
+            optional_columns=(
+                "prof_professional_department",
+                "prof_professional_job_title",
+                "prof_professional_email",
+                "prof_professional_phone",
+            ),
         ),
         FileSpec(
             "ssd_involvements.csv",

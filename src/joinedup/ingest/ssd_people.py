@@ -120,9 +120,10 @@ def parse_professional(raw: RawRow, checks: RowChecks, context: DeliveryContext)
         AGENCY,
         key or "",
         name,
-        None,
+        checks.email(row, "prof_professional_email"),
         checks.text(row, "prof_professional_department"),
         checks.text(row, "prof_professional_job_title"),
+        checks.phone(row, "prof_professional_phone"),
     )
     if key and not checks.has_errors:
         context.remember("ssd_professionals", key)

@@ -36,6 +36,10 @@ MAX_INTEGER = 1_000_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A control character anywhere, or a formula prefix at the start: text that needs a closer look.
+# UK numbers: 0 then 9 or 10 digits, or +44 then 9 or 10 digits (separators aside).
+_UK_PHONE = re.compile(r"(?:0|\+44)\d{9,10}")
+_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|^[=+\-@\t\r]")
 
 
@@ -334,12 +338,47 @@ class RowChecks:
             self.add("INVALID_POSTCODE", name, f"{name}: {error}", WARNING)
             return None
 
+    # --- work contact details (issue 19) -----------------------------------------------
+    def phone(self, row: dict[str, Any], name: str) -> str | None:
+        """A UK telephone number as delivered ("01632 960123", "+44 20 7946 0123"): a wrong
+        one is a warning and left out; the row is kept."""
+        value = _contact_text(self, row, name)
+        if value is None:
+            return None
+        if not _UK_PHONE.fullmatch(_PHONE_SEPARATORS.sub("", value)):
+            self.add(
+                "INVALID_PHONE",
+                name,
+                f"{name} {value!r} is not a UK telephone number (0 and 10 digits, or +44)",
+                WARNING,
+            )
+            return None
+        return value
+
+    def email(self, row: dict[str, Any], name: str) -> str | None:
+        """A work email address: a wrong one is a warning and left out; the row is kept."""
+        value = _contact_text(self, row, name)
+        if value is not None and not _EMAIL.fullmatch(value):
+            self.add("INVALID_EMAIL", name, f"{name} {value!r} is not an email address", WARNING)
+            return None
+        return value
+
     def name(self, row: dict[str, Any], field_name: str) -> str | None:
         value = self.text(row, field_name)
         if value is not None and not any(ch.isalpha() for ch in value):
             self.add("INVALID_NAME", field_name, f"{field_name} {value!r} has no letters", WARNING)
             return None
         return value
+
+
+def _contact_text(checks: RowChecks, row: dict[str, Any], name: str) -> str | None:
+    """A contact detail's text; one starting like a formula (a ``+44`` number does) is not
+    refused here: the phone or email check that follows keeps or drops it, with a warning."""
+    value = row.get(name)
+    if isinstance(value, str) and value.strip().startswith(FORMULA_PREFIXES):
+        value = value.strip()
+        return "?" if _CONTROL.search(value) or len(value) > MAX_VALUE_CHARS else value
+    return checks.text(row, name)
 
 
 def _json_kind(value: object) -> str:

@@ -76,9 +76,14 @@ SSD_EPISODES = {
 }
 
 
+# An agency's duty lines and its practitioners' contact details go in every slice.
+LINES = FileRule("service_contacts.csv", always=True)
+
+
 def _ssd_rules() -> list[FileRule]:
     person = "ssd_person.csv"
     rules = [
+        LINES,
         FileRule(person, key=_col("pers_person_id")),
         FileRule("ssd_professionals.csv", always=True),
         FileRule("ssd_linked_identifiers.csv", follows=(person, _col("link_person_id"))),
@@ -111,6 +116,7 @@ def _ssd_rules() -> list[FileRule]:
 RULES: dict[str, list[FileRule]] = {
     "ssd-csv/1": _ssd_rules(),
     "fhir-r4-bulk/1": [
+        FileRule("Organization.ndjson", always=True),
         FileRule("Patient.ndjson", key=lambda r: r.get("id")),
         FileRule(
             "Encounter.ndjson",
@@ -124,6 +130,8 @@ RULES: dict[str, list[FileRule]] = {
         ),
     ],
     "pole-csv/1": [
+        LINES,
+        FileRule("officers.csv", always=True),
         FileRule("persons.csv", key=_col("person_id")),
         FileRule("incidents.csv", key=_col("incident_id"), dated=_col("occurred_at")),
         FileRule(
@@ -133,12 +141,14 @@ RULES: dict[str, list[FileRule]] = {
         ),
     ],
     "school-census-csv/1": [
+        LINES,
         FileRule("schools.csv", always=True),
         FileRule("pupils.csv", key=_col("upn"), dated=_col("entry_date")),
         FileRule("attendance.csv", dated=_term_end, needs=(("pupils.csv", _col("upn")),)),
         FileRule("exclusions.csv", dated=_col("start_date"), needs=(("pupils.csv", _col("upn")),)),
     ],
     "agency-events-csv/1": [
+        LINES,
         FileRule("persons.csv", key=_col("person_id")),
         FileRule(
             "events.csv", dated=_col("occurred_at"), needs=(("persons.csv", _col("person_id")),)

@@ -12,30 +12,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_
+from sqlalchemy import Engine, bindparam, select, tuple_
 
-from joinedup.domain.agencies import AGENCIES, AgencyId
+from joinedup.domain.agencies import AgencyId
 from joinedup.governance import gate, triage_cases, uses
-from joinedup.governance.data_map import LEAD_FIELD, attribute_fields, event_field, identity_field
+from joinedup.governance.data_map import attribute_fields, event_field, identity_field
 from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES
+from joinedup.services.casework_contacts import _contact_lines, _practitioners, agency_name
 from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
 from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
 from joinedup.store.linkage_tables import linkage_record
-from joinedup.store.tables import event, involvement, person_record, practitioner
+from joinedup.store.tables import event, person_record
 
 RECENT_POLICE_DAYS = 90
-
-
-def agency_name(agency: str) -> str:
-    try:
-        return AGENCIES[AgencyId(agency)].name
-    except ValueError:
-        return agency
 
 
 def _identities(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
@@ -83,24 +77,6 @@ _EVENTS = (
     select(event)
     .where(tuple_(event.c.agency_id, event.c.person_source_id).in_(_LINKED_RECORDS))
     .order_by(event.c.occurred_on, event.c.id)
-)
-_i, _p = involvement.c, practitioner.c
-_CURRENT_INVOLVEMENTS = (
-    select(
-        _i.agency_id, _i.role, _i.start_date, _i.end_date, _i.is_lead, _p.name, _p.email, _p.team
-    )
-    .join(
-        practitioner,
-        and_(_p.agency_id == _i.agency_id, _p.practitioner_key == _i.practitioner_key),
-        isouter=True,
-    )
-    .where(
-        tuple_(_i.agency_id, _i.person_source_id).in_(_LINKED_RECORDS),
-        _i.agency_id.in_(bindparam("agencies", expanding=True)),
-        or_(_i.start_date.is_(None), _i.start_date <= bindparam("today")),
-        or_(_i.end_date.is_(None), _i.end_date >= bindparam("today")),
-    )
-    .order_by(_i.agency_id, _i.is_lead.desc())
 )
 
 
@@ -184,42 +160,6 @@ def _recorded(connection: Any, opened: gate.Opened) -> list[dict[str, Any]]:
                 "agency_name": agency_name(row.agency),
                 "recorded_by": row.display_name or row.recorded_by,
                 "recorded_by_role": row.role,
-            }
-        )
-    return out
-
-
-def _practitioners(connection: Any, opened: gate.Opened, today: date) -> list[dict[str, Any]]:
-    agencies = sorted(
-        {
-            r.agency
-            for r in opened.subject.records
-            if (field_name := LEAD_FIELD.get(r.agency)) and opened.allows(field_name)
-        }
-    )
-    if not agencies:
-        return []
-    rows = connection.execute(
-        _CURRENT_INVOLVEMENTS,
-        {"person_id": opened.subject.person_id, "agencies": agencies, "today": today},
-    ).all()
-    seen = set()
-    out = []
-    for row in rows:
-        key = (row.agency_id, row.name, row.email)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(
-            {
-                "agency": row.agency_id,
-                "agency_name": agency_name(row.agency_id),
-                "role": row.role,
-                "name": row.name,
-                "email": row.email,
-                "team": row.team,
-                "lead": bool(row.is_lead),
-                "since": row.start_date.isoformat() if row.start_date else None,
             }
         )
     return out
@@ -316,7 +256,7 @@ def _role(dob: date | None, own: date | None, today: date) -> str:
     return "CHILD"
 
 
-def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
+def _withheld(opened: gate.Opened, with_lines: set[str]) -> list[dict[str, str]]:
     """The agencies holding something the reader may not see: named, not described. A
     reader shown nothing at all is not told which agencies know the person either (that
     alone would say, e.g., that the person is known to mental health services)."""
@@ -334,7 +274,8 @@ def _withheld(opened: gate.Opened) -> list[dict[str, str]]:
         {
             "agency": a,
             "agency_name": agency_name(a),
-            "note": "holds information you may not see for this purpose: ask the agency",
+            "note": "holds information you may not see for this purpose: ask the agency"
+            + (" (its duty line is under Who to call)" if a in with_lines else ""),
         }
         for a in agencies
     ]
@@ -382,6 +323,7 @@ def single_view(
         events = _events(connection, opened)
         recorded = _recorded(connection, opened)
         practitioners = _practitioners(connection, opened, today)
+        lines = _contact_lines(connection, opened)
         members = _family(connection, opened, today)
     decision = opened.decision
     police_since = today - timedelta(days=RECENT_POLICE_DAYS)
@@ -402,10 +344,11 @@ def single_view(
         "identities": identities,
         "statuses": status_of(events, today, police_since),
         "lead_practitioners": practitioners,
+        "contact_lines": lines,
         "family": members,
         "timeline": events,
         "recorded": recorded,
-        "withheld": _withheld(opened),
+        "withheld": _withheld(opened, {line["agency"] for line in lines}),
         "triage_case": case,
         "options": _options(opened),
     }

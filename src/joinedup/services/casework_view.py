@@ -65,10 +65,27 @@ class Practitioner(Answer):
     agency_name: str
     role: str | None
     name: str | None
-    email: str | None
+    email: str | None = Field(description="work (secure) email, where the agreements share it")
+    phone: str | None = Field(description="work phone, where the agreements share it")
+    contact_details_shared: bool = Field(
+        description="whether the agreements share this agency's practitioners' contact details"
+    )
     team: str | None
     lead: bool
     since: str | None
+
+
+class ContactLine(Answer):
+    """An agency's duty or out-of-hours line: whom to call when the practitioner cannot be
+    reached, or to ask the agency what the reader may not see."""
+
+    agency: str
+    agency_name: str
+    kind: str = Field(description="DUTY or OUT_OF_HOURS")
+    service: str
+    phone: str | None
+    email: str | None
+    hours: str | None
 
 
 class FamilyMember(Answer):
@@ -146,6 +163,7 @@ class SingleView(Answer):
     identities: list[Identity]
     statuses: list[Status]
     lead_practitioners: list[Practitioner]
+    contact_lines: list[ContactLine]
     family: list[FamilyMember]
     timeline: list[TimelineEvent]
     recorded: list[RecordedNote] = Field(

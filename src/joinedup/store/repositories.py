@@ -320,12 +320,33 @@ class PersonRecordRepository:
                 self.connection.execute(delete(table).where(table.c.source_record_id.in_(chunk)))
 
 
+_CONTACT_DETAILS = ("email", "team", "role", "phone", "hours")
+_COMPARED = ("name", "email", "team", "role", "phone", "kind", "hours")
+
+
+def practitioner_of(row: Any) -> Practitioner:
+    """A stored practitioner row as the domain's ``Practitioner``."""
+    return Practitioner(
+        row.agency_id,
+        row.practitioner_key,
+        row.name,
+        row.email,
+        row.team,
+        row.role,
+        row.phone,
+        row.kind,
+        row.hours,
+    )
+
+
 class PractitionerRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def upsert_many(self, practitioners: Iterable[tuple[Practitioner, int | None]]) -> None:
-        """Insert new practitioners and refresh changed ones (by agency + key)."""
+        """Insert new practitioners and refresh changed ones (by agency + key). A row that
+        names a practitioner without a contact detail keeps the one another row gave (a FHIR
+        Patient names its GP practice; the practice's Organization gives its phone)."""
         wanted = {(p.agency, p.practitioner_key): (p, sid) for p, sid in practitioners}
         if not wanted:
             return
@@ -337,6 +358,7 @@ class PractitionerRepository:
             existing.update({(r.agency_id, r.practitioner_key): r for r in rows})
         new_rows, changed = [], []
         for key, (p, sid) in wanted.items():
+            old = existing.get(key)
             values = {
                 "agency_id": p.agency,
                 "practitioner_key": p.practitioner_key,
@@ -344,12 +366,18 @@ class PractitionerRepository:
                 "email": p.email,
                 "team": p.team,
                 "role": p.role,
+                "phone": p.phone,
+                "kind": p.kind,
+                "hours": p.hours,
                 "source_record_id": sid,
             }
-            old = existing.get(key)
             if old is None:
                 new_rows.append(values)
-            elif (old.name, old.email, old.team, old.role) != (p.name, p.email, p.team, p.role):
+                continue
+            for kept in _CONTACT_DETAILS:
+                if values[kept] is None:
+                    values[kept] = getattr(old, kept)
+            if any(values[c] != getattr(old, c) for c in _COMPARED):
                 changed.append(values)
         if new_rows:
             self.connection.execute(insert(t.practitioner), new_rows)
@@ -374,9 +402,7 @@ class PractitionerRepository:
         ).first()
         if row is None:
             return None
-        return Practitioner(
-            row.agency_id, row.practitioner_key, row.name, row.email, row.team, row.role
-        )
+        return practitioner_of(row)
 
     def lead_for(self, agency_id: str, person_source_id: str, on: date) -> Practitioner | None:
         """The agency's lead practitioner for a person on a day (latest-started active lead)."""
@@ -402,9 +428,7 @@ class PractitionerRepository:
         row = self.connection.execute(query).first()
         if row is None:
             return None
-        return Practitioner(
-            row.agency_id, row.practitioner_key, row.name, row.email, row.team, row.role
-        )
+        return practitioner_of(row)
 
 
 class HouseholdRepository:

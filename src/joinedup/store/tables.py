@@ -246,6 +246,11 @@ practitioner = Table(
     Column("email", String(320)),
     Column("team", String(200)),
     Column("role", String(200)),
+    # Work contact details (issue 19): a practitioner's phone, or a duty / out-of-hours line
+    # (``kind``) with the hours it is answered.
+    Column("phone", String(40)),
+    Column("kind", String(20), nullable=False, default="PERSON", server_default="PERSON"),
+    Column("hours", String(200)),
     UniqueConstraint("agency_id", "practitioner_key", name="uq_practitioner_key"),
 )
 

@@ -209,7 +209,7 @@ def emit_adult(fd: Feeds, hh: Household, rng: random.Random) -> None:
             fd.adult_ids[key] = pid
             r = record_person(fd.opts, fd.geo, rng, p, hh, "adult", day, fd.as_of)
             nhs = recorded_nhs(fd.opts, rng, p, fd.opts.nhs_missing_adult, fd.nobody_nhs(rng))
-            worker, email = fd.key_worker(agency, rng)
+            worker, email, phone, team = fd.key_worker(agency, rng)
             fd.adult_person[agency].row(
                 [
                     pid,
@@ -222,6 +222,8 @@ def emit_adult(fd: Feeds, hh: Household, rng: random.Random) -> None:
                     nhs,
                     worker,
                     email,
+                    phone,
+                    team,
                 ]
             )
             fd.truth_record(agency, "persons", pid, p.key)

@@ -19,6 +19,13 @@ from typing import Any
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
+from joinedup.synth.contacts import (
+    KEY_WORKER_TEAMS,
+    ContactBook,
+    ascii_slug,
+    health_safeguarding,
+    police_officers,
+)
 from joinedup.synth.education import emit_education
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
@@ -94,6 +101,8 @@ class Feeds:
             self.deliveries[a] = mk(a, "agency-events-csv/1", 9 + i)
         self.truth = Delivery(out, "truth", "truth/1", o.partnership, ext(4))
         d = self.deliveries
+        self.contacts = ContactBook(o.partnership)
+        self.organizations = d["health"].ndjson("Organization.ndjson")
         self.ssd = {
             name: d["social_care"].table(f"{name}.csv", cols) for name, cols in SSD_COLUMNS.items()
         }
@@ -122,7 +131,8 @@ class Feeds:
         )
         ed = d["education"]
         self.schools_file = ed.table(
-            "schools.csv", ["urn", "name", "phase", "dsl_name", "dsl_email"]
+            "schools.csv",
+            ["urn", "name", "phase", "dsl_name", "dsl_email", "dsl_phone", "office_phone"],
         )
         self.pupils = ed.table(
             "pupils.csv",
@@ -172,6 +182,8 @@ class Feeds:
                     "nhs_number",
                     "key_worker_name",
                     "key_worker_email",
+                    "key_worker_phone",
+                    "key_worker_team",
                 ],
             )
             for a in ADULT_AGENCIES
@@ -218,11 +230,12 @@ class Feeds:
                 fn, sn = person()
                 name = f"{places[i % len(places)]} {nb.surname(rng, 'british')} {kind}"
                 urn = str(100_000 + 137 * len(self.schools) + rng.randrange(100))
-                slug = "".join(c for c in name.lower() if c.isalnum())[:24]
-                email = f"{fn.lower()}.{sn.lower()}@{slug}.sch.exampleshire.example"
+                slug = ascii_slug(name)[:24]
+                email = self.contacts.email(f"{fn} {sn}", f"{slug}.{self.contacts.la}.sch.uk")
                 self.schools.append((urn, name, phase, f"{fn} {sn}", base + i))
+                office = self.contacts.landline()
                 self.schools_file.row(
-                    [urn, name, phase, f"{fn} {sn}", "".join(c for c in email if c.isascii())]
+                    [urn, name, phase, f"{fn} {sn}", email, self.contacts.mobile(), office]
                 )
         self._by_phase = {
             ph: [i for i, s in enumerate(self.schools) if s[2] == ph]
@@ -253,6 +266,8 @@ class Feeds:
                         team,
                         "1.0" if rng.random() < 0.8 else "0.6",
                         "Y" if rng.random() < 0.15 else "N",
+                        self.contacts.email(f"{fn} {sn}", self.contacts.domain("social_care")),
+                        self.contacts.mobile(),
                     ]
                 )
                 ids.append(pid)
@@ -260,16 +275,53 @@ class Feeds:
         self.key_workers = {
             a: [person() for _ in range(max(3, children // 4000))] for a in ADULT_AGENCIES
         }
+        self.key_worker_phones = {
+            a: [self.contacts.mobile() for _ in names] for a, names in self.key_workers.items()
+        }
+        self._contact_lines(w)
         del o
+
+    def _contact_lines(self, w: World) -> None:
+        """Each agency's duty and out-of-hours lines; health's as FHIR Organizations (its
+        GP practices with their telecom, and the safeguarding team with its lines)."""
+        book = self.contacts
+        for agency, feed in self.deliveries.items():
+            if agency == "health":
+                continue
+            lines = feed.table(
+                "service_contacts.csv", ["line_id", "kind", "service", "phone", "email", "hours"]
+            )
+            for row in book.service_lines(agency):
+                lines.row(row)
+        for i, gp in enumerate(self.gps):
+            self.organizations.row(
+                {
+                    "resourceType": "Organization",
+                    "id": f"gp-{i + 1:03d}",
+                    "name": gp,
+                    "telecom": [
+                        {"system": "phone", "value": book.landline(), "use": "work"},
+                        {"system": "email", "value": book.email(gp, "nhs.net"), "use": "work"},
+                    ],
+                }
+            )
+        self.organizations.row(health_safeguarding(book, w.opts.partnership))
+        officers = self.deliveries["police"].table(
+            "officers.csv", ["officer_id", "name", "rank", "team", "phone", "email"]
+        )
+        rng = random.Random(w.seed * 11 + 5)  # its own stream: no other value changes
+        for row in police_officers(book, w.names, rng):
+            officers.row(row)
 
     def worker(self, team: str, rng: random.Random) -> str:
         pool = self.workers[team]
         return pool[rng.randrange(len(pool))]
 
-    def key_worker(self, agency: str, rng: random.Random) -> tuple[str, str]:
-        fn, sn = self.key_workers[agency][rng.randrange(len(self.key_workers[agency]))]
-        email = f"{fn.lower()}.{sn.lower()}@{agency.replace('_', '-')}.exampleshire.example"
-        return f"{fn} {sn}", "".join(c for c in email if c.isascii())
+    def key_worker(self, agency: str, rng: random.Random) -> tuple[str, str, str, str]:
+        n = rng.randrange(len(self.key_workers[agency]))
+        fn, sn = self.key_workers[agency][n]
+        email = self.contacts.email(f"{fn} {sn}", self.contacts.domain(agency))
+        return f"{fn} {sn}", email, self.key_worker_phones[agency][n], KEY_WORKER_TEAMS[agency]
 
     def gp_name(self, i: int) -> str:
         return self.gps[i % len(self.gps)]

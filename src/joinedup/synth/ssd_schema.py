@@ -145,6 +145,9 @@ SSD_COLUMNS: dict[str, list[str]] = {
         "prof_professional_department",
         "prof_full_time_equivalency",
         "prof_agency_worker_flag",
+        # work contact details: this contract's addition to the SSD table (CONTRACT_ADDITIONS)
+        "prof_professional_email",
+        "prof_professional_phone",
     ],
     "ssd_involvements": [
         "invo_involvements_id",
@@ -157,4 +160,10 @@ SSD_COLUMNS: dict[str, list[str]] = {
         "invo_person_id",
         "invo_referral_id",
     ],
+}
+
+# Columns the feed contract adds after an SSD table's own (docs/feeds.md): the SSD has no
+# work contact details for professionals, and a practitioner needs someone to call.
+CONTRACT_ADDITIONS: dict[str, list[str]] = {
+    "ssd_professionals": ["prof_professional_email", "prof_professional_phone"],
 }

@@ -6,6 +6,7 @@ the rules, not the linkage."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -296,7 +297,11 @@ def test_a_recorded_concern_reaches_the_lead_practitioners_inbox_once(store) -> 
     (mine,) = alert_services.my_inbox(store, account)
     assert mine["rule"] == "CONCERN_RECORDED" and mine["child"] == "P1"
     assert "scared to go home" in mine["content"]["what_happened"]
-    assert mine["content"]["contact"]["name"].startswith("nurse.one")
+    # who recorded it, in words (no account "nurse.one" here: the recorder's agency), never
+    # the username
+    contact = mine["content"]["contact"]
+    assert contact["agency"] == "Health (integrated care board)"
+    assert "nurse.one" not in json.dumps(mine["content"])
     shown = alert_services.my_alert(store, account, mine["id"])
     assert shown["person_link"] == "/people/P1"
     other = Account(2, "kim", "SOCIAL_WORKER", "social_care", "Kim", practitioner_key="W0")

@@ -58,7 +58,7 @@ def test_unknown_data_item_is_named_with_the_known_items() -> None:
     doc = mash()
     flow(doc, "health-to-mash")["items"].append("blood_group")
     (problem,) = problems(doc)
-    assert problem.startswith("mash.yaml: flows[1] (health-to-mash).items[6]: unknown data item")
+    assert problem.startswith("mash.yaml: flows[1] (health-to-mash).items[7]: unknown data item")
     assert "'blood_group'" in problem and "mental_health" in problem
 
 

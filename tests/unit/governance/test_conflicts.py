@@ -63,7 +63,8 @@ def test_two_versions_side_by_side_show_only_what_changed() -> None:
     assert rows[1:] == [
         (
             "flow health-to-mash: items",
-            "conditions, encounters, gp_practice, identity, mental_health, substance_misuse",
+            "conditions, encounters, gp_practice, identity, mental_health, "
+            "practitioner_contacts, substance_misuse",
             "encounters, gp_practice, identity",
         )
     ]
