@@ -1,7 +1,7 @@
 """The demo's mail sink: each email it received, for the administrator's page.
 
 Revision ID: 0055_mail_sink
-Revises: 0049_base
+Revises: 0050_contacts
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0055_mail_sink"
-down_revision = "0049_base"
+down_revision = "0050_contacts"
 branch_labels = None
 depends_on = None
 
