@@ -99,7 +99,7 @@ def test_a_field_is_withheld_without_the_right_purpose(page: Any, live_app: Live
     assert casework != early_help, "the purpose changes what is shown"
     expect(page.get_by_test_id("withheld")).to_be_visible()
     page.get_by_test_id("why").locator("summary").click()
-    expect(page.get_by_test_id("why")).to_contain_text("denied")
+    expect(page.get_by_test_id("why")).to_contain_text("not shared")
 
 
 def test_break_the_glass_and_the_privacy_officer_sees_it(page: Any, live_app: LiveApp) -> None:
