@@ -119,7 +119,7 @@ def test_break_the_glass_and_the_privacy_officer_sees_it(page: Any, live_app: Li
     page.get_by_label("What is the emergency?").fill("urgent")
     page.get_by_test_id("break-glass-submit").click()
     expect(page.get_by_test_id("form-error")).to_contain_text("justification")
-    page.get_by_test_id("break-glass").locator("summary").click()
+    # the emergency form stays open with its error (issue 19, finding 6)
     page.get_by_label("What is the emergency?").fill(WHY)
     page.get_by_test_id("break-glass-submit").click()
     expect(page.get_by_test_id("emergency")).to_be_visible()

@@ -255,3 +255,35 @@ def test_why_you_see_what_you_see_is_said_in_sentences(page: Any, live_app: Live
     assert re.search(r"records (are|is) (not )?shared with you for early help", said), said
     for code in ("SOCIAL_WORKER", "EARLY_HELP", "social_care.", "denied:", "allowed by", "dsa/"):
         assert code not in said, code
+
+
+def test_a_link_review_without_a_decision_keeps_the_reason(page: Any, live_app: LiveApp) -> None:
+    """Nothing is recorded: the shared store's review item stays open for the others."""
+    from joinedup.store.linkage_tables import linkage_review
+
+    with live_app.engine.connect() as connection:
+        item = connection.execute(
+            select(linkage_review.c.id).where(linkage_review.c.status == "OPEN").limit(1)
+        ).scalar_one()
+    sign_in(page, live_app.username("PARTNERSHIP_ANALYST"))
+    declare(page, "Statutory return")
+    page.goto(f"/review/{item}")
+    page.get_by_label("Why (optional)").fill("Same school, same birthday.")
+    with page.expect_response(re.compile(rf"/review/{item}$")) as answered:
+        page.get_by_role("button", name="Record the decision").click()
+    assert answered.value.status == 400
+    _linked_to_its_field(page, "decision", "Select whether these are the same person")
+    expect(page.get_by_label("Why (optional)")).to_have_value("Same school, same birthday.")
+
+
+def test_an_impossible_audit_date_is_named_on_its_field(page: Any, live_app: LiveApp) -> None:
+    sign_in(page, live_app.username("PRIVACY_OFFICER"))
+    declare(page, "Access audit")
+    page.goto("/privacy/audit")
+    page.get_by_label("Since").fill("30/02/2026")
+    page.get_by_role("button", name="Search").click()
+    _linked_to_its_field(page, "since", "Since must be a real date")
+    expect(page.get_by_label("Since")).to_have_value("30/02/2026")
+    page.get_by_label("Since").fill("1/1/2020")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("form-error")).to_have_count(0)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
+from joinedup.domain.dates import DateNotUnderstood, parse_date
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
@@ -161,13 +162,16 @@ def audit_search(
 ) -> Response:
     entries, more = None, False
     query = {"subject": subject, "actor": actor, "kind": kind, "since": since}
+    when = None
+    if since.strip():
+        try:
+            day = parse_date(since, "Since")
+        except DateNotUnderstood as problem:
+            errors = FormErrors().add("since", str(problem))
+            context = {"title": "Audit search", "entries": None, "query": query}
+            return render(request, "privacy/audit.html", with_errors(context, errors), 400)
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC)
     if any((subject, actor, kind, since)):
-        when = None
-        if since:
-            try:
-                when = datetime.fromisoformat(since).replace(tzinfo=UTC)
-            except ValueError:
-                raise BadInput(f"{_short(since)!r} is not a date (YYYY-MM-DD)") from None
         found = oversight.search_audit(
             engine_of(request),
             reader,
