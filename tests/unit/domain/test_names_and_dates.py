@@ -58,3 +58,12 @@ def test_an_impossible_date_is_refused_in_a_sentence() -> None:
         parse_date("31/02/2015", "Date of birth")
     with pytest.raises(DateNotUnderstood, match="^Date of birth must be a date, for example"):
         parse_date("next Tuesday", "Date of birth")
+
+
+def test_a_searched_name_is_pseudonymised_as_searched_whatever_its_accents() -> None:
+    """The privacy officer asking whether "Wozniak" was searched for finds "Woźniak"."""
+    from joinedup.governance.trace import term_pseudonym
+
+    key = b"k" * 32
+    assert term_pseudonym(key, "name", "Woźniak") == term_pseudonym(key, "name", "WOZNIAK")
+    assert term_pseudonym(key, "name", "Smith") == term_pseudonym(key, "name", " smith ")
