@@ -15,10 +15,16 @@ class JoinedUpError(Exception):
 
 
 class BadInput(JoinedUpError):
-    """The caller gave something unusable (a bad argument, a malformed value)."""
+    """The caller gave something unusable (a bad argument, a malformed value). ``field``,
+    when given, names the form field or query term at fault, so a page can show the
+    message on that field (``http.forms``)."""
 
     http_status = 400
     exit_code = 2
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        self.field = field
 
 
 class DeliveryRejected(BadInput):

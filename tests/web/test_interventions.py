@@ -25,7 +25,10 @@ def test_the_analyst_opens_an_intervention_evaluation(page: Any, live_app: LiveA
     # 250 children hold too few starts with a year of follow-up: it says so, in words.
     expect(page.get_by_test_id("too-thin")).to_contain_text("too thin")
     page.goto("/interventions/PARENTING_PROGRAMME?period=2024-13-01..2025-01-01")
-    expect(page.get_by_test_id("form-error")).to_contain_text("period")
+    expect(page.get_by_test_id("form-error")).to_contain_text("Period must be")
+    expect(page.get_by_label("Period for Parenting programme")).to_have_value(
+        "2024-13-01..2025-01-01"
+    )  # the input kept (issue 19, finding 6)
 
 
 def test_a_practitioner_asks_what_an_intervention_might_change(

@@ -50,13 +50,13 @@ def test_wrong_passwords_are_refused_then_this_browser_waits_and_nothing_locks(
         page = context.new_page()
         for _ in range(5):
             sign_in(page, username, "not-the-password")
-            expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
+            expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
         messages = set()
         for _ in range(4):  # each failure doubles the wait (1 s, 2 s, 4 s...): too soon
             sign_in(page, username, "not-the-password")
             expect(page.get_by_role("alert")).to_be_visible()
             messages.add(page.get_by_role("alert").inner_text())
-        assert any("too many failed sign-ins: wait" in m for m in messages), messages
+        assert any("Too many failed sign-ins: wait" in m for m in messages), messages
         assert not any("locked" in m for m in messages), messages
         expect(page).to_have_url(re.compile(r"/login"))
     finally:

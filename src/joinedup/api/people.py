@@ -9,7 +9,6 @@ own model (``services.casework_view.SingleView``), as the page shows it.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,8 +28,8 @@ from joinedup.services.casework_view import (
     TimelineEvent,
     TriageCase,
 )
+from joinedup.services.search import MAX_PAGE, search_people
 from joinedup.services.search import Query as SearchQuery
-from joinedup.services.search import search_people
 
 router = APIRouter(tags=["people"])
 
@@ -59,7 +58,10 @@ class SearchTerms(BaseModel):
 class SearchResults(BaseModel):
     query: SearchTerms
     results: list[SearchResult]
-    truncated: bool
+    total: int = Field(description="how many people the caller may find match, in all")
+    page: int = Field(description="this page's number, from 1")
+    pages: int = Field(description="how many pages there are")
+    truncated: bool = Field(description="whether there are more results after this page")
 
 
 class RoutedTo(BaseModel):
@@ -122,10 +124,13 @@ class Closure(BaseModel):
 def search(
     request: Request,
     name: str = Query("", max_length=200),
-    date_of_birth: date | None = Query(None),
+    date_of_birth: str | None = Query(
+        None, max_length=40, description="27/3/2015, 27 March 2015 or 2015-03-27"
+    ),
     nhs_number: str | None = Query(None, max_length=20),
     upn: str | None = Query(None, max_length=20),
     postcode: str | None = Query(None, max_length=10),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="the page of results, from 1"),
     reader: Reader = Depends(current_reader),
 ) -> SearchResults:
     """Find people by name (fuzzy), date of birth, NHS number, UPN or postcode. Shows who
@@ -133,7 +138,7 @@ def search(
     query = SearchQuery.parse(
         name=name, date_of_birth=date_of_birth, nhs_number=nhs_number, upn=upn, postcode=postcode
     )
-    return SearchResults.model_validate(search_people(engine_of(request), reader, query))
+    return SearchResults.model_validate(search_people(engine_of(request), reader, query, page=page))
 
 
 @router.get("/people/{person_id}", **answers(SingleView), **READERS)

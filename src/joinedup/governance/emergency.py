@@ -48,6 +48,13 @@ class ReviewOutcome(StrEnum):
     NEEDS_FOLLOW_UP = "NEEDS_FOLLOW_UP"
 
 
+OUTCOME_WORDS = {
+    ReviewOutcome.APPROPRIATE: "appropriate",
+    ReviewOutcome.INAPPROPRIATE: "inappropriate",
+    ReviewOutcome.NEEDS_FOLLOW_UP: "to need follow-up",
+}
+
+
 def check_request(request: AccessRequest, justification: str, minutes: int) -> str:
     """Refuse what break glass is not for; returns the cleaned justification."""
     if request.purpose not in SAFEGUARDING_PURPOSES:
@@ -63,6 +70,7 @@ def check_request(request: AccessRequest, justification: str, minutes: int) -> s
         what="break glass needs a typed justification saying what the emergency is",
         min_chars=MIN_JUSTIFICATION_CHARS,
         min_words=MIN_JUSTIFICATION_WORDS,
+        field="justification",
     )
     if not 1 <= minutes <= MAX_MINUTES:
         raise BadInput(f"break glass lasts 1 to {MAX_MINUTES} minutes, not {minutes}")
@@ -155,16 +163,23 @@ def review(
 ) -> dict[str, Any]:
     """Record the privacy officer's review of a break-glass grant, in the task and the audit
     log. The reviewer must be a privacy officer and not the person who broke the glass."""
+    if not str(outcome).strip():
+        raise BadInput("Select whether this access was appropriate", field="outcome")
     try:
         outcome = ReviewOutcome(str(outcome).upper())
     except ValueError:
         known = ", ".join(o.value for o in ReviewOutcome)
-        raise BadInput(f"unknown review outcome {outcome!r} (one of: {known})") from None
+        raise BadInput(
+            f"unknown review outcome {outcome!r} (one of: {known})", field="outcome"
+        ) from None
     if reviewer_role is not Role.PRIVACY_OFFICER:
         raise Forbidden("break-glass reviews are for privacy officers")
     note = " ".join(note.split())
     if outcome is not ReviewOutcome.APPROPRIATE and not note:
-        raise BadInput(f"a review found {outcome.value} needs a note saying why")
+        raise BadInput(
+            f"An access found {OUTCOME_WORDS[outcome]} needs a note saying why",
+            field="note",
+        )
     row = connection.execute(
         select(task_t, grant_t.c.user_id, grant_t.c.child_id, grant_t.c.purpose)
         .join(grant_t, grant_t.c.id == task_t.c.emergency_access_id)

@@ -90,7 +90,9 @@ def _looks_like_a_word(word: str) -> bool:
     return len(lower) >= 3 and any(c in _VOWELS for c in lower) and lower not in FILLER
 
 
-def check_substance(text: str, *, what: str, min_chars: int, min_words: int) -> str:
+def check_substance(
+    text: str, *, what: str, min_chars: int, min_words: int, field: str | None = None
+) -> str:
     """The reason, whitespace collapsed, if it says something; ``BadInput`` naming ``what``
     is needed otherwise."""
     clean = " ".join(text.split())
@@ -107,5 +109,5 @@ def check_substance(text: str, *, what: str, min_chars: int, min_words: int) -> 
     elif len(meaningful) < max(3, min_words // 2):
         problem = "what happened in your own words, not the same or filler words"
     if problem:
-        raise BadInput(f"{what}: {problem}")
+        raise BadInput(f"{what}: {problem}", field=field)
     return clean

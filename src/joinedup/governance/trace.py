@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from joinedup.domain.names import fold
 from joinedup.governance.purposes import PURPOSES, Purpose
 from joinedup.governance.reader import Reader
 from joinedup.governance.roles import ROLE_RULES, SEALED_RULES, Role, SealedKind, sealed_kind
@@ -110,8 +111,9 @@ def findable(
 
 def term_pseudonym(key: bytes, field: str, value: str) -> str:
     """The keyed hash a search term is kept as (the field's name is part of it, so a date
-    searched as a date of birth and the same text as a name differ)."""
-    normalised = " ".join(str(value).split()).casefold()
+    searched as a date of birth and the same text as a name differ). Folded as search folds
+    names (``domain.names``), so "Woźniak" and "WOZNIAK" are the same term."""
+    normalised = " ".join(fold(str(value)).split())
     digest = hmac.new(key, f"search/{field}\x1f{normalised}".encode(), hashlib.sha256)
     return TERM_PREFIX + digest.hexdigest()[:24]
 

@@ -121,6 +121,7 @@ def open_triage_case(
     text = check_substance(
         reason,
         what="say why the MASH is triaging this child (e.g. the contact received)",
+        field="reason",
         min_chars=MIN_TRIAGE_REASON_CHARS,
         min_words=4,
     )
@@ -183,9 +184,13 @@ def close_triage_case(
     uses.TRIAGE_CASE.check(reader)
     now = now or datetime.now(UTC)
     outcome = outcome.strip().upper().replace(" ", "_")
+    if not outcome:
+        raise BadInput("Select what the MASH decided", field="outcome")
     if outcome not in OUTCOMES:
         raise BadInput(f"the outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    text = check_substance(reason, what="say why the MASH decided this", min_chars=10, min_words=3)
+    text = check_substance(
+        reason, what="say why the MASH decided this", min_chars=10, min_words=3, field="reason"
+    )
     row = connection.execute(select(triage_case).where(triage_case.c.id == case_id)).first()
     if row is None:
         raise NotFound(f"no MASH triage case {case_id}")

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from joinedup.domain.model import Event, SourcePersonRecord
+from joinedup.domain.names import folded_or_none
 
 # The columns ``event_values`` and ``person_record_values`` fill, in their order: events and
 # person records are most of what an ingest derives, so they go to the driver as tuples too.
@@ -48,6 +49,7 @@ PERSON_COLUMNS = (
     "ethnicity",
     "other_names",
     "attributes",
+    "surname_folded",
 )
 # json.dumps(value, ensure_ascii=False, separators=(",", ":")), as ``insert_dicts`` writes a
 # JSON column, with the encoder built once.
@@ -123,6 +125,7 @@ def person_fields(record: SourcePersonRecord) -> tuple[Any, ...]:
         record.ethnicity,
         _json_list(record.other_names),
         _json_object(record.attributes),
+        folded_or_none(record.surname),
     )
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import jellyfish
 from nicknames import NickNamer
 
+from joinedup.domain.names import fold
+
 _NON_LETTER = re.compile(r"[^A-Z\- ']")
 _NAMER = NickNamer()
 
@@ -49,10 +51,12 @@ COLUMNS = (
 
 
 def clean_name(value: str | None) -> str | None:
-    """Upper-case letters, hyphens and single spaces only; None when nothing is left."""
+    """Upper-case letters, hyphens and single spaces only; None when nothing is left. Names
+    are folded first as search folds them (``domain.names.fold``: "Woźniak" is WOZNIAK, not
+    WONIAK with its accented letter dropped)."""
     if not value:
         return None
-    text = _NON_LETTER.sub("", value.upper().replace(".", " ")).replace("'", "")
+    text = _NON_LETTER.sub("", fold(value).upper().replace(".", " ")).replace("'", "")
     text = " ".join(text.split())
     return text or None
 

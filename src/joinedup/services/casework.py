@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select, tuple_
 
 from joinedup.domain.agencies import AgencyId
-from joinedup.governance import gate, triage_cases, uses
+from joinedup.governance import gate, triage_cases, uses, why
 from joinedup.governance.data_map import attribute_fields, event_field, identity_field
 from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import PURPOSES
@@ -26,6 +26,7 @@ from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
 from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
+from joinedup.store.governance_tables import agreement_version
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, person_record
 
@@ -256,6 +257,34 @@ def _role(dob: date | None, own: date | None, today: date) -> str:
     return "CHILD"
 
 
+def _why(connection: Any, opened: gate.Opened) -> list[str]:
+    """ "Why you see what you see" in sentences (``governance.why``), with the titles of the
+    agreements the decision relied on."""
+    used = {
+        key
+        for o in opened.decision.outcomes
+        for key in (why.agreement_of(p) for p in o.policy_ids)
+        if key
+    }
+    titles = {}
+    if used:
+        av = agreement_version.c
+        titles = dict(
+            connection.execute(
+                select(av.agreement_id, av.title).where(
+                    av.agreement_id.in_(sorted(used)), av.superseded_at.is_(None)
+                )
+            ).all()
+        )
+    return why.in_sentences(
+        opened.reader,
+        opened.decision,
+        {r.agency for r in opened.subject.records},
+        {r.value for r in opened.relationships},
+        titles,
+    )
+
+
 def _withheld(opened: gate.Opened, with_lines: set[str]) -> list[dict[str, str]]:
     """The agencies holding something the reader may not see: named, not described. A
     reader shown nothing at all is not told which agencies know the person either (that
@@ -325,6 +354,7 @@ def single_view(
         practitioners = _practitioners(connection, opened, today)
         lines = _contact_lines(connection, opened)
         members = _family(connection, opened, today)
+        in_words = _why(connection, opened)
     decision = opened.decision
     police_since = today - timedelta(days=RECENT_POLICE_DAYS)
     view = {
@@ -337,6 +367,7 @@ def single_view(
             "emergency": decision.emergency,
             "relationships": sorted(r.value for r in opened.relationships),
             "reasons": list(decision.reasons),
+            "in_words": in_words,
             "agreements": list(decision.agreement_ids),
             "fields_shown": sorted(decision.allowed_fields),
         },

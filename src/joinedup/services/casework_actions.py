@@ -69,12 +69,15 @@ def record_concern(
     now = now or datetime.now(UTC)
     kind = kind.strip().upper()
     if kind not in CONCERN_KINDS:
-        raise BadInput(f"kind must be one of {', '.join(CONCERN_KINDS)}, not {kind!r}")
+        raise BadInput(
+            f"kind must be one of {', '.join(CONCERN_KINDS)}, not {kind!r}", field="kind"
+        )
     body = text.strip()
     if not MIN_CONCERN_CHARS <= len(body) <= MAX_CONCERN_CHARS:
         raise BadInput(
             f"say what the {kind.lower()} is in {MIN_CONCERN_CHARS} to {MAX_CONCERN_CHARS:,} "
-            "characters"
+            "characters",
+            field="text",
         )
     uses.RECORD_CONCERN.check(reader)
     with UnitOfWork(engine) as uow:

@@ -21,6 +21,10 @@ class Access(Answer):
     emergency: bool = Field(description="opened by breaking the glass")
     relationships: list[str]
     reasons: list[str]
+    in_words: list[str] = Field(
+        description="why the reader sees what they see, in sentences (what ``reasons`` and "
+        "the decision say, without codes)"
+    )
     agreements: list[str] = Field(description="the agreements relied on (id and version)")
     fields_shown: list[str]
 

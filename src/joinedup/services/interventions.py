@@ -201,7 +201,8 @@ def parse_period(period: str | tuple[date, date] | None) -> tuple[date, date] | 
         return first, last
     except ValueError:
         raise BadInput(
-            f"period {period!r}: use YYYY, YYYY..YYYY or YYYY-MM-DD..YYYY-MM-DD"
+            "Period must be a year (2024), years (2024..2025) or dates (2024-01-01..2024-06-30)",
+            field="period",
         ) from None
 
 

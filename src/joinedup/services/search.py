@@ -2,8 +2,9 @@
 
 A search is a trace, not a browse (docs/governance.md, "Search"), as a demographics service
 offers one:
-- it needs a specific query: an NHS number or a UPN, or a surname with a forename, a date
-  of birth or a postcode;
+- it needs a specific query: an NHS number or a UPN, a surname with a forename, a date of
+  birth or a postcode, or one name (a forename or a surname) with a date of birth or a
+  postcode;
 - it returns only people the reader could lawfully open for their purpose: people with a
   record in the reader's own agency (where an involvement or a team caseload, the
   legitimate relationships, can exist); any child when the purpose lets the reader triage or
@@ -19,17 +20,19 @@ Every search is audited with the person ids it returned and its terms pseudonymi
 hashes: the privacy officer can tell whether a given name was searched for, but the log
 holds no names or numbers).
 
-Matching: candidates come from indexed lookups (identifiers exactly; date of birth; surname
-prefix, case-insensitive), then each person is scored with Jaro-Winkler similarity on names
-(jellyfish), known nicknames (``nicknames``), and agreement on date of birth (also with day
-and month swapped, a common recording error) and postcode.
+Matching: names are folded as linkage folds them (``domain.names.fold``: case, accents,
+"Wozniak" finds "Woźniak"); candidates come from indexed lookups (identifiers exactly; date
+of birth; postcode; the folded surname's prefix), then each person is scored with
+Jaro-Winkler similarity on names (jellyfish), known nicknames (``nicknames``), and agreement
+on date of birth (also with day and month swapped, a common recording error) and postcode.
+A date of birth is read as practitioners type it (``domain.dates``: 3/2/2015, 3 February
+2015, ISO). Results come a page of ``PAGE_SIZE`` at a time with how many there are in all
+(of the people the reader may find); each page is a search, counted and audited.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -38,7 +41,7 @@ import orjson
 from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
 
 from joinedup.config import volume_limits
-from joinedup.domain.identifiers import NHSNumber, Postcode
+from joinedup.domain.names import fold
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.audit import append
@@ -47,99 +50,19 @@ from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
 from joinedup.governance.retention_actions import pseudonym_key
 from joinedup.governance.trace import findable, pseudonymised_terms
+from joinedup.services.search_query import Query
+from joinedup.services.search_query import name_parts as _name_parts
 from joinedup.store.linkage_tables import linkage_record, linked_record
 from joinedup.store.tables import person_link, person_record
 
-MAX_RESULTS = 20
+__all__ = ["MAX_PAGE", "PAGE_SIZE", "Query", "search_people"]
+
+PAGE_SIZE = 20
+MAX_PAGE = 50  # a trace, not a browse: beyond a thousand results, the query is too broad
 SEARCH_VOLUME_KIND = "SEARCH_VOLUME"
 CANDIDATE_LIMIT = 1_000  # nearest first (see _candidates), so the cut falls on the least likely
 MIN_SCORE = 0.55
 NAME_FLOOR = 0.8  # Jaro-Winkler: 'Rebeca'/'Rebecca' 0.97, 'Holt'/'Holden' 0.87
-_UPN = re.compile(r"^[A-Z]\d{12}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    name: str = ""
-    date_of_birth: date | None = None
-    nhs_number: str | None = None
-    upn: str | None = None
-    postcode: str | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        *,
-        name: str = "",
-        date_of_birth: str | date | None = None,
-        nhs_number: str | None = None,
-        upn: str | None = None,
-        postcode: str | None = None,
-    ) -> Query:
-        """Validate the search terms (``BadInput`` names the bad one)."""
-        dob: date | None
-        if isinstance(date_of_birth, date) or date_of_birth is None:
-            dob = date_of_birth
-        elif date_of_birth.strip():
-            try:
-                dob = date.fromisoformat(date_of_birth.strip())
-            except ValueError:
-                raise BadInput(
-                    f"date of birth {date_of_birth!r} is not a date (YYYY-MM-DD)"
-                ) from None
-        else:
-            dob = None
-        nhs = None
-        if nhs_number and nhs_number.strip():
-            nhs = NHSNumber(nhs_number.strip()).value
-        u = None
-        if upn and upn.strip():
-            u = upn.strip().upper()
-            if not _UPN.match(u):
-                raise BadInput(f"UPN {upn!r} is not a UPN (a letter and 12 digits)")
-        pc = None
-        if postcode and postcode.strip():
-            pc = Postcode(postcode).value
-        query = cls(" ".join(name.split()), dob, nhs, u, pc)
-        query.check_specific()
-        return query
-
-    def check_specific(self) -> None:
-        """A trace, not a browse: an identifier, or a surname with a forename, a date of
-        birth or a postcode (``BadInput`` says what to add)."""
-        if self.nhs_number or self.upn:
-            return
-        forename, surname = _name_parts(self)
-        if not surname:
-            raise BadInput(
-                "search for a person by NHS number or UPN, or by surname with a forename, "
-                "a date of birth or a postcode"
-            )
-        if len(surname) < 2:
-            raise BadInput("give the whole surname (at least two letters)")
-        if not (forename or self.date_of_birth or self.postcode):
-            raise BadInput(
-                "a surname alone finds too many people: add a forename, a date of birth or "
-                "a postcode"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
-            "nhs_number": self.nhs_number,
-            "upn": self.upn,
-            "postcode": self.postcode,
-        }
-
-
-def _name_parts(query: Query) -> tuple[str, str]:
-    parts = query.name.lower().split()
-    if not parts:
-        return "", ""
-    if len(parts) == 1:
-        return "", parts[0]
-    return " ".join(parts[:-1]), parts[-1]
 
 
 def _candidates(connection: Any, query: Query) -> list[Any]:
@@ -156,21 +79,23 @@ def _candidates(connection: Any, query: Query) -> list[Any]:
             conditions.append(pr.date_of_birth == date(d.year, d.day, d.month))
     forename, surname = _name_parts(query)
     if surname and not query.date_of_birth:
-        # Surname prefix (case-insensitive, on the expression index), and the surname given
-        # as a forename (names recorded the wrong way round).
+        # The folded surname's prefix (case and accents folded, on its index).
         stem = surname[:3]
         upper = stem[:-1] + chr(ord(stem[-1]) + 1)
-        conditions.append(and_(func.lower(pr.surname) >= stem, func.lower(pr.surname) < upper))
-    if query.postcode and not conditions:
+        folded = pr.surname_folded
+        conditions.append(and_(folded >= stem, folded < upper))
+    if query.postcode:
         conditions.append(pr.postcode == query.postcode)
     # Nearest first, so the limit cuts the least likely: a common surname's stem matches
     # more records than the limit on a large partnership ('wil': 8,963 of 100,000 children's
     # records), and without an order the person asked for could be cut.
     nearest = []
     if surname:
-        nearest.append(case((func.lower(pr.surname) == surname, 0), else_=1))
+        nearest.append(case((pr.surname_folded == surname, 0), else_=1))
     if forename:
         nearest.append(case((func.lower(pr.forenames).startswith(forename[:1]), 0), else_=1))
+    elif not query.date_of_birth and query.postcode:
+        nearest.append(case((pr.postcode == query.postcode, 0), else_=1))
     # The nearest records are chosen from person_record alone, then joined to their people:
     # joined first, PostgreSQL misjudged how many records a stem matches (390 for 7,346) and
     # hashed the whole linkage table for every search (185 ms for 'Dawn Smith' on 100,000
@@ -229,7 +154,11 @@ class _Scorer:
     def __init__(self, query: Query) -> None:
         self.query = query
         self.forename, self.surname = _name_parts(query)
+        # One name with a date of birth or a postcode: a forename or a surname.
+        self.either = not self.forename and bool(query.date_of_birth or query.postcode)
         first = self.forename.split()[0] if self.forename else ""
+        if self.either:
+            first = self.surname
         self.first_upper = first.upper()
         if first:
             from joinedup.linkage.features import aliases_of
@@ -249,10 +178,16 @@ class _Scorer:
                 names.append((" ".join(bits[:-1]), bits[-1]))
         best = 0.0
         for f, s in names:
-            f, s = f.lower(), s.lower()
+            f, s = fold(f), fold(s)
             s_sim = similarity(surname, s)
             if not forename:
                 best = max(best, s_sim)
+                if self.either and f.strip():
+                    f_first = f.split()[0]
+                    nickname = f_first.upper() == self.first_upper or (
+                        f_first.upper() in self.aliases
+                    )
+                    best = max(best, 1.0 if nickname else similarity(surname, f_first))
                 continue
             f_first = f.split()[0].upper() if f.strip() else ""
             nickname = bool(f_first) and (f_first == self.first_upper or f_first in self.aliases)
@@ -304,10 +239,18 @@ def _district(postcode: str | None) -> str | None:
 
 
 def search_people(
-    engine: Engine, reader: Reader, query: Query, *, now: datetime | None = None
+    engine: Engine,
+    reader: Reader,
+    query: Query,
+    *,
+    page: int = 1,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The best-matching people the reader may find (at most ``MAX_RESULTS``), best first;
-    counted against the account's volume and audited."""
+    """One page (``PAGE_SIZE``) of the best-matching people the reader may find, best
+    first, with how many the reader may find in all; counted against the account's volume
+    and audited (with the people on this page)."""
+    if not 1 <= page <= MAX_PAGE:
+        raise BadInput(f"There are at most {MAX_PAGE} pages of results", field="page")
     uses.SEARCH.check(reader)
     reader.check_purpose()
     query.check_specific()
@@ -349,7 +292,7 @@ def search_people(
                 "match_score": round(s, 3),
                 "link_confidence": min(probabilities[pid]) if probabilities[pid] else None,
             }
-            for s, pid, row in eligible[:MAX_RESULTS]
+            for s, pid, row in eligible[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         ]
         append(
             connection,
@@ -362,12 +305,17 @@ def search_people(
                 "agency": reader.agency.value,
                 "query": pseudonymised_terms(pseudonym_key(connection), query.to_dict()),
                 "results": [r["person_id"] for r in results],
+                "page": page,
             },
             recorded_at=now,
         )
-    # Whether more matched says nothing of the people the reader may not find.
+    # How many matched counts only the people the reader may find: it says nothing of others.
+    total = len(eligible)
     return {
         "query": query.to_dict(),
         "results": results,
-        "truncated": len(eligible) > len(results),
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-min(total, MAX_PAGE * PAGE_SIZE) // PAGE_SIZE)),
+        "truncated": total > page * PAGE_SIZE,
     }

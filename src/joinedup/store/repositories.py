@@ -26,6 +26,7 @@ from joinedup.domain.model import (
     SourcePersonRecord,
     SourceRef,
 )
+from joinedup.domain.names import folded_or_none
 from joinedup.store import tables as t
 
 
@@ -158,6 +159,7 @@ def person_record_values(record: SourcePersonRecord, source_record_id: int) -> d
         "ethnicity": record.ethnicity,
         "other_names": list(record.other_names),
         "attributes": dict(record.attributes),
+        "surname_folded": folded_or_none(record.surname),
     }
 
 

@@ -188,6 +188,8 @@ person_record = Table(
     Column("ethnicity", String(8)),
     Column("other_names", Json, nullable=False, default=list),
     Column("attributes", Json, nullable=False, default=dict),
+    # The surname as search looks it up: case and accents folded (``domain.names``).
+    Column("surname_folded", String(200)),
     UniqueConstraint("agency_id", "source_table", "source_id", name="uq_person_record_key"),
     Index("ix_person_record_nhs", "nhs_number"),
     Index("ix_person_record_upn", "upn"),

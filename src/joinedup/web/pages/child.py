@@ -8,6 +8,7 @@ comes from the session. A page that needs a purpose sends the reader to declare 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,13 +20,14 @@ from joinedup.governance.reader import Reader
 from joinedup.governance.triage_cases import OUTCOMES
 from joinedup.http import navigation
 from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.forms import FormErrors, with_errors
 from joinedup.http.limits import RecordId
 from joinedup.http.templating import render
 from joinedup.services import casework_actions
 from joinedup.services.casework import single_view
 from joinedup.services.casework_view import SingleView
 from joinedup.services.chronology import entries_of
-from joinedup.services.search import Query, search_people
+from joinedup.services.search import MAX_PAGE, PAGE_SIZE, Query, search_people
 
 router = APIRouter(include_in_schema=False)
 navigation.add(
@@ -69,6 +71,7 @@ def search_page(
     nhs_number: str = "",
     upn: str = "",
     postcode: str = "",
+    page: str = "1",
     reader: Reader = Depends(current_reader),
 ) -> Response:
     terms = {
@@ -78,14 +81,25 @@ def search_page(
         "upn": upn,
         "postcode": postcode,
     }
-    context: dict[str, Any] = {"title": "Find a child", "terms": terms, "results": None}
-    if any(v.strip() for v in terms.values()):
-        try:
-            context["results"] = search_people(engine_of(request), reader, Query.parse(**terms))
-        except BadInput as problem:
-            context["error"] = str(problem)
-    partial = request.headers.get("HX-Request") == "true"
-    return render(request, "child/results.html" if partial else "child/search.html", context)
+    context: dict[str, Any] = {
+        "title": "Find a child",
+        "terms": terms,
+        "results": None,
+        "page_size": PAGE_SIZE,
+    }
+    if not any(v.strip() for v in terms.values()):
+        return render(request, "child/search.html", context)
+    number = int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
+    try:
+        found = search_people(engine_of(request), reader, Query.parse(**terms), page=number)
+    except BadInput as problem:
+        errors = FormErrors.from_problem(problem, "name")
+        return render(request, "child/search.html", with_errors(context, errors), errors.status)
+    given = {k: v for k, v in terms.items() if v.strip()}
+    context["results"] = found
+    context["prev_href"] = "/people?" + urlencode({**given, "page": number - 1})
+    context["next_href"] = "/people?" + urlencode({**given, "page": number + 1})
+    return render(request, "child/search.html", context)
 
 
 @router.get("/people/{person_id}", **governed(uses.SINGLE_VIEW, page=True))
@@ -122,28 +136,34 @@ def _back(person_id: str, done: str) -> RedirectResponse:
 
 
 def _form_error(
-    request: Request, person_id: str, reader: Reader, problem: JoinedUpError
+    request: Request,
+    person_id: str,
+    reader: Reader,
+    problem: JoinedUpError,
+    fields: dict[str, str],
+    kept: dict[str, str],
 ) -> Response:
-    """Re-show the view with the problem at the top (a GOV.UK error summary)."""
+    """Re-show the view with the form's error (the GOV.UK error pattern: the summary links
+    to the field, the field shows it, what was typed is kept). ``fields`` maps the form's
+    field names to their ids on the page, the first being the form's main field."""
+    errors = FormErrors.from_problem(problem, next(iter(fields.values())), fields)
     model = single_view(engine_of(request), reader, person_id)
     view = model.as_dict()
     names = {e["agency"]: e["agency_name"] for e in view["timeline"]}
     headline = view["identities"][0] if view["identities"] else None
-    return render(
-        request,
-        "child/view.html",
-        {
-            **_recent(model, reader),
-            "title": "There is a problem",
-            "view": view,
-            "headline": headline,
-            "chart": timeline(view["timeline"], names),
-            "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
-            "error": str(problem),
-            "triage_outcomes": OUTCOMES,
-        },
-        status=problem.http_status,
-    )
+    title = f"{headline['forenames']} {headline['surname']}" if headline else "Restricted record"
+    context = {
+        "title": title,
+        "view": view,
+        "headline": headline,
+        "chart": timeline(view["timeline"], names),
+        "colours": AGENCY_COLOURS,
+        "legend": [(a, names[a]) for a in AGENCY_COLOURS if a in names],
+        "triage_outcomes": OUTCOMES,
+        **_recent(model, reader),
+        "kept": kept,
+    }
+    return render(request, "child/view.html", with_errors(context, errors), errors.status)
 
 
 @router.post("/people/{person_id}/concerns", **governed(uses.RECORD_CONCERN, page=True))
@@ -157,7 +177,9 @@ def concern_form(
     try:
         casework_actions.record_concern(engine_of(request), reader, person_id, text, kind=kind)
     except BadInput as problem:
-        return _form_error(request, person_id, reader, problem)
+        fields = {"text": "concern-text", "kind": "kind-concern"}
+        kept = {"text": text, "kind": kind}
+        return _form_error(request, person_id, reader, problem, fields, kept)
     return _back(person_id, kind.strip().lower())
 
 
@@ -171,7 +193,8 @@ def triage_form(
     try:
         casework_actions.open_triage(engine_of(request), reader, person_id, reason)
     except (BadInput, Forbidden, Conflict) as problem:
-        return _form_error(request, person_id, reader, problem)
+        fields = {"reason": "triage-reason"}
+        return _form_error(request, person_id, reader, problem, fields, {"reason": reason})
     return _back(person_id, "triage")
 
 
@@ -189,7 +212,9 @@ def close_triage_form(
     try:
         casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason)
     except (BadInput, Conflict, NotFound) as problem:
-        return _form_error(request, person_id, reader, problem)
+        fields = {"outcome": f"outcome-{next(iter(OUTCOMES))}", "reason": "closing-reason"}
+        kept = {"outcome": outcome, "closing_reason": reason}
+        return _form_error(request, person_id, reader, problem, fields, kept)
     return _back(person_id, "closed")
 
 
@@ -203,5 +228,7 @@ def break_glass_form(
     try:
         casework_actions.break_glass(engine_of(request), reader, person_id, justification)
     except BadInput as problem:
-        return _form_error(request, person_id, reader, problem)
+        fields = {"justification": "justification"}
+        kept = {"justification": justification}
+        return _form_error(request, person_id, reader, problem, fields, kept)
     return _back(person_id, "glass")

@@ -66,7 +66,7 @@ def chronology_page(
     except PeriodProblem as problem:
         # GOV.UK: say what is wrong beside the field, keep what was typed, and show the
         # chronology without the period until it is put right.
-        errors[problem.field] = str(problem)
+        errors[problem.field or "from"] = str(problem)
         filters = Filters.parse(agencies=agency, kinds=kind, order=order)
     answer = chronology(engine_of(request), reader, person_id, filters)
     title = f"Chronology: {answer.name}" if answer.name else "Chronology"

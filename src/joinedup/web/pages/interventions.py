@@ -22,6 +22,7 @@ from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.http import navigation
 from joinedup.http.auth import current_account, current_reader, engine_of, governed
+from joinedup.http.forms import FormErrors, with_errors
 from joinedup.http.templating import render
 from joinedup.interventions import verdict
 from joinedup.services import interventions as svc
@@ -87,13 +88,12 @@ def evaluation_page(
     try:
         result = svc.evaluation_kept(engine_of(request), code, period)
     except BadInput as problem:
+        errors = FormErrors.from_problem(problem, f"period-{code}")
+        again = {"title": "Interventions", "types": svc.list_types(engine_of(request)),
+                 "kept": {"code": code, "period": period}}  # fmt: skip
         return render(
-            request,
-            "interventions/index.html",
-            {"title": "There is a problem", "error": str(problem),
-             "types": svc.list_types(engine_of(request))},
-            status=problem.http_status,
-        )  # fmt: skip
+            request, "interventions/index.html", with_errors(again, errors), errors.status
+        )
     context: dict[str, Any] = {
         "title": f"{result['title']}: did it make a difference?",
         "result": result,
@@ -151,6 +151,11 @@ def estimate_page(
         "chosen": type,
         "estimate": None,
     }
+    if type and type not in {t["code"] for t in types}:
+        errors = FormErrors().add("type", "Select an intervention from the list")
+        return render(
+            request, "interventions/estimate.html", with_errors(context, errors), errors.status
+        )
     if type:
         estimate = svc.estimate_for(engine, person_id, type, reader=reader)
         context["estimate"] = estimate | {

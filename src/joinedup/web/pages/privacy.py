@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
+from joinedup.domain.dates import DateNotUnderstood, parse_date
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.emergency import ReviewOutcome
 from joinedup.governance.reader import Reader
 from joinedup.http import navigation
 from joinedup.http.auth import current_account, current_reader, engine_of, governed
+from joinedup.http.forms import FormErrors, with_errors
 from joinedup.http.limits import MAX_ID, RecordId
 from joinedup.http.templating import render
 from joinedup.services import oversight
@@ -55,18 +57,31 @@ navigation.add(
 def tasks(
     request: Request, show: str = "OPEN", reader: Reader = Depends(current_reader)
 ) -> Response:
+    return _tasks_page(request, reader, show)
+
+
+def _tasks_page(
+    request: Request,
+    reader: Reader,
+    show: str,
+    errors: FormErrors | None = None,
+    kept: dict[str, Any] | None = None,
+) -> Response:
+    """The queue; with ``errors``, the form of the task ``kept`` names shows them and what
+    was typed (the GOV.UK error pattern)."""
     show = show if show in ("OPEN", "CLOSED", "ALL") else "OPEN"
     found = oversight.break_glass_tasks(engine_of(request), reader, None if show == "ALL" else show)
-    return render(
-        request,
-        "privacy/tasks.html",
-        {
-            "title": "Break-glass reviews",
-            "tasks": found,
-            "show": show,
-            "outcomes": [o.value for o in ReviewOutcome],
-        },
-    )
+    context: dict[str, Any] = {
+        "title": "Break-glass reviews",
+        "tasks": found,
+        "show": show,
+        "outcomes": [o.value for o in ReviewOutcome],
+        "kept": kept or {},
+    }
+    if errors:
+        context = with_errors(context, errors)
+        return render(request, "privacy/tasks.html", context, errors.status)
+    return render(request, "privacy/tasks.html", context)
 
 
 @router.post("/privacy/break-glass/{task_id}", **governed(uses.BREAK_GLASS_REVIEW, page=True))
@@ -77,7 +92,16 @@ def record_review(
     note: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    oversight.review_break_glass(engine_of(request), reader, task_id, outcome, note)
+    try:
+        oversight.review_break_glass(engine_of(request), reader, task_id, outcome, note)
+    except BadInput as problem:
+        errors = FormErrors.from_problem(
+            problem,
+            f"outcome-{task_id}",
+            {"outcome": f"outcome-{task_id}", "note": f"note-{task_id}"},
+        )
+        kept = {"task_id": task_id, "outcome": outcome, "note": note}
+        return _tasks_page(request, reader, "OPEN", errors, kept)
     return RedirectResponse("/privacy/break-glass?show=CLOSED", status_code=303)
 
 
@@ -138,13 +162,16 @@ def audit_search(
 ) -> Response:
     entries, more = None, False
     query = {"subject": subject, "actor": actor, "kind": kind, "since": since}
+    when = None
+    if since.strip():
+        try:
+            day = parse_date(since, "Since")
+        except DateNotUnderstood as problem:
+            errors = FormErrors().add("since", str(problem))
+            context = {"title": "Audit search", "entries": None, "query": query}
+            return render(request, "privacy/audit.html", with_errors(context, errors), 400)
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC)
     if any((subject, actor, kind, since)):
-        when = None
-        if since:
-            try:
-                when = datetime.fromisoformat(since).replace(tzinfo=UTC)
-            except ValueError:
-                raise BadInput(f"{_short(since)!r} is not a date (YYYY-MM-DD)") from None
         found = oversight.search_audit(
             engine_of(request),
             reader,

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from joinedup.accounts.model import Account
+from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.http import navigation
 from joinedup.http.auth import current_account, engine_of, governed
+from joinedup.http.forms import FormErrors, with_errors
 from joinedup.http.limits import RecordId
 from joinedup.http.templating import render
 from joinedup.services import oversight
@@ -71,16 +73,26 @@ def side_by_side(records: dict[str, Any]) -> list[dict[str, str]]:
 def item(
     review_id: RecordId, request: Request, account: Account = Depends(current_account)
 ) -> Response:
+    return _item_page(request, account, review_id)
+
+
+def _item_page(
+    request: Request,
+    account: Account,
+    review_id: int,
+    errors: FormErrors | None = None,
+    kept: dict[str, str] | None = None,
+) -> Response:
     found = oversight.review_item(engine_of(request), account, review_id)
-    return render(
-        request,
-        "review/item.html",
-        {
-            "title": f"Review {review_id}",
-            "item": found,
-            "compared": side_by_side(found["records"]),
-        },
-    )
+    context = {
+        "title": f"Review {review_id}",
+        "item": found,
+        "compared": side_by_side(found["records"]),
+        "kept": kept or {},
+    }
+    if errors:
+        return render(request, "review/item.html", with_errors(context, errors), errors.status)
+    return render(request, "review/item.html", context)
 
 
 @router.post("/review/{review_id}", **ROUTE)
@@ -91,5 +103,12 @@ def decide(
     reason: str = Form(""),
     account: Account = Depends(current_account),
 ) -> Response:
-    oversight.decide_review(engine_of(request), account, review_id, decision, reason)
+    if not decision.strip():
+        errors = FormErrors().add("decision", "Select whether these are the same person")
+        return _item_page(request, account, review_id, errors, {"reason": reason})
+    try:
+        oversight.decide_review(engine_of(request), account, review_id, decision, reason)
+    except BadInput as problem:
+        errors = FormErrors.from_problem(problem, "decision")
+        return _item_page(request, account, review_id, errors, {"reason": reason})
     return RedirectResponse("/review", status_code=303)

@@ -25,6 +25,7 @@ from joinedup.http.auth import (
     optional_session,
     set_session_cookie,
 )
+from joinedup.http.forms import FormErrors, error_title, with_errors
 from joinedup.http.security import PRE_SESSION_COOKIE
 from joinedup.http.templating import render
 from joinedup.services import accounts as account_service
@@ -57,6 +58,7 @@ def _login_form(request: Request, status: int = 200, **context: Any) -> Response
     request.state.pre_csrf = token
     context.setdefault("next", safe_next(request.query_params.get("next")))
     context.setdefault("username", "")
+    context.setdefault("title", "Sign in")
     context["oidc"] = _oidc() is not None
     response = render(request, "login.html", context, status=status)
     response.set_cookie(
@@ -100,8 +102,14 @@ def login(
             engine_of(request), username, password, source=client_address(request)
         )
     except (NotSignedIn, SignInThrottled, Forbidden) as error:
+        errors = FormErrors().add("username", str(error))
         return _login_form(
-            request, error.http_status, error=str(error), username=username, next=safe_next(next)
+            request,
+            error.http_status,
+            errors=errors,
+            title=error_title("Sign in", errors),
+            username=username,
+            next=safe_next(next),
         )
     if earlier is not None:
         account_service.sign_out(engine_of(request), earlier)
@@ -134,14 +142,24 @@ def _purpose_items(session: Session, chosen: str | None) -> list[dict[str, Any]]
 @router.get("/purpose")
 def purpose_page(request: Request) -> Response:
     session = current_session(request)
-    return render(
-        request,
-        "purpose.html",
-        {
-            "items": _purpose_items(session, session.purpose),
-            "next": safe_next(request.query_params.get("next")),
-        },
-    )
+    return _purpose_form(request, session, session.purpose, request.query_params.get("next"))
+
+
+def _purpose_form(
+    request: Request,
+    session: Session,
+    chosen: str | None,
+    next_path: str | None,
+    errors: FormErrors | None = None,
+) -> Response:
+    context = {
+        "title": "Declare your purpose",
+        "items": _purpose_items(session, chosen),
+        "next": safe_next(next_path),
+    }
+    if errors:
+        return render(request, "purpose.html", with_errors(context, errors), errors.status)
+    return render(request, "purpose.html", context)
 
 
 @router.post("/purpose")
@@ -152,8 +170,15 @@ def declare_purpose(
 ) -> Response:
     session = current_session(request)
     if not purpose:
-        raise BadInput("choose a purpose")
-    request.state.session = account_service.declare_purpose(engine_of(request), session, purpose)
+        errors = FormErrors().add("purpose", "Select your purpose")
+        return _purpose_form(request, session, None, next, errors)
+    try:
+        declared = account_service.declare_purpose(engine_of(request), session, purpose)
+    except BadInput as problem:
+        return _purpose_form(
+            request, session, None, next, FormErrors.from_problem(problem, "purpose")
+        )
+    request.state.session = declared
     return RedirectResponse(safe_next(next), status_code=303)
 
 
