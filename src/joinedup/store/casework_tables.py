@@ -10,7 +10,7 @@ from joinedup.store.tables import Id, Json, metadata, person_record
 
 # Search matches surnames case-insensitively by prefix; an expression index keeps it fast.
 Index("ix_person_record_surname_lower", func.lower(person_record.c.surname))
-# ... and by its folded form ("Wozniak" finds "Woźniak": migration 0054_search).
+# ... and by its folded form ("Wozniak" finds "Woźniak": migration 0056_search).
 Index("ix_person_record_surname_folded", person_record.c.surname_folded)
 
 # A child on the MASH's triage list: opened by a MASH practitioner with a reason (as a

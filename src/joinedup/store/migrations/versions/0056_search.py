@@ -4,7 +4,7 @@ The surname folded as ``joinedup.domain.names.fold`` folds it (lower case, accen
 letters English keyboards lack transliterated: "Woźniak" is "wozniak"), so "Wozniak" typed
 in a search finds "Woźniak" by an indexed lookup. Existing records are filled in here.
 
-Revision ID: 0054_search
+Revision ID: 0056_search
 Revises: 0055_mail_sink
 Create Date: 2026-12-07
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 from joinedup.domain.names import folded_or_none
 
-revision = "0054_search"
+revision = "0056_search"
 down_revision = "0055_mail_sink"
 branch_labels = None
 depends_on = None
