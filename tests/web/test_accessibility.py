@@ -1,0 +1,127 @@
+"""Every page each role reaches is accessible and fits a phone: in a real browser, each demo
+account (under each purpose its role may declare) walks the pages its navigation leads to,
+as the crawl in ``test_crawl.py`` does (two levels of links deep, on the same store: alerts,
+a scored triage list, clerical review items, a break-glass grant waiting for review), and on
+each page, the purpose page and the sign-in page:
+
+- axe-core (vendored, ``tests/support/vendor/axe-core``) finds no ``serious`` or
+  ``critical`` violation of the WCAG 2.2 A/AA rules or axe's best practices; ``moderate`` and
+  ``minor`` ones are printed (``pytest -rP`` shows them) but do not fail;
+- at a 390 px wide viewport (a phone) the page does not scroll sideways.
+
+The walk must include a child's single view and the triage explanation page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from joinedup.governance.reader import purposes_for
+from joinedup.governance.roles import Role
+from tests.support.axe import BLOCKING, Violation, violations
+from tests.support.webapp import LiveApp
+from tests.web.test_crawl import Crawl, crawl_as, crawled_app, shape  # noqa: F401 (fixture)
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12 to 15's CSS width
+WALKS = [
+    (role, purpose)
+    for role in Role
+    for purpose in [p.value for p in purposes_for(role.value)] or [None]
+]
+# The pages with ids each walk must have checked (what its navigation leads to).
+MUST_REACH = {
+    (Role.MASH_PRACTITIONER, "MASH_TRIAGE"): ("/people/{}", "/triage/{}", "/alerts/{}"),
+    (Role.SOCIAL_WORKER, "LEAD_PRACTITIONER_CASEWORK"): ("/people/{}", "/alerts/{}"),
+    (Role.PRIVACY_OFFICER, "AUDIT"): (),
+}
+
+
+@dataclass
+class CheckedCrawl(Crawl):
+    """The crawl, checking each page it opens with axe and at a phone's width."""
+
+    found: dict[Violation, list[str]] = field(default_factory=lambda: defaultdict(list))
+    too_wide: dict[str, int] = field(default_factory=dict)  # address -> page width at 390 px
+    checked: set[str] = field(default_factory=set)  # address shapes
+
+    def inspect(self, page: Any, url: str) -> None:
+        address = url.removeprefix(self.origin)
+        self.checked.add(shape(url))
+        for violation in violations(page):
+            self.found[violation].append(address)
+        page.set_viewport_size(PHONE)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            self.too_wide[address] = width
+        page.set_viewport_size(DESKTOP)
+
+
+_walked: dict[tuple[Role, str | None], CheckedCrawl] = {}
+
+
+def walked(browser: Any, app: LiveApp, role: Role, purpose: str | None) -> CheckedCrawl:
+    """The role's checked walk, once per test process (the axe and phone tests share it)."""
+    if (role, purpose) not in _walked:
+        crawl = CheckedCrawl(app.url)
+        sign_in_page = browser.new_page(base_url=app.url, viewport=DESKTOP)
+        try:
+            sign_in_page.goto("/login")
+            crawl.inspect(sign_in_page, sign_in_page.url)
+        finally:
+            sign_in_page.close()
+        _walked[role, purpose] = crawl_as(browser, app, role, purpose, crawl)
+    return _walked[role, purpose]
+
+
+@pytest.fixture(scope="module")
+def walks() -> Iterator[None]:
+    yield
+    _walked.clear()
+
+
+def walk_id(walk: tuple[Role, str | None]) -> str:
+    return f"{walk[0].value}-{walk[1] or 'no-purpose'}"
+
+
+@pytest.mark.parametrize(("role", "purpose"), WALKS, ids=[walk_id(w) for w in WALKS])
+def test_no_serious_or_critical_accessibility_violations(
+    browser: Any,
+    crawled_app: LiveApp,  # noqa: F811 (the fixture imported above)
+    walks: None,
+    role: Role,
+    purpose: str | None,
+) -> None:
+    crawl = walked(browser, crawled_app, role, purpose)
+    for must in MUST_REACH.get((role, purpose), ()):
+        assert must in crawl.checked, f"{must} not checked: {sorted(crawl.checked)}"
+    lines = {
+        impact: [
+            f"{violation}\n    on {', '.join(sorted(set(pages))[:5])}"
+            for violation, pages in crawl.found.items()
+            if violation.impact == impact
+        ]
+        for impact in ("critical", "serious", "moderate", "minor")
+    }
+    print(f"{len(crawl.checked)} kinds of page checked ({role.value}, {purpose}):")
+    for impact in ("moderate", "minor"):
+        print("\n".join(lines[impact]))
+    blocking = [line for impact in BLOCKING for line in lines[impact]]
+    assert not blocking, "axe found:\n" + "\n".join(blocking)
+
+
+@pytest.mark.parametrize(("role", "purpose"), WALKS, ids=[walk_id(w) for w in WALKS])
+def test_no_page_scrolls_sideways_on_a_phone(
+    browser: Any,
+    crawled_app: LiveApp,  # noqa: F811 (the fixture imported above)
+    walks: None,
+    role: Role,
+    purpose: str | None,
+) -> None:
+    crawl = walked(browser, crawled_app, role, purpose)
+    wide = [f"{width} px: {address}" for address, width in sorted(crawl.too_wide.items())]
+    assert not wide, f"wider than a {PHONE['width']} px phone:\n" + "\n".join(wide)
