@@ -19,15 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import purposes_for
 from joinedup.governance.roles import Role
 from tests.support.axe import BLOCKING, Violation, violations
-from tests.support.webapp import LiveApp
+from tests.support.webapp import LiveApp, sign_in
 from tests.web.test_crawl import Crawl, crawl_as, crawled_app, shape  # noqa: F401 (fixture)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}  # an iPhone 12 to 15's CSS width
+# Forms a person fills in (not sign-out, not a lone button such as "Acknowledge").
+FORMS = "main form:has(input:not([type=hidden]):not([type=submit]), textarea, select)"
+SUBMIT = "button[type=submit], button:not([type]), input[type=submit]"
 WALKS = [
     (role, purpose)
     for role in Role
@@ -48,10 +53,13 @@ class CheckedCrawl(Crawl):
     found: dict[Violation, list[str]] = field(default_factory=lambda: defaultdict(list))
     too_wide: dict[str, int] = field(default_factory=dict)  # address -> page width at 390 px
     checked: set[str] = field(default_factory=set)  # address shapes
+    with_forms: dict[str, str] = field(default_factory=dict)  # shape -> an address of it
 
     def inspect(self, page: Any, url: str) -> None:
         address = url.removeprefix(self.origin)
         self.checked.add(shape(url))
+        if page.locator(FORMS).count():
+            self.with_forms.setdefault(shape(url), address)
         for violation in violations(page):
             self.found[violation].append(address)
         page.set_viewport_size(PHONE)
@@ -125,3 +133,63 @@ def test_no_page_scrolls_sideways_on_a_phone(
     crawl = walked(browser, crawled_app, role, purpose)
     wide = [f"{width} px: {address}" for address, width in sorted(crawl.too_wide.items())]
     assert not wide, f"wider than a {PHONE['width']} px phone:\n" + "\n".join(wide)
+
+
+def signed_in(browser: Any, app: LiveApp, role: Role, purpose: str | None) -> Any:
+    """A page signed in as the role's demo account under ``purpose`` (its context is
+    closed by the caller)."""
+    context = browser.new_context(base_url=app.url, viewport=DESKTOP)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    sign_in(page, app.username(role.value))
+    if purpose:
+        page.get_by_label(PURPOSES[purpose].title, exact=True).check()
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="What you can do")).to_be_visible()
+    return page
+
+
+@pytest.mark.parametrize(("role", "purpose"), WALKS, ids=[walk_id(w) for w in WALKS])
+def test_forms_sent_empty_answer_accessibly(
+    browser: Any,
+    crawled_app: LiveApp,  # noqa: F811 (the fixture imported above)
+    walks: None,
+    role: Role,
+    purpose: str | None,
+) -> None:
+    """Each form on the pages the walk found (one page of each kind), sent as it stands, as
+    far as the browser lets it go: what comes back (an error summary, a refusal, the
+    result) has no serious or critical violation either. The sign-in form with a wrong
+    password and the purpose form with nothing chosen come back with their errors."""
+    crawl = walked(browser, crawled_app, role, purpose)
+    found: dict[Violation, list[str]] = defaultdict(list)
+    page = signed_in(browser, crawled_app, role, purpose)
+    try:
+        for kind, address in sorted(crawl.with_forms.items()):
+            page.goto(address)
+            for n in range(page.locator(FORMS).count()):
+                if n:
+                    page.goto(address)
+                form = page.locator(FORMS).nth(n)
+                if not form.evaluate("form => form.checkValidity()"):
+                    continue  # the browser stops it: a required field is empty
+                with page.expect_navigation():
+                    form.locator(SUBMIT).first.click()
+                for violation in violations(page):
+                    found[violation].append(f"{kind} (form {n + 1})")
+        page.goto("/purpose")
+        page.get_by_role("button", name="Continue").click()
+        for violation in violations(page):
+            found[violation].append("/purpose with nothing chosen")
+        page.context.clear_cookies()
+        sign_in(page, crawled_app.username(role.value), password="not the password")
+        for violation in violations(page):
+            found[violation].append("/login with a wrong password")
+    finally:
+        page.context.close()
+    blocking = [
+        f"{violation}\n    after sending {', '.join(sorted(set(where))[:5])}"
+        for violation, where in found.items()
+        if violation.impact in BLOCKING
+    ]
+    assert not blocking, "axe found:\n" + "\n".join(blocking)
