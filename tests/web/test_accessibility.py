@@ -182,10 +182,11 @@ def test_forms_sent_empty_answer_accessibly(
                     form.locator(SUBMIT).first.click()
                 for violation in violations(page):
                     found[violation].append(f"{kind} (form {n + 1})")
-        page.goto("/purpose")
-        page.get_by_role("button", name="Continue").click()
-        for violation in violations(page):
-            found[violation].append("/purpose with nothing chosen")
+        if purpose:  # an administrator has no purpose to choose
+            page.goto("/purpose")
+            page.get_by_role("button", name="Continue").click()
+            for violation in violations(page):
+                found[violation].append("/purpose with nothing chosen")
         page.context.clear_cookies()
         sign_in(page, crawled_app.username(role.value), password="not the password")
         for violation in violations(page):
