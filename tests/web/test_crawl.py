@@ -129,18 +129,26 @@ class Crawl:
         self.visited[url] = response.status if response else 0
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             return []
+        self.inspect(page, url)
         links: list[str] = page.eval_on_selector_all("a[href]", "all => all.map(a => a.href)")
         return links
 
+    def inspect(self, page: Any, url: str) -> None:
+        """Called on each page visited (the accessibility crawl checks it)."""
 
-def crawl_as(browser: Any, app: LiveApp, role: Role, purpose: str | None) -> Crawl:
+
+def crawl_as(
+    browser: Any, app: LiveApp, role: Role, purpose: str | None, crawl: Crawl | None = None
+) -> Crawl:
     context = browser.new_context(base_url=app.url)
     context.set_default_timeout(30_000)
     page = context.new_page()
+    crawl = crawl or Crawl(app.url)
     try:
         sign_in(page, app.username(role.value))
         if purpose:
             expect(page).to_have_url(re.compile(r"/purpose"))
+            crawl.inspect(page, page.url)
             page.get_by_label(PURPOSES[purpose].title, exact=True).check()
             page.get_by_role("button", name="Continue").click()
         expect(page.get_by_role("heading", name="What you can do")).to_be_visible()
@@ -151,7 +159,6 @@ def crawl_as(browser: Any, app: LiveApp, role: Role, purpose: str | None) -> Cra
         )
         items = [item.href for item in navigation.ITEMS if role in item.roles]
         assert shown == items, "the home page lists the role's navigation"
-        crawl = Crawl(app.url)
         level = [f"{app.url}{href}" for href in items]
         for depth in range(DEPTH + 1):
             found = []
