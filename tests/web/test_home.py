@@ -43,6 +43,49 @@ def _caseload(live_app: LiveApp, role: str) -> list[str]:
         )
 
 
+def _team_child(live_app: LiveApp, role: str) -> str:
+    """A child a colleague in the practitioner's team is involved with today, and they are
+    not."""
+    user = live_app.users[role]
+    with live_app.engine.connect() as connection:
+        return str(
+            connection.execute(
+                text(
+                    "select lr.person_id from involvement i join practitioner p"
+                    " on p.agency_id = i.agency_id and p.practitioner_key = i.practitioner_key"
+                    " join linkage_record lr on lr.agency_id = i.agency_id"
+                    " and lr.source_id = i.person_source_id"
+                    " where i.agency_id = :agency and p.team = :team and i.practitioner_key <> :key"
+                    " and (i.start_date is null or i.start_date <= :today)"
+                    " and (i.end_date is null or i.end_date >= :today)"
+                    " and lr.person_id not in (select lr2.person_id from involvement i2"
+                    " join linkage_record lr2 on lr2.agency_id = i2.agency_id"
+                    " and lr2.source_id = i2.person_source_id where i2.practitioner_key = :key)"
+                    " order by lr.person_id limit 1"
+                ),
+                {
+                    "agency": user["agency"], "team": user["team"],
+                    "key": user["practitioner_key"], "today": date.today(),
+                },
+            ).scalar_one()
+        )  # fmt: skip
+
+
+def _shown_name(live_app: LiveApp, person_id: str) -> str:
+    """The name the social worker's own agency records the child by (what the list shows)."""
+    with live_app.engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "select pr.forenames, pr.surname from linkage_record lr join person_record pr"
+                " on pr.agency_id = lr.agency_id and pr.source_table = lr.source_table"
+                " and pr.source_id = lr.source_id where lr.person_id = :p"
+                " and lr.agency_id = 'social_care' limit 1"
+            ),
+            {"p": person_id},
+        ).one()
+    return " ".join(x for x in row if x)
+
+
 def deliver_contact(engine: Any, person_id: str) -> None:
     """A contact about the child, in a social care delivery received now."""
     now = datetime.now(UTC)
@@ -123,7 +166,14 @@ def test_a_social_worker_sees_their_children_and_what_is_new_since_they_looked(
         page.goto("/")
         row = page.get_by_test_id("home-children").get_by_role("row").filter(has_text=name)
         expect(row.get_by_test_id("new-since")).to_contain_text("Nothing new")
-        expect(page.get_by_test_id("home-recent")).to_contain_text(name)
+        # A child of a colleague's (the team's caseload), opened: among the children opened
+        # recently, named; the reader's own, already listed above, are not listed twice.
+        colleague_child = _team_child(own_app, "SOCIAL_WORKER")
+        page.goto(f"/people/{colleague_child}")
+        later = _shown_name(own_app, colleague_child)
+        page.goto("/")
+        expect(page.get_by_test_id("home-recent")).to_contain_text(later)
+        expect(page.get_by_test_id("home-recent")).not_to_contain_text(name)
         # Then a contact arrives in a new delivery: "1 new record" until the child is opened.
         deliver_contact(own_app.engine, person_id)
         page.goto("/")

@@ -97,10 +97,11 @@ def _involved(connection: Connection, reader: Reader, today: date) -> list[Any]:
 
 
 def _names(
-    connection: Connection, opened: dict[str, gate.Opened]
+    connection: Connection, opened: dict[str, gate.Opened], own: str
 ) -> dict[str, tuple[str, str | None]]:
     """Each child's name and date of birth, from an agency whose identity data the reader
-    may see for that child (the first such agency's record)."""
+    may see for that child: the reader's own agency's record first (the name they know the
+    child by), else the first such agency's."""
     if not opened:
         return {}
     lr, pr = linkage_record.c, person_record.c
@@ -111,7 +112,7 @@ def _names(
         .order_by(lr.person_id, pr.agency_id)
     ).all()
     out: dict[str, tuple[str, str | None]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.person_id, r.agency_id != own, r.agency_id)):
         name = identity_field(row.agency_id)
         if row.person_id in out or not name or not opened[row.person_id].allows(name):
             continue
@@ -164,7 +165,7 @@ def _read(
         for r in rows
     }
     shown = {p: o for p, o in opened.items() if o.decision.allowed}
-    names = _names(connection, shown)
+    names = _names(connection, shown, reader.agency.value)
     looked = looked_at(connection, reader.user_id, shown)
     new = _new_since(connection, shown, looked)
     children = [
@@ -205,14 +206,24 @@ def caseload(
 
 
 def recently_opened(
-    engine: Engine, reader: Reader, *, limit: int = ON_HOME, now: datetime | None = None
+    engine: Engine,
+    reader: Reader,
+    *,
+    limit: int = ON_HOME,
+    leave_out: frozenset[str] = frozenset(),
+    now: datetime | None = None,
 ) -> list[CaseloadChild]:
-    """The children the reader opened last, newest first, as far as they may see them now."""
+    """The children the reader opened last, newest first, as far as they may see them now
+    (``leave_out``: children already shown, not read twice)."""
     uses.SINGLE_VIEW.check(reader)
     reader.check_purpose()
     now = now or datetime.now(UTC)
     with engine.begin() as connection:
-        ids = recently_looked(connection, reader.user_id, limit)
+        ids = [
+            p
+            for p in recently_looked(connection, reader.user_id, limit + len(leave_out))
+            if p not in leave_out
+        ][:limit]
         today = now.astimezone(UK).date()
         mine = {r.person_id: r for r in _involved(connection, reader, today)}
         rows = [mine.get(p) or _Unrelated(p) for p in ids]
@@ -243,7 +254,8 @@ def day(engine: Engine, account: Account, reader: Reader | None) -> Day:
         found.alerts = {"open": len(open_ones), "newest": newest}
     if reader is not None and uses.CASELOAD.allows(account.role, purpose):
         found.caseload = caseload(engine, reader, per_page=ON_HOME)
-        found.recent = recently_opened(engine, reader)
+        shown = frozenset(c.person_id for c in found.caseload.children)
+        found.recent = recently_opened(engine, reader, leave_out=shown)
     if reader is not None and uses.TRIAGE_LIST.allows(account.role, purpose):
         found.triage = _mash(engine, reader)
     if uses.LINK_REVIEW.allows(account.role):
