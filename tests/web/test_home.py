@@ -6,9 +6,11 @@ child's name to find them, and nothing said what had arrived since they last loo
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,8 @@ from sqlalchemy import insert, select, text
 from joinedup.store.tables import delivery, event, person_record, source_record
 from tests.support.casework import add_contact, child_known_to_social_care
 from tests.support.webapp import LiveApp, served_copy, sign_in
+
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 def _declare(page: Any, title: str) -> None:
@@ -179,6 +183,13 @@ def test_a_social_worker_sees_their_children_and_what_is_new_since_they_looked(
         page.goto("/")
         row = page.get_by_test_id("home-children").get_by_role("row").filter(has_text=name)
         expect(row.get_by_test_id("new-since")).to_contain_text("1 new record")
+        if os.environ.get("JOINEDUP_SCREENSHOTS") == "1":
+            IMG.mkdir(parents=True, exist_ok=True)
+            page.set_viewport_size({"width": 1200, "height": 900})
+            page.screenshot(path=str(IMG / "home.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=str(IMG / "home-phone.png"), full_page=False)
+            page.set_viewport_size({"width": 1200, "height": 900})
         # My children: the whole caseload, the same words.
         page.get_by_role("link", name=f"All your children ({len(mine)})").click()
         expect(page.get_by_role("heading", name="My children", level=1)).to_be_visible()
