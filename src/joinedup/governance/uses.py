@@ -110,6 +110,9 @@ CHRONOLOGY = Use("chronology", "A child's chronology", PRACTITIONERS, CASE_PURPO
 CHRONOLOGY_EXPORT = Use(
     "chronology_export", "Exporting a child's chronology", PRACTITIONERS, CASE_PURPOSES
 )
+# The children the practitioner is involved with (their own agency's involvements): each
+# child listed is a governed read, as the single view is (issue 19).
+CASELOAD = Use("caseload", "My children", PRACTITIONERS, CASE_PURPOSES)
 RECORD_CONCERN = Use("record_concern", "Recording a concern", PRACTITIONERS, CASE_PURPOSES)
 BREAK_GLASS = Use("break_glass", "Emergency access (break glass)", PRACTITIONERS, CASE_PURPOSES)
 TRIAGE_CASE = Use("triage_case", "A MASH triage case", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,))
@@ -196,7 +199,7 @@ SESSION = Use("session", "Your session", EVERY_ROLE)
 USES: dict[str, Use] = {
     u.name: u
     for u in (
-        SEARCH, SINGLE_VIEW, CHRONOLOGY, CHRONOLOGY_EXPORT, RECORD_CONCERN,
+        SEARCH, SINGLE_VIEW, CASELOAD, CHRONOLOGY, CHRONOLOGY_EXPORT, RECORD_CONCERN,
         INTERVENTION_CATALOGUE_EDIT, BREAK_GLASS,
         TRIAGE_CASE, TRIAGE_LIST,
         TRIAGE_DECISION, RISK_EXPLANATION, TRIAGE_OVERSIGHT, INTERVENTION_CATALOGUE,

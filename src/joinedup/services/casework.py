@@ -27,6 +27,7 @@ from joinedup.services.casework_words import event_label, status_of
 from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
 from joinedup.store.governance_tables import agreement_version
+from joinedup.store.last_looked import mark_looked
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, person_record
 
@@ -343,6 +344,8 @@ def single_view(
     today = now.astimezone(UK).date()
     with engine.begin() as connection:
         opened = gate.open_person(connection, reader, person_id, now=now)
+        if opened.decision.allowed:  # "new since you last looked" counts from here
+            mark_looked(connection, reader.user_id, person_id, now)
         case = None
         if uses.TRIAGE_CASE.allows(reader.role, reader.purpose):
             found = triage_cases.open_case(connection, person_id, now)

@@ -52,3 +52,15 @@ concern = Table(
     Column("audit_seq", Id),
     Index("ix_concern_person", "person_id"),
 )
+
+# When a reader last opened a child's single view (migration 0051): the home page's and "My
+# children"'s "new since you last looked". One row per reader and child, replaced on each
+# opening, written in the transaction of the audited read it marks.
+last_looked = Table(
+    "last_looked",
+    metadata,
+    Column("reader", String(200), primary_key=True),  # the account's user id
+    Column("person_id", String(40), primary_key=True),
+    Column("looked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_last_looked_reader_time", "reader", "looked_at"),
+)
