@@ -208,7 +208,7 @@ def triage_list(
         decided = triage_records.decisions(connection, reader, shown, latest_only=True)
         cases = triage_records.open_cases(connection, reader, shown, now)
         then = triage_records.scores_at(
-            connection, (d[0]["score_id"] for d in decided.values()), hidden
+            connection, reader, (d[0]["score_id"] for d in decided.values()), hidden
         )
     children = []
     for child in listed["children"]:

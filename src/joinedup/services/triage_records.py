@@ -86,9 +86,16 @@ def decisions(
 
 
 def scores_at(
-    connection: Connection, score_ids: Iterable[int | None], withheld: frozenset[str]
+    connection: Connection,
+    reader: Reader,
+    score_ids: Iterable[int | None],
+    withheld: frozenset[str],
 ) -> dict[int, float]:
-    """The 12-month chance each score gave, on the terms the reader may see."""
+    """The 12-month chance each score gave, on the terms the reader may see (the scores of
+    children the list already opened for this reader; nothing for a reader who may not see
+    the list)."""
+    if not uses.TRIAGE_LIST.allows(reader.role, reader.purpose):
+        return {}
     ids = sorted({i for i in score_ids if i is not None})
     out: dict[int, float] = {}
     for chunk in _chunks(ids):

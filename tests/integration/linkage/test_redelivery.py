@@ -301,11 +301,12 @@ def test_a_changed_address_keeps_the_person(store: Store) -> None:
     store.redeliver(
         "housing",
         {
-            "persons.csv": csv_text(AGENCY_PERSONS, [moved]),
+            "persons.csv": csv_text(header, [moved]),
             "events.csv": csv_text(["event_id", "person_id", "occurred_at", "type", "detail"], []),
         },
     )
-    assert header == AGENCY_PERSONS
+    # The generator writes the optional contact columns after the required ones.
+    assert header[: len(AGENCY_PERSONS)] == AGENCY_PERSONS
     assert person_of(store.engine, key) == before
     link(store.engine)
     assert person_of(store.engine, key) == before
