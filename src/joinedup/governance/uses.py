@@ -42,6 +42,10 @@ def _words(title: str) -> str:
     return title if title.split()[0].isupper() else title[0].lower() + title[1:]
 
 
+def _purpose_words(purpose: Purpose) -> str:
+    return f"{_words(PURPOSES[purpose].title)} ({purpose.value})"
+
+
 def _titles(roles: Iterable[Role]) -> str:
     return ", ".join(_words(ROLE_RULES[r].title.split(" (")[0]) for r in roles)
 
@@ -70,9 +74,10 @@ class Use:
         if purpose is None:
             raise UseRefused(f"{self.title} needs a declared purpose")
         if Purpose(str(purpose)) not in self.purposes:
-            names = ", ".join(_words(PURPOSES[p].title) for p in self.purposes)
-            declared = _words(PURPOSES[Purpose(str(purpose))].title)
-            raise UseRefused(f"{self.title} needs one of these purposes: {names}; not {declared}")
+            # In words, with the code an API caller sends in brackets.
+            names = " or ".join(_purpose_words(p) for p in self.purposes)
+            declared = _purpose_words(Purpose(str(purpose)))
+            raise UseRefused(f"{self.title} needs the purpose {names}, not {declared}")
         return role
 
     def allows(self, role: Role | str, purpose: Purpose | str | None = None) -> bool:
