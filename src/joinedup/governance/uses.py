@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from joinedup.errors import Forbidden
-from joinedup.governance.purposes import Purpose
+from joinedup.governance.purposes import PURPOSES, Purpose
 from joinedup.governance.roles import PRACTITIONER_ROLES, ROLE_RULES, Role
 
 
@@ -37,8 +37,17 @@ class Caller(Protocol):
     def role(self) -> str | Role: ...
 
 
+def _words(title: str) -> str:
+    """A title inside a sentence: lower case, but an acronym ("MASH") kept as it is."""
+    return title if title.split()[0].isupper() else title[0].lower() + title[1:]
+
+
+def _purpose_words(purpose: Purpose) -> str:
+    return f"{_words(PURPOSES[purpose].title)} ({purpose.value})"
+
+
 def _titles(roles: Iterable[Role]) -> str:
-    return ", ".join(ROLE_RULES[r].title.split(" (")[0].lower() for r in roles)
+    return ", ".join(_words(ROLE_RULES[r].title.split(" (")[0]) for r in roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +74,10 @@ class Use:
         if purpose is None:
             raise UseRefused(f"{self.title} needs a declared purpose")
         if Purpose(str(purpose)) not in self.purposes:
-            names = ", ".join(p.value for p in self.purposes)
-            raise UseRefused(f"{self.title} needs one of the purposes {names}, not {purpose}")
+            # In words, with the code an API caller sends in brackets.
+            names = " or ".join(_purpose_words(p) for p in self.purposes)
+            declared = _purpose_words(Purpose(str(purpose)))
+            raise UseRefused(f"{self.title} needs the purpose {names}, not {declared}")
         return role
 
     def allows(self, role: Role | str, purpose: Purpose | str | None = None) -> bool:
