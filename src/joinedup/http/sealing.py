@@ -1,5 +1,5 @@
 """A signed head over the audit log after every request that appended entries, in batches
-of at most one round a second per store (``governance.audit.seal.seal_soon``): sealed off
+of at most one round a second per store (``governance.audit.seal.seal_due``): sealed off
 the event loop once the response has been sent, so the reader does not wait for it; outside
 admission control, so it holds no request's slot."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from joinedup.governance.audit.seal import collecting, seal_soon
+from joinedup.governance.audit.seal import collecting, seal, seal_due
 
 
 class AuditSealing:
@@ -28,4 +28,6 @@ class AuditSealing:
                 await self.app(scope, receive, send)
             finally:
                 for engine in list(appended.values()):
-                    await run_in_threadpool(seal_soon, engine)
+                    # (asked on the loop: a thread only for the round, about once a second)
+                    if seal_due(engine):
+                        await run_in_threadpool(seal, engine)

@@ -26,6 +26,9 @@ audit_entry = Table(
     # ``joinedup audit search --actor/--since`` (migration 0004).
     Index("ix_audit_entry_actor", "actor"),
     Index("ix_audit_entry_recorded_at", "recorded_at"),
+    # The volume limits' count of an account's entries of one kind in a window
+    # (``governance.notices.done_since``, before every search; migration 0050).
+    Index("ix_audit_entry_actor_kind_recorded_at", "actor", "kind", "recorded_at"),
 )
 
 audit_tree_head = Table(

@@ -10,18 +10,32 @@ from __future__ import annotations
 import json
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, func, insert, select, text
 from typer.testing import CliRunner
 
 from joinedup.cli import app
 from joinedup.store import is_up_to_date, upgrade
 from joinedup.store import tables as t
-from joinedup.store.migrate import LEGACY_HEADS, OldHistory, current_revision, head_revision
+from joinedup.store.migrate import (
+    BASE,
+    LEGACY_HEADS,
+    OldHistory,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
 from joinedup.store.opening import SchemaOutOfDate, open_store
 
 
 def _at(engine: Engine, revisions: set[str]) -> None:
-    """Make the store look as if these revisions were the applied ones."""
+    """Make the store look as if these revisions were the applied ones (its schema first
+    taken back to the base's: revisions after the base are not in a store the old branches
+    made)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, BASE)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM alembic_version"))
         for revision in sorted(revisions):

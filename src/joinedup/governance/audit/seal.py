@@ -140,17 +140,26 @@ def _state(engine: Engine) -> _Rounds:
 def seal_soon(engine: Engine, batch_seconds: float = BATCH_SECONDS) -> None:
     """Seal now if the store's last round ended ``batch_seconds`` ago or more; otherwise
     make sure one round runs when the batch ends (it covers every entry appended since)."""
+    if seal_due(engine, batch_seconds):
+        seal(engine)
+
+
+def seal_due(engine: Engine, batch_seconds: float = BATCH_SECONDS) -> bool:
+    """``seal_soon`` without the sealing: True when the caller must seal now (``seal``);
+    otherwise a round is waiting for the batch's end (started here if need be). It never
+    blocks, so the web app asks on the event loop and goes to a thread only to seal, about
+    once a second, instead of for every request."""
     state = _state(engine)
     with state.lock:
         if state.timer is not None:
-            return  # the batch's round is already waiting: it will cover these entries
+            return False  # the batch's round is already waiting: it will cover these entries
         wait = state.last_done + batch_seconds - time.monotonic()
         if wait > 0:
             state.timer = threading.Timer(wait, _batch_ends, (state,))
             state.timer.daemon = True
             state.timer.start()
-            return
-    seal(engine)
+            return False
+    return True
 
 
 def _batch_ends(state: _Rounds) -> None:
