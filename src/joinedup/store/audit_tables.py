@@ -27,7 +27,7 @@ audit_entry = Table(
     Index("ix_audit_entry_actor", "actor"),
     Index("ix_audit_entry_recorded_at", "recorded_at"),
     # The volume limits' count of an account's entries of one kind in a window
-    # (``governance.notices.done_since``, before every search; migration 0050).
+    # (``governance.notices.done_since``, before every search; migration 0058_audit_volume_index).
     Index("ix_audit_entry_actor_kind_recorded_at", "actor", "kind", "recorded_at"),
 )
 

@@ -6,8 +6,8 @@ search anyone had ever made (20 ms a search after 4,400 of them on the 5,000-chi
 store, growing with the log); on this index it reads only the account's entries in the
 window.
 
-Revision ID: 0050_audit_volume_index
-Revises: 0049_base
+Revision ID: 0058_audit_volume_index
+Revises: 0057_last_looked
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0050_audit_volume_index"
-down_revision = "0049_base"
+revision = "0058_audit_volume_index"
+down_revision = "0057_last_looked"
 branch_labels = None
 depends_on = None
 
