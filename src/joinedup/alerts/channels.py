@@ -30,6 +30,7 @@ import httpx
 
 from joinedup.alerts import failures
 from joinedup.config.base import LOOPBACK
+from joinedup.governance.wording import code_words, uk_date, uk_datetime
 
 TOLERANCE_SECONDS = 300
 
@@ -46,7 +47,7 @@ def render_text(alert: dict[str, Any]) -> str:
         lines.append(f"Child (your record): {own.get('name', '')} ({own.get('reference', '')})")
     lines.append(f"Child (joinedup person): {alert['child_person_id']}")
     for field, value in (content.get("details") or {}).items():
-        lines.append(f"{field}: {json.dumps(value, sort_keys=True, default=str)}")
+        lines.append(f"{code_words(field).capitalize()}: {_in_words(value)}")
     if content.get("withheld"):
         lines.append(
             "Withheld (ask the agency: see Who to call): " + "; ".join(content["withheld"])
@@ -54,10 +55,25 @@ def render_text(alert: dict[str, Any]) -> str:
     lines += ["", *who_to_call(content.get("contact") or {})]
     lines += [
         f"Where to look: {content.get('where_to_look', '')}",
-        f"Acknowledge by {alert['due_at']} with the action you took: joinedup alerts ack "
+        f"Acknowledge by {uk_datetime(alert['due_at'])} with the action you took: "
+        f"joinedup alerts ack "
         f"{alert['id']} --action '...'",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _in_words(value: Any) -> str:
+    """A detail's value as a sentence's words: a mapping as "key: value" pairs, a list
+    joined, a date as a UK date; never Python's or JSON's notation."""
+    if isinstance(value, dict):
+        return "; ".join(f"{code_words(k)}: {_in_words(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return ", ".join(_in_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        return uk_datetime(value) if len(value) > 10 else uk_date(value)
+    return "not recorded" if value is None else str(value)
 
 
 def who_to_call(contact: dict[str, Any]) -> list[str]:

@@ -77,3 +77,18 @@ def test_a_webhook_carries_the_same_lines() -> None:
     body = json.loads(webhook_body(alert))
     assert body["who_to_call"] == "Who to call: Police Safeguarding Hub\n  Phone: 01632 960008"
     assert body["content"]["contact"]["phone"] == "01632 960008"
+
+
+def test_the_email_reads_in_words_not_json_or_iso_timestamps() -> None:
+    """Issue 19 finding 7 in the email: the details were JSON (``{"grade": "HIGH"}``) and the
+    deadline Python's ``2026-12-08 09:00:00+00:00``."""
+    alert = _alert({"name": "Sam Patel"})
+    alert["content"]["details"] = {  # type: ignore[index]
+        "dash_risk": {"grade": "HIGH", "child_present": True},
+        "incident_date": "2026-12-06",
+    }
+    text = render_text(alert)
+    assert "Dash risk: child present: yes; grade: HIGH" in text
+    assert "Incident date: 6 December 2026" in text
+    assert "Acknowledge by 8 December 2026 at 9:00am" in text
+    assert "{" not in text and '"' not in text and "+00:00" not in text
