@@ -250,6 +250,10 @@ def test_the_health_leads_day(journey: Any, day: LiveApp) -> None:
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_test_id("done")).to_contain_text("acknowledged")
     expect(page.get_by_test_id("status")).to_contain_text(done)
+    # Acknowledged by a person, not a username.
+    lead = day.users["HEALTH_SAFEGUARDING_LEAD"]
+    expect(page.get_by_test_id("status")).to_contain_text(f"by {lead['display_name']}")
+    expect(page.get_by_test_id("status")).not_to_contain_text(f"by {lead['username']}")
     screenshot(page, "health-safeguarding-lead")
     refused_in_words(page, "/triage", "The triage list is for: MASH practitioner")
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from joinedup.errors import BadInput, Conflict, NotFound
+from joinedup.store.account_tables import account
 from joinedup.store.alert_tables import alert, alert_message
 
 HIDDEN = ("_causes", "_risk")  # kept for folding and quiet periods; never shown
@@ -109,6 +110,14 @@ def get_alert(engine: Engine, alert_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"no alert {alert_id}")
         view = _view(row)
+        # Who acknowledged it, as a person (the account's display name), not a username.
+        view["acknowledged_by_name"] = (
+            connection.execute(
+                select(account.c.display_name).where(account.c.username == row.acknowledged_by)
+            ).scalar()
+            if row.acknowledged_by
+            else None
+        ) or row.acknowledged_by
         view["messages"] = [
             {
                 "channel": m.channel,
