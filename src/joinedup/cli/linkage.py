@@ -26,18 +26,29 @@ def link_command(
 ) -> None:
     """Link every person record into persons (Splink), keeping person ids stable: a
     re-run renumbers nobody, and every merge or split is recorded as a change."""
+    from joinedup.services.demo import quietly
+
     engine = services.open_store()
-    with progress_bar(not json_output) as update:
+    with progress_bar(not json_output) as update, quietly() as quieted:
         report = services.link_people(engine, backend=backend, retrain=retrain, progress=update)
-    emit(
-        report,
-        json_output,
-        lambda r: (
-            f"linked {r['records']:,} records into {r['persons']:,} persons "
-            f"({r['comparisons']:,} scored pairs, backend {r['backend']}); "
-            f"changes {r['changes']}; review queue {r['review']}"
-        ),
+    emit(report, json_output, lambda r: _linked_in_words(r, quieted.summary()))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {kind.replace('_', ' ').lower()}" for kind, n in counts.items() if n)
+
+
+def _linked_in_words(report: dict[str, Any], kept_off: str | None) -> str:
+    """The link run in a sentence or two: no Python notation (the changes were a dict)."""
+    changes = _counts(report["changes"])
+    review = _counts(report["review"])
+    text = (
+        f"Linked {report['records']:,} records into {report['persons']:,} people "
+        f"({report['comparisons']:,} pairs scored, backend {report['backend']}). "
+        f"Changes to people: {changes or 'none'}. "
+        f"Clerical review queue: {review or 'unchanged'}."
     )
+    return f"{text}\n{kept_off}." if kept_off else text
 
 
 @app.command("explain-link")
