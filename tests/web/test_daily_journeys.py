@@ -298,6 +298,8 @@ def test_the_police_officers_day(journey: Any, day: LiveApp, browser: Any) -> No
         "You may not see this person's record for child protection enquiry"
     )
     expect(denied).to_contain_text("ask the agency that holds the record")
+    # How the MASH comes to triage a child is the MASH's business, not the officer's.
+    expect(page.locator("main")).not_to_contain_text("The MASH triages a child")
     page.get_by_test_id("break-glass").locator("summary").click()
     page.get_by_label("What is the emergency?").fill(why)
     page.get_by_test_id("break-glass-submit").click()
