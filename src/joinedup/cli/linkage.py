@@ -80,7 +80,8 @@ def evaluate_command(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Pairwise and person-level precision, recall and F1 against synthetic truth, per
-    agency pair, with the worst false merges and missed links and two baselines."""
+    agency pair, for children and adults apart, the missed pairs (splits) by agency pair
+    and by error kind, the worst false merges and missed links, and two baselines."""
     report = services.evaluate_linkage(services.open_store(), truth)
     emit(report, json_output, show_evaluation)
 
@@ -105,6 +106,62 @@ def show_evaluation(report: dict[str, Any]) -> None:
         f"false merges: {report['person']['false_merges']}, split persons: "
         f"{report['person']['split_persons']}"
     )
+    show_splits(report)
+
+
+def show_splits(report: dict[str, Any]) -> None:
+    """Children and adults apart, then where the missed pairs are."""
+    if report.get("by_role"):
+        table = Table(
+            "people",
+            "pairwise precision",
+            "pairwise recall",
+            "F1",
+            "person precision",
+            "person recall",
+            "exactly resolved",
+            title="children and adults",
+        )
+        for group, part in report["by_role"].items():
+            pair, person = part["pairwise"], part["person"]
+            table.add_row(
+                f"{group} ({part['people']:,})",
+                f"{pair['precision']:.4f}",
+                f"{pair['recall']:.4f}",
+                f"{pair['f1']:.4f}",
+                f"{person['precision']:.4f}",
+                f"{person['recall']:.4f}",
+                f"{person['exactly_resolved']:.2%}",
+            )
+        out.print(table)
+    missed = report.get("missed_pairs")
+    if not missed:
+        return
+    out.print(
+        f"missed pairs: {missed['total']:,} "
+        f"(adults {missed['adults']:,}, children {missed['children']:,})"
+    )
+    table = Table(
+        "agencies", "missed", "adults", "children", "of true pairs", title="missed by agency pair"
+    )
+    for row in missed["by_agency_pair"]:
+        table.add_row(
+            row["agencies"],
+            f"{row['missed']:,}",
+            f"{row['missed_adults']:,}",
+            f"{row['missed_children']:,}",
+            f"{row['share_missed']:.2%} of {row['true_pairs']:,}",
+        )
+    out.print(table)
+    if missed["by_error_kind"] is not None:
+        table = Table("error kind", "missed", "of true pairs", title="missed by error kind")
+        for row in missed["by_error_kind"]:
+            table.add_row(
+                row["kind"],
+                f"{row['missed']:,}",
+                f"{row['share_missed']:.2%} of {row['true_pairs']:,}",
+            )
+        out.print(table)
 
 
 @app.command("households")

@@ -29,6 +29,14 @@ def synth_command(
         help="Also place interventions with known true effects, given first to the "
         "neediest (interventions/interventions.csv; the answer key in truth/).",
     ),
+    error_model: str = typer.Option(
+        "default",
+        "--error-model",
+        help="default, or extended: more of the recording errors that split people "
+        "(diacritics, swapped and capitalised names, short/long forms, middle names, "
+        "typos, missing or shifted dates of birth, moves), messier in adult services; "
+        "the kinds applied to each record go to truth/record_errors.csv.",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -36,7 +44,9 @@ def synth_command(
     for evaluating linkage, risk and alerts. Synthetic people only."""
     from joinedup.synth import SynthOptions, generate_partnership
 
-    options = SynthOptions(recording_bias=recording_bias, interventions=interventions)
+    options = SynthOptions(
+        recording_bias=recording_bias, interventions=interventions, error_model=error_model
+    )
     with progress_bar(enabled=not json_output) as update:
         summary = generate_partnership(
             out_dir, children=children, seed=seed, options=options, progress=update

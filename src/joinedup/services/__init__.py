@@ -140,12 +140,15 @@ def link_new_record(engine: Engine, person_record_id: int) -> dict[str, Any]:
 
 
 def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
-    """Accuracy of the current links against a synthetic partnership's truth/ folder,
-    with the exact-match baselines (NHS number alone; name + date of birth)."""
+    """Accuracy of the current links against a synthetic partnership's truth/ folder:
+    children and adults apart (when truth/people.csv gives roles), the missed pairs by
+    agency pair and error kind (truth/record_errors.csv, extended error model), and the
+    exact-match baselines (NHS number alone; name + date of birth)."""
     from sqlalchemy import select
 
     from joinedup.linkage.evaluate import BASELINES, baseline_clusters, evaluate, read_truth
     from joinedup.linkage.records import read_records
+    from joinedup.linkage.splits import by_role, missed_pairs, read_error_kinds, read_roles
     from joinedup.store.linkage_tables import linkage_record
 
     answer = read_truth(truth)
@@ -159,6 +162,9 @@ def evaluate_linkage(engine: Engine, truth: Path) -> dict[str, Any]:
             raise BadInput("nothing is linked yet: run `joinedup link` first")
         records = read_records(connection)
     report = evaluate(predicted, answer)
+    roles = read_roles(truth)
+    report["by_role"] = by_role(predicted, answer, roles) if roles else None
+    report["missed_pairs"] = missed_pairs(predicted, answer, roles, read_error_kinds(truth))
     report["baselines"] = {
         name: {
             k: v

@@ -72,6 +72,7 @@ def emit_health(fd: Feeds, hh: Household, rng: random.Random) -> None:
             max(fd.window_start, p.present_from),
             fd.as_of,
             allow_nickname=False,
+            extended=fd.extended,
         )
         nhs = recorded_nhs(o, rng, p, o.nhs_missing_health, fd.nobody_nhs(rng))
         res = {
@@ -86,7 +87,7 @@ def emit_health(fd: Feeds, hh: Household, rng: random.Random) -> None:
         if nhs:
             res["identifier"] = [{"system": NHS_SYSTEM, "value": nhs}]
         fd.patient.row(res)
-        fd.truth_record("health", "Patient", pid, p.key)
+        fd.truth_record("health", "Patient", pid, p.key, r.errors)
     for h in sorted(hap, key=lambda x: (x[1], x[2].idx, x[3])):
         p = h[2]
         patient = fd.patient_id.get(p.key)
@@ -145,9 +146,9 @@ def _nominal(fd: Feeds, hh: Household, p: Person, day: int, rng: random.Random) 
         return ids[0]
     fd.seq["pol_person"] += 1
     pid = f"PN{(fd.seq['pol_person'] * 7_727 + 100_003) % 9_999_991:07d}"
-    r = record_person(fd.opts, fd.geo, rng, p, hh, "police", day, day)
+    r = record_person(fd.opts, fd.geo, rng, p, hh, "police", day, day, extended=fd.extended)
     if ids:  # why: a duplicate nominal is keyed in afresh, so it carries its own slips
-        r.dob = messy.dob_error(rng, r.dob) if rng.random() < 0.3 else r.dob
+        r.dob = messy.dob_error(rng, r.dob) if rng.random() < 0.3 and r.dob is not None else r.dob
         r.forename = messy.nickname(rng, p.forename) if rng.random() < 0.4 else r.forename
     pnc = (
         f"{2000 + rng.randrange(25)}/{rng.randrange(10**7):07d}"
@@ -158,7 +159,7 @@ def _nominal(fd: Feeds, hh: Household, p: Person, day: int, rng: random.Random) 
     fd.police_person.row(
         [pid, r.forename, r.surname, iso(r.dob), p.sex, r.address_line, r.postcode, pnc]
     )
-    fd.truth_record("police", "persons", pid, p.key)
+    fd.truth_record("police", "persons", pid, p.key, r.errors)
     fd.police_ids.setdefault(p.key, []).append(pid)
     return pid
 
@@ -207,8 +208,13 @@ def emit_adult(fd: Feeds, hh: Household, rng: random.Random) -> None:
             fd.seq[agency] += 1
             pid = f"{_ADULT_PREFIX[agency]}{(fd.seq[agency] * 5_113 + 77) % 999_983:06d}"
             fd.adult_ids[key] = pid
-            r = record_person(fd.opts, fd.geo, rng, p, hh, "adult", day, fd.as_of)
+            r = record_person(
+                fd.opts, fd.geo, rng, p, hh, "adult", day, fd.as_of, extended=fd.extended
+            )
             nhs = recorded_nhs(fd.opts, rng, p, fd.opts.nhs_missing_adult, fd.nobody_nhs(rng))
+            if fd.extended is not None:
+                nhs, blanked = fd.extended.nhs(p, agency, nhs, fd.opts.nhs_missing_adult)
+                r.errors += ("nhs_missing",) if blanked else ()
             worker, email, phone, team = fd.key_worker(agency, rng)
             fd.adult_person[agency].row(
                 [
@@ -226,7 +232,7 @@ def emit_adult(fd: Feeds, hh: Household, rng: random.Random) -> None:
                     team,
                 ]
             )
-            fd.truth_record(agency, "persons", pid, p.key)
+            fd.truth_record(agency, "persons", pid, p.key, r.errors)
         fd.seq[agency + "_ev"] += 1
         fd.adult_event[agency].row(
             [

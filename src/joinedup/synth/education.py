@@ -79,6 +79,7 @@ def emit_education(fd: Feeds, hh: Household, rng: random.Random) -> None:
             max(k.present_from, YEAR_START - 365),
             fd.as_of,
             allow_nickname=False,
+            extended=fd.extended,
         )
         pref = messy.nickname(rng, k.forename) if rng.random() < 0.1 else r.forename
         pref_sur = r.surname.split("-")[0] if "-" in r.surname and rng.random() < 0.5 else r.surname
@@ -118,7 +119,7 @@ def emit_education(fd: Feeds, hh: Household, rng: random.Random) -> None:
                 k.eth,
             ]
         )
-        fd.truth_record("education", "pupils", upn, k.key)
+        fd.truth_record("education", "pupils", upn, k.key, r.errors)
         pru_urn = fd.schools[fd.pru()][0]
         if perm:
             fd.pupils.row(

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from joinedup.synth import messy
 from joinedup.synth.geography import Geography
 from joinedup.synth.model import Household, Person
 from joinedup.synth.options import SynthOptions
+
+if TYPE_CHECKING:
+    from joinedup.synth.extended_errors import ExtendedErrors
 
 # Per-agency multipliers of the base rates in SynthOptions:
 # (typo, nickname, swap names, dob error, stale postcode)
@@ -30,9 +34,10 @@ _MULT = {
 class Recorded:
     forename: str
     surname: str
-    dob: int
+    dob: int | None  # None only under the extended error model (a missing date of birth)
     postcode: str
     address_line: str
+    errors: tuple[str, ...] = ()  # the extended error kinds applied (truth/record_errors.csv)
 
 
 def address_at(geo: Geography, hh: Household, day: int) -> tuple[str, str]:
@@ -51,6 +56,7 @@ def record_person(
     as_of: int,
     *,
     allow_nickname: bool = True,
+    extended: ExtendedErrors | None = None,
 ) -> Recorded:
     typo_m, nick_m, swap_m, dob_m, stale_m = _MULT[agency]
     forename, surname = p.forename, p.surname
@@ -73,7 +79,10 @@ def record_person(
         postcode, line = first_pc, first_line  # why: the agency has not caught up with a move
     if rng.random() < o.postcode_typo_rate:
         postcode = messy.postcode_typo(rng, postcode)
-    return Recorded(forename, surname, dob, postcode, line)
+    recorded = Recorded(forename, surname, dob, postcode, line)
+    if extended is not None:  # why: after every default draw, so the default stream is intact
+        extended.apply(recorded, geo, p, hh, agency)
+    return recorded
 
 
 def recorded_nhs(

@@ -25,6 +25,10 @@ class SynthOptions:
     # Place interventions with known true effects (synth/interventions.py); off by default so
     # the base rates and every other file stay as they were.
     interventions: bool = False
+    # "default" or "extended": the extended error model of issue 20 (synth/extended_errors.py)
+    # adds the recording habits that split people in held-out data, at rates by agency, on a
+    # random stream of its own; "default" leaves every file byte-identical to before.
+    error_model: str = "default"
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo

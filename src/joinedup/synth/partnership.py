@@ -27,6 +27,7 @@ from joinedup.synth.contacts import (
     police_officers,
 )
 from joinedup.synth.education import emit_education
+from joinedup.synth.extended_errors import ExtendedErrors
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
 from joinedup.synth.messy import nhs_from_index, upn_for
@@ -194,6 +195,12 @@ class Feeds:
         }
         t = self.truth
         self.records = t.table("records.csv", ["agency", "source_table", "source_id", "person_key"])
+        self.extended = ExtendedErrors(w.seed) if o.error_model == "extended" else None
+        self.record_errors = (
+            t.table("record_errors.csv", ["agency", "source_table", "source_id", "error_kinds"])
+            if self.extended is not None
+            else None
+        )
         self.people_t = t.table("people.csv", PEOPLE_COLUMNS)
         self.households_t = t.table(
             "households.csv", ["household_key", "from_date", "to_date", "postcode"]
@@ -350,12 +357,21 @@ class Feeds:
         return nhs_from_index(900_000 + rng.randrange(50_000))
 
     # ---- truth -------------------------------------------------------------------------
-    def truth_record(self, agency: str, table: str, source_id: str, person_key: str) -> None:
+    def truth_record(
+        self,
+        agency: str,
+        table: str,
+        source_id: str,
+        person_key: str,
+        errors: tuple[str, ...] = (),
+    ) -> None:
         key = (agency + table, source_id)
         if key in self._seen_records:
             return
         self._seen_records.add(key)
         self.records.row([agency, table, source_id, person_key])
+        if self.record_errors is not None and errors:
+            self.record_errors.row([agency, table, source_id, ";".join(errors)])
 
     def outcome(self, person_key: str, what: str, day: int) -> None:
         if day < self.as_of:
@@ -419,6 +435,8 @@ def generate_partnership(
         raise BadInput("children must be between 1 and 300,000")
     if options.extra:
         raise BadInput("SynthOptions.extra is reserved and must be empty")
+    if options.error_model not in ("default", "extended"):
+        raise BadInput("error_model must be 'default' or 'extended'")
     out.mkdir(parents=True, exist_ok=True)
     geo = build_geography(options.laua)
     as_of = options.as_of.toordinal()

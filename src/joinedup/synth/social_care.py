@@ -306,7 +306,7 @@ def _person_rows(
 ) -> None:
     o, t, as_of = fd.opts, fd.ssd, fd.as_of
     first = max(fd.window_start, k.present_from)
-    r = record_person(o, fd.geo, rng, k, hh, "social_care", first, as_of)
+    r = record_person(o, fd.geo, rng, k, hh, "social_care", first, as_of, extended=fd.extended)
     t["ssd_person"].row(
         [
             person_id,
@@ -326,7 +326,7 @@ def _person_rows(
             "",
         ]
     )
-    fd.truth_record("social_care", "ssd_person", person_id, k.key)
+    fd.truth_record("social_care", "ssd_person", person_id, k.key, r.errors)
     for f, to, pc, house in hh.periods:
         if to is not None and to < fd.window_start:
             continue

@@ -199,6 +199,22 @@ def test_evaluate_cli_prints_the_json_contract(linked: Engine, partnership: Path
     report = json.loads(result.stdout)
     for level in ("pairwise", "person"):
         assert {"precision", "recall", "f1"} <= set(report[level])
+    for group in ("children", "adults"):
+        assert {"precision", "recall", "exactly_resolved"} <= set(
+            report["by_role"][group]["person"]
+        )
+        assert report["by_role"][group]["people"] > 0
+    missed = report["missed_pairs"]
+    assert missed["total"] == missed["adults"] + missed["children"]
+    assert missed["total"] == sum(row["missed"] for row in missed["by_agency_pair"])
+    assert missed["by_error_kind"] is None  # a default-model partnership records no kinds
+    text = CliRunner().invoke(
+        app,
+        ["evaluate-linkage", "--truth", str(partnership / "truth")],
+        env={"JOINEDUP_DATABASE_URL": str(linked.url)},
+    )
+    assert text.exit_code == 0 and "children and adults" in text.stdout
+    assert "missed pairs:" in text.stdout
 
 
 def test_linking_on_each_database(engine: Engine, partnership: Path, linked: Engine) -> None:
