@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import Engine
 
+from joinedup.domain.dates import DateNotUnderstood, parse_date
 from joinedup.errors import BadInput
 from joinedup.governance import uses
 from joinedup.governance.catalogue import CATALOGUE
@@ -33,8 +34,6 @@ RECORDED_KINDS = {
     "recorded.concern": "Concern recorded in joinedup",
     "recorded.engagement": "Engagement recorded in joinedup",
 }
-# Dates as a practitioner types them (27/3/2015, 27-03-2015, 27 March 2015), or ISO.
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
 
 
 class PeriodProblem(BadInput):
@@ -51,15 +50,13 @@ def parse_day(text: str | None, field: str) -> date | None:
     value = " ".join((text or "").split())
     if not value:
         return None
-    for form in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, form).date()
-        except ValueError:
-            continue
-    which = "start" if field == "from" else "end"
-    raise PeriodProblem(
-        field, f"The {which} date must be a real date, like 27/3/2025 or 27 March 2025"
-    )
+    try:
+        return parse_date(value)  # the same reading of British dates as search's
+    except DateNotUnderstood:
+        which = "start" if field == "from" else "end"
+        raise PeriodProblem(
+            field, f"The {which} date must be a real date, like 27/3/2025 or 27 March 2025"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
