@@ -30,7 +30,6 @@ from joinedup.alerts.rules import RECIPIENT_ROLE, RULES
 from joinedup.config import AlertSettings, alert_settings
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance.purposes import Purpose, Relationship
-from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
 from joinedup.store.tables import outbox, practitioner
 
@@ -65,20 +64,6 @@ def _recipients(connection: Connection, row: Any, keys: list[str]) -> list[Recip
     return found
 
 
-def _recorder_keys(connection: Connection, row: Any) -> set[tuple[str | None, str]]:
-    """The recorder as a recipient would be named: the concern keeps her account's name,
-    a recipient is keyed by the agencies' feeds (her account's practitioner key)."""
-    found = connection.execute(
-        select(account.c.agency, account.c.practitioner_key).where(
-            account.c.username == row.recorded_by
-        )
-    ).first()
-    keys: set[tuple[str | None, str]] = {(None, row.recorded_by)}
-    if found is not None and found.practitioner_key:
-        keys.add((found.agency, found.practitioner_key))
-    return keys
-
-
 def _is_recorder(recipient: Recipient, recorder: set[tuple[str | None, str]]) -> bool:
     return (None, recipient.key) in recorder or (recipient.agency, recipient.key) in recorder
 
@@ -93,9 +78,13 @@ def relay_one(
     rule = RULES[RULE]
     records = facts.records_of(connection, row.person_id)
     noun = "an engagement" if row.kind == "ENGAGEMENT" else "a concern"
-    _, contact = contacts.recorder(connection, row.recorded_by, row.agency)
+    key, contact = contacts.recorder(connection, row.recorded_by, row.agency)
+    # The recorder as a recipient would be named: the concern keeps her account's name, a
+    # recipient is keyed by the agencies' feeds (her account's practitioner key there).
+    recorder: set[tuple[str | None, str]] = {(None, row.recorded_by)}
+    if key:
+        recorder.add((row.agency, key))
     raised = []
-    recorder = _recorder_keys(connection, row)
     for recipient in _recipients(connection, row, list(payload.get("recipients") or [])):
         if _is_recorder(recipient, recorder):
             continue  # nobody is alerted about what they recorded themselves
