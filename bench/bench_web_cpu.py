@@ -24,15 +24,14 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from web_server import benchmark_environment, served
 
 import joinedup
 from joinedup.services import open_store
@@ -90,6 +89,11 @@ async def drive(
 async def measure(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
     engine = open_store()
     work, terms = prepare(engine, args.readers)
+    if not work:
+        raise SystemExit(
+            "bench_web_cpu.py: the store has no social worker with open cases to read as "
+            "(load a larger partnership: joinedup demo --children 5000 --no-serve)"
+        )
     engine.dispose()
     readers = [await client_for(base, work[n % len(work)][0]) for n in range(args.clients)]
     mash = [await client_for(base, "bench.mash") for _ in range(args.clients)]
@@ -177,27 +181,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8741)
     parser.add_argument("--app", default="joinedup.asgi:create_app")
     args = parser.parse_args()
-    env = {**os.environ, "JOINEDUP_COOKIE_SECURE": "0"}
-    env["JOINEDUP_SEARCH_NOTICE_PER_HOUR"] = env["JOINEDUP_SEARCH_LIMIT_PER_HOUR"] = "1000000000"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", args.app, "--factory", "--host", "127.0.0.1",
-         "--port", str(args.port), "--log-level", "warning", "--no-access-log"],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+    env = benchmark_environment()
+    with served(args.app, args.port, env, wait_seconds=240) as (base, server):
         load_before = os.getloadavg()
         report = asyncio.run(measure(args, base, server.pid))
         load_after = os.getloadavg()
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
     print(
         json.dumps(
             {
