@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.forms import FormErrors
 from joinedup.http.templating import render
 from joinedup.services.chronology import Chronology, Filters, PeriodProblem, chronology
 from joinedup.services.chronology_export import export_chronology
@@ -60,13 +61,13 @@ def chronology_page(
     order: str = Query("oldest", max_length=10),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    errors: dict[str, str] = {}
+    errors = FormErrors()
     try:
         filters = Filters.parse(agencies=agency, kinds=kind, since=since, until=until, order=order)
     except PeriodProblem as problem:
         # GOV.UK: say what is wrong beside the field, keep what was typed, and show the
         # chronology without the period until it is put right.
-        errors[problem.field or "from"] = str(problem)
+        errors.add(problem.field or "from", str(problem))
         filters = Filters.parse(agencies=agency, kinds=kind, order=order)
     answer = chronology(engine_of(request), reader, person_id, filters)
     title = f"Chronology: {answer.name}" if answer.name else "Chronology"
@@ -83,7 +84,7 @@ def chronology_page(
             "periods": _periods(answer),
             "all_time": _query(answer, **{"from": "", "to": ""}),
         },
-        status=400 if errors else 200,
+        status=errors.status if errors else 200,
     )
 
 
