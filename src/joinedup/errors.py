@@ -53,3 +53,11 @@ class TooManyRequests(JoinedUpError):
 
     http_status = 429
     exit_code = 8
+
+
+class Unauthenticated(JoinedUpError):
+    """The request carries no credential this service accepts (an agency's push without a
+    valid signed token): answered 401."""
+
+    http_status = 401
+    exit_code = 9

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from joinedup.api import agreements, health, oversight, people, quality, review, session, users
+from joinedup.api import (
+    agreements,
+    deliveries,
+    health,
+    oversight,
+    people,
+    quality,
+    review,
+    session,
+    users,
+)
 from joinedup.api import alerts as alerts_api
 from joinedup.api import chronology as chronology_api
 from joinedup.api import interventions as interventions_api
@@ -13,7 +23,7 @@ from joinedup.api import risk as risk_api
 from joinedup.http.errors import problem_responses
 
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
-AREAS += [risk_api, interventions_api, health, chronology_api]
+AREAS += [risk_api, interventions_api, health, chronology_api, deliveries]
 
 # 413: a body over the limit; 422: a request that is not valid (each field and its problem).
 router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 404, 409, 413, 422))

@@ -29,6 +29,7 @@ from joinedup.cli import (
     linkage,
     quality,
     quarantine,
+    receive,
     replay,
     retention,
     review,
@@ -59,6 +60,7 @@ app = typer.Typer(
 # them. A module of top-level commands is merged in as it is; a group is added by its name.
 for module in (synth, ingest, demo, quality, linkage, triage, transparency, serve, replay):
     app.add_typer(module.app)
+app.add_typer(receive.deliver_app)
 app.add_typer(db.app, name="db")
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(access.app, name="access")
@@ -71,6 +73,7 @@ app.add_typer(retention.app, name="retention")
 app.add_typer(users.app, name="users")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(interventions.app, name="interventions")
+app.add_typer(receive.app, name="receive")
 
 
 @app.callback()

@@ -268,6 +268,13 @@ class IngestSettings(Group):
         "where a delivery is parsed: `auto` (a second process from 20,000 rows, on two cores "
         "or more), `always` or `never` ([docs/ingest.md](docs/ingest.md))",
     )
+    receive_dir: str = variable(
+        "JOINEDUP_RECEIVE_DIR",
+        "received",
+        "where deliveries pushed over the API arrive, one folder per agency and delivery, "
+        "before the ingest takes them ([docs/ingest.md](docs/ingest.md#receiving-deliveries))",
+        shown="`received` (under the working folder)",
+    )
 
     @field_validator("parse_process", mode="before")
     @classmethod

@@ -18,6 +18,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The API's sign-in takes JSON only (FastAPI refuses other content types for a JSON body),
 # which a cross-site form cannot send: it needs no token.
 CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
+# An agency's pushed delivery is authenticated by a signed token in the Authorization header,
+# never by a cookie (the routes read no session), and a cross-site page cannot set that header.
+CSRF_EXEMPT_PREFIX = "/api/v1/deliveries"
 SIGN_IN_FORM = "/login"
 CSP = "; ".join(
     (
@@ -76,6 +79,10 @@ async def csrf_protect(request: Request) -> None:
     header (API, htmx) or the ``csrf_token`` form field (pages). The sign-in form, before
     any session, is checked against its own cookie (double submit)."""
     if request.method in SAFE_METHODS or (request.method, request.url.path) in CSRF_EXEMPT:
+        return
+    if request.url.path == CSRF_EXEMPT_PREFIX or request.url.path.startswith(
+        CSRF_EXEMPT_PREFIX + "/"
+    ):
         return
     if request.url.path == SIGN_IN_FORM:
         # Whatever session cookie the browser still holds: an ended session's must not

@@ -56,8 +56,9 @@ def _reject(folder: Path, reason: str) -> DeliveryRejected:
     return DeliveryRejected(f"delivery {folder} rejected: {reason}")
 
 
-def _safe_member(folder: Path, relative: str) -> Path:
-    """The file's path inside the delivery; refuses traversal, absolute paths and symlinks."""
+def _safe_member(folder: Path, relative: str, *, present: bool = True) -> Path:
+    """The file's path inside the delivery; refuses traversal, absolute paths and symlinks.
+    ``present=False``: the file need not be there yet (a delivery still arriving)."""
     if not relative.isprintable() or len(relative) > MAX_PATH_CHARS:
         raise _reject(
             folder,
@@ -74,6 +75,8 @@ def _safe_member(folder: Path, relative: str) -> Path:
             folder, f"file path {_shown(relative)}: files must sit directly in the folder"
         )
     candidate = folder / pure.name
+    if not present:
+        return candidate
     if candidate.is_symlink():
         raise _reject(folder, f"{relative} is a symbolic link; deliveries must hold real files")
     if not candidate.is_file():
@@ -81,8 +84,10 @@ def _safe_member(folder: Path, relative: str) -> Path:
     return candidate
 
 
-def read_manifest(folder: Path) -> Manifest:
-    """Parse and structurally validate ``manifest.json`` (no file contents read yet)."""
+def read_manifest(folder: Path, *, files_present: bool = True) -> Manifest:
+    """Parse and structurally validate ``manifest.json`` (no file contents read yet).
+    ``files_present=False`` checks the manifest alone, before its files have arrived (a
+    delivery pushed over the API: the manifest comes first)."""
     if not folder.is_dir():
         raise DeliveryRejected(f"delivery {folder} rejected: not a folder")
     path = folder / MANIFEST
@@ -157,7 +162,7 @@ def read_manifest(folder: Path) -> Manifest:
         relative, rows, digest = entry["path"], entry["rows"], entry["sha256"]
         if not isinstance(relative, str):
             raise _reject(folder, f"manifest.json files[{i}].path must be a string")
-        _safe_member(folder, relative)
+        _safe_member(folder, relative, present=files_present)
         if relative in seen:
             raise _reject(folder, f"{relative} is listed twice in manifest.json")
         seen.add(relative)
