@@ -24,7 +24,7 @@ from joinedup.receive import tokens
 
 Progress = Callable[[str, int, int], None]  # file, bytes sent of it, its size
 CHUNK = 512 * 1024
-ATTEMPTS = 5
+ATTEMPTS = 8  # about 20 s of retrying in all: a receiver restarting, a network blip
 
 
 class Sender:
@@ -35,12 +35,14 @@ class Sender:
         *,
         agency: str,
         chunk: int = CHUNK,
+        attempts: int = ATTEMPTS,
         client: httpx.Client | None = None,
     ) -> None:
         self.base = url.rstrip("/") + "/api/v1/deliveries"
         self.private_pem = private_pem
         self.agency = agency
         self.chunk = chunk
+        self.attempts = attempts
         self.client = client or httpx.Client(timeout=120)
 
     def _headers(self, **more: str) -> dict[str, str]:
@@ -49,14 +51,15 @@ class Sender:
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request with a fresh token, sent again (with another) when the connection
         fails; the service's answer, whatever its status."""
-        for attempt in range(ATTEMPTS):
-            headers = self._headers(**kwargs.pop("headers", {}))
+        extra = kwargs.pop("headers", {})
+        for attempt in range(self.attempts):
+            headers = self._headers(**extra)
             try:
                 return self.client.request(method, url, headers=headers, **kwargs)
             except httpx.TransportError:
-                if attempt == ATTEMPTS - 1:
+                if attempt == self.attempts - 1:
                     raise
-                time.sleep(min(2**attempt * 0.2, 5))
+                time.sleep(min(2**attempt * 0.2, 5.0))
         raise AssertionError("unreachable")
 
     def send(self, folder: Path, progress: Progress | None = None) -> dict[str, Any]:
