@@ -46,6 +46,7 @@ class Route:
     path: str
     use: str | None
     public: bool = False  # declared open without signing in (x-public)
+    agency: bool = False  # an agency's signed token, not a person (x-agency-credential)
 
 
 def page_routes(app_routers: list[APIRouter] | None = None) -> list[Route]:
@@ -61,7 +62,14 @@ def page_routes(app_routers: list[APIRouter] | None = None) -> list[Route]:
 def api_routes(url: str) -> list[Route]:
     schema = httpx.get(f"{url}/openapi.json").json()
     return [
-        Route("api", method.upper(), path, operation.get("x-use"), bool(operation.get("x-public")))
+        Route(
+            "api",
+            method.upper(),
+            path,
+            operation.get("x-use"),
+            bool(operation.get("x-public")),
+            bool(operation.get("x-agency-credential")),
+        )
         for path, item in schema["paths"].items()
         for method, operation in item.items()
         if method in ("get", "post", "put", "patch", "delete")
@@ -74,6 +82,7 @@ def undeclared(routes: list[Route]) -> list[Route]:
         for r in routes
         if r.use is None
         and not r.public
+        and not r.agency
         and r.path not in PUBLIC_PAGES | ANY_SESSION_PAGES
         and (r.method, r.path) not in PUBLIC_API
     ]

@@ -8,6 +8,7 @@ side), its public key registered with the partnership (``add``), listed and revo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -142,7 +143,7 @@ def deliver_command(
     emit(answer, json_output, _show_receipt)
 
 
-def _show_receipt(answer: dict) -> None:  # type: ignore[type-arg]
+def _show_receipt(answer: dict[str, Any]) -> None:
     out.print(
         f"[bold]{answer.get('agency')}[/] delivery {answer.get('delivery')}: "
         f"{answer.get('status')} as delivery {answer.get('delivery_id')}, "
@@ -153,3 +154,43 @@ def _show_receipt(answer: dict) -> None:  # type: ignore[type-arg]
         findings = counts.get("findings") or {}
         top = ", ".join(f"{c} {n:,}" for c, n in sorted(findings.items(), key=lambda x: -x[1])[:3])
         console.print(f"  {path}: {counts.get('rows', 0):,} rows {top}")
+
+
+@app.command("mesh")
+def mesh_command(
+    once: bool = typer.Option(False, "--once", help="Take what is waiting, then stop (for cron)."),
+    interval: float = typer.Option(60.0, "--interval", min=1.0, help="Seconds between polls."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Receive deliveries from the partnership's MESH mailbox (JOINEDUP_MESH_*): each
+    message (a zip of a delivery folder, workflow JOINEDUP_DELIVERY) is ingested, its receipt
+    sent back to the sender's mailbox, then acknowledged. Runs until stopped, or --once."""
+    from joinedup.services import receiving_mesh
+
+    engine = services.open_store()
+    outcomes: list[dict[str, Any]] = []
+
+    def report(outcome: dict[str, Any]) -> None:
+        outcomes.append(outcome)
+        if not json_output:
+            receipt = outcome["receipt"]
+            if outcome["outcome"] == "taken":
+                out.print(
+                    f"{outcome['message_id']} from {outcome['sender']} ({outcome['agency']}): "
+                    f"{receipt['status']} as delivery {receipt['delivery_id']}, "
+                    f"{receipt['rows']:,} rows, {receipt['quarantined']:,} quarantined"
+                )
+            else:
+                console.print(
+                    f"{outcome['message_id']} from {outcome['sender']}: refused: "
+                    f"{receipt['reason']}"
+                )
+
+    try:
+        handled = receiving_mesh.run(engine, once=once, interval=interval, report=report)
+    except KeyboardInterrupt:
+        handled = len(outcomes)
+    if json_output:
+        emit({"messages": outcomes}, True)
+    elif not handled:
+        out.print("no messages waiting")

@@ -45,6 +45,7 @@ from joinedup.config.groups import (
     WebSettings,
 )
 from joinedup.config.production import refuse
+from joinedup.config.receiving import MeshSettings
 
 __all__ = [
     "DEFAULT_SQLITE_FILE",
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
+    mesh: MeshSettings = Field(default_factory=MeshSettings)
 
     @property
     def database_url(self) -> str:

@@ -201,8 +201,9 @@ def begin(engine: Engine, agency: str, manifest_bytes: bytes) -> dict[str, Any]:
     try:
         name, manifest = area.begin(agency, manifest_bytes)
     except DeliveryRejected as rejected:
-        _refused(engine, agency, None, str(rejected))
-        raise DeliveryRejected(_without_paths(str(rejected), area)) from None
+        reason = _without_paths(str(rejected), area)
+        _refused(engine, agency, None, reason)
+        raise DeliveryRejected(reason) from None
     done = _ingested(engine, agency, manifest.sha256)
     if done is not None:
         return done | {"delivery": name}
@@ -262,8 +263,6 @@ def receive_chunk(
 
 def complete(engine: Engine, agency: str, name: str) -> dict[str, Any]:
     """Every file whole: the ingest takes the delivery; the receipt."""
-    from joinedup import services
-
     area = upload_area()
     try:
         manifest = area.manifest(agency, name)
@@ -275,11 +274,27 @@ def complete(engine: Engine, agency: str, name: str) -> dict[str, Any]:
     missing = area.missing(agency, name)
     if missing:
         raise Conflict(f"not every file has arrived yet: {', '.join(missing[:10])}")
+    return take(engine, agency, manifest.folder, channel=CHANNEL, name=name, area=area)
+
+
+def take(
+    engine: Engine,
+    agency: str,
+    folder: Path,
+    *,
+    channel: str,
+    name: str,
+    area: UploadArea | None = None,
+) -> dict[str, Any]:
+    """A whole delivery folder that arrived by ``channel``, into the ingest (all or nothing);
+    audited as a share received; the receipt."""
+    from joinedup import services
+
     try:
-        report = services.ingest(engine, manifest.folder)
+        report = services.ingest(engine, folder)
     except DeliveryRejected as rejected:
-        reason = _without_paths(str(rejected), area)
-        _refused(engine, agency, name, reason)
+        reason = _without_paths(str(rejected), area or upload_area(), folder)
+        _refused(engine, agency, name, reason, channel=channel)
         raise DeliveryRejected(reason) from None
     with engine.begin() as connection:
         append(
@@ -288,9 +303,10 @@ def complete(engine: Engine, agency: str, name: str) -> dict[str, Any]:
             actor=_actor(agency),
             details={
                 "what": "DELIVERY_RECEIVED",
-                "channel": CHANNEL,
+                "channel": channel,
                 "delivery": name,
                 "delivery_id": report.delivery_id,
+                "status": report.status,
                 "from_agency": agency,
                 "to_agency": "partnership",
                 "format": report.feed_format,
@@ -327,18 +343,31 @@ def _ingested(engine: Engine, agency: str, manifest_sha256: str) -> dict[str, An
     }
 
 
-def _refused(engine: Engine, agency: str, name: str | None, reason: str) -> None:
+def _refused(
+    engine: Engine, agency: str, name: str | None, reason: str, *, channel: str = CHANNEL
+) -> None:
     with engine.begin() as connection:
         append(
             connection,
             kind="DELIVERY_REFUSED",
             actor=_actor(agency),
-            details={"delivery": name, "channel": CHANNEL, "reason": reason[:400]},
+            details={"delivery": name, "channel": channel, "reason": reason[:400]},
         )
 
 
-def _without_paths(reason: str, area: UploadArea) -> str:
+def _without_paths(reason: str, area: UploadArea, folder: Path | None = None) -> str:
     """A refusal as the agency reads it: without the server's folders."""
-    root = str(area.root.resolve())
-    reason = reason.replace(root + "/", "").replace(str(area.root) + "/", "")
+    for place in (folder, area.root):
+        if place is not None:
+            for shown in {str(place.resolve()), str(place)}:
+                reason = reason.replace(shown + "/", "").replace(shown, "the delivery")
     return reason
+
+
+def refused(engine: Engine, agency: str, name: str | None, reason: str, channel: str) -> None:
+    """A delivery refused by a receiver before the ingest saw it, in the audit log."""
+    _refused(engine, agency, name, reason, channel=channel)
+
+
+def without_server_paths(reason: str) -> str:
+    return _without_paths(reason, upload_area())
