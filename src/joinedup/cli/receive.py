@@ -194,3 +194,57 @@ def mesh_command(
         emit({"messages": outcomes}, True)
     elif not handled:
         out.print("no messages waiting")
+
+
+@app.command("sftp")
+def sftp_command(
+    once: bool = typer.Option(False, "--once", help="Take what is waiting, then stop (for cron)."),
+    interval: float = typer.Option(30.0, "--interval", min=1.0, help="Seconds between looks."),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Receive deliveries from the SFTP drop (JOINEDUP_SFTP_DROP): each agency's whole
+    deliveries in DROP/AGENCY/upload/ are ingested, and the receipt written to
+    DROP/AGENCY/receipts/, where the agency reads it. Runs until stopped, or --once."""
+    from joinedup.services import receiving_sftp
+
+    engine = services.open_store()
+    outcomes: list[dict[str, Any]] = []
+
+    def report(outcome: dict[str, Any]) -> None:
+        outcomes.append(outcome)
+        if not json_output:
+            receipt = outcome["receipt"]
+            said = (
+                f"{receipt['status']} as delivery {receipt.get('delivery_id')}, "
+                f"{receipt.get('rows', 0):,} rows"
+                if outcome["outcome"] == "taken"
+                else f"refused: {receipt['reason']}"
+            )
+            out.print(f"{outcome['agency']} {outcome['delivery']}: {said}")
+
+    try:
+        handled = receiving_sftp.run(engine, once=once, interval=interval, report=report)
+    except KeyboardInterrupt:
+        handled = len(outcomes)
+    if json_output:
+        emit({"deliveries": outcomes}, True)
+    elif not handled:
+        out.print("no whole deliveries waiting")
+
+
+@app.command("sftp-config")
+def sftp_config_command(
+    drop: Path = typer.Argument(..., help="The drop's root folder."),
+    agency: list[str] = typer.Option(..., "--agency", help="An agency with an account."),
+) -> None:
+    """Print OpenSSH's configuration for the drop (append it to sshd_config): each agency's
+    account joinedup-AGENCY chrooted into DROP/AGENCY, SFTP only, keys only."""
+    from joinedup.domain.agencies import AgencyId
+    from joinedup.receive.drop import sshd_config
+
+    for name in agency:
+        try:
+            AgencyId(name)
+        except ValueError:
+            raise BadInput(f"--agency {name!r} is not an agency") from None
+    print(sshd_config(drop.resolve(), agency), end="")

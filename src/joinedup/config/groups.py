@@ -275,6 +275,19 @@ class IngestSettings(Group):
         "before the ingest takes them ([docs/ingest.md](docs/ingest.md#receiving-deliveries))",
         shown="`received` (under the working folder)",
     )
+    sftp_drop: str | None = variable(
+        "JOINEDUP_SFTP_DROP",
+        None,
+        "the SFTP drop's root: one chrooted folder per agency, `upload/` and `receipts/` in "
+        "each ([docs/ingest.md](docs/ingest.md#sftp-drop-joinedup-receive-sftp))",
+        shown="unset: no SFTP receiver",
+    )
+    sftp_stale_seconds: int = variable(
+        "JOINEDUP_SFTP_STALE_SECONDS",
+        3600,
+        "how long a delivery in the drop may stay incomplete before it is refused",
+        ge=1,
+    )
 
     @field_validator("parse_process", mode="before")
     @classmethod

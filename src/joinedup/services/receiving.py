@@ -29,6 +29,7 @@ from joinedup.domain.agencies import AgencyId
 from joinedup.errors import BadInput, Conflict, DeliveryRejected, NotFound
 from joinedup.governance.audit import append
 from joinedup.ingest import IngestReport
+from joinedup.ingest.manifest import read_manifest
 from joinedup.receive import tokens
 from joinedup.receive.staging import FileProgress, UploadArea
 from joinedup.store.receiving_tables import agency_delivery_key, delivery_token_seen
@@ -291,6 +292,11 @@ def take(
     from joinedup import services
 
     try:
+        named = read_manifest(folder).agency.value
+        if named != agency:  # never taken in another agency's name, whatever the channel
+            raise DeliveryRejected(
+                f"manifest.json names agency {named}, but the delivery came from {agency}"
+            )
         report = services.ingest(engine, folder)
     except DeliveryRejected as rejected:
         reason = _without_paths(str(rejected), area or upload_area(), folder)

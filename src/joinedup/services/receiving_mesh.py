@@ -25,7 +25,6 @@ from sqlalchemy import Engine
 
 from joinedup.config import settings
 from joinedup.errors import BadInput, DeliveryRejected
-from joinedup.ingest.manifest import read_manifest
 from joinedup.receive.mesh import DELIVERY_WORKFLOW, RECEIPT_WORKFLOW, Mailbox, unpack
 from joinedup.services import receiving
 
@@ -76,18 +75,12 @@ def _take_message(engine: Engine, mailbox: Mailbox, message_id: str) -> dict[str
             )
         folder = Path(settings().ingest.receive_dir) / agency / name
         unpack(message.content, folder, max_bytes=mesh.max_bytes)
-        manifest = read_manifest(folder)
-        if manifest.agency.value != agency:
-            raise DeliveryRejected(
-                f"manifest.json names agency {manifest.agency.value}, but mailbox {sender} "
-                f"is {agency}'s"
-            )
         answer = receiving.take(engine, agency, folder, channel=CHANNEL, name=name)
         outcome |= {"outcome": "taken", "receipt": answer}
     except DeliveryRejected as rejected:
         reason = receiving.without_server_paths(str(rejected))
-        if agency is None or "manifest.json names agency" in reason or "zip" in reason:
-            # refused before the ingest saw it (the ingest audits its own refusals)
+        if agency is None or "zip" in reason:
+            # refused before receiving.take saw it (which audits its own refusals)
             receiving.refused(engine, agency or f"mailbox:{sender}", name, reason, CHANNEL)
         outcome |= {"outcome": "refused", "receipt": {"status": "refused", "reason": reason}}
     mailbox.send(
