@@ -36,6 +36,9 @@ class AgencySummary(BaseModel):
     same_name_and_dob_percent: Percent
     same_nhs_number_percent: Percent
     newest_age_days: float | None
+    late: bool | None = Field(
+        None, description="nothing received for longer than the agency's schedule (null: none)"
+    )
     worst_problem: str | None
 
 
@@ -85,6 +88,11 @@ class Timeliness(BaseModel):
     newest_age_days: float | None
     mean_lag_hours: float | None
     max_lag_hours: float | None
+    expected_every_hours: float | None = Field(
+        None, description="the agency's schedule (JOINEDUP_DELIVERY_SCHEDULE), if it has one"
+    )
+    hours_since_received: float | None = None
+    late: bool | None = Field(None, description="nothing received for longer than the schedule")
 
 
 class Quarantine(BaseModel):

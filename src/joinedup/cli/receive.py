@@ -162,9 +162,11 @@ def mesh_command(
     interval: float = typer.Option(60.0, "--interval", min=1.0, help="Seconds between polls."),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Receive deliveries from the partnership's MESH mailbox (JOINEDUP_MESH_*): each
-    message (a zip of a delivery folder, workflow JOINEDUP_DELIVERY) is ingested, its receipt
-    sent back to the sender's mailbox, then acknowledged. Runs until stopped, or --once."""
+    """Receive deliveries from the partnership's MESH mailbox (JOINEDUP_MESH_URL,
+    JOINEDUP_MESH_MAILBOX, JOINEDUP_MESH_PASSWORD, JOINEDUP_MESH_SHARED_KEY; which mailbox is
+    which agency: JOINEDUP_MESH_SENDERS). Each message (a zip of a delivery folder, workflow
+    SAFEGUARDING_DELIVERY) is ingested, its receipt sent back to the sender's mailbox, then
+    acknowledged. Runs until stopped, or --once."""
     from joinedup.services import receiving_mesh
 
     engine = services.open_store()
@@ -172,7 +174,9 @@ def mesh_command(
 
     def report(outcome: dict[str, Any]) -> None:
         outcomes.append(outcome)
-        if not json_output:
+        if not json_output and outcome["outcome"] == "late":
+            console.print(_late_line(outcome))
+        elif not json_output:
             receipt = outcome["receipt"]
             if outcome["outcome"] == "taken":
                 out.print(
@@ -212,7 +216,9 @@ def sftp_command(
 
     def report(outcome: dict[str, Any]) -> None:
         outcomes.append(outcome)
-        if not json_output:
+        if not json_output and outcome["outcome"] == "late":
+            console.print(_late_line(outcome))
+        elif not json_output:
             receipt = outcome["receipt"]
             said = (
                 f"{receipt['status']} as delivery {receipt.get('delivery_id')}, "
@@ -248,3 +254,36 @@ def sftp_config_command(
         except ValueError:
             raise BadInput(f"--agency {name!r} is not an agency") from None
     print(sshd_config(drop.resolve(), agency), end="")
+
+
+@app.command("late")
+def late_command(json_output: bool = JSON_OPTION) -> None:
+    """Agencies whose deliveries are late by their schedule (JOINEDUP_DELIVERY_SCHEDULE): when
+    each last delivered. Each newly late agency is recorded once in the audit log."""
+    from joinedup.services import delivery_schedule
+
+    engine = services.open_store()
+    found = delivery_schedule.late_agencies(engine)
+    delivery_schedule.warn_late(engine)
+
+    def show(entries: list[dict[str, Any]]) -> Table | str:
+        if not entries:
+            return "no agency has a schedule (JOINEDUP_DELIVERY_SCHEDULE)"
+        table = Table("agency", "every (hours)", "last received", "hours since", "late",
+                      box=None, pad_edge=False)  # fmt: skip
+        for e in entries:
+            table.add_row(e["agency"], f"{e['expected_every_hours']:g}",
+                          e["last_received_at"] or "never", str(e["hours_since_received"] or ""),
+                          "LATE" if e["late"] else "")  # fmt: skip
+        return table
+
+    emit(found, json_output, show, data=lambda es: {"agencies": es})
+
+
+def _late_line(outcome: dict[str, Any]) -> str:
+    since = outcome["hours_since_received"]
+    quiet = "nothing ever received" if since is None else f"nothing received for {since:g} hours"
+    return (
+        f"warning: {outcome['agency']} is late: {quiet} "
+        f"(expected every {outcome['expected_every_hours']:g} hours)"
+    )

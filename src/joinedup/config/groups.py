@@ -282,12 +282,35 @@ class IngestSettings(Group):
         "each ([docs/ingest.md](docs/ingest.md#sftp-drop-joinedup-receive-sftp))",
         shown="unset: no SFTP receiver",
     )
+    delivery_schedule: dict[str, float] = variable(
+        "JOINEDUP_DELIVERY_SCHEDULE",
+        {},
+        "how often each agency delivers, e.g. `police=24h,health=1h,education=7d`: an agency "
+        "with nothing received for longer is late (the data quality pages, `joinedup receive "
+        "late`, and a warning from every receiver)",
+        shown="none: no agency is ever late",
+    )
     sftp_stale_seconds: int = variable(
         "JOINEDUP_SFTP_STALE_SECONDS",
         3600,
         "how long a delivery in the drop may stay incomplete before it is refused",
         ge=1,
     )
+
+    @field_validator("delivery_schedule", mode="before")
+    @classmethod
+    def _every(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        units = {"m": 1 / 60, "h": 1.0, "d": 24.0}
+        found = {}
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            agency, sep, every = pair.partition("=")
+            every = every.strip().lower()
+            if not sep or every[-1:] not in units or not every[:-1].replace(".", "", 1).isdigit():
+                raise ValueError(f"must be agency=NUMBER followed by m, h or d, not {pair!r}")
+            found[agency.strip()] = float(every[:-1]) * units[every[-1]]
+        return found
 
     @field_validator("parse_process", mode="before")
     @classmethod

@@ -62,6 +62,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from joinedup.config import settings
 from joinedup.domain.agencies import AGENCIES, agency
 from joinedup.ingest.quality_rules import (
     EXPECTED,
@@ -113,7 +114,9 @@ def agency_quality(
         "rows_delivered": rows_delivered,
         "completeness": completeness,
         "duplicates": duplicates,
-        "timeliness": timeliness(deliveries, now),
+        "timeliness": timeliness(
+            deliveries, now, settings().ingest.delivery_schedule.get(agency_id)
+        ),
         "quarantine": quarantine,
         "warnings": warnings,
         "trend": _trend(connection, agency_id, fmt, deliveries, per_delivery),

@@ -137,6 +137,7 @@ def summary_row(report: dict[str, Any]) -> dict[str, Any]:
         "same_name_and_dob_percent": report["duplicates"]["same_name_and_dob"]["percent"],
         "same_nhs_number_percent": report["duplicates"]["same_nhs_number"]["percent"],
         "newest_age_days": report["timeliness"]["newest_age_days"],
+        "late": report["timeliness"]["late"],
         "worst_problem": worst[0]["sentence"] if worst else None,
     }
 
@@ -150,8 +151,17 @@ def percent(part: int | float, whole: int | float) -> float | None:
     return round(value, 1) if value >= 1 or value == 0 else float(f"{value:.2g}")
 
 
-def timeliness(deliveries: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """Age of the newest extract and hours from extract to receipt, from delivery rows."""
+def timeliness(
+    deliveries: list[dict[str, Any]], now: datetime, expected_every_hours: float | None = None
+) -> dict[str, Any]:
+    """Age of the newest extract and hours from extract to receipt, from delivery rows; and,
+    when the agency's schedule says how often it delivers, whether it is late (nothing
+    received for longer than that)."""
+    schedule = {
+        "expected_every_hours": expected_every_hours,
+        "hours_since_received": None,
+        "late": None,
+    }
     if not deliveries:
         return {
             "newest_delivery_id": None,
@@ -160,10 +170,15 @@ def timeliness(deliveries: list[dict[str, Any]], now: datetime) -> dict[str, Any
             "newest_age_days": None,
             "mean_lag_hours": None,
             "max_lag_hours": None,
+            **schedule,
+            "late": expected_every_hours is not None or None,
         }
     lags = [hours(aware(d["received_at"]) - aware(d["extracted_at"])) for d in deliveries]
     newest = max(deliveries, key=lambda d: (aware(d["extracted_at"]), d["id"]))
     extracted = aware(newest["extracted_at"])
+    since = round(hours(now - max(aware(d["received_at"]) for d in deliveries)), 1)
+    if expected_every_hours is not None:
+        schedule |= {"hours_since_received": since, "late": since > expected_every_hours}
     return {
         "newest_delivery_id": newest["id"],
         "newest_extracted_at": extracted.isoformat(),
@@ -171,6 +186,7 @@ def timeliness(deliveries: list[dict[str, Any]], now: datetime) -> dict[str, Any
         "newest_age_days": round(hours(now - extracted) / 24, 1),
         "mean_lag_hours": round(sum(lags) / len(lags), 1),
         "max_lag_hours": round(max(lags), 1),
+        **schedule,
     }
 
 

@@ -2,11 +2,11 @@
 organisations already send files to each other (CP-IS itself travels over it).
 
 An agency sends its delivery folder as one MESH message to the partnership's mailbox: a zip
-of ``manifest.json`` and the files it lists, with the workflow id ``JOINEDUP_DELIVERY``.
+of ``manifest.json`` and the files it lists, with the workflow id ``SAFEGUARDING_DELIVERY``.
 ``joinedup receive mesh`` polls the mailbox with NHS England's maintained ``mesh-client``
 library (its authentication, chunking and retries), unpacks each message into a delivery
 folder for the ingest, sends the receipt back to the sender's mailbox (workflow
-``JOINEDUP_RECEIPT``), and only then acknowledges the message: a receiver killed at any point
+``SAFEGUARDING_RECEIPT``), and only then acknowledges the message: a receiver killed at any point
 before the acknowledgement finds the message again on its next poll, and the ingest, which
 knows every manifest it has taken, takes it once.
 
@@ -28,8 +28,8 @@ from typing import Any
 
 from joinedup.errors import DeliveryRejected
 
-DELIVERY_WORKFLOW = "JOINEDUP_DELIVERY"
-RECEIPT_WORKFLOW = "JOINEDUP_RECEIPT"
+DELIVERY_WORKFLOW = "SAFEGUARDING_DELIVERY"
+RECEIPT_WORKFLOW = "SAFEGUARDING_RECEIPT"
 MAX_MEMBERS = 200
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from joinedup.config import settings
 from joinedup.errors import BadInput, DeliveryRejected
 from joinedup.receive.mesh import DELIVERY_WORKFLOW, RECEIPT_WORKFLOW, Mailbox, unpack
-from joinedup.services import receiving
+from joinedup.services import delivery_schedule, receiving
 
 CHANNEL = "mesh"
 
@@ -110,6 +110,8 @@ def run(
                 handled += 1
         finally:
             mailbox.close()
+        for late in delivery_schedule.warn_late(engine):
+            report({"outcome": "late", **late})
         if once:
             return handled
         time.sleep(interval)

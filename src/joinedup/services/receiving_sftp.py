@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from joinedup.config import settings
 from joinedup.errors import BadInput, DeliveryRejected
 from joinedup.receive import drop
-from joinedup.services import receiving
+from joinedup.services import delivery_schedule, receiving
 
 CHANNEL = "sftp"
 
@@ -74,6 +74,8 @@ def run(
         for outcome in receive_once(engine, root):
             report(outcome)
             handled += 1
+        for late in delivery_schedule.warn_late(engine):
+            report({"outcome": "late", **late})
         if once:
             return handled
         time.sleep(interval)

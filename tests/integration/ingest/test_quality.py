@@ -207,6 +207,10 @@ def test_trend_over_two_deliveries(engine: Engine, tmp_path: Path) -> None:
         "newest_age_days": 12.0,
         "mean_lag_hours": 18.0,
         "max_lag_hours": 24.0,
+        # no schedule for the agency (JOINEDUP_DELIVERY_SCHEDULE): never late
+        "expected_every_hours": None,
+        "hours_since_received": None,
+        "late": None,
     }
     assert [p["sentence"] for p in report["worst_problems"][:2]] == [
         "38% of person records have no NHS number",
