@@ -16,15 +16,17 @@ answers with the receipt: counts and finding codes per file, never a value.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
+from joinedup.api.answers import answers
+from joinedup.api.delivery_answers import CHUNK_BODY, MANIFEST_BODY, Delivery, FileProgress
 from joinedup.errors import BadInput
 from joinedup.http.auth import engine_of
 from joinedup.http.errors import problem
+from joinedup.ingest.manifest import MAX_PATH_CHARS
 from joinedup.receive.staging import WrongOffset
 from joinedup.services import receiving
 
@@ -34,45 +36,74 @@ router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 # an agency's signed token instead.
 AGENCY_ONLY = {"x-roles": [], "x-purposes": [], "x-agency-credential": True}
 _RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
+# The delivery's name, as the service gave it (``receive.staging``: its manifest's checksum).
+DeliveryName = Annotated[
+    str, Path(pattern="^[0-9a-f]{24}$", description="the name the service gave the delivery")
+]
+FileName = Annotated[
+    str, Path(min_length=1, max_length=MAX_PATH_CHARS, description="a file its manifest lists")
+]
 _CREDENTIAL_HELP = "an agency's token, signed with its registered Ed25519 key (one per request)"
 
 
-def _agency(request: Request, authorization: str | None) -> str:
+def agency_credential(
+    request: Request,
+    authorization: str | None = Header(None, description=_CREDENTIAL_HELP),
+) -> str:
+    """The agency whose signed token came with the request (spent: a token serves once).
+    A dependency, so it is checked before anything else about the request is looked at."""
     return receiving.authenticate(engine_of(request), authorization).agency
 
 
-@router.post("", status_code=201, openapi_extra=AGENCY_ONLY)
+SendingAgency = Annotated[str, Depends(agency_credential)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=AGENCY_ONLY | MANIFEST_BODY,
+    responses={200: {"model": Delivery, "description": "a manifest already begun: its state"}},
+    **answers(Delivery),
+)
 async def begin_delivery(
-    request: Request, authorization: str | None = Header(None, description=_CREDENTIAL_HELP)
-) -> JSONResponse:
+    request: Request,
+    response: Response,
+    agency: SendingAgency,
+) -> dict[str, Any]:
     """Begin a delivery with its manifest (the body: manifest.json's bytes, as the agency
     would put them in a folder). The same manifest again is the same delivery: the answer
     says what has arrived of it (to resume), or gives its receipt if it was ingested."""
     body = await request.body()
     engine = engine_of(request)
-    agency = await run_in_threadpool(_agency, request, authorization)
     answer = await run_in_threadpool(receiving.begin, engine, agency, body)
     fresh = answer["status"] == "receiving" and not any(f["received"] for f in answer["files"])
-    return JSONResponse(answer, status_code=201 if fresh else 200)
+    response.status_code = 201 if fresh else 200
+    return answer
 
 
-@router.get("/{delivery}", openapi_extra=AGENCY_ONLY)
+@router.get("/{delivery}", openapi_extra=AGENCY_ONLY, **answers(Delivery))
 def delivery_status(
-    delivery: str,
+    delivery: DeliveryName,
     request: Request,
-    authorization: str | None = Header(None, description=_CREDENTIAL_HELP),
+    agency: SendingAgency,
 ) -> dict[str, Any]:
     """What has arrived of a delivery (bytes per file), or its receipt once ingested."""
-    agency = _agency(request, authorization)
     return receiving.status(engine_of(request), agency, delivery)
 
 
-@router.put("/{delivery}/files/{path}", openapi_extra=AGENCY_ONLY)
+@router.put(
+    "/{delivery}/files/{path}",
+    openapi_extra=AGENCY_ONLY | CHUNK_BODY,
+    responses={
+        409: {"description": "a chunk at the wrong offset: `received` says where to send from"}
+    },
+    **answers(FileProgress),
+)
 async def receive_chunk(
-    delivery: str,
-    path: str,
+    delivery: DeliveryName,
+    path: FileName,
     request: Request,
-    authorization: str | None = Header(None, description=_CREDENTIAL_HELP),
+    agency: SendingAgency,
     content_range: str | None = Header(
         None, description="bytes FIRST-LAST/TOTAL; without it, the body is the whole file"
     ),
@@ -91,7 +122,6 @@ async def receive_chunk(
                 f"Content-Range says {last - first + 1} bytes but the body holds {len(data)}"
             )
     engine = engine_of(request)
-    agency = await run_in_threadpool(_agency, request, authorization)
     try:
         return await run_in_threadpool(
             receiving.receive_chunk, engine, agency, delivery, path, first, total, data
@@ -100,13 +130,12 @@ async def receive_chunk(
         return problem(409, str(wrong), received=wrong.received)
 
 
-@router.post("/{delivery}/complete", openapi_extra=AGENCY_ONLY)
+@router.post("/{delivery}/complete", openapi_extra=AGENCY_ONLY, **answers(Delivery))
 def complete_delivery(
-    delivery: str,
+    delivery: DeliveryName,
     request: Request,
-    authorization: str | None = Header(None, description=_CREDENTIAL_HELP),
+    agency: SendingAgency,
 ) -> dict[str, Any]:
     """Every file has arrived: the ingest takes the delivery whole (or refuses it whole, 400
     with the reason naming the file); the receipt."""
-    agency = _agency(request, authorization)
     return receiving.complete(engine_of(request), agency, delivery)

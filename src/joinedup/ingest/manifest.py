@@ -23,6 +23,7 @@ MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 1_000_000
 MAX_PARTNERSHIP_CHARS = 200  # the store's delivery.partnership column
 MAX_PATH_CHARS = 255  # a file name (the store's file columns hold 400)
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,7 @@ def read_manifest(folder: Path, *, files_present: bool = True) -> Manifest:
         seen.add(relative)
         if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             raise _reject(folder, f"{relative}: rows must be a whole number, not {_shown(rows)}")
-        if not isinstance(digest, str) or len(digest) != 64:
+        if not isinstance(digest, str) or len(digest) != 64 or not _HEX.issuperset(digest):
             raise _reject(folder, f"{relative}: sha256 must be 64 hex characters")
         files.append(ManifestFile(relative, rows, digest.lower()))
     return Manifest(

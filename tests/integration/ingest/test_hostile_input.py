@@ -778,6 +778,11 @@ CASES = [
         Rejected(INCIDENTS, r"sha256 must be 64 hex characters"),
     ),
     Case(
+        "sha256-not-hex",  # 64 characters, but not a checksum (the API's schema says hex too)
+        _police_with_manifest(_file_entry(INCIDENTS, sha256="z" * 64)),
+        Rejected(INCIDENTS, r"sha256 must be 64 hex characters"),
+    ),
+    Case(
         "files-not-in-manifest-are-not-read",
         _unlisted_files,
         Accepted(
