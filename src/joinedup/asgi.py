@@ -39,20 +39,15 @@ class JoinedUpApp(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The web app on ``engine`` (default: the configured store, ``services.open_store``),
-    with the platform's event flow installed (``joinedup.bootstrap``)."""
+def _app(engine: Engine | None, description: str) -> JoinedUpApp:
+    """The app every service shares: the store, security headers, the body limit, audit
+    sealing, admission, timing and one error handler (nothing routed yet)."""
     bootstrap.wire()
     refuse_unsafe_defaults()  # JOINEDUP_ENV=production: no demo defaults (config.production)
     app = JoinedUpApp(
         title="joinedup",
         version=getattr(joinedup, "__version__", "0"),
-        description=(
-            "The safeguarding partnership's platform. Every route declares the roles that "
-            "may call it (x-roles) and the purposes it reads under (x-purposes); sign in "
-            "with POST /api/v1/session, then send the session cookie and, on unsafe "
-            "requests, the X-CSRF-Token header."
-        ),
+        description=description,
         docs_url=None,  # Swagger UI loads scripts from a CDN: no network at run time
         redoc_url=None,
         dependencies=[Depends(csrf_protect), Depends(text_only)],
@@ -65,6 +60,19 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(AuditSealing)  # (outside it: a signed head once the response is sent)
     app.add_middleware(BodyLimit)  # outermost: a body too large waits for nothing
     errors.install(app)
+    return app
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The web app on ``engine`` (default: the configured store, ``services.open_store``),
+    with the platform's event flow installed (``joinedup.bootstrap``)."""
+    app = _app(
+        engine,
+        "The safeguarding partnership's platform. Every route declares the roles that "
+        "may call it (x-roles) and the purposes it reads under (x-purposes); sign in "
+        "with POST /api/v1/session, then send the session cookie and, on unsafe "
+        "requests, the X-CSRF-Token header.",
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     for router in pages.routers():
@@ -74,4 +82,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     def favicon() -> Response:
         return Response(status_code=204)
 
+    return app
+
+
+def create_receiver_app(engine: Engine | None = None) -> FastAPI:
+    """Only the HTTPS receiver (``joinedup receive api``): agencies' systems push deliveries
+    with their signed tokens, and reach nothing else."""
+    app = _app(
+        engine,
+        "The partnership's receiver for agencies' deliveries: each request carries the "
+        "agency's token signed with its registered key (joinedup deliver mints them).",
+    )
+    app.include_router(api.receiver_router)
     return app

@@ -26,6 +26,13 @@ AREAS = [session, people, review, quality, agreements, oversight, users, alerts_
 AREAS += [risk_api, interventions_api, health, chronology_api, deliveries]
 
 # 413: a body over the limit; 422: a request that is not valid (each field and its problem).
-router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+router = APIRouter(prefix="/api/v1", responses=PROBLEMS)
 for area in AREAS:
     router.include_router(area.router)
+
+# What ``joinedup receive api`` serves on its own port: agencies' systems push deliveries and
+# reach nothing else (no page, no session, no person's record), so an operator can open this
+# port to the agencies' networks and keep the practitioners' service inside.
+receiver_router = APIRouter(prefix="/api/v1", responses=PROBLEMS)
+receiver_router.include_router(deliveries.router)

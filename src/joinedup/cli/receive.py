@@ -238,6 +238,25 @@ def sftp_command(
         out.print("no whole deliveries waiting")
 
 
+@app.command("api")
+def api_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8443, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes."),
+) -> None:
+    """Receive deliveries pushed over HTTPS by agencies' systems (POST /api/v1/deliveries,
+    each request signed with the agency's registered key: joinedup receive keys), and serve
+    nothing else: no page, no sign-in, no person's record. Put it behind the partnership's
+    TLS proxy and open it to the agencies' networks; joinedup serve stays inside. Runs until
+    stopped (a push has no --once: the agency's system sends when it is ready)."""
+    from joinedup.cli.serve import serve
+    from joinedup.config import refuse_unsafe_defaults
+
+    refuse_unsafe_defaults()
+    console.print(f"joinedup receiving deliveries on http://{host}:{port} (Ctrl-C stops it)")
+    serve(host, port, workers=workers, factory="create_receiver_app")
+
+
 @app.command("sftp-config")
 def sftp_config_command(
     drop: Path = typer.Argument(..., help="The drop's root folder."),

@@ -12,17 +12,25 @@ from joinedup.cli.common import console
 app = typer.Typer()
 
 
-def serve(host: str, port: int, engine: object | None = None, workers: int = 1) -> None:
+def serve(
+    host: str,
+    port: int,
+    engine: object | None = None,
+    workers: int = 1,
+    factory: str = "create_app",
+) -> None:
     """Run the app until interrupted (Ctrl-C); with ``workers`` > 1, that many server
-    processes share the port, each opening the configured store."""
+    processes share the port, each opening the configured store. ``factory``: which of
+    ``joinedup.asgi``'s apps (``create_receiver_app``: the HTTPS receiver alone)."""
     import uvicorn
 
-    from joinedup.asgi import create_app
+    from joinedup import asgi
 
+    create_app = getattr(asgi, factory)
     if workers > 1:
         sys.stdout.flush()
         uvicorn.run(
-            "joinedup.asgi:create_app",
+            f"joinedup.asgi:{factory}",
             factory=True,
             host=host,
             port=port,
@@ -31,7 +39,7 @@ def serve(host: str, port: int, engine: object | None = None, workers: int = 1) 
             proxy_headers=False,
         )
         return
-    web_app = create_app(engine if engine is not None else services.open_store())  # type: ignore[arg-type]
+    web_app = create_app(engine if engine is not None else services.open_store())
     sys.stdout.flush()  # what was printed (the URL, the credentials) shows before serving
     # proxy_headers off: nothing in front of it is trusted to say who the client is.
     uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -1,10 +1,11 @@
 """A receiver killed in the middle of a transfer loses and duplicates nothing (issue 23).
 
-A real ``joinedup serve`` process receives a housing delivery pushed in small chunks by the
-agency's client; once part of a file has arrived, the server is killed with SIGKILL and a new
-one is started on the same port and store. The client, which only ever sends from the offset
-the service reports, carries on: the delivery is ingested once, with every row accounted for,
-and the file on disk is byte for byte the one sent.
+A real ``joinedup receive api`` process (the receiver as an operator runs it) receives a
+housing delivery pushed in small chunks by the agency's client; once part of a file has
+arrived, the server is killed with SIGKILL and a new one is started on the same port and
+store. The client, which only ever sends from the offset the service reports, carries on: the
+delivery is ingested once, with every row accounted for, and the file on disk is byte for byte
+the one sent. The receiver serves the deliveries' routes and nothing else.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from tests.support.webapp import free_port
 
 def _serve(port: int, environment: dict[str, str]) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "joinedup.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "joinedup.cli", "receive", "api", "--port", str(port)],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -68,6 +69,10 @@ def test_killing_the_receiver_mid_transfer_loses_and_duplicates_nothing(tmp_path
     }
     port = free_port()
     servers = [_serve(port, environment)]
+    document = httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()
+    assert document["paths"] and all(p.startswith("/api/v1/deliveries") for p in document["paths"])
+    for elsewhere in ("/", "/signin", "/api/v1/people/search?q=x", "/static/app.css"):
+        assert httpx.get(f"http://127.0.0.1:{port}{elsewhere}").status_code == 404, elsewhere
     killed_at: list[int] = []
 
     def kill_once_part_has_arrived() -> None:
