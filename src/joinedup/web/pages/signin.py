@@ -259,9 +259,12 @@ def oidc_callback(request: Request) -> Response:
         )
         return _second_factor_needed(request, settings, signed_in.id_token, str(refusal))
     account = account_service.oidc_account(engine, profile, provider=settings.issuer)
+    earlier = optional_session(request)  # a live session this browser holds is replaced
     token, session = account_service.sign_in_account(
         engine, account, via=settings.issuer, id_token=signed_in.id_token
     )
+    if earlier is not None:
+        account_service.sign_out(engine, earlier)
     response = RedirectResponse(after_sign_in(session, "/"), status_code=303)
     set_session_cookie(response, token)
     response.delete_cookie(OIDC_COOKIE, path="/auth")
