@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pyotp
 import pytest
 from playwright.sync_api import expect
@@ -24,6 +25,7 @@ from tests.support.oidc_provider import (
     ISSUER_NAME,
     Person,
     Provider,
+    make_certificates,
     oidc_environment,
     running_provider,
     totp_now,
@@ -179,3 +181,24 @@ def test_signing_out_ends_the_providers_session_too(
             .where(account.c.subject == who.sub)
         ).scalars()
         assert all(token is None for token in kept)  # forgotten with the ended sessions
+
+
+def test_a_provider_whose_certificate_joinedup_does_not_trust_is_a_clear_refusal(
+    tmp_path: Any, oidc_app: LiveApp, provider: Provider
+) -> None:
+    """TLS is verified against the CA bundle: another CA's bundle (or none, the system's)
+    does not vouch for the provider, and the sign-in stops with a page saying so."""
+    other_ca, _certificate, _key = make_certificates(tmp_path)
+    with config.use_in_this_process({"JOINEDUP_OIDC_CA_BUNDLE": str(other_ca)}):
+        answer = httpx.get(f"{oidc_app.url}/auth/oidc/login", timeout=30)
+    assert answer.status_code == 502
+    assert "not trusted" in answer.text and "Traceback" not in answer.text
+    trusted = httpx.get(f"{oidc_app.url}/auth/oidc/login", timeout=30)
+    assert trusted.status_code == 303
+    assert trusted.headers["location"].startswith(f"{provider.issuer}/authorize?")
+
+
+def test_the_sign_out_form_may_reach_the_provider_and_nowhere_else(oidc_app: LiveApp) -> None:
+    policy = httpx.get(f"{oidc_app.url}/login", timeout=30).headers["content-security-policy"]
+    issuer = config.settings().oidc.issuer
+    assert f"form-action 'self' {issuer};" in policy

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from joinedup import config
 from joinedup.config.groups import OidcConfig
 from joinedup.domain.agencies import AgencyId
-from joinedup.errors import BadInput, Forbidden
+from joinedup.errors import BadInput, Forbidden, JoinedUpError
 from joinedup.governance.roles import Role
 
 PREFIX = "JOINEDUP_OIDC_"
@@ -36,7 +36,14 @@ PREFIX = "JOINEDUP_OIDC_"
 SECOND_FACTOR_AMR = frozenset({"mfa", "otp", "hwk"})
 # Claims only the signed ID token may carry (never taken from the userinfo answer).
 ID_TOKEN_ONLY = frozenset({"iss", "aud", "exp", "iat", "nonce", "auth_time", "acr", "amr", "azp"})
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 _log = logging.getLogger(__name__)
+
+
+class ProviderUnreachable(JoinedUpError):
+    """The identity provider did not answer, or not over TLS joinedup trusts."""
+
+    http_status = 502
 
 
 class SecondFactorMissing(Forbidden):
@@ -125,7 +132,16 @@ class OidcSettings:
         import httpx
 
         url = f"{self.issuer}/.well-known/openid-configuration"
-        document = httpx.get(url, timeout=10, verify=self.tls()).raise_for_status().json()
+        try:
+            document = httpx.get(url, timeout=10, verify=self.tls()).raise_for_status().json()
+            if not isinstance(document, dict) or not all(map(document.get, ENDPOINTS)):
+                raise ValueError("the discovery document lacks a required endpoint")
+        except (httpx.HTTPError, ValueError) as error:
+            _log.warning("the identity provider's discovery failed: %r", error)
+            raise ProviderUnreachable(
+                "your organisation's sign-in service could not be reached or is not trusted "
+                f"({type(error).__name__}): try again later, or tell the administrator"
+            ) from None
         return replace(
             self,
             authorization_endpoint=self.authorization_endpoint
