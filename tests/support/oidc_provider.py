@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import secrets
 import ssl
 import threading
@@ -484,6 +485,7 @@ def running_provider(folder: Path) -> Iterator[Provider]:
     """The provider on a free loopback port over TLS until the block ends."""
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     ca_bundle, certificate, key = make_certificates(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate, key)

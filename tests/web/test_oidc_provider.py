@@ -50,7 +50,9 @@ def oidc_app(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> It
             "joinedup", f"{app.url}/auth/oidc/callback", f"{app.url}/login"
         )
         settings = oidc_environment(provider, client) | {
-            "JOINEDUP_OIDC_ROLE_MAP": "information-governance=PRIVACY_OFFICER",
+            "JOINEDUP_OIDC_ROLE_MAP": (
+                "information-governance=PRIVACY_OFFICER,childrens-services=SOCIAL_WORKER"
+            ),
             "JOINEDUP_OIDC_AGENCY_MAP": "Exampleshire Council=social_care",
         }
         with config.use_in_this_process(settings):
@@ -68,8 +70,8 @@ def oidc_page(browser: Any, oidc_app: LiveApp) -> Iterator[Any]:
     context.close()
 
 
-def person(provider: Provider, *, with_app: bool) -> Person:
-    name = f"ig-{uuid.uuid4().hex[:8]}"
+def person(provider: Provider, *, with_app: bool, group: str = "information-governance") -> Person:
+    name = f"{group[:2]}-{uuid.uuid4().hex[:8]}"
     return provider.add_person(
         Person(
             username=name,
@@ -77,7 +79,7 @@ def person(provider: Provider, *, with_app: bool) -> Person:
             claims={
                 "name": f"Information Governance {name}",
                 "email": f"{name}@exampleshire.example",
-                "groups": ["staff", "information-governance"],
+                "groups": ["staff", group],
                 "agency": "Exampleshire Council",
             },
             totp_secret=pyotp.random_base32() if with_app else None,
@@ -155,6 +157,16 @@ def test_the_same_role_without_a_second_factor_is_refused_and_the_refusal_audite
     expect(oidc_page).to_have_url(f"{oidc_app.url}/login")
     oidc_page.get_by_role("link", name=ORGANISATION_LINK).click()
     expect(oidc_page.get_by_role("heading", name=f"Sign in to {ISSUER_NAME}")).to_be_visible()
+
+
+def test_a_practitioner_role_needs_only_what_the_provider_asks(
+    oidc_page: Any, oidc_app: LiveApp, provider: Provider
+) -> None:
+    who = person(provider, with_app=False, group="childrens-services")
+    sign_in_at_provider(oidc_page, who)
+    expect(oidc_page).to_have_url(re.compile(r"/purpose"))
+    offered = oidc_page.get_by_role("radio")
+    expect(offered).to_have_count(len(purposes_for("SOCIAL_WORKER")))
 
 
 def test_signing_out_ends_the_providers_session_too(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -129,19 +130,7 @@ class OidcSettings:
         document (the only network call, to the configured provider)."""
         if all(getattr(self, name) for name in needed):
             return self
-        import httpx
-
-        url = f"{self.issuer}/.well-known/openid-configuration"
-        try:
-            document = httpx.get(url, timeout=10, verify=self.tls()).raise_for_status().json()
-            if not isinstance(document, dict) or not all(map(document.get, ENDPOINTS)):
-                raise ValueError("the discovery document lacks a required endpoint")
-        except (httpx.HTTPError, ValueError) as error:
-            _log.warning("the identity provider's discovery failed: %r", error)
-            raise ProviderUnreachable(
-                "your organisation's sign-in service could not be reached or is not trusted "
-                f"({type(error).__name__}): try again later, or tell the administrator"
-            ) from None
+        document = _discovery(self)
         return replace(
             self,
             authorization_endpoint=self.authorization_endpoint
@@ -151,6 +140,39 @@ class OidcSettings:
             userinfo_endpoint=self.userinfo_endpoint or document.get("userinfo_endpoint"),
             end_session_endpoint=self.end_session_endpoint or document.get("end_session_endpoint"),
         )
+
+
+# The discovery documents read, by (issuer, CA bundle): (when, document). A sign-in reads it
+# at the redirect, the callback and the logout; a provider's endpoints rarely move.
+_DISCOVERED: dict[tuple[str, str | None], tuple[float, dict[str, Any]]] = {}
+DISCOVERY_KEPT = 300.0  # seconds
+
+
+def _discovery(settings: OidcSettings) -> dict[str, Any]:
+    """The issuer's discovery document (kept ``DISCOVERY_KEPT`` seconds), checked to name
+    the configured issuer and the endpoints a sign-in needs; ``ProviderUnreachable`` when it
+    cannot be had, over TLS that ``CA_BUNDLE`` (or the system) trusts."""
+    import httpx
+
+    key = (settings.issuer, settings.ca_bundle)
+    held = _DISCOVERED.get(key)
+    if held is not None and time.monotonic() - held[0] < DISCOVERY_KEPT:
+        return held[1]
+    url = f"{settings.issuer}/.well-known/openid-configuration"
+    try:
+        document = httpx.get(url, timeout=10, verify=settings.tls()).raise_for_status().json()
+        if not isinstance(document, dict) or not all(map(document.get, ENDPOINTS)):
+            raise ValueError("the discovery document lacks a required endpoint")
+        if str(document.get("issuer", "")).rstrip("/") != settings.issuer:
+            raise ValueError("the discovery document names another issuer")
+    except (httpx.HTTPError, ValueError) as error:
+        _log.warning("the identity provider's discovery failed: %r", error)
+        raise ProviderUnreachable(
+            "your organisation's sign-in service could not be reached or is not trusted "
+            f"({type(error).__name__}): try again later, or tell the administrator"
+        ) from None
+    _DISCOVERED[key] = (time.monotonic(), document)
+    return document
 
 
 def _words(value: str | None) -> list[str]:
