@@ -170,6 +170,97 @@ def test_oidc_claims_map_to_a_role_and_agency_or_are_refused() -> None:
         oidc.profile_from_claims(settings, {"sub": "abc", "groups": ["dpo"]})
 
 
+def test_an_oidc_account_follows_the_providers_role_and_its_id_token_ends_with_the_session(
+    engine: Engine,
+) -> None:
+    issuer = OIDC_ENV["JOINEDUP_OIDC_ISSUER"]
+    profile = {
+        "subject": "s-1",
+        "username": "ann@la.example",
+        "role": "MASH_PRACTITIONER",
+        "agency": "social_care",
+        "display_name": "Ann",
+    }
+    first = accounts.oidc_account(engine, profile, provider=issuer)
+    moved = accounts.oidc_account(engine, profile | {"role": "SOCIAL_WORKER"}, provider=issuer)
+    assert (moved.id, moved.role) == (first.id, "SOCIAL_WORKER")
+    again = accounts.oidc_account(engine, profile | {"role": "SOCIAL_WORKER"}, provider=issuer)
+    assert again == moved
+    with pytest.raises(BadInput):  # a role the agency does not employ is not taken
+        accounts.oidc_account(engine, profile | {"role": "SCHOOL_DSL"}, provider=issuer)
+    with engine.connect() as connection:
+        changes = search(connection, kind="ACCOUNT_CHANGED")
+    assert [(e.details["was_role"], e.details["role"]) for e in changes] == [
+        ("MASH_PRACTITIONER", "SOCIAL_WORKER")
+    ]
+    _token, session = accounts.sign_in_account(engine, moved, via=issuer, id_token="h.p.s")
+    assert accounts.sign_out(engine, session) == "h.p.s"
+    with engine.connect() as connection:
+        assert connection.execute(select(account_session.c.id_token)).scalar_one() is None
+
+
+def test_a_second_factor_is_an_amr_of_mfa_otp_or_hwk_or_a_configured_acr() -> None:
+    pape = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+    assert oidc.second_factor_used({"amr": ["pwd", "otp"]})
+    assert oidc.second_factor_used({"amr": ["HWK"]})
+    assert oidc.second_factor_used({"acr": pape}, (pape,))
+    assert not oidc.second_factor_used({"amr": ["pwd"], "acr": "1"}, (pape,))
+    assert not oidc.second_factor_used({"amr": "otp"})  # amr is a list, or nothing
+    assert not oidc.second_factor_used({"acr": pape})  # only the acr values configured
+
+
+def test_privileged_roles_need_a_second_factor_and_the_sign_in_asks_for_one() -> None:
+    settings = oidc.OidcSettings.from_environment(OIDC_ENV)
+    assert settings is not None
+    assert {r.value for r in settings.mfa_roles} == {
+        "PRIVACY_OFFICER",
+        "ADMINISTRATOR",
+        "PARTNERSHIP_ANALYST",
+    }
+    with pytest.raises(oidc.SecondFactorMissing, match="second factor"):
+        oidc.require_second_factor(settings, "PRIVACY_OFFICER", {"amr": ["pwd"]})
+    oidc.require_second_factor(settings, "PRIVACY_OFFICER", {"amr": ["pwd", "mfa"]})
+    oidc.require_second_factor(settings, "MASH_PRACTITIONER", {"amr": ["pwd"]})
+    url, _pending = oidc.authorization_redirect(settings, "https://joinedup.example/cb")
+    assert parse_qs(urlsplit(url).query)["acr_values"] == [settings.mfa_acr[0]]
+    nobody = oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_MFA_ROLES": "none"})
+    assert nobody is not None and not nobody.mfa_roles
+    url, _pending = oidc.authorization_redirect(nobody, "https://joinedup.example/cb")
+    assert "acr_values" not in parse_qs(urlsplit(url).query)
+    with pytest.raises(BadInput, match="MFA_ROLES"):
+        oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_MFA_ROLES": "ADMIN"})
+    with pytest.raises(BadInput, match="CA_BUNDLE"):
+        oidc.OidcSettings.from_environment(OIDC_ENV | {"JOINEDUP_OIDC_CA_BUNDLE": "/no/such.pem"})
+
+
+def test_logout_at_the_provider_carries_the_id_token_and_the_way_back() -> None:
+    end = "https://login.exampleshire.example/logout?realm=p"
+    settings = oidc.OidcSettings.from_environment(
+        OIDC_ENV | {"JOINEDUP_OIDC_END_SESSION_ENDPOINT": end}
+    )
+    assert settings is not None
+    url = oidc.logout_url(settings, "a.b.c", "https://joinedup.example/login")
+    assert url is not None and url.startswith(end + "&")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert query["id_token_hint"] == "a.b.c" and query["client_id"] == "joinedup"
+    assert query["post_logout_redirect_uri"] == "https://joinedup.example/login"
+
+
+def test_only_the_providers_https_origins_are_added_to_form_action() -> None:
+    from joinedup.http.security import HEADERS, headers_for
+
+    assert headers_for(None, None) == HEADERS
+    policy = headers_for(
+        "https://login.exampleshire.example/realms/p", "https://sso.exampleshire.example/x"
+    )["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://login.exampleshire.example https://sso.exampleshire.example;"
+        in policy
+    )
+    assert "default-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert headers_for("http://plain.example", None) == HEADERS
+
+
 def test_a_session_lookup_is_a_read_and_marks_the_session_seen_about_once_a_minute(
     engine: Engine,
 ) -> None:

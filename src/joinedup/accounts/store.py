@@ -128,6 +128,34 @@ def find_by_subject(connection: Connection, provider: str, subject: str) -> Acco
     return None if row is None else Account.from_row(row)
 
 
+def follow_provider(connection: Connection, found: Account, role: str, agency: str) -> Account:
+    """An OIDC account with the role and agency its provider's claims name now (the provider
+    is where people join, move and leave), the change audited; as it was when unchanged."""
+    _name, the_role, the_agency = check_new_account(found.username, role, agency)
+    if (the_role, the_agency) == (found.role, found.agency):
+        return found
+    connection.execute(
+        update(account_t).where(account_t.c.id == found.id).values(role=the_role, agency=the_agency)
+    )
+    _audit(
+        connection,
+        "ACCOUNT_CHANGED",
+        found.provider,
+        None,
+        username=found.username,
+        role=the_role,
+        agency=the_agency,
+        was_role=found.role,
+        was_agency=found.agency,
+    )
+    return replace(found, role=the_role, agency=the_agency)
+
+
+def record_refusal(connection: Connection, username: str, role: str, reason: str, via: str) -> None:
+    """A sign-in refused after the provider authenticated the person (audited)."""
+    _audit(connection, "LOGIN_FAILED", username, role, reason=reason, via=via)
+
+
 def list_all(connection: Connection) -> list[Account]:
     rows = connection.execute(select(account_t).order_by(account_t.c.username))
     return [Account.from_row(r) for r in rows]
@@ -229,10 +257,15 @@ def _record_failure(
 
 
 def open_session(
-    connection: Connection, found: Account, *, via: str = "password", now: datetime | None = None
+    connection: Connection,
+    found: Account,
+    *,
+    via: str = "password",
+    now: datetime | None = None,
+    id_token: str | None = None,
 ) -> tuple[str, Session]:
     """A new session for a signed-in account: returns the cookie's token (shown once, never
-    stored) and the session."""
+    stored) and the session. ``id_token``: the identity provider's, kept for the logout."""
     now = now or datetime.now(UTC)
     token = new_token()
     csrf = secrets.token_urlsafe(32)
@@ -245,6 +278,7 @@ def open_session(
             created_at=now,
             last_seen_at=now,
             expires_at=now + SESSION_LIFETIME,
+            id_token=id_token,
         )
     ).inserted_primary_key
     assert key is not None
@@ -301,14 +335,20 @@ def touch_session(connection: Connection, session_id: int, now: datetime) -> Non
     )
 
 
-def revoke(connection: Connection, session: Session, now: datetime | None = None) -> None:
+def revoke(connection: Connection, session: Session, now: datetime | None = None) -> str | None:
+    """End the session (audited); returns the identity provider's ID token it held (None
+    for a password sign-in), which is forgotten here."""
     now = now or datetime.now(UTC)
+    id_token = connection.execute(
+        select(session_t.c.id_token).where(session_t.c.id == session.id)
+    ).scalar_one_or_none()
     connection.execute(
         update(session_t)
         .where(session_t.c.id == session.id, session_t.c.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .values(revoked_at=now, id_token=None)
     )
     _audit(connection, "LOGOUT", session.account.username, session.account.role)
+    return None if id_token is None else str(id_token)
 
 
 def declare_purpose(connection: Connection, session: Session, purpose: str) -> Session:

@@ -129,6 +129,30 @@ class OidcConfig(Group):
     practitioner_key_claim: str = _oidc(
         "PRACTITIONER_KEY_CLAIM", "the claim that is the practitioner's key in feeds", "email"
     )
+    end_session_endpoint: str | None = _oidc(
+        "END_SESSION_ENDPOINT",
+        "the provider's logout endpoint: signing out of joinedup ends the provider's session "
+        "there too",
+        shown="discovered",
+    )
+    ca_bundle: str | None = _oidc(
+        "CA_BUNDLE",
+        "a PEM file of the certificates to trust for the provider's TLS (a partnership's "
+        "private CA)",
+        shown="the system's",
+    )
+    mfa_roles: str = _oidc(
+        "MFA_ROLES",
+        "the roles that must sign in with a second factor at the provider (comma-separated, "
+        "or `none`)",
+        "PRIVACY_OFFICER,ADMINISTRATOR,PARTNERSHIP_ANALYST",
+    )
+    mfa_acr: str = _oidc(
+        "MFA_ACR",
+        "the `acr` values that mean multi-factor at the provider, asked for as `acr_values` "
+        "(comma-separated; an `amr` of `mfa`, `otp` or `hwk` counts too)",
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor",
+    )
 
     @field_validator("issuer")
     @classmethod
@@ -136,6 +160,13 @@ class OidcConfig(Group):
         if issuer is not None and not issuer.startswith("https://"):
             raise ValueError(f"must be an https URL, not {issuer!r}")
         return issuer
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable(cls, path: str | None) -> str | None:
+        if path is not None and not os.path.isfile(path):
+            raise ValueError(f"no such file: {path!r}")
+        return path
 
     @field_validator("role_map", "agency_map", mode="before")
     @classmethod

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hmac
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 
+from joinedup import config
 from joinedup.accounts.model import NotSignedIn
 from joinedup.errors import Forbidden
 from joinedup.http.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, current_session
@@ -22,21 +25,20 @@ CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
 # never by a cookie (the routes read no session), and a cross-site page cannot set that header.
 CSRF_EXEMPT_PREFIX = "/api/v1/deliveries"
 SIGN_IN_FORM = "/login"
-CSP = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        # htmx adds a small inline style for its request indicators; no inline script runs.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+CSP_PARTS = (
+    "default-src 'self'",
+    "script-src 'self'",
+    # htmx adds a small inline style for its request indicators; no inline script runs.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
 )
+CSP = "; ".join(CSP_PARTS)
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
@@ -45,6 +47,36 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+
+
+@lru_cache(maxsize=8)
+def headers_for(*providers: str | None) -> dict[str, str]:
+    """The headers, with the identity provider's origins (its issuer and logout endpoint)
+    allowed as form targets: signing out (a form) is redirected to the provider's logout,
+    and browsers hold a form's redirects to ``form-action`` too."""
+    origins = []
+    for url in providers:
+        if url:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if parts.scheme == "https" and parts.netloc and origin not in origins:
+                origins.append(origin)
+    if not origins:
+        return HEADERS
+    csp = "; ".join(
+        " ".join((part, *origins)) if part == "form-action 'self'" else part for part in CSP_PARTS
+    )
+    return HEADERS | {"Content-Security-Policy": csp}
+
+
+def _current_headers() -> dict[str, str]:
+    try:
+        given = config.settings().oidc
+    except ValueError:  # a bad setting is refused where it is used; the headers stay strict
+        return HEADERS
+    return headers_for(given.issuer, given.end_session_endpoint)
+
+
 CSRF_REFUSED = "the request's security token is missing or wrong: reload the page and try again"
 
 
@@ -65,7 +97,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
+                for name, value in _current_headers().items():
                     headers[name] = value
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"

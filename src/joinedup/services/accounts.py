@@ -96,10 +96,19 @@ def sign_in(
     raise refusal
 
 
-def sign_in_account(engine: Engine, account: Account, *, via: str) -> tuple[str, Session]:
-    """A new session for an account already authenticated elsewhere (OIDC)."""
+def sign_in_account(
+    engine: Engine, account: Account, *, via: str, id_token: str | None = None
+) -> tuple[str, Session]:
+    """A new session for an account already authenticated elsewhere (OIDC); the provider's
+    ``id_token`` is kept with it for the logout."""
     with engine.begin() as connection:
-        return store.open_session(connection, account, via=via)
+        return store.open_session(connection, account, via=via, id_token=id_token)
+
+
+def refuse_sign_in(engine: Engine, username: str, role: str, *, reason: str, via: str) -> None:
+    """Audit a sign-in the provider allowed and joinedup refused (no second factor)."""
+    with engine.begin() as connection:
+        store.record_refusal(connection, username, role, reason, via)
 
 
 def session_for(engine: Engine, token: str) -> Session:
@@ -116,9 +125,10 @@ def session_for(engine: Engine, token: str) -> Session:
     return session
 
 
-def sign_out(engine: Engine, session: Session) -> None:
+def sign_out(engine: Engine, session: Session) -> str | None:
+    """End the session; returns the identity provider's ID token it held, if any."""
     with engine.begin() as connection:
-        store.revoke(connection, session)
+        return store.revoke(connection, session)
 
 
 def reader_for(session: Session, purpose: str | None = None) -> Reader:
@@ -148,12 +158,13 @@ def declare_purpose(engine: Engine, session: Session, purpose: str) -> Session:
 
 
 def oidc_account(engine: Engine, profile: dict[str, Any], *, provider: str) -> Account:
-    """The account for an OIDC identity: found by (issuer, subject), else created from the
-    mapped claims (role, agency, team, practitioner key, name)."""
+    """The account for an OIDC identity: found by (issuer, subject), with the role and agency
+    the claims name now, else created from the mapped claims (role, agency, team,
+    practitioner key, name)."""
     with engine.begin() as connection:
         found = store.find_by_subject(connection, provider, profile["subject"])
         if found is not None:
-            return found
+            return store.follow_provider(connection, found, profile["role"], profile["agency"])
         return store.create(
             connection,
             username=profile["username"],

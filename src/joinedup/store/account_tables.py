@@ -9,7 +9,17 @@ the store so that every server process sees the same counts.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from joinedup.store.tables import Id, metadata
 
@@ -51,6 +61,9 @@ account_session = Table(
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # An OIDC sign-in's ID token, the hint that ends the provider's session at logout;
+    # cleared when the session ends. NULL for a password sign-in.
+    Column("id_token", Text),
     Index("ix_account_session_account", "account_id"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -120,11 +120,25 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    """Sign out; a person who came from the identity provider is sent on to its logout, so
+    that signing in again asks them who they are rather than finding them still signed in."""
     session = current_session(request)
-    account_service.sign_out(engine_of(request), session)
-    response = RedirectResponse("/login", status_code=303)
+    id_token = account_service.sign_out(engine_of(request), session)
+    target = "/login"
+    settings = _oidc()
+    if id_token and settings is not None and session.account.provider == settings.issuer:
+        target = oidc.logout_url(settings, id_token, _after_logout(request, settings)) or target
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _after_logout(request: Request, settings: oidc.OidcSettings) -> str:
+    """Where the provider sends the browser back to after its logout: this site's sign-in
+    page (register it at the provider as a post-logout redirect URI)."""
+    if settings.redirect_uri:
+        return urljoin(settings.redirect_uri, "/login")
+    return str(request.url_for("login_page"))
 
 
 def _purpose_items(session: Session, chosen: str | None) -> list[dict[str, Any]]:
@@ -224,18 +238,49 @@ def oidc_callback(request: Request) -> Response:
     if request.query_params.get("state") != pending["state"]:
         raise Forbidden("the identity provider's answer does not match this sign-in")
     try:
-        claims = oidc.exchange_code(settings, pending, str(request.url))
+        signed_in = oidc.exchange_code(settings, pending, str(request.url))
     except JoinedUpError:
         raise
     except Exception as error:  # noqa: BLE001 - any provider failure is one refusal
         raise Forbidden(
             f"the identity provider refused the sign-in ({type(error).__name__})"
         ) from None
-    profile = oidc.profile_from_claims(settings, claims)
+    profile = oidc.profile_from_claims(settings, signed_in.claims)
     engine = engine_of(request)
+    try:
+        oidc.require_second_factor(settings, profile["role"], signed_in.claims)
+    except oidc.SecondFactorMissing as refusal:
+        account_service.refuse_sign_in(
+            engine,
+            profile["username"],
+            profile["role"],
+            reason="no second factor",
+            via=settings.issuer,
+        )
+        return _second_factor_needed(request, settings, signed_in.id_token, str(refusal))
     account = account_service.oidc_account(engine, profile, provider=settings.issuer)
-    token, session = account_service.sign_in_account(engine, account, via=settings.issuer)
+    earlier = optional_session(request)  # a live session this browser holds is replaced
+    token, session = account_service.sign_in_account(
+        engine, account, via=settings.issuer, id_token=signed_in.id_token
+    )
+    if earlier is not None:
+        account_service.sign_out(engine, earlier)
     response = RedirectResponse(after_sign_in(session, "/"), status_code=303)
     set_session_cookie(response, token)
+    response.delete_cookie(OIDC_COOKIE, path="/auth")
+    return response
+
+
+def _second_factor_needed(
+    request: Request, settings: oidc.OidcSettings, id_token: str, detail: str
+) -> Response:
+    """The refusal of a privileged role that signed in without a second factor, with a way
+    to sign out of the provider (its session would only sign them in the same way again)."""
+    context = {
+        "title": "Your sign-in needs a second factor",
+        "detail": detail,
+        "provider_logout": oidc.logout_url(settings, id_token, _after_logout(request, settings)),
+    }
+    response = render(request, "second_factor_needed.html", context, status=403)
     response.delete_cookie(OIDC_COOKIE, path="/auth")
     return response
