@@ -19,6 +19,7 @@ from joinedup.domain.agencies import FeedFormat
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest.agency_events import AgencyEventsAdapter
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow
+from joinedup.ingest.cin_census import CinCensusAdapter
 from joinedup.ingest.fhir import FhirBulkAdapter
 from joinedup.ingest.manifest import Manifest
 from joinedup.ingest.parsed_batch import FileDone, FileOpened, ParsedBatch, prepare_batch
@@ -27,6 +28,7 @@ from joinedup.ingest.reading import HeaderError, RawRow, read_csv, read_ndjson
 from joinedup.ingest.school_census import SchoolCensusAdapter
 from joinedup.ingest.ssd import SsdAdapter
 from joinedup.ingest.validation import Finding, RowChecks
+from joinedup.ingest.xml_rows import read_xml
 from joinedup.store import tables as t
 
 ADAPTERS: dict[FeedFormat, FeedAdapter] = {
@@ -35,6 +37,7 @@ ADAPTERS: dict[FeedFormat, FeedAdapter] = {
     FeedFormat.POLE_CSV: PoliceAdapter(),
     FeedFormat.SCHOOL_CENSUS_CSV: SchoolCensusAdapter(),
     FeedFormat.AGENCY_EVENTS_CSV: AgencyEventsAdapter(),
+    FeedFormat.CIN_CENSUS_XML: CinCensusAdapter(),
 }
 BATCH_ROWS = 2000
 # ...and at most this many delivered characters: a file of huge rows must not fill memory.
@@ -137,6 +140,13 @@ def _parse_file(manifest: Manifest, spec: FileSpec, context: DeliveryContext) ->
     ignored: list[str] = []
     if spec.kind == "ndjson":
         rows = read_ndjson(path)
+    elif spec.kind == "xml":
+        try:
+            rows = read_xml(path, spec.schema)
+        except HeaderError as error:
+            raise DeliveryRejected(
+                f"delivery {manifest.folder} rejected: {spec.path}: {error}"
+            ) from None
     else:
         try:
             header, rows = read_csv(path)

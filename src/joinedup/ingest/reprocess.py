@@ -120,7 +120,7 @@ def reprocess_quarantine(engine: Engine, agency_id: str | None = None) -> Reproc
     q = t.quarantined_row
     with UnitOfWork(engine) as uow:
         query = (
-            select(q, t.delivery.c.extracted_at, t.delivery.c.source_path)
+            select(q, t.delivery.c.extracted_at, t.delivery.c.source_path, t.delivery.c.feed_format)
             .join(t.delivery, t.delivery.c.id == q.c.delivery_id)
             .where(q.c.status == "open")
         )
@@ -131,8 +131,13 @@ def reprocess_quarantine(engine: Engine, agency_id: str | None = None) -> Reproc
             .mappings()
             .all()
         )
-        for agency_key, agency_rows in groupby(rows, key=lambda r: r["agency_id"]):
-            adapter = ADAPTERS[FeedFormat(agency(agency_key).feed_format)]
+        # an agency may deliver in more than one format (social care's returns): each
+        # delivery's rows are reparsed by the adapter of the format it came in
+        ordered = sorted(rows, key=lambda r: (r["agency_id"], r["feed_format"]))
+        for (agency_key, fmt), agency_rows in groupby(
+            ordered, key=lambda r: (r["agency_id"], r["feed_format"])
+        ):
+            adapter = ADAPTERS[FeedFormat(fmt)]
             if _reprocess_agency(uow, adapter, agency_key, list(agency_rows), report):
                 for statement in adapter.finalise_sql():
                     uow.connection.execute(text(statement))
