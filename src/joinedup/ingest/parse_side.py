@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from joinedup.domain.agencies import FeedFormat
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest.agency_events import AgencyEventsAdapter
+from joinedup.ingest.annex_a import AnnexAAdapter
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow
 from joinedup.ingest.cin_census import CinCensusAdapter
 from joinedup.ingest.fhir import FhirBulkAdapter
@@ -27,6 +28,7 @@ from joinedup.ingest.pole import PoliceAdapter
 from joinedup.ingest.reading import HeaderError, RawRow, read_csv, read_ndjson
 from joinedup.ingest.school_census import SchoolCensusAdapter
 from joinedup.ingest.ssd import SsdAdapter
+from joinedup.ingest.ssda903 import Ssda903Adapter
 from joinedup.ingest.validation import Finding, RowChecks
 from joinedup.ingest.xml_rows import read_xml
 from joinedup.store import tables as t
@@ -38,6 +40,8 @@ ADAPTERS: dict[FeedFormat, FeedAdapter] = {
     FeedFormat.SCHOOL_CENSUS_CSV: SchoolCensusAdapter(),
     FeedFormat.AGENCY_EVENTS_CSV: AgencyEventsAdapter(),
     FeedFormat.CIN_CENSUS_XML: CinCensusAdapter(),
+    FeedFormat.SSDA903_CSV: Ssda903Adapter(),
+    FeedFormat.ANNEX_A_CSV: AnnexAAdapter(),
 }
 BATCH_ROWS = 2000
 # ...and at most this many delivered characters: a file of huge rows must not fill memory.

@@ -126,11 +126,15 @@ def test_the_dfe_sample_ingests_with_every_row_accounted_for(
 
 
 def test_generated_children_become_people_and_events(engine: Engine, tmp_path: Path) -> None:
-    xml = message(child("C1", upn="F820200012001"), child("C2"), child("C3"))
+    xml = message(child("C1", upn="C383200012001"), child("C2"), child("C3"))
     report = ingest_delivery(engine, cin_delivery(tmp_path / "d", xml))
     assert (report.total("rows"), report.total("accepted")) == (3, 3)
     events = _events(engine)
     assert len(events) == 9  # a referral, an assessment and its factors each
+    with engine.connect() as connection:
+        people = {r["source_id"]: r for r in connection.execute(select(t.person_record)).mappings()}
+    assert people["C1"]["upn"] == "C383200012001" and people["C2"]["upn"] is None
+    assert people["C2"]["sex"] == "F" and people["C2"]["attributes"]["upn_unknown"] == "UN1"
     assert {e["source_id"] for e in events if e["person_source_id"] == "C1"} == {
         "C1:REFERRAL:2026-02-01",
         "C1:ASSESSMENT:2026-02-03",
