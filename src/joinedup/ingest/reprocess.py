@@ -53,13 +53,20 @@ from joinedup.store.unit_of_work import UnitOfWork
 # Reasons a re-validation cannot revisit: the row could not be read at all, or it repeated a
 # key earlier in its own file (the first row was kept; only the agency can say which is right).
 NOT_REPROCESSABLE = frozenset(
-    {"MALFORMED_CSV", "INVALID_ENCODING", "WRONG_FIELD_COUNT", "INVALID_JSON", "UNREADABLE"}
+    {
+        "MALFORMED_CSV",
+        "INVALID_ENCODING",
+        "WRONG_FIELD_COUNT",
+        "INVALID_JSON",
+        "UNREADABLE",
+        "SCHEMA_INVALID",  # an XML record the return's schema refuses (kept as its XML)
+    }
 )
 DUPLICATE = "DUPLICATE_KEY"
 LIMITS = (
     "Rows that could not be read (MALFORMED_CSV, INVALID_ENCODING, WRONG_FIELD_COUNT, "
-    "INVALID_JSON) and rows that repeated a key in their file (DUPLICATE_KEY) are not "
-    "re-validated: only a corrected delivery replaces them.",
+    "INVALID_JSON, SCHEMA_INVALID) and rows that repeated a key in their file (DUPLICATE_KEY) "
+    "are not re-validated: only a corrected delivery replaces them.",
     "A CSV row is kept as its values without column names; reprocess re-reads the header of "
     "the delivered file, so it needs the delivery folder where it was ingested, unchanged "
     "(SHA-256 checked). Otherwise the row stays open, with the reason.",

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest import ingest_delivery, xml_rows
 from joinedup.ingest.reading import HeaderError
+from joinedup.ingest.reprocess import reprocess_quarantine
 from joinedup.store import tables as t
 from tests.support.hostile import write_files
 
@@ -227,3 +228,19 @@ def test_a_file_too_large_is_refused(
     monkeypatch.setattr(xml_rows, "MAX_XML_BYTES", 1000)  # the real limit is 512 MB
     text = _rejected(folder, engine)
     assert re.search(r"cin_census\.xml: is [\d,]+ bytes; an XML return may be at most 1,000", text)
+
+
+def test_reprocessing_a_census_keeps_schema_refusals_and_rereads_children(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bad_code = child("C2").replace(
+        "<ReferralSource>1A</ReferralSource>", "<ReferralSource>ZZ</ReferralSource>"
+    )
+    future = child("C3", referral="2027-01-01")
+    ingest_delivery(engine, cin_delivery(tmp_path / "d", message(child("C1"), bad_code, future)))
+    report = reprocess_quarantine(engine, "social_care")
+    outcomes = {r["row_number"]: (r["outcome"], r["reason_codes"]) for r in report.results}
+    assert outcomes == {
+        2: ("not_reprocessable", ["SCHEMA_INVALID"]),
+        3: ("still_open", ["FUTURE_DATE"]),  # re-read from the kept child, still after the extract
+    }
