@@ -76,7 +76,8 @@ def load(path: Path) -> Any:
             f"is {size:,} bytes; an XML return may be at most {MAX_XML_BYTES:,} bytes"
         )
     try:
-        tree = etree.parse(str(path), _parser())
+        # from bytes, so that a bad encoding is a syntax error with its line like any other
+        tree = etree.fromstring(path.read_bytes(), _parser()).getroottree()
     except etree.XMLSyntaxError as error:
         line = error.lineno or (error.position[0] if error.position else 0)
         raise HeaderError(

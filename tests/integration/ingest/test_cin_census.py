@@ -4,8 +4,6 @@ and line, or quarantined child by child."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,73 +13,11 @@ from sqlalchemy import Engine, select
 
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest import ingest_delivery, xml_rows
-from joinedup.ingest.reading import HeaderError
 from joinedup.ingest.reprocess import reprocess_quarantine
 from joinedup.store import tables as t
-from tests.support.hostile import write_files
+from tests.support.returns import CIN, child, cin_delivery, message
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "returns" / "cin-2022.xml"
-CIN = "cin_census.xml"
-
-
-def cin_delivery(folder: Path, xml: bytes | str) -> Path:
-    """A delivery of ``xml``; its manifest claims one row when the file cannot be counted."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else xml
-    try:
-        return write_files(folder, "social_care", {CIN: data}, feed_format="cin-census-xml/1")
-    except HeaderError:
-        (folder / "manifest.json").write_text(
-            json.dumps(
-                {
-                    "agency": "social_care",
-                    "format": "cin-census-xml/1",
-                    "extracted_at": "2026-11-20T06:00:00Z",
-                    "files": [{"path": CIN, "rows": 1, "sha256": hashlib.sha256(data).hexdigest()}],
-                }
-            )
-        )
-        return folder
-
-
-def child(
-    child_id: str,
-    *,
-    born: str = "2015-04-01",
-    upn: str = "",
-    referral: str = "2026-02-01",
-    extra: str = "",
-) -> str:
-    upn_element = f"<UPN>{upn}</UPN>" if upn else "<UPNunknown>UN1</UPNunknown>"
-    return f"""
-    <Child>
-      <ChildIdentifiers>
-        <LAchildID>{child_id}</LAchildID>{upn_element}
-        <PersonBirthDate>{born}</PersonBirthDate>
-        <GenderCurrent>2</GenderCurrent>
-      </ChildIdentifiers>
-      <ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>
-      <CINdetails>
-        <CINreferralDate>{referral}</CINreferralDate>
-        <ReferralSource>1A</ReferralSource>
-        <PrimaryNeedCode>N1</PrimaryNeedCode>
-        <Assessments>
-          <AssessmentActualStartDate>2026-02-03</AssessmentActualStartDate>
-          <FactorsIdentifiedAtAssessment>
-            <AssessmentFactors>3A</AssessmentFactors>
-          </FactorsIdentifiedAtAssessment>
-        </Assessments>{extra}
-        <ReferralNFA>false</ReferralNFA>
-      </CINdetails>
-    </Child>"""
-
-
-def message(*children: str, root: str = "<Message>") -> str:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n{root}\n'
-        "  <Header><CollectionDetails><Collection>CIN</Collection><Year>2026</Year>"
-        "<ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails></Header>\n"
-        f"  <Children>{''.join(children)}\n  </Children>\n</Message>\n"
-    )
 
 
 def _events(engine: Engine) -> list[dict[str, Any]]:
