@@ -21,15 +21,26 @@ _PERSON = ("Gender", "Ethnicity", "Age", "Does the Child have a Disability")
 _WORKER = ("Allocated Team", "Allocated Worker")
 
 
-def _list(number: int, event_type: str, start: str, **rest: object) -> ChildEvent:
+def _list(
+    number: int,
+    event_type: str,
+    start: str,
+    *,
+    end: str | None = None,
+    codes: tuple[str, ...] = (),
+    detail: tuple[str, ...] = (),
+) -> ChildEvent:
+    """One list; what it says about the child (gender, ethnicity, age) goes with each event."""
     return ChildEvent(
         f"annex_a_list_{number}",
         event_type,
         CHILD,
         start,
+        end,
+        codes,
+        (*_PERSON, *detail),
         born=BORN,
         numbered=True,
-        **rest,  # type: ignore[arg-type]
     )
 
 
@@ -106,7 +117,7 @@ def _file(spec: ChildEvent) -> FileSpec:
         (CHILD, spec.start),
         child_event_parser(spec, "", ""),
         required_file=False,
-        optional_columns=(*spec.columns, *_PERSON),
+        optional_columns=spec.columns,
     )
 
 

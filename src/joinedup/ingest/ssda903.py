@@ -41,10 +41,26 @@ EVENTS = (
         ),
     ),
     ChildEvent(
-        "ssda903_missing", "MISSING_EPISODE", "CHILD", "MIS_START", "MIS_END", codes=("MISSING",)
+        "ssda903_missing",
+        "MISSING_EPISODE",
+        "CHILD",
+        "MIS_START",
+        "MIS_END",
+        codes=("MISSING",),
+        born="DOB",
     ),
-    ChildEvent("ssda903_reviews", "CLA_REVIEW", "CHILD", "REVIEW", codes=("REVIEW_CODE",)),
-    ChildEvent("ssda903_uasc", "UASC_CEASED", "CHILD", "DUC", start_required=False),
+    ChildEvent(
+        "ssda903_reviews", "CLA_REVIEW", "CHILD", "REVIEW", codes=("REVIEW_CODE",), born="DOB"
+    ),
+    ChildEvent(
+        "ssda903_uasc",
+        "UASC_CEASED",
+        "CHILD",
+        "DUC",
+        detail=("SEX",),
+        start_required=False,
+        born="DOB",
+    ),
 )
 FILES = {
     "ssda903_episodes": "episodes.csv",
@@ -89,7 +105,7 @@ def _event_file(spec: ChildEvent) -> FileSpec:
         (spec.child, spec.start),
         child_event_parser(spec, HEADER, HEADER_FILE),
         required_file=False,
-        optional_columns=(*spec.columns, "DOB", "SEX"),
+        optional_columns=spec.columns,
     )
 
 
