@@ -12,8 +12,13 @@ adopters) are kept as unused files. Dates are ``DD/MM/YYYY`` (ISO 8601 is accept
 
 from __future__ import annotations
 
-from joinedup.ingest.base import FeedAdapter, FileSpec
+import re
+
+from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow
 from joinedup.ingest.dfe_csv import ChildEvent, child_event_parser
+from joinedup.ingest.reading import RawRow
+from joinedup.ingest.validation import WARNING, RowChecks
+from joinedup.ingest.xlsx_rows import SHEET
 
 CHILD = "Child Unique ID"
 BORN = "Date of Birth"
@@ -121,6 +126,39 @@ def _file(spec: ChildEvent) -> FileSpec:
     )
 
 
+_PARSERS = {int(spec.table.rsplit("_", 1)[1]): child_event_parser(spec, "", "") for spec in LISTS}
+_SHEET_NUMBER = re.compile(r"\s*list\s*(\d+)\s*", re.IGNORECASE)
+WORKBOOK = "annex_a.xlsx"
+WORKBOOK_TABLE = "annex_a_workbook"
+
+
+def parse_workbook_row(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
+    """A row of the workbook, parsed as its sheet's list (sheet ``List 3`` is ``list_3.csv``);
+    a row of any other sheet (lists 9 to 11, notes) is kept, unused, with a warning."""
+    sheet = str((raw.values or {}).get(SHEET, ""))
+    found = _SHEET_NUMBER.fullmatch(sheet)
+    parse = _PARSERS.get(int(found.group(1))) if found else None
+    if parse is not None:
+        row = parse(raw, checks, context)
+        row.source_table = WORKBOOK_TABLE  # one table per file (its events keep their list's)
+        return row
+    checks.add(
+        "UNUSED_FILE",
+        SHEET,
+        f"sheet {sheet[:60]!r} is not one of the lists this format reads; the row is kept "
+        "but not used",
+        WARNING,
+    )
+    key = f"{sheet[:60]}:row{raw.line_number}"
+    return ParsedRow(WORKBOOK_TABLE, key, raw.row_number, raw.values or {}, checks.findings)
+
+
 class AnnexAAdapter(FeedAdapter):
     format_id = "annex-a-csv/1"
-    files = tuple(_file(spec) for spec in LISTS)
+    files = (
+        *(_file(spec) for spec in LISTS),
+        # the lists as the authority keeps them: one workbook, a sheet per list
+        FileSpec(
+            WORKBOOK, WORKBOOK_TABLE, (), parse_workbook_row, required_file=False, kind="xlsx"
+        ),
+    )

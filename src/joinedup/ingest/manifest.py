@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from joinedup.domain.agencies import AGENCIES, AgencyId, FeedFormat
 from joinedup.errors import DeliveryRejected
-from joinedup.ingest import xml_rows
+from joinedup.ingest import xlsx_rows, xml_rows
 from joinedup.ingest.reading import HeaderError, count_data_rows
 
 MANIFEST = "manifest.json"
@@ -195,9 +195,12 @@ def sha256_of(path: Path) -> str:
 
 def delivered_rows(path: Path) -> int:
     """Data rows as the manifest counts them: CSV records after the header, NDJSON lines,
-    XML record elements (``HeaderError`` for an XML file that cannot be read at all)."""
+    XML record elements, workbook rows below each sheet's heading (``HeaderError`` for an
+    XML file or workbook that cannot be read at all)."""
     if path.suffix == ".xml":
         return xml_rows.count_rows(path)
+    if path.suffix == ".xlsx":
+        return xlsx_rows.count_rows(path)
     return count_data_rows(path)
 
 

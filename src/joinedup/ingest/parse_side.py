@@ -30,6 +30,7 @@ from joinedup.ingest.school_census import SchoolCensusAdapter
 from joinedup.ingest.ssd import SsdAdapter
 from joinedup.ingest.ssda903 import Ssda903Adapter
 from joinedup.ingest.validation import Finding, RowChecks
+from joinedup.ingest.xlsx_rows import read_xlsx
 from joinedup.ingest.xml_rows import read_xml
 from joinedup.store import tables as t
 
@@ -144,9 +145,9 @@ def _parse_file(manifest: Manifest, spec: FileSpec, context: DeliveryContext) ->
     ignored: list[str] = []
     if spec.kind == "ndjson":
         rows = read_ndjson(path)
-    elif spec.kind == "xml":
+    elif spec.kind in ("xml", "xlsx"):
         try:
-            rows = read_xml(path, spec.schema)
+            rows = read_xml(path, spec.schema) if spec.kind == "xml" else read_xlsx(path)
         except HeaderError as error:
             raise DeliveryRejected(
                 f"delivery {manifest.folder} rejected: {spec.path}: {error}"

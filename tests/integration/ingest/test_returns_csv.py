@@ -4,6 +4,7 @@ refused or quarantined row by row."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +284,46 @@ def test_annex_a_lists_become_events_of_the_authoritys_children(
     }
     assert events["L1:CP_PLAN:2026-02-02"]["codes"] == ["PHY", "NEG"]
     assert _rows(engine, t.person_record) == []  # Annex A names children; it holds no people
+
+
+SAMPLE_WORKBOOK = Path(__file__).resolve().parents[2] / "data" / "returns" / "annex-a-sample.xlsx"
+
+
+def test_the_annex_a_workbook_sample_ingests_with_every_row_accounted_for(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """liiatools' sample of Ofsted's Annex A workbook, a sheet per list, as authorities
+    keep it: lists 1 to 8 become events, lists 9 to 11 are kept unused."""
+    folder = write_files(
+        tmp_path / "d",
+        "social_care",
+        {"annex_a.xlsx": SAMPLE_WORKBOOK.read_bytes()},
+        feed_format="annex-a-csv/1",
+    )
+    report = ingest_delivery(engine, folder)
+    (counts,) = report.files
+    assert (counts.rows, counts.accepted, counts.quarantined) == (59, 59, 0)
+    assert counts.findings["UNUSED_FILE"] == 16  # lists 9, 10 and 11
+    events = _rows(engine, t.event)
+    assert len(events) == 43
+    assert {e["source_table"] for e in events} == {f"annex_a_list_{n}" for n in range(1, 9)}
+    contact = next(e for e in events if e["source_id"] == "9212044:CONTACT:2020-09-16")
+    assert contact["codes"] == ["q) 6: Police"] and contact["detail"]["Gender"] == "Female"
+    assert ingest_delivery(engine, folder).status == "unchanged"
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "annex_a.xlsx").write_bytes(b"Child Unique ID,Gender\nL1,a) Female\n")
+    (folder / "manifest.json").write_text(
+        '{"agency": "social_care", "format": "annex-a-csv/1", '
+        '"extracted_at": "2026-11-20T06:00:00Z", "files": [{"path": "annex_a.xlsx", '
+        '"rows": 1, "sha256": "'
+        + hashlib.sha256((folder / "annex_a.xlsx").read_bytes()).hexdigest()
+        + '"}]}'
+    )
+    with pytest.raises(
+        DeliveryRejected, match=r"annex_a.xlsx: is not an Excel workbook \(.xlsx\)$"
+    ):
+        ingest_delivery(engine, folder)
