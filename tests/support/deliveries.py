@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from joinedup.ingest.reading import count_data_rows
+from joinedup.ingest.manifest import delivered_rows
 
 FORMATS = {
     "social_care": "ssd-csv/1",
@@ -47,20 +47,21 @@ def write_manifest(
     *,
     extracted_at: str = "2026-11-20T06:00:00Z",
     overrides: dict[str, dict[str, Any]] | None = None,
+    feed_format: str | None = None,
 ) -> None:
     entries = []
     for name in files:
         path = folder / name
         entry = {
             "path": name,
-            "rows": count_data_rows(path),
+            "rows": delivered_rows(path),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         }
         entry.update((overrides or {}).get(name, {}))
         entries.append(entry)
     manifest = {
         "agency": agency,
-        "format": FORMATS[agency],
+        "format": feed_format or FORMATS[agency],
         "partnership": "Testshire",
         "extracted_at": extracted_at,
         "files": entries,

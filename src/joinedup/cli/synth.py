@@ -37,6 +37,12 @@ def synth_command(
         "typos, missing or shifted dates of birth, moves), messier in adult services; "
         "the kinds applied to each record go to truth/record_errors.csv.",
     ),
+    returns: bool = typer.Option(
+        False,
+        "--returns/--no-returns",
+        help="Also write the returns children's social care already makes, from the same "
+        "records: CIN census XML, SSDA903 and Annex A, as three more social care deliveries.",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -45,7 +51,10 @@ def synth_command(
     from joinedup.synth import SynthOptions, generate_partnership
 
     options = SynthOptions(
-        recording_bias=recording_bias, interventions=interventions, error_model=error_model
+        recording_bias=recording_bias,
+        interventions=interventions,
+        error_model=error_model,
+        returns=returns,
     )
     with progress_bar(enabled=not json_output) as update:
         summary = generate_partnership(

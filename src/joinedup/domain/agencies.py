@@ -12,6 +12,10 @@ class FeedFormat(StrEnum):
     POLE_CSV = "pole-csv/1"
     SCHOOL_CENSUS_CSV = "school-census-csv/1"
     AGENCY_EVENTS_CSV = "agency-events-csv/1"
+    # the statutory returns children's social care already makes (issue 23)
+    CIN_CENSUS_XML = "cin-census-xml/1"
+    SSDA903_CSV = "ssda903-csv/1"
+    ANNEX_A_CSV = "annex-a-csv/1"
 
 
 class AgencyId(StrEnum):
@@ -31,12 +35,20 @@ class Agency:
     name: str
     feed_format: FeedFormat
     statutory_partner: bool
+    # formats the agency may deliver besides its own (returns it already makes for the DfE)
+    other_formats: tuple[FeedFormat, ...] = ()
+
+    def delivers(self, feed_format: FeedFormat) -> bool:
+        return feed_format == self.feed_format or feed_format in self.other_formats
+
+
+RETURNS = (FeedFormat.CIN_CENSUS_XML, FeedFormat.SSDA903_CSV, FeedFormat.ANNEX_A_CSV)
 
 
 AGENCIES: dict[AgencyId, Agency] = {
     a.id: a
     for a in (
-        Agency(AgencyId.SOCIAL_CARE, "Children's social care", FeedFormat.SSD_CSV, True),
+        Agency(AgencyId.SOCIAL_CARE, "Children's social care", FeedFormat.SSD_CSV, True, RETURNS),
         Agency(AgencyId.HEALTH, "Health (integrated care board)", FeedFormat.FHIR_R4_BULK, True),
         Agency(AgencyId.POLICE, "Police", FeedFormat.POLE_CSV, True),
         Agency(AgencyId.EDUCATION, "Schools and education", FeedFormat.SCHOOL_CENSUS_CSV, False),

@@ -24,6 +24,24 @@ _SSD_TABLE_ITEM = {
     "ssd_missing": "missing_episodes",
     "ssd_early_help_episodes": "early_help",
 }
+# The returns social care already makes (CIN census, SSDA903, Annex A) keep episodes of
+# several kinds in one table, so their events are placed by type.
+_RETURN_TABLES = ("cin_child", "ssda903_", "annex_a_")
+_RETURN_EVENT_ITEM = {
+    "CONTACT": "contacts",
+    "REFERRAL": "cin_episodes",
+    "CHILD_IN_NEED": "cin_episodes",
+    "CIN_PLAN": "cin_episodes",
+    "ASSESSMENT": "assessments",
+    "ASSESSMENT_FACTORS": "assessments",
+    "S47_ENQUIRY": "s47_enquiries",
+    "CP_PLAN": "cp_plans",
+    "LOOKED_AFTER": "looked_after",
+    "CLA_REVIEW": "looked_after",
+    "UASC_CEASED": "looked_after",
+    "MISSING_EPISODE": "missing_episodes",
+    "EARLY_HELP": "early_help",
+}
 _MENTAL_HEALTH = {
     "DEPRESSION",
     "ANXIETY",
@@ -64,6 +82,8 @@ def event_field(
     codes = {str(c).upper() for c in codes or ()}
     if agency == "social_care":
         item = _SSD_TABLE_ITEM.get(source_table)
+        if item is None and source_table.startswith(_RETURN_TABLES):
+            item = _RETURN_EVENT_ITEM.get(event_type)
         return _known(f"social_care.{item}") if item else None
     if agency == "health":
         if source_table == "Condition":

@@ -89,12 +89,13 @@ class FileSpec:
     required_columns: tuple[str, ...]
     parse: Callable[[RawRow, RowChecks, DeliveryContext], ParsedRow]
     required_file: bool = True
-    kind: str = "csv"  # csv | ndjson
+    kind: str = "csv"  # csv | ndjson | xml
     optional_columns: tuple[str, ...] = ()  # read when present; anything else is reported
+    schema: str = ""  # xml: the XSD (in ingest/data) the file is validated against
 
 
 class FeedAdapter:
-    """Base of the five adapters; subclasses list their ``files`` in processing order."""
+    """Base of the adapters; subclasses list their ``files`` in processing order."""
 
     format_id: str = ""
     files: tuple[FileSpec, ...] = ()

@@ -32,9 +32,16 @@ class Delivery:
     """One agency delivery folder: ``table()`` opens a CSV, ``ndjson()`` a stream."""
 
     def __init__(
-        self, root: Path, agency: str, fmt: str, partnership: str, extracted_at: str
+        self,
+        root: Path,
+        agency: str,
+        fmt: str,
+        partnership: str,
+        extracted_at: str,
+        *,
+        folder: str | None = None,  # when an agency makes more than one delivery
     ) -> None:
-        self.dir = root / agency
+        self.dir = root / (folder or agency)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.agency, self.fmt = agency, fmt
         self.partnership, self.extracted_at = partnership, extracted_at
@@ -57,6 +64,12 @@ class Delivery:
                 w.writerow(values)
 
         return _W()
+
+    def text_file(self, name: str) -> _File:
+        """A file the caller writes (``fh``) and counts the rows of (``rows``): XML returns."""
+        f = _File(self.dir / name)
+        self._files[name] = f
+        return f
 
     def ndjson(self, name: str) -> Any:
         f = _File(self.dir / name)
@@ -84,7 +97,7 @@ class Delivery:
                 while chunk := fh.read(1 << 20):
                     digest.update(chunk)
             entries.append({"path": name, "rows": f.rows, "sha256": digest.hexdigest()})
-            counts[f"{self.agency}/{name}"] = f.rows
+            counts[f"{self.dir.name}/{name}"] = f.rows
         manifest = {
             "agency": self.agency,
             "format": self.fmt,

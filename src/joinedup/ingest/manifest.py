@@ -17,7 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from joinedup.domain.agencies import AGENCIES, AgencyId, FeedFormat
 from joinedup.errors import DeliveryRejected
-from joinedup.ingest.reading import count_data_rows
+from joinedup.ingest import xlsx_rows, xml_rows
+from joinedup.ingest.reading import HeaderError, count_data_rows
 
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 1_000_000
@@ -119,11 +120,13 @@ def read_manifest(folder: Path, *, files_present: bool = True) -> Manifest:
         raise _reject(
             folder, f"manifest.json names unknown format {_shown(data['format'])}"
         ) from None
-    if AGENCIES[agency].feed_format != feed_format:
+    if not AGENCIES[agency].delivers(feed_format):
+        known = ", ".join(
+            f.value for f in (AGENCIES[agency].feed_format, *AGENCIES[agency].other_formats)
+        )
         raise _reject(
             folder,
-            f"manifest.json: agency {agency.value} delivers {AGENCIES[agency].feed_format.value}, "
-            f"not {feed_format.value}",
+            f"manifest.json: agency {agency.value} delivers {known}, not {feed_format.value}",
         )
     try:
         if not isinstance(data["extracted_at"], str):
@@ -191,6 +194,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def delivered_rows(path: Path) -> int:
+    """Data rows as the manifest counts them: CSV records after the header, NDJSON lines,
+    XML record elements, workbook rows below each sheet's heading (``HeaderError`` for an
+    XML file or workbook that cannot be read at all)."""
+    if path.suffix == ".xml":
+        return xml_rows.count_rows(path)
+    if path.suffix == ".xlsx":
+        return xlsx_rows.count_rows(path)
+    return count_data_rows(path)
+
+
 def verify_files(manifest: Manifest, progress: Callable[[str], None] | None = None) -> None:
     """Check every file's SHA-256 and data-row count against the manifest."""
     for entry in manifest.files:
@@ -203,7 +217,10 @@ def verify_files(manifest: Manifest, progress: Callable[[str], None] | None = No
                 manifest.folder,
                 f"{entry.path}: SHA-256 expected {entry.sha256}, actual {actual_sha}",
             )
-        actual_rows = count_data_rows(path)
+        try:
+            actual_rows = delivered_rows(path)
+        except HeaderError as error:  # an XML file that cannot be read at all
+            raise _reject(manifest.folder, f"{entry.path}: {error}") from None
         if actual_rows != entry.rows:
             raise _reject(
                 manifest.folder,

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from joinedup.domain.agencies import FeedFormat
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest.agency_events import AgencyEventsAdapter
+from joinedup.ingest.annex_a import AnnexAAdapter
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow
+from joinedup.ingest.cin_census import CinCensusAdapter
 from joinedup.ingest.fhir import FhirBulkAdapter
 from joinedup.ingest.manifest import Manifest
 from joinedup.ingest.parsed_batch import FileDone, FileOpened, ParsedBatch, prepare_batch
@@ -26,7 +28,10 @@ from joinedup.ingest.pole import PoliceAdapter
 from joinedup.ingest.reading import HeaderError, RawRow, read_csv, read_ndjson
 from joinedup.ingest.school_census import SchoolCensusAdapter
 from joinedup.ingest.ssd import SsdAdapter
+from joinedup.ingest.ssda903 import Ssda903Adapter
 from joinedup.ingest.validation import Finding, RowChecks
+from joinedup.ingest.xlsx_rows import read_xlsx
+from joinedup.ingest.xml_rows import read_xml
 from joinedup.store import tables as t
 
 ADAPTERS: dict[FeedFormat, FeedAdapter] = {
@@ -35,6 +40,9 @@ ADAPTERS: dict[FeedFormat, FeedAdapter] = {
     FeedFormat.POLE_CSV: PoliceAdapter(),
     FeedFormat.SCHOOL_CENSUS_CSV: SchoolCensusAdapter(),
     FeedFormat.AGENCY_EVENTS_CSV: AgencyEventsAdapter(),
+    FeedFormat.CIN_CENSUS_XML: CinCensusAdapter(),
+    FeedFormat.SSDA903_CSV: Ssda903Adapter(),
+    FeedFormat.ANNEX_A_CSV: AnnexAAdapter(),
 }
 BATCH_ROWS = 2000
 # ...and at most this many delivered characters: a file of huge rows must not fill memory.
@@ -137,6 +145,13 @@ def _parse_file(manifest: Manifest, spec: FileSpec, context: DeliveryContext) ->
     ignored: list[str] = []
     if spec.kind == "ndjson":
         rows = read_ndjson(path)
+    elif spec.kind in ("xml", "xlsx"):
+        try:
+            rows = read_xml(path, spec.schema) if spec.kind == "xml" else read_xlsx(path)
+        except HeaderError as error:
+            raise DeliveryRejected(
+                f"delivery {manifest.folder} rejected: {spec.path}: {error}"
+            ) from None
     else:
         try:
             header, rows = read_csv(path)

@@ -350,7 +350,8 @@ def read_ndjson(path: Path) -> Iterator[RawRow]:
 
 
 def count_data_rows(path: Path) -> int:
-    """Data rows as the manifest counts them: CSV records after the header, NDJSON lines.
+    """Data rows as the manifest counts them: CSV records after the header, NDJSON lines
+    (XML returns are counted by ``xml_rows.count_rows``).
 
     Uses the same record boundaries as ``read_csv`` (an unreadable record still counts once;
     blank lines are not records).

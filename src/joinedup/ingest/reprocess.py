@@ -53,13 +53,20 @@ from joinedup.store.unit_of_work import UnitOfWork
 # Reasons a re-validation cannot revisit: the row could not be read at all, or it repeated a
 # key earlier in its own file (the first row was kept; only the agency can say which is right).
 NOT_REPROCESSABLE = frozenset(
-    {"MALFORMED_CSV", "INVALID_ENCODING", "WRONG_FIELD_COUNT", "INVALID_JSON", "UNREADABLE"}
+    {
+        "MALFORMED_CSV",
+        "INVALID_ENCODING",
+        "WRONG_FIELD_COUNT",
+        "INVALID_JSON",
+        "UNREADABLE",
+        "SCHEMA_INVALID",  # an XML record the return's schema refuses (kept as its XML)
+    }
 )
 DUPLICATE = "DUPLICATE_KEY"
 LIMITS = (
     "Rows that could not be read (MALFORMED_CSV, INVALID_ENCODING, WRONG_FIELD_COUNT, "
-    "INVALID_JSON) and rows that repeated a key in their file (DUPLICATE_KEY) are not "
-    "re-validated: only a corrected delivery replaces them.",
+    "INVALID_JSON, SCHEMA_INVALID) and rows that repeated a key in their file (DUPLICATE_KEY) "
+    "are not re-validated: only a corrected delivery replaces them.",
     "A CSV row is kept as its values without column names; reprocess re-reads the header of "
     "the delivered file, so it needs the delivery folder where it was ingested, unchanged "
     "(SHA-256 checked). Otherwise the row stays open, with the reason.",
@@ -120,7 +127,7 @@ def reprocess_quarantine(engine: Engine, agency_id: str | None = None) -> Reproc
     q = t.quarantined_row
     with UnitOfWork(engine) as uow:
         query = (
-            select(q, t.delivery.c.extracted_at, t.delivery.c.source_path)
+            select(q, t.delivery.c.extracted_at, t.delivery.c.source_path, t.delivery.c.feed_format)
             .join(t.delivery, t.delivery.c.id == q.c.delivery_id)
             .where(q.c.status == "open")
         )
@@ -131,8 +138,13 @@ def reprocess_quarantine(engine: Engine, agency_id: str | None = None) -> Reproc
             .mappings()
             .all()
         )
-        for agency_key, agency_rows in groupby(rows, key=lambda r: r["agency_id"]):
-            adapter = ADAPTERS[FeedFormat(agency(agency_key).feed_format)]
+        # an agency may deliver in more than one format (social care's returns): each
+        # delivery's rows are reparsed by the adapter of the format it came in
+        ordered = sorted(rows, key=lambda r: (r["agency_id"], r["feed_format"]))
+        for (agency_key, fmt), agency_rows in groupby(
+            ordered, key=lambda r: (r["agency_id"], r["feed_format"])
+        ):
+            adapter = ADAPTERS[FeedFormat(fmt)]
             if _reprocess_agency(uow, adapter, agency_key, list(agency_rows), report):
                 for statement in adapter.finalise_sql():
                     uow.connection.execute(text(statement))

@@ -29,6 +29,9 @@ class SynthOptions:
     # adds the recording habits that split people in held-out data, at rates by agency, on a
     # random stream of its own; "default" leaves every file byte-identical to before.
     error_model: str = "default"
+    # Also write the returns social care already makes (CIN census XML, SSDA903, Annex A) as
+    # three more social care deliveries, from the same SSD records (synth/returns.py).
+    returns: bool = False
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo

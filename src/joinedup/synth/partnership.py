@@ -35,6 +35,7 @@ from joinedup.synth.model import Household, iso
 from joinedup.synth.names import NameBook
 from joinedup.synth.options import SynthOptions
 from joinedup.synth.population import World, build_household
+from joinedup.synth.returns import write_returns
 from joinedup.synth.social_care import TEAMS, emit_social_care
 from joinedup.synth.ssd_schema import SSD_COLUMNS
 
@@ -467,6 +468,9 @@ def generate_partnership(
         progress("households", children, children)
         progress("manifests", 0, 1)
     counts = fd.close()
+    if options.returns:
+        care = fd.deliveries["social_care"]
+        counts.update(write_returns(out, care.partnership, care.extracted_at, options.as_of))
     if progress:
         progress("manifests", 1, 1)
     return SynthSummary(
