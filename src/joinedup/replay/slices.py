@@ -143,6 +143,7 @@ RULES: dict[str, list[FileRule]] = {
     "school-census-csv/1": [
         LINES,
         FileRule("schools.csv", always=True),
+        FileRule("term_dates.csv", always=True),
         FileRule("pupils.csv", key=_col("upn"), dated=_col("entry_date")),
         FileRule("attendance.csv", dated=_term_end, needs=(("pupils.csv", _col("upn")),)),
         FileRule("exclusions.csv", dated=_col("start_date"), needs=(("pupils.csv", _col("upn")),)),

@@ -26,7 +26,7 @@ from joinedup.synth.contacts import (
     health_safeguarding,
     police_officers,
 )
-from joinedup.synth.education import emit_education
+from joinedup.synth.education import TERM_DATE_COLUMNS, emit_education, term_date_rows
 from joinedup.synth.extended_errors import ExtendedErrors
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
@@ -125,7 +125,16 @@ class Feeds:
         )
         self.incident = d["police"].table(
             "incidents.csv",
-            ["incident_id", "occurred_at", "category", "postcode", "dash_risk", "summary"],
+            [
+                "incident_id",
+                "occurred_at",
+                "category",
+                "postcode",
+                "dash_risk",
+                "summary",
+                "welfare_check",
+                "childrens_services_told",
+            ],
         )
         self.involvement = d["police"].table(
             "involvements.csv", ["incident_id", "person_id", "role"]
@@ -169,6 +178,9 @@ class Feeds:
         self.exclusions = ed.table(
             "exclusions.csv", ["upn", "urn", "start_date", "category", "reason", "sessions"]
         )
+        terms = ed.table("term_dates.csv", TERM_DATE_COLUMNS)
+        for term in term_date_rows():
+            terms.row(term)
         self.adult_person = {
             a: d[a].table(
                 "persons.csv",
