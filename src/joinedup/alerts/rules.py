@@ -136,6 +136,23 @@ RULES: dict[str, Rule] = {
             source_agency=A.HEALTH,
         ),
         Rule(
+            "CP_IS_CHECK",
+            1,
+            "CP-IS: a health professional checked a child on a plan or looked after",
+            "A clinician's point-of-care check (by NHS number) found the child on a child "
+            "protection plan, looked after, or (an unborn child) on a pre-birth plan on the "
+            "mother's record, current or ended within the kept period; the local authority "
+            "hears who checked and when (see joinedup.alerts.cp_is_check).",
+            "Designated nurse for safeguarding, NHS Exampleshire ICB",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (),
+            A.SOCIAL_CARE,
+            (),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.HEALTH,
+        ),
+        Rule(
             "OPERATION_ENCOMPASS",
             2,
             "Operation Encompass: a domestic abuse incident involving a child",

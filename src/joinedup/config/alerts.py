@@ -95,6 +95,15 @@ class AlertSettings(Group):
         "adult before the start of the school day, where the protocol asks for a call",
         shown="`0`",
     )
+    cp_is_ended_plan_days: int = variable(
+        "JOINEDUP_CP_IS_ENDED_PLAN_DAYS",
+        90,
+        "the CP-IS point-of-care check still shows a plan or care episode this many days "
+        "after it ended (with its end date), as the partnership's agreement sets",
+        shown="`90`",
+        ge=0,
+        le=3650,
+    )
 
     @field_validator("duty_teams", mode="before")
     @classmethod

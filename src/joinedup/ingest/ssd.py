@@ -20,6 +20,7 @@ from joinedup.ingest.ssd_people import (
     parse_person,
     parse_professional,
 )
+from joinedup.ingest.ssd_pre_birth import PRE_BIRTH_PLANS
 
 __all__ = ["AGENCY", "EPISODES", "PERSONS", "SsdAdapter"]
 
@@ -118,6 +119,7 @@ class SsdAdapter(FeedAdapter):
             parse_assessment_factors,
             required_file=False,
         ),
+        PRE_BIRTH_PLANS,
     )
 
     def finalise_sql(self) -> list[str]:

@@ -18,6 +18,8 @@ from typing import Any
 
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
+from joinedup.ingest.ssd_pre_birth import COLUMNS as PRE_BIRTH_COLUMNS
+from joinedup.ingest.ssd_pre_birth import TABLE as PRE_BIRTH_TABLE
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
 from joinedup.synth.contacts import (
     KEY_WORKER_TEAMS,
@@ -107,6 +109,7 @@ class Feeds:
         self.ssd = {
             name: d["social_care"].table(f"{name}.csv", cols) for name, cols in SSD_COLUMNS.items()
         }
+        self.pre_birth_plans = d["social_care"].table(f"{PRE_BIRTH_TABLE}.csv", PRE_BIRTH_COLUMNS)
         self.patient = d["health"].ndjson("Patient.ndjson")
         self.encounter = d["health"].ndjson("Encounter.ndjson")
         self.condition = d["health"].ndjson("Condition.ndjson")
