@@ -26,7 +26,8 @@ def valid_nhs_number(raw: str) -> str:
     try:
         return NHSNumber(raw).value
     except InvalidIdentifier as error:
-        raise BadInput(str(error), field="nhs_number") from error
+        # The reason only: a refusal never shows back what was sent.
+        raise BadInput(f"not a valid NHS number: {error.reason}", field="nhs_number") from None
 
 
 def _checker(account: Account) -> dict[str, Any]:
