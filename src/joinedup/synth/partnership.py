@@ -109,7 +109,9 @@ class Feeds:
         self.ssd = {
             name: d["social_care"].table(f"{name}.csv", cols) for name, cols in SSD_COLUMNS.items()
         }
-        self.pre_birth_plans = d["social_care"].table(f"{PRE_BIRTH_TABLE}.csv", PRE_BIRTH_COLUMNS)
+        self.pre_birth_plans = d["social_care"].table(
+            f"{PRE_BIRTH_TABLE}.csv", list(PRE_BIRTH_COLUMNS)
+        )
         self.patient = d["health"].ndjson("Patient.ndjson")
         self.encounter = d["health"].ndjson("Encounter.ndjson")
         self.condition = d["health"].ndjson("Condition.ndjson")
