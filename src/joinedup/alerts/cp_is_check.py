@@ -29,7 +29,7 @@ from joinedup.config import AlertSettings
 from joinedup.store.linkage_tables import linkage_record
 from joinedup.store.tables import event, person_record, source_record
 
-PRE_BIRTH_TABLE = "ssd_pre_birth_plans"
+PRE_BIRTH_TABLE = "pre_birth_plans"
 KINDS = {"CP_PLAN": "CHILD_PROTECTION_PLAN", "LOOKED_AFTER": "LOOKED_AFTER"}
 PRE_BIRTH = "PRE_BIRTH_PLAN"
 

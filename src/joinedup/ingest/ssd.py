@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from joinedup.ingest.base import FeedAdapter, FileSpec
 from joinedup.ingest.contact_lines import SERVICE_CONTACTS
+from joinedup.ingest.pre_birth_plans import PRE_BIRTH_PLANS
 from joinedup.ingest.ssd_episodes import EPISODES, Episode, episode_parser, parse_assessment_factors
 from joinedup.ingest.ssd_people import (
     AGENCY,
@@ -20,7 +21,6 @@ from joinedup.ingest.ssd_people import (
     parse_person,
     parse_professional,
 )
-from joinedup.ingest.ssd_pre_birth import PRE_BIRTH_PLANS
 
 __all__ = ["AGENCY", "EPISODES", "PERSONS", "SsdAdapter"]
 

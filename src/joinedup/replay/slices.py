@@ -103,7 +103,7 @@ def _ssd_rules() -> list[FileRule]:
             follows=("ssd_cin_assessments.csv", _col("cinf_assessment_id")),
         ),
         # On the mother's NHS number (no SSD person to follow): by its own start date.
-        FileRule("ssd_pre_birth_plans.csv", dated=_col("pbpl_plan_start_date")),
+        FileRule("pre_birth_plans.csv", dated=_col("pbpl_plan_start_date")),
     ]
     for table, (person_column, start) in SSD_EPISODES.items():
         key = _col("cina_assessment_id") if table == "ssd_cin_assessments" else None

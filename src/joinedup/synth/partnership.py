@@ -18,8 +18,8 @@ from typing import Any
 
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
-from joinedup.ingest.ssd_pre_birth import COLUMNS as PRE_BIRTH_COLUMNS
-from joinedup.ingest.ssd_pre_birth import TABLE as PRE_BIRTH_TABLE
+from joinedup.ingest.pre_birth_plans import COLUMNS as PRE_BIRTH_COLUMNS
+from joinedup.ingest.pre_birth_plans import TABLE as PRE_BIRTH_TABLE
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
 from joinedup.synth.contacts import (
     KEY_WORKER_TEAMS,

@@ -71,7 +71,7 @@ def social_care(folder: Path) -> Path:
              "clae_cla_episode_ceased_date"],
             [["CLA1", "C2", ago(100), ""]],
         ),
-        "ssd_pre_birth_plans.csv": csv_text(
+        "pre_birth_plans.csv": csv_text(
             ["pbpl_plan_id", "pbpl_mother_nhs_number", "pbpl_expected_delivery_date",
              "pbpl_plan_start_date", "pbpl_plan_end_date"],
             [["PB1", MOTHER, (TODAY + timedelta(days=50)).isoformat(), ago(20), ""],

@@ -1,4 +1,4 @@
-"""``ssd_pre_birth_plans.csv`` (social care feed, optional; a local extension of the SSD):
+"""``pre_birth_plans.csv`` (social care feed, optional; this contract's own table, not the SSD's):
 child protection plans made before a child is born, recorded against the expectant mother.
 
 CP-IS holds an unborn child's plan on the mother's NHS number, so the row carries it:
@@ -15,7 +15,7 @@ from joinedup.ingest.base import DeliveryContext, FileSpec, ParsedRow, parsed
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import ERROR, WARNING, RowChecks
 
-TABLE = "ssd_pre_birth_plans"
+TABLE = "pre_birth_plans"
 COLUMNS = (
     "pbpl_plan_id",
     "pbpl_mother_nhs_number",
@@ -38,6 +38,7 @@ def parse_pre_birth_plan(raw: RawRow, checks: RowChecks, context: DeliveryContex
             "the mother's NHS number is not valid: CP-IS could not find this plan",
             ERROR,
         )
+    checks.text(row, "pbpl_mother_person_id")  # kept in the row: the LA's own reference
     start = checks.date(row, "pbpl_plan_start_date", required=True, not_after=context.extract_date)
     end = checks.date(row, "pbpl_plan_end_date")
     checks.date(row, "pbpl_expected_delivery_date")
