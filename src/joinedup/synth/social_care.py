@@ -118,14 +118,16 @@ def emit_social_care(fd: Feeds, hh: Household, rng: random.Random) -> None:
 
 
 PRE_BIRTH_WEEKS = 10  # a pre-birth conference about ten weeks before the due date
+PRE_BIRTH_PLAN_WITHIN_DAYS = 183
 
 
 def _pre_birth_plan(fd: Feeds, hh: Household, k: Person, plan_start: int) -> None:
-    """A baby on a plan within weeks of birth had a pre-birth plan, on the mother's NHS
-    number, from about ten weeks before the birth until it (no draws from the stream)."""
+    """A baby on a plan in its first six months had a pre-birth plan, on the mother's NHS
+    number, from about ten weeks before the birth until it (no draws from the stream; the
+    generator has no pregnancies, so no plan is current after the last birth)."""
     mother = next((p for p in hh.people if p.role == "PARENT" and p.sex == "F"), None)
     start = k.dob - 7 * PRE_BIRTH_WEEKS
-    if mother is None or not 0 <= plan_start - k.dob <= 42 or start >= fd.as_of:
+    if mother is None or not 0 <= plan_start - k.dob <= PRE_BIRTH_PLAN_WITHIN_DAYS or start >= fd.as_of:
         return
     fd.seq["pbpl"] += 1
     fd.pre_birth_plans.row(
