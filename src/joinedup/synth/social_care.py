@@ -127,7 +127,11 @@ def _pre_birth_plan(fd: Feeds, hh: Household, k: Person, plan_start: int) -> Non
     generator has no pregnancies, so no plan is current after the last birth)."""
     mother = next((p for p in hh.people if p.role == "PARENT" and p.sex == "F"), None)
     start = k.dob - 7 * PRE_BIRTH_WEEKS
-    if mother is None or not 0 <= plan_start - k.dob <= PRE_BIRTH_PLAN_WITHIN_DAYS or start >= fd.as_of:
+    if (
+        mother is None
+        or not 0 <= plan_start - k.dob <= PRE_BIRTH_PLAN_WITHIN_DAYS
+        or start >= fd.as_of
+    ):
         return
     fd.seq["pbpl"] += 1
     fd.pre_birth_plans.row(
