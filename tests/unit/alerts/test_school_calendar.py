@@ -108,3 +108,31 @@ def test_without_term_dates_bank_holidays_still_count() -> None:
 def test_a_calendar_whose_terms_have_ended_falls_back_to_working_days() -> None:
     after = _uk(2026, 9, 10, 18, 0)  # no 2026/27 dates delivered
     assert CALENDAR.next_school_day_start(after) == _uk(2026, 9, 11, 8, 30)
+
+
+def _parsed_term(**values: str) -> list[tuple[str, str | None, str]]:
+    from datetime import UTC
+
+    from joinedup.ingest.base import DeliveryContext
+    from joinedup.ingest.reading import RawRow
+    from joinedup.ingest.term_dates import parse_term
+    from joinedup.ingest.validation import RowChecks
+
+    row = {"urn": "", "term": "2025-AUT", "first_day": "2025-09-03", "last_day": "2025-12-19"}
+    checks = RowChecks()
+    context = DeliveryContext("education", datetime(2025, 9, 1, tzinfo=UTC))
+    parse_term(RawRow(1, 2, {**row, **values}, "[]"), checks, context)
+    return [(f.code, f.field, f.severity) for f in checks.findings]
+
+
+def test_term_dates_that_cannot_be_a_term_are_refused() -> None:
+    assert _parsed_term() == []
+    assert _parsed_term(half_term_first_day="2025-10-27", half_term_last_day="2025-10-31") == []
+    assert _parsed_term(last_day="2025-09-01") == [("INCONSISTENT", "last_day", "error")]
+    assert _parsed_term(half_term_first_day="2025-10-27") == [
+        ("INCONSISTENT", "half_term_last_day", "error")
+    ]
+    assert _parsed_term(half_term_first_day="2026-01-05", half_term_last_day="2026-01-09") == [
+        ("INCONSISTENT", "half_term_first_day", "error")
+    ]
+    assert [code for code, _, _ in _parsed_term(first_day="3rd September")] == ["INVALID_DATE"]
