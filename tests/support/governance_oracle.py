@@ -44,6 +44,7 @@ ROLE_PURPOSES = {
         "CHILD_PROTECTION_ENQUIRY",
         "EARLY_HELP",
         "LEAD_PRACTITIONER_CASEWORK",
+        "OPERATION_ENCOMPASS",  # children's health, where the protocol tells them (issue 21)
     },
     "SCHOOL_DSL": {"EARLY_HELP", "LEAD_PRACTITIONER_CASEWORK", "OPERATION_ENCOMPASS"},
     "PRIVACY_OFFICER": {"SUBJECT_ACCESS", "AUDIT"},

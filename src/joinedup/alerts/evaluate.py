@@ -4,7 +4,7 @@ that the rules raise alerts for. Store-aware reads through ``facts``; no writes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -12,8 +12,10 @@ from sqlalchemy import Connection
 
 from joinedup.alerts import facts
 from joinedup.alerts.rules import RULES, Rule, rules_for
+from joinedup.alerts.school_calendar import UK, SchoolCalendar
 
 ON_PLAN_OR_LOOKED_AFTER = ("CP_PLAN", "LOOKED_AFTER")
+PRESENT_ROLES = frozenset({"CHILD_PRESENT", "VICTIM", "WITNESS"})
 MISSING_WINDOW_DAYS = 90
 MISSING_EPISODES = 3
 
@@ -33,6 +35,9 @@ class Finding:
     details: dict[str, Any]  # catalogue field -> what the alert would say about it
     summary: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where a next-school-day deadline is counted: the school's URN and the calendar.
+    setting: str | None = None
+    calendar: SchoolCalendar | None = None
 
 
 def _when(event: Mapping[str, Any]) -> datetime:
@@ -133,27 +138,97 @@ def _children_around(
     return found
 
 
+def _school(connection: Connection, records: list[facts.Record], on: date) -> facts.Contact | None:
+    """The child's school's DSL (the school's key adult) on ``on``, if on a roll."""
+    leads = facts.lead_practitioners(connection, records, "education", on)
+    return next((c for c in leads if c.key.startswith("school:")), None)
+
+
+def urn_of(dsl: facts.Contact | None) -> str | None:
+    """The school's URN from its DSL's key (``school:URN:dsl``)."""
+    parts = dsl.key.split(":") if dsl else []
+    return parts[1] if len(parts) == 3 else None
+
+
+def _yes_no(value: Any) -> str:
+    return "not recorded" if value is None else ("yes" if value else "no")
+
+
 def encompass(connection: Connection, event: Mapping[str, Any], subject: Subject) -> list[Finding]:
+    """Operation Encompass as published protocols have it: for each child involved or living
+    in the household, the notification to the school's key adult (the DSL), and to
+    children's health and a telephone task for the police when the partnership asks for
+    them (``intake`` drops those it has not switched on). The notification says who the
+    child is, when the incident was, whether the child was present, whether a welfare check
+    was made and whether children's services were told: never who else was involved, where,
+    or what happened."""
     on = event["occurred_on"]
-    incident = (event.get("detail") or {}).get("incident_id") or event["source_id"]
-    rule = RULES["OPERATION_ENCOMPASS"]
+    detail = event.get("detail") or {}
+    incident = detail.get("incident_id") or event["source_id"]
+    at = _when(event).astimezone(UK)
+    roles = facts.incident_roles(connection, incident, on)
+    calendar = facts.school_calendar(connection)
     out = []
-    for child, records, how in _children_around(connection, subject, on):
-        out.append(
-            Finding(
-                rule,
-                child,
-                records,
-                f"police|incident|{incident}",
-                on,
-                _when(event),
-                details={
-                    "police.domestic_abuse": {"date": on.isoformat(), "dash_risk": _code(event)}
-                },
-                summary=f"Police attended a domestic abuse incident on {on} (the child {how})",
-            )
+    for child, records, _how in _children_around(connection, subject, on):
+        present = any(roles.get(s, set()) & PRESENT_ROLES for a, _, s in records if a == "police")
+        born = facts.born_of(connection, child)
+        name = facts.name_in(connection, records, ("police", "education", "social_care", "health"))
+        notice = {
+            "child": name,
+            "date_of_birth": born.isoformat() if born else None,
+            "incident_date": at.date().isoformat(),
+            "incident_time": at.strftime("%H:%M"),
+            "child_present": present,
+            "welfare_check": detail.get("welfare_check"),
+            "childrens_services_told": detail.get("childrens_services_told"),
+        }
+        dsl = _school(connection, records, on)
+        setting = urn_of(dsl)
+        base = Finding(
+            RULES["OPERATION_ENCOMPASS"],
+            child,
+            records,
+            f"police|incident|{incident}",
+            on,
+            _when(event),
+            details={"police.domestic_abuse": notice},
+            summary=(
+                f"Operation Encompass: police attended a domestic abuse incident on "
+                f"{at:%A %d %B %Y} at {at:%H:%M}. {name or 'The child'} "
+                f"({notice['date_of_birth'] or 'date of birth not known'}) was "
+                f"{'present' if present else 'not recorded as present'}; welfare check made: "
+                f"{_yes_no(notice['welfare_check'])}; children's services told: "
+                f"{_yes_no(notice['childrens_services_told'])}."
+            ),
+            setting=setting,
+            calendar=calendar,
         )
+        out += [base, replace(base, rule=RULES["OPERATION_ENCOMPASS_HEALTH"])]
+        if dsl is not None:
+            out.append(_telephone_task(connection, base, dsl, notice))
     return out
+
+
+def _telephone_task(
+    connection: Connection, base: Finding, dsl: facts.Contact, notice: dict[str, Any]
+) -> Finding:
+    """The police's task to telephone the school's key adult (the police's own information
+    and the school's published contact: nothing for the policy to cut)."""
+    due_at = (base.calendar or SchoolCalendar()).next_school_day_start(
+        base.occurred_at, base.setting
+    )
+    phone = facts.practitioner_phone(connection, "education", dsl.key) or "phone not known"
+    return replace(
+        base,
+        rule=RULES["OPERATION_ENCOMPASS_CALL"],
+        details={},
+        summary=(
+            f"Telephone {dsl.name}, the key adult at {dsl.team or 'the school'} ({phone}), "
+            f"before {due_at.astimezone(UK):%H:%M on %A %d %B %Y}, to pass on the Operation "
+            f"Encompass notification about {notice['child'] or 'the child'} (born "
+            f"{notice['date_of_birth'] or 'date not known'})."
+        ),
+    )
 
 
 def missing(connection: Connection, event: Mapping[str, Any], subject: Subject) -> list[Finding]:

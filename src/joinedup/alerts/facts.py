@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, or_, select
 
+from joinedup.alerts.school_calendar import SchoolCalendar
+from joinedup.alerts.school_calendar import load as load_calendar
 from joinedup.store.linkage_tables import (
     LINKED_PERSON_RECORD,
     linkage_household_member,
@@ -166,6 +168,18 @@ _NAME = select(person_record.c.forenames, person_record.c.surname).where(
     person_record.c.agency_id == bindparam("a"),
     person_record.c.source_table == bindparam("t"),
     person_record.c.source_id == bindparam("s"),
+)
+_PHONE = select(practitioner.c.phone).where(
+    practitioner.c.agency_id == bindparam("agency"),
+    practitioner.c.practitioner_key == bindparam("key"),
+)
+# The roles of everyone in a police incident: found by its day (indexed) and the
+# involvement's key, which starts with the incident id.
+_INCIDENT_ROLES = select(event.c.person_source_id, event.c.role).where(
+    event.c.occurred_on == bindparam("on"),
+    event.c.agency_id == "police",
+    event.c.source_table == "involvements",
+    event.c.source_id.like(bindparam("prefix"), escape="\\"),
 )
 _person_tables: dict[str, tuple[str, ...]] = {}  # agency -> its person tables (by format)
 
@@ -311,6 +325,42 @@ def own_record(connection: Connection, records: list[Record], agency: str) -> di
         if name is not None:
             return {"reference": s, "name": name}
     return {}
+
+
+def school_calendar(connection: Connection) -> SchoolCalendar:
+    """The term dates the education feed gave, as a calendar (read once per pass)."""
+    return _remembered(("school_calendar",), lambda: load_calendar(connection))
+
+
+def name_in(connection: Connection, records: list[Record], agencies: Iterable[str]) -> str | None:
+    """The person's name as the first of ``agencies`` (in order) that holds it records it."""
+    for agency in agencies:
+        found = own_record(connection, records, agency).get("name")
+        if found:
+            return str(found)
+    return None
+
+
+def practitioner_phone(connection: Connection, agency: str, key: str) -> str | None:
+    """A practitioner's work phone (a school DSL's, from schools.csv)."""
+    return _remembered(
+        ("phone", agency, key),
+        lambda: connection.execute(_PHONE, {"agency": agency, "key": key}).scalar(),
+    )
+
+
+def incident_roles(connection: Connection, incident_id: str, on: date) -> dict[str, set[str]]:
+    """Police person id -> their roles in the incident (on its day)."""
+
+    def read() -> dict[str, set[str]]:
+        prefix = incident_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        roles: dict[str, set[str]] = {}
+        rows = connection.execute(_INCIDENT_ROLES, {"on": on, "prefix": f"{prefix}|%"})
+        for person, role in rows:
+            roles.setdefault(person, set()).add(role or "")
+        return roles
+
+    return _remembered(("incident", incident_id, on), read)
 
 
 def _name(connection: Connection, agency: str, table: str, source_id: str) -> str | None:

@@ -178,6 +178,15 @@ def _new_triggers(connection: Connection) -> Any:
     return _INSERT_TRIGGERS[name]
 
 
+def switched_on(rule_id: str, settings: AlertSettings) -> bool:
+    """Operation Encompass's companions run only where the partnership's protocol asks."""
+    if rule_id == "OPERATION_ENCOMPASS_HEALTH":
+        return settings.encompass_health_email is not None
+    if rule_id == "OPERATION_ENCOMPASS_CALL":
+        return settings.encompass_telephone
+    return True
+
+
 def evaluate_triggers(
     connection: Connection, triggers: list[tuple[int, Any]], settings: AlertSettings, now: datetime
 ) -> list[str]:
@@ -199,6 +208,8 @@ def evaluate_triggers(
             continue
         statuses.append("DONE")
         for finding in findings:
+            if not switched_on(finding.rule.id, settings):
+                continue
             with failures.at(failures.ROUTING):
                 recipient = routing.route(
                     connection, finding.rule, finding.records, finding.on, settings

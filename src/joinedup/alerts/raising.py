@@ -273,7 +273,9 @@ def alert_row(
         "cause_event_id": None,
         "occurred_at": finding.occurred_at,
         "raised_at": now,
-        "due_at": due(finding.rule.deadline, now),
+        "due_at": due(
+            finding.rule.deadline, now, calendar=finding.calendar, setting=finding.setting
+        ),
         "level": 0,
         "recipient_kind": recipient.kind,
         "recipient_agency": recipient.agency,

@@ -88,6 +88,8 @@ def route(
     settings: AlertSettings,
 ) -> Recipient:
     """The first recipient of an alert about a child (whose records are ``records``)."""
+    if rule.id == "OPERATION_ENCOMPASS_HEALTH" and settings.encompass_health_email:
+        return childrens_health(settings.encompass_health_email, rule.purpose)
     choices = [(rule.recipient_agency, rule.purpose)]
     if rule.fallback_agency is not None:
         choices.append((rule.fallback_agency, rule.fallback_purpose or rule.purpose))
@@ -111,6 +113,21 @@ def route(
         if duty is not None:
             return duty
     return mash(settings)
+
+
+def childrens_health(email: str, purpose: Purpose) -> Recipient:
+    """Children's health (school nursing, health visiting): a team, for its caseload."""
+    return Recipient(
+        DUTY,
+        AgencyId.HEALTH.value,
+        f"duty:health:{email}",
+        "Children's health (school nursing and health visiting)",
+        email,
+        "children's health 0-19",
+        RECIPIENT_ROLE[AgencyId.HEALTH],
+        purpose,
+        frozenset({Relationship.TEAM_CASELOAD}),
+    )
 
 
 def escalation_of(current: Recipient, settings: AlertSettings) -> Recipient | None:

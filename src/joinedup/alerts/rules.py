@@ -113,6 +113,10 @@ CASEWORK_BASIS = (
     "UK GDPR Art 6(1)(e) public task; Children Act 1989 s17/s47 and Children Act 2004 s11; "
     "DPA 2018 Sch 1 para 18 (safeguarding children) for special category data"
 )
+ENCOMPASS_BASIS = (
+    "UK GDPR Art 6(1)(e) public task; DPA 2018 Part 3 and Sch 1 para 18; Children Act "
+    "2004 s11; Education Act 2002 s175 (agreement EXM-OE-002)"
+)
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
@@ -132,17 +136,37 @@ RULES: dict[str, Rule] = {
             source_agency=A.HEALTH,
         ),
         Rule(
-            "OPERATION_ENCOMPASS",
+            "CP_IS_CHECK",
             1,
+            "CP-IS: a health professional checked a child on a plan or looked after",
+            "A clinician's point-of-care check (by NHS number) found the child on a child "
+            "protection plan, looked after, or (an unborn child) on a pre-birth plan on the "
+            "mother's record, current or ended within the kept period; the local authority "
+            "hears who checked and when (see joinedup.alerts.cp_is_check).",
+            "Designated nurse for safeguarding, NHS Exampleshire ICB",
+            P.LEAD_PRACTITIONER_CASEWORK,
+            CASEWORK_BASIS,
+            (),
+            A.SOCIAL_CARE,
+            (),
+            Deadline.ONE_WORKING_DAY,
+            source_agency=A.HEALTH,
+        ),
+        Rule(
+            "OPERATION_ENCOMPASS",
+            2,
             "Operation Encompass: a domestic abuse incident involving a child",
             "A police DOMESTIC_ABUSE incident with a child involved (any role) or a child "
             "living in the household of someone involved. Goes to the child's school's "
-            "Designated Safeguarding Lead; to children's social care if the child is not on "
-            "a school roll.",
+            "Designated Safeguarding Lead (the key adult) before 08:30 on the next school day "
+            "(term dates and bank holidays counted); to children's social care if the child "
+            "is not on a school roll. Says the child's name and date of birth, the date and "
+            "time of the incident, whether the child was present, whether a welfare check "
+            "was made and whether children's services were told; not who was involved, "
+            "where, or what happened.",
             "Detective Superintendent, Public Protection, Exampleshire Police",
             P.OPERATION_ENCOMPASS,
-            "UK GDPR Art 6(1)(e) public task; DPA 2018 Part 3 and Sch 1 para 18; Children Act "
-            "2004 s11; Education Act 2002 s175 (agreement EXM-OE-002)",
+            ENCOMPASS_BASIS,
             (Trigger(A.POLICE, "police_incident", frozenset({"DOMESTIC_ABUSE"})),),
             A.EDUCATION,
             ("police.domestic_abuse",),
@@ -150,6 +174,40 @@ RULES: dict[str, Rule] = {
             fallback_agency=A.SOCIAL_CARE,
             fallback_purpose=P.CHILD_PROTECTION_ENQUIRY,
             source_agency=A.POLICE,
+        ),
+        Rule(
+            "OPERATION_ENCOMPASS_HEALTH",
+            1,
+            "Operation Encompass: a domestic abuse incident involving a child (children's health)",
+            "The same notification as OPERATION_ENCOMPASS, raised with it, to children's "
+            "health (school nursing and health visiting) where the partnership's protocol "
+            "includes them (JOINEDUP_ENCOMPASS_HEALTH_EMAIL).",
+            "Designated nurse for safeguarding, NHS Exampleshire ICB",
+            P.OPERATION_ENCOMPASS,
+            ENCOMPASS_BASIS,
+            (),
+            A.HEALTH,
+            ("police.domestic_abuse",),
+            Deadline.NEXT_SCHOOL_DAY,
+            source_agency=A.POLICE,
+        ),
+        Rule(
+            "OPERATION_ENCOMPASS_CALL",
+            1,
+            "Operation Encompass: telephone the school's key adult",
+            "Raised with OPERATION_ENCOMPASS for a child on a school roll where the "
+            "partnership's protocol asks the police to telephone the key adult as well "
+            "(JOINEDUP_ENCOMPASS_TELEPHONE): the school, its key adult's name and phone and "
+            "the time to call by. Goes to the police (the officer in the case, else the "
+            "safeguarding duty team).",
+            "Detective Superintendent, Public Protection, Exampleshire Police",
+            P.OPERATION_ENCOMPASS,
+            ENCOMPASS_BASIS,
+            (),
+            A.POLICE,
+            (),
+            Deadline.NEXT_SCHOOL_DAY,
+            source_agency=A.EDUCATION,
         ),
         Rule(
             "MISSING_EPISODES",

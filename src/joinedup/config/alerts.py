@@ -82,6 +82,28 @@ class AlertSettings(Group):
         shown="`3600`",
         ge=0,
     )
+    encompass_health_email: str | None = variable(
+        "JOINEDUP_ENCOMPASS_HEALTH_EMAIL",
+        help="children's health (school nursing and health visiting): where the partnership's "
+        "Operation Encompass protocol also notifies them, their team's secure address",
+        shown="unset: schools only",
+    )
+    encompass_telephone: bool = variable(
+        "JOINEDUP_ENCOMPASS_TELEPHONE",
+        False,
+        "`1`: Operation Encompass also gives the police a task to telephone the school's key "
+        "adult before the start of the school day, where the protocol asks for a call",
+        shown="`0`",
+    )
+    cp_is_ended_plan_days: int = variable(
+        "JOINEDUP_CP_IS_ENDED_PLAN_DAYS",
+        90,
+        "the CP-IS point-of-care check still shows a plan or care episode this many days "
+        "after it ended (with its end date), as the partnership's agreement sets",
+        shown="`90`",
+        ge=0,
+        le=3650,
+    )
 
     @field_validator("duty_teams", mode="before")
     @classmethod

@@ -120,9 +120,9 @@ PURPOSES: dict[Purpose, PurposeInfo] = {
         _info(
             Purpose.OPERATION_ENCOMPASS,
             "Operation Encompass",
-            "Telling the child's school, before the next school day, that police attended "
-            "a domestic abuse incident the child was exposed to, so the school can support "
-            "the child.",
+            "Telling the child's school (and children's health, where the protocol says), "
+            "before the next school day, that police attended a domestic abuse incident the "
+            "child was exposed to, so they can support the child.",
             safeguarding=False,
             shareable=True,
             relationships=(R.INVOLVED, R.TEAM_CASELOAD),

@@ -66,7 +66,15 @@ ROLE_RULES: dict[Role, RoleRule] = {
             Role.HEALTH_SAFEGUARDING_LEAD,
             "Health safeguarding lead (named or designated professional)",
             frozenset({AgencyId.HEALTH, AgencyId.ADULT_MENTAL_HEALTH, AgencyId.SUBSTANCE_MISUSE}),
-            frozenset({P.CHILD_PROTECTION_ENQUIRY, P.EARLY_HELP, P.LEAD_PRACTITIONER_CASEWORK}),
+            # Operation Encompass: where the protocol tells children's health too.
+            frozenset(
+                {
+                    P.CHILD_PROTECTION_ENQUIRY,
+                    P.EARLY_HELP,
+                    P.LEAD_PRACTITIONER_CASEWORK,
+                    P.OPERATION_ENCOMPASS,
+                }
+            ),
             True,
         ),
         RoleRule(

@@ -163,6 +163,8 @@ INTERVENTION_ESTIMATE = Use(
     EXPLAIN_PURPOSES,
 )
 ALERT_INBOX = Use("alert_inbox", "The alerts inbox", PRACTITIONERS)
+# CP-IS at the point of care: health professionals only (the national service's users).
+CP_IS_CHECK = Use("cp_is_check", "The CP-IS point-of-care check", (Role.HEALTH_SAFEGUARDING_LEAD,))
 LINK_REVIEW = Use(
     "link_review",
     "The clerical review of links",
@@ -217,6 +219,6 @@ USES: dict[str, Use] = {
         INTERVENTION_EVALUATION, INTERVENTION_ESTIMATE, ALERT_INBOX, LINK_REVIEW, DATA_QUALITY,
         AGREEMENTS, BREAK_GLASS_REVIEW, PRIVACY_NOTICES, AUDIT_SEARCH, AUDIT_VERIFY, USERS,
         EXPLAIN_LINK, HOUSEHOLDS, QUARANTINE, TRANSPARENCY, ALERT_OPERATIONS, SESSION,
-        MAIL_SINK,
+        MAIL_SINK, CP_IS_CHECK,
     )
 }  # fmt: skip

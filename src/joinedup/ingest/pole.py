@@ -40,6 +40,9 @@ ROLES = frozenset(
     }
 )
 DASH = frozenset({"STANDARD", "MEDIUM", "HIGH"})
+YES_NO = frozenset({"Y", "N"})
+# Recorded at a domestic abuse incident, for Operation Encompass (optional columns).
+ENCOMPASS_COLUMNS = ("welfare_check", "childrens_services_told")
 
 
 def parse_person(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
@@ -78,9 +81,17 @@ def parse_incident(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> 
         )
     postcode = checks.postcode(row, "postcode")
     summary = checks.text(row, "summary", free_text=True)
+    encompass = {name: checks.code(row, name, YES_NO) for name in ENCOMPASS_COLUMNS}
     if incident_id and occurred and category and not checks.has_errors:
         context.remember("incidents", incident_id)
-        context.fact("incidents")[incident_id] = (occurred, category, dash, postcode, summary)
+        context.fact("incidents")[incident_id] = (
+            occurred,
+            category,
+            dash,
+            postcode,
+            summary,
+            {k: v == "Y" for k, v in encompass.items() if v},
+        )
     return parsed(raw, "incidents", incident_id, checks)
 
 
@@ -106,7 +117,7 @@ def parse_involvement(raw: RawRow, checks: RowChecks, context: DeliveryContext) 
     source_id = f"{incident_id}|{person_id}|{role}"
     events = []
     if not checks.has_errors and incident_id and person_id:
-        occurred, category, dash, postcode, summary = context.fact("incidents")[incident_id]
+        occurred, category, dash, postcode, summary, told = context.fact("incidents")[incident_id]
         checks.not_before_birth(occurred.date(), context.births.get(person_id), "occurred_at")
         events.append(
             DomainEvent(
@@ -118,7 +129,12 @@ def parse_involvement(raw: RawRow, checks: RowChecks, context: DeliveryContext) 
                 occurred_at=occurred,
                 role=role,
                 codes=[dash] if dash else [],
-                detail={"incident_id": incident_id, "postcode": postcode, "summary": summary},
+                detail={
+                    "incident_id": incident_id,
+                    "postcode": postcode,
+                    "summary": summary,
+                    **told,
+                },
             )
         )
     return parsed(raw, "involvements", source_id, checks, events=events)
@@ -170,6 +186,7 @@ class PoliceAdapter(FeedAdapter):
             "incidents",
             ("incident_id", "occurred_at", "category", "postcode", "dash_risk", "summary"),
             parse_incident,
+            optional_columns=ENCOMPASS_COLUMNS,
         ),
         FileSpec(
             "involvements.csv",

@@ -16,6 +16,7 @@ from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedR
 from joinedup.ingest.contact_lines import SERVICE_CONTACTS, line
 from joinedup.ingest.people import date_of_birth, sex
 from joinedup.ingest.reading import RawRow
+from joinedup.ingest.term_dates import TERM_DATES
 from joinedup.ingest.validation import WARNING, RowChecks
 
 AGENCY = "education"
@@ -289,4 +290,5 @@ class SchoolCensusAdapter(FeedAdapter):
             required_file=False,
             optional_columns=("sessions",),
         ),
+        TERM_DATES,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from joinedup.ingest.base import FeedAdapter, FileSpec
 from joinedup.ingest.contact_lines import SERVICE_CONTACTS
+from joinedup.ingest.pre_birth_plans import PRE_BIRTH_PLANS
 from joinedup.ingest.ssd_episodes import EPISODES, Episode, episode_parser, parse_assessment_factors
 from joinedup.ingest.ssd_people import (
     AGENCY,
@@ -118,6 +119,7 @@ class SsdAdapter(FeedAdapter):
             parse_assessment_factors,
             required_file=False,
         ),
+        PRE_BIRTH_PLANS,
     )
 
     def finalise_sql(self) -> list[str]:

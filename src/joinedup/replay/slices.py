@@ -102,6 +102,8 @@ def _ssd_rules() -> list[FileRule]:
             "ssd_assessment_factors.csv",
             follows=("ssd_cin_assessments.csv", _col("cinf_assessment_id")),
         ),
+        # On the mother's NHS number (no SSD person to follow): by its own start date.
+        FileRule("pre_birth_plans.csv", dated=_col("pbpl_plan_start_date")),
     ]
     for table, (person_column, start) in SSD_EPISODES.items():
         key = _col("cina_assessment_id") if table == "ssd_cin_assessments" else None
@@ -143,6 +145,7 @@ RULES: dict[str, list[FileRule]] = {
     "school-census-csv/1": [
         LINES,
         FileRule("schools.csv", always=True),
+        FileRule("term_dates.csv", always=True),
         FileRule("pupils.csv", key=_col("upn"), dated=_col("entry_date")),
         FileRule("attendance.csv", dated=_term_end, needs=(("pupils.csv", _col("upn")),)),
         FileRule("exclusions.csv", dated=_col("start_date"), needs=(("pupils.csv", _col("upn")),)),

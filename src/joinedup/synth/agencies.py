@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+import zlib
 from typing import TYPE_CHECKING
 
 from joinedup.synth import messy
@@ -164,6 +165,16 @@ def _nominal(fd: Feeds, hh: Household, p: Person, day: int, rng: random.Random) 
     return pid
 
 
+def _encompass(incident: str, category: str) -> tuple[str, str]:
+    """welfare_check, childrens_services_told of a domestic abuse incident: most forces check
+    on the children and tell children's services (a PPN) nearly always. Drawn from the
+    incident id, not the generator's stream, so no other value changes."""
+    if category != "DOMESTIC_ABUSE":
+        return "", ""
+    draw = zlib.crc32(incident.encode()) % 100
+    return ("Y" if draw < 80 else "N"), ("Y" if draw % 20 else "N")
+
+
 def emit_police(fd: Feeds, hh: Household, rng: random.Random) -> None:
     bias = fd.opts.recording_bias
     for h in sorted((h for h in hh.happenings if h[0] == "POL"), key=lambda x: (x[1], x[2])):
@@ -189,6 +200,7 @@ def emit_police(fd: Feeds, hh: Household, rng: random.Random) -> None:
                 postcode,
                 dash if cat == "DOMESTIC_ABUSE" else "",
                 _SUMMARY[cat],
+                *_encompass(inc, cat),
             ]
         )
         for p, role in roles:

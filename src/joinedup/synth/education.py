@@ -25,6 +25,37 @@ TERMS = (
     ("2026-SPR", date(2026, 1, 5).toordinal(), date(2026, 3, 27).toordinal(), 118),
     ("2026-SUM", date(2026, 4, 13).toordinal(), date(2026, 7, 22).toordinal(), 122),
 )
+# The local authority's term dates with their half-term breaks (term_dates.csv, blank URN).
+HALF_TERMS = {
+    "2025-AUT": (date(2025, 10, 27), date(2025, 10, 31)),
+    "2026-SPR": (date(2026, 2, 16), date(2026, 2, 20)),
+    "2026-SUM": (date(2026, 5, 25), date(2026, 5, 29)),
+}
+TERM_DATE_COLUMNS = [
+    "urn",
+    "term",
+    "first_day",
+    "last_day",
+    "half_term_first_day",
+    "half_term_last_day",
+]
+
+
+def term_date_rows() -> list[list[str]]:
+    """term_dates.csv: the local authority's dates, which every school here follows."""
+    return [
+        [
+            "",
+            term,
+            iso(t0),
+            iso(t1),
+            HALF_TERMS[term][0].isoformat(),
+            HALF_TERMS[term][1].isoformat(),
+        ]
+        for term, t0, t1, _ in TERMS
+    ]
+
+
 _FACTOR = (0.0, 0.5, 1.0, 1.6, 2.2)
 
 

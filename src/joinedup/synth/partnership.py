@@ -18,6 +18,8 @@ from typing import Any
 
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
+from joinedup.ingest.pre_birth_plans import COLUMNS as PRE_BIRTH_COLUMNS
+from joinedup.ingest.pre_birth_plans import TABLE as PRE_BIRTH_TABLE
 from joinedup.synth.agencies import ADULT_AGENCIES, emit_adult, emit_health, emit_police
 from joinedup.synth.contacts import (
     KEY_WORKER_TEAMS,
@@ -26,7 +28,7 @@ from joinedup.synth.contacts import (
     health_safeguarding,
     police_officers,
 )
-from joinedup.synth.education import emit_education
+from joinedup.synth.education import TERM_DATE_COLUMNS, emit_education, term_date_rows
 from joinedup.synth.extended_errors import ExtendedErrors
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
@@ -108,6 +110,9 @@ class Feeds:
         self.ssd = {
             name: d["social_care"].table(f"{name}.csv", cols) for name, cols in SSD_COLUMNS.items()
         }
+        self.pre_birth_plans = d["social_care"].table(
+            f"{PRE_BIRTH_TABLE}.csv", list(PRE_BIRTH_COLUMNS)
+        )
         self.patient = d["health"].ndjson("Patient.ndjson")
         self.encounter = d["health"].ndjson("Encounter.ndjson")
         self.condition = d["health"].ndjson("Condition.ndjson")
@@ -126,7 +131,16 @@ class Feeds:
         )
         self.incident = d["police"].table(
             "incidents.csv",
-            ["incident_id", "occurred_at", "category", "postcode", "dash_risk", "summary"],
+            [
+                "incident_id",
+                "occurred_at",
+                "category",
+                "postcode",
+                "dash_risk",
+                "summary",
+                "welfare_check",
+                "childrens_services_told",
+            ],
         )
         self.involvement = d["police"].table(
             "involvements.csv", ["incident_id", "person_id", "role"]
@@ -170,6 +184,9 @@ class Feeds:
         self.exclusions = ed.table(
             "exclusions.csv", ["upn", "urn", "start_date", "category", "reason", "sessions"]
         )
+        terms = ed.table("term_dates.csv", TERM_DATE_COLUMNS)
+        for term in term_date_rows():
+            terms.row(term)
         self.adult_person = {
             a: d[a].table(
                 "persons.csv",

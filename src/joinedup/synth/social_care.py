@@ -117,6 +117,35 @@ def emit_social_care(fd: Feeds, hh: Household, rng: random.Random) -> None:
         _person_rows(fd, hh, rng, p, ids[p.key], seq)
 
 
+PRE_BIRTH_WEEKS = 10  # a pre-birth conference about ten weeks before the due date
+PRE_BIRTH_PLAN_WITHIN_DAYS = 183
+
+
+def _pre_birth_plan(fd: Feeds, hh: Household, k: Person, plan_start: int) -> None:
+    """A baby on a plan in its first six months had a pre-birth plan, on the mother's NHS
+    number, from about ten weeks before the birth until it (no draws from the stream; the
+    generator has no pregnancies, so no plan is current after the last birth)."""
+    mother = next((p for p in hh.people if p.role == "PARENT" and p.sex == "F"), None)
+    start = k.dob - 7 * PRE_BIRTH_WEEKS
+    if (
+        mother is None
+        or not 0 <= plan_start - k.dob <= PRE_BIRTH_PLAN_WITHIN_DAYS
+        or start >= fd.as_of
+    ):
+        return
+    fd.seq["pbpl"] += 1
+    fd.pre_birth_plans.row(
+        [
+            f"PB{fd.seq['pbpl']:06d}",
+            mother.nhs,
+            "",
+            iso(k.dob),
+            iso(start),
+            iso(k.dob) if k.dob < fd.as_of else "",
+        ]
+    )
+
+
 def _episode(
     fd: Feeds, hh: Household, rng: random.Random, ep: Episode, person_id: str, seq: NextId
 ) -> None:
@@ -231,6 +260,7 @@ def _episode(
             [seq("cp"), ref_id, seq("icpc"), person_id, iso(s), _d(ended, as_of), cat, "N", latest]
         )
         fd.outcome(k.key, "CP_PLAN", s)
+        _pre_birth_plan(fd, hh, k, s)
     if ep.cla and ep.cla[0] < as_of:
         s, ended, reason = ep.cla
         lead_team = "Children in Care Team"

@@ -77,7 +77,15 @@ def test_operation_encompass_reaches_the_school_dsl_by_email(
         assert sent["shared"] is True
         shown = sent["content"]["details"]
         assert set(shown) == {"police.domestic_abuse"}
-        assert set(shown["police.domestic_abuse"]) == {"date", "dash_risk"}  # no summary
+        assert set(shown["police.domestic_abuse"]) == {
+            "child",
+            "date_of_birth",
+            "incident_date",
+            "incident_time",
+            "child_present",
+            "welfare_check",
+            "childrens_services_told",
+        }  # not who, where or what
         emailed = [a for a in found if a["recipient"]["email"]]
         assert len(mailbox.messages) == len(emailed)
         (mail,) = [m for m in mailbox.messages if m["X-JoinedUp-Alert"] == str(sent["id"])]

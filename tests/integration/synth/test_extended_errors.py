@@ -17,7 +17,10 @@ from joinedup.synth.extended_errors import KINDS, RATES
 
 # sha256 of a 40-child, seed-7 default partnership as written before the extended model
 # existed (computed from the parent commit's code): the default output must not move a byte.
-DEFAULT_40_SEED_7 = "fb682c21159e7e66bf252ff477b283320c9b4eb59a38f1cdaab4d5d8b2c0eb08"
+# Moved once since, by additions only (issue 21: term_dates.csv, pre_birth_plans.csv and two
+# columns of incidents.csv, none drawn from the generator's stream; every other byte of the
+# earlier digest's output was compared unchanged).
+DEFAULT_40_SEED_7 = "7d02ef0654ca9f7e3261a262313f39584123ff53ab7e06c2ec3d5b8042f2e1b7"
 
 
 def _digest(folder: Path) -> str:

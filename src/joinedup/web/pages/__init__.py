@@ -9,6 +9,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from joinedup.web.pages import agreements, alerts, child, home, privacy, quality, review, signin
     from joinedup.web.pages import chronology as chronology_pages
+    from joinedup.web.pages import cp_is as cp_is_pages
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import mail as mail_pages
     from joinedup.web.pages import transparency as transparency_pages
@@ -22,4 +23,5 @@ def routers() -> list[APIRouter]:
         chronology_pages.router,
         mail_pages.router,
         transparency_pages.router,
+        cp_is_pages.router,
     ]
