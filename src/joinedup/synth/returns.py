@@ -50,6 +50,11 @@ def _el(name: str, value: str) -> str:
     return f"<{name}>{escape(value)}</{name}>" if value else ""
 
 
+def _wrap(name: str, inner: str) -> str:
+    """An element around elements already written (and escaped) by ``_el``."""
+    return f"<{name}>{inner}</{name}>"
+
+
 def _code(value: str | None, simple_type: str) -> str:
     return value if value and value in allowed(simple_type) else ""
 
@@ -138,10 +143,17 @@ def _child_xml(person_id: str, ssd: Ssd) -> str | None:
 def _cin_census(out: Path, ssd: Ssd, delivery: Delivery, as_of: date) -> None:
     handle = delivery.text_file("cin_census.xml")
     handle.fh.write(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails>'
-        f"<Collection>CIN</Collection><Year>{as_of.year}</Year>"
-        f"<ReferenceDate>{as_of.isoformat()}</ReferenceDate></CollectionDetails></Header>\n"
-        "<Children>\n"
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Message>'
+        + _wrap(
+            "Header",
+            _wrap(
+                "CollectionDetails",
+                _el("Collection", "CIN")
+                + _el("Year", str(as_of.year))
+                + _el("ReferenceDate", as_of.isoformat()),
+            ),
+        )
+        + "\n<Children>\n"
     )
     for person_id in sorted(ssd.referrals):
         if child := _child_xml(person_id, ssd):
