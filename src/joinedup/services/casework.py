@@ -24,6 +24,7 @@ from joinedup.governance.roles import ROLE_RULES
 from joinedup.services.casework_contacts import _contact_lines, _practitioners, agency_name
 from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
+from joinedup.services.family_view import with_records
 from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
 from joinedup.store.governance_tables import agreement_version
@@ -356,7 +357,7 @@ def single_view(
         recorded = _recorded(connection, opened)
         practitioners = _practitioners(connection, opened, today)
         lines = _contact_lines(connection, opened)
-        members = _family(connection, opened, today)
+        members = with_records(connection, opened, _family(connection, opened, today), now)
         in_words = _why(connection, opened)
     decision = opened.decision
     police_since = today - timedelta(days=RECENT_POLICE_DAYS)

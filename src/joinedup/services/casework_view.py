@@ -92,12 +92,34 @@ class ContactLine(Answer):
     hours: str | None
 
 
+class FamilyEntry(Answer):
+    on: str
+    ended_on: str | None
+    label: str
+
+
+class FamilyRecords(Answer):
+    """One item of an adult's record the agreements allow for the purpose (e.g. domestic
+    abuse incidents): an item withheld is not in the answer at all."""
+
+    field: str
+    title: str
+    agency: str
+    agency_name: str
+    entries: list[FamilyEntry] = Field(description="newest first; empty when none is held")
+
+
 class FamilyMember(Answer):
     person_id: str
     name: str | None
     date_of_birth: str | None
     role: str = Field(description="PARENT_OR_CARER, OTHER_ADULT, SIBLING_OR_CHILD or CHILD")
     evidence: list[str] = Field(description="the ties the reader may see, e.g. SAME_ADDRESS")
+    records: list[FamilyRecords] = Field(
+        default_factory=list,
+        description="for a parent, carer or other adult: what the agreements let the reader "
+        "see of them for this purpose, each adult decided and audited on its own",
+    )
 
 
 class TimelineEvent(Answer):
