@@ -27,7 +27,7 @@ from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import Relationship
 from joinedup.governance.reader import Reader
 from joinedup.governance.recording import decide_and_record, relationships_from_store
-from joinedup.governance.roles import Role
+from joinedup.governance.roles import MASH_ROLES, Role
 
 # The subjects' names are re-exported: callers name them as ``gate.*`` since before the split.
 from joinedup.governance.subjects import LinkedRecord, Subject, subject  # noqa: F401
@@ -103,7 +103,7 @@ def relationships(
             child_records=[(a, s) for a, s in subject.agency_records if a == reader.agency.value],
             on=now.astimezone(UK).date(),
         )
-    if reader.role is Role.MASH_PRACTITIONER and on_mash_list(connection, subject, now):
+    if reader.role in MASH_ROLES and on_mash_list(connection, subject, now):
         found.add(Relationship.MASH_TRIAGE)
     if reader.role is Role.PRIVACY_OFFICER and under_access_review(connection, subject.person_id):
         found.add(Relationship.ACCESS_REVIEW)
