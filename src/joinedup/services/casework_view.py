@@ -150,6 +150,20 @@ class RecordedNote(Answer):
     recorded_by_role: str
 
 
+class ChildVoice(Answer):
+    """The child's wishes and feelings as a practitioner recorded them (issue 21): shown
+    where the agreements share the recording agency's record of the child."""
+
+    id: int
+    words: str = Field(description="what the child said, in their words where possible")
+    spoken_on: str = Field(description="the day the child said it")
+    recorded_at: str
+    agency: str = Field(description="the recorder's agency")
+    agency_name: str
+    recorded_by: str
+    recorded_by_role: str
+
+
 class Withheld(Answer):
     agency: str
     agency_name: str
@@ -177,6 +191,9 @@ class Options(Answer):
     can_break_glass: bool
     can_open_triage: bool
     can_record_concern: bool
+    can_record_voice: bool = Field(
+        False, description="may record the child's wishes and feelings (the child's voice)"
+    )
 
 
 class SingleView(Answer):
@@ -196,6 +213,10 @@ class SingleView(Answer):
         default_factory=list,
         description="concerns and engagements recorded in joinedup, as far as the reader may "
         "see them",
+    )
+    voice: list[ChildVoice] = Field(
+        default_factory=list,
+        description="the child's voice: their wishes and feelings, newest first (shown first)",
     )
     withheld: list[Withheld]
     triage_case: TriageCase | None = Field(
