@@ -137,3 +137,28 @@ def test_the_childs_voice_is_recorded_and_shown_first(on_copy: Any, family_app: 
     expect(page.get_by_test_id("voice-entry").first).to_contain_text("30 November 2026")
     headings = page.locator("h2.govuk-heading-m")
     expect(headings.first).to_have_text(re.compile("The child's voice"))
+
+
+def test_the_api_records_the_childs_voice_and_refuses_bad_input(family_app: LiveApp) -> None:
+    child, source, _adult = _child_living_with_abuse(family_app)
+    with family_app.engine.connect() as connection:
+        allocated = connection.execute(
+            text("select count(*) from involvement where person_source_id = :s"
+                 " and practitioner_key = :k"),
+            {"s": source, "k": family_app.users["SOCIAL_WORKER"]["practitioner_key"]},
+        ).scalar_one()  # fmt: skip
+    if not allocated:
+        _allocate(family_app, source)
+    client = family_app.api_session("SOCIAL_WORKER")
+    client.put("/api/v1/session/purpose", json={"purpose": "LEAD_PRACTITIONER_CASEWORK"})
+    bad = client.post(
+        f"/api/v1/people/{child}/voice", json={"words": SAID, "spoken_on": "next tuesday"}
+    )
+    assert bad.status_code == 400, bad.text
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    said = "The API heard me say I want to see my brother more often."
+    answer = client.post(f"/api/v1/people/{child}/voice", json={"words": said})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["audit_seq"] > 0
+    view = client.get(f"/api/v1/people/{child}").json()
+    assert view["voice"][0]["words"] == said
