@@ -52,14 +52,14 @@ def test_the_childs_voice_is_recorded_audited_and_shown_first(store: Engine) -> 
     entry = next(e for e in entries if e.seq == recorded["audit_seq"])
     assert entry.actor == reader.user_id and entry.purpose == "LEAD_PRACTITIONER_CASEWORK"
     assert entry.details["spoken_on"] == said.isoformat()
-    assert "nan" not in str(entry.details), "the audit log says that, never what"
+    assert "dad shouts" not in str(entry.details), "the audit log says that, never what"
     with store.begin() as connection:
         report = build_report(connection, person, now=datetime.now(UTC))
     voiced = [d for d in report.disclosures if d.kind == "CHILD_VOICE_RECORDED"]
     assert len(voiced) >= 2
     assert "wrote down what you told them" in voiced[0].sentence
     assert "Children Act 1989" in voiced[0].law
-    assert "nan" not in report.to_markdown()
+    assert "dad shouts" not in report.to_markdown()
 
 
 def test_the_mash_sees_it_where_social_care_is_shared(store: Engine) -> None:
