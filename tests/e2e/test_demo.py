@@ -29,7 +29,7 @@ def test_demo_loads_links_and_is_idempotent(
         assert figures["rows"] == figures["accepted"] + figures["quarantined"], agency
     # many records, fewer people: records of one person across agencies were joined
     assert 0 < summary["linkage"]["persons"] < summary["linkage"]["records"]
-    assert sorted(summary["agreements"]) == ["EXM-EH-003 v1", "EXM-MASH-001 v3", "EXM-OE-002 v1"]
+    assert sorted(summary["agreements"]) == ["EXM-EH-003 v1", "EXM-MASH-001 v4", "EXM-OE-002 v1"]
     assert (tmp_path / "partnership" / "truth" / "records.csv").exists()
     # one demo account per role, and nothing served with --no-serve
     assert len({u["role"] for u in summary["users"]}) == 8

@@ -19,7 +19,7 @@ from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.http.limits import RecordId
-from joinedup.services import casework_actions
+from joinedup.services import casework_actions, child_voice
 from joinedup.services.casework import single_view
 from joinedup.services.casework_view import (
     FamilyMember,
@@ -106,6 +106,23 @@ class ConcernIn(BaseModel):
     kind: Literal["CONCERN", "ENGAGEMENT"] = "CONCERN"
 
 
+class VoiceIn(BaseModel):
+    words: str = Field(
+        ..., min_length=10, max_length=4000, description="what the child said, in their words"
+    )
+    spoken_on: str | None = Field(
+        None, description="the day the child said it (YYYY-MM-DD; default today)"
+    )
+
+
+class RecordedVoice(BaseModel):
+    voice_id: int
+    person_id: str
+    spoken_on: str
+    recorded_at: str
+    audit_seq: int
+
+
 class Reason(BaseModel):
     reason: str = Field(..., min_length=20, max_length=4000)
     minutes: int = Field(60, ge=1, le=240)
@@ -185,6 +202,20 @@ def record_concern(
         engine_of(request), reader, person_id, concern.text, kind=concern.kind
     )
     return RecordedConcern.model_validate(recorded)
+
+
+@router.post(
+    "/people/{person_id}/voice", **answers(RecordedVoice), **governed(uses.RECORD_CHILD_VOICE)
+)
+def record_child_voice(
+    person_id: str, voice: VoiceIn, request: Request, reader: Reader = Depends(current_reader)
+) -> RecordedVoice:
+    """Record the child's wishes and feelings; the single view shows them first, the audit
+    log and the child's transparency report say that they were recorded."""
+    recorded = child_voice.record_voice(
+        engine_of(request), reader, person_id, voice.words, spoken_on=voice.spoken_on
+    )
+    return RecordedVoice.model_validate(recorded)
 
 
 @router.post("/people/{person_id}/break-glass", **answers(Grant), **governed(uses.BREAK_GLASS))

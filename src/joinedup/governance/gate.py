@@ -24,10 +24,10 @@ from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.emergency import break_glass
 from joinedup.governance.grants import EmergencyGrant, active_grants
 from joinedup.governance.pdp import UK
-from joinedup.governance.purposes import Relationship
+from joinedup.governance.purposes import Purpose, Relationship
 from joinedup.governance.reader import Reader
 from joinedup.governance.recording import decide_and_record, relationships_from_store
-from joinedup.governance.roles import Role
+from joinedup.governance.roles import MASH_ROLES, Role
 
 # The subjects' names are re-exported: callers name them as ``gate.*`` since before the split.
 from joinedup.governance.subjects import LinkedRecord, Subject, subject  # noqa: F401
@@ -90,6 +90,16 @@ def under_access_review(connection: Connection, person_id: str) -> bool:
     return row is not None
 
 
+def _in_the_mash(reader: Reader) -> bool:
+    """Whether the reader sits in the MASH now: a MASH practitioner always; the police
+    safeguarding officer (the police's seat there) only while declaring MASH triage, so an
+    officer with no part in a child's triage reads nothing of the MASH's list under another
+    purpose (a section 47 enquiry needs their own involvement)."""
+    if reader.role is Role.MASH_PRACTITIONER:
+        return True
+    return reader.role in MASH_ROLES and reader.purpose is Purpose.MASH_TRIAGE
+
+
 def relationships(
     connection: Connection, reader: Reader, subject: Subject, now: datetime
 ) -> frozenset[Relationship]:
@@ -103,7 +113,7 @@ def relationships(
             child_records=[(a, s) for a, s in subject.agency_records if a == reader.agency.value],
             on=now.astimezone(UK).date(),
         )
-    if reader.role is Role.MASH_PRACTITIONER and on_mash_list(connection, subject, now):
+    if _in_the_mash(reader) and on_mash_list(connection, subject, now):
         found.add(Relationship.MASH_TRIAGE)
     if reader.role is Role.PRIVACY_OFFICER and under_access_review(connection, subject.person_id):
         found.add(Relationship.ACCESS_REVIEW)

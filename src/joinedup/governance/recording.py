@@ -49,10 +49,13 @@ def decide_and_record(
     *,
     pdp: PolicyDecisionPoint | None = None,
     now: datetime | None = None,
+    family_of: str | None = None,
 ) -> Decision:
     """Decide ``request`` and append the decision to the audit log (kind ``ACCESS``): who,
     role, agency, purpose, child, fields requested/allowed/denied, emergency, reasons. An
-    emergency flag counts only while a break-glass grant covers the request."""
+    emergency flag counts only while a break-glass grant covers the request. ``family_of``
+    names the child whose single view asked about this adult (the family section): the
+    entry's subject is still the adult whose record was read."""
     now = now or datetime.now(UTC)
     note = None
     if request.emergency:
@@ -62,7 +65,10 @@ def decide_and_record(
     decision = pdp.decide(request, today=now.astimezone(UK).date())
     if note:
         decision = replace(decision, reasons=(note, *decision.reasons))
-    append(connection, **_access_entry(request, decision, now))
+    entry = _access_entry(request, decision, now)
+    if family_of:
+        entry["details"]["family_of"] = family_of
+    append(connection, **entry)
     return decision
 
 

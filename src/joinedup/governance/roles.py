@@ -57,9 +57,9 @@ ROLE_RULES: dict[Role, RoleRule] = {
         ),
         RoleRule(
             Role.POLICE_SAFEGUARDING_OFFICER,
-            "Police safeguarding officer (public protection)",
+            "Police safeguarding officer (public protection, and the police's seat in the MASH)",
             frozenset({AgencyId.POLICE}),
-            frozenset({P.CHILD_PROTECTION_ENQUIRY, P.OPERATION_ENCOMPASS}),
+            frozenset({P.MASH_TRIAGE, P.CHILD_PROTECTION_ENQUIRY, P.OPERATION_ENCOMPASS}),
             True,
         ),
         RoleRule(
@@ -104,6 +104,9 @@ ROLE_RULES: dict[Role, RoleRule] = {
 }
 
 PRACTITIONER_ROLES = frozenset(r for r, rule in ROLE_RULES.items() if rule.practitioner)
+# The roles that sit in the MASH and so read the children on its triage list (the police
+# safeguarding officer is the police's seat there; issue 21).
+MASH_ROLES = frozenset({Role.MASH_PRACTITIONER, Role.POLICE_SAFEGUARDING_OFFICER})
 
 
 class SealedKind(StrEnum):

@@ -33,7 +33,10 @@ from joinedup.templating import environment
 
 SERIOUS_HARM, CHILD_ABUSE = "serious_harm", "child_abuse"
 REQUESTERS = ("self", "parent")
-_READ_KINDS = ("ACCESS", "SHARE", "BREAK_GLASS", "BREAK_GLASS_REVIEW", "SAR_EXEMPTION")
+_READ_KINDS = ("ACCESS", "SHARE", "BREAK_GLASS", "BREAK_GLASS_REVIEW", "SAR_EXEMPTION",
+               "CHILD_VOICE_RECORDED")  # fmt: skip
+# The law of an entry that is not a share under an agreement.
+_KIND_LAW = {"BREAK_GLASS": say.EMERGENCY_LAW, "CHILD_VOICE_RECORDED": say.VOICE_LAW}
 CHILD_ABUSE_FIELDS = frozenset(
     {"social_care.s47_enquiries", "social_care.cp_plans", "police.domestic_abuse"}
 )
@@ -290,6 +293,11 @@ def describe(entry: AuditEntry, review: str | None) -> str | None:
             f"On {day}, {say.service(source)} shared information about you with "
             f"{say.service(to)}. They shared {items}. {why}"
         )
+    if entry.kind == "CHILD_VOICE_RECORDED":
+        return (
+            f"On {day}, {who} wrote down what you told them about what you want and how "
+            f"you feel. {why}"
+        )
     if entry.kind == "BREAK_GLASS":
         checked = review or "Someone checks every time this happens."
         return (
@@ -376,7 +384,7 @@ def build_report(
         if sentence is None:
             report.refused_requests += e.kind == "ACCESS"
             continue
-        law = say.EMERGENCY_LAW if e.kind == "BREAK_GLASS" else _law(e, agreements)
+        law = _KIND_LAW.get(e.kind) or _law(e, agreements)
         report.disclosures.append(
             Disclosure(e.seq, e.recorded_at.date().isoformat(), e.kind, sentence, law)
         )

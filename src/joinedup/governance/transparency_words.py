@@ -111,6 +111,11 @@ AGREEMENT_LAW = (
     "a data sharing agreement between the services (the data protection officer can show you "
     "which one)"
 )
+VOICE_LAW = (
+    "the people who help children must ask what a child wants and feels, and think about it "
+    "(Children Act 1989, sections 17(4A) and 47(5A)); writing it down is part of their work "
+    "for the public (UK GDPR Article 6(1)(e))"
+)
 EMERGENCY_LAW = (
     "public services may use information when they need it to keep a child safe, even in a "
     "hurry (UK GDPR Article 6(1)(e)). It is also written in the Data Protection Act 2018, "

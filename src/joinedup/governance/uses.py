@@ -125,6 +125,10 @@ CHRONOLOGY_EXPORT = Use(
 # child listed is a governed read, as the single view is (issue 19).
 CASELOAD = Use("caseload", "My children", PRACTITIONERS, CASE_PURPOSES)
 RECORD_CONCERN = Use("record_concern", "Recording a concern", PRACTITIONERS, CASE_PURPOSES)
+# The child's wishes and feelings, recorded by a practitioner who may see the child (issue 21).
+RECORD_CHILD_VOICE = Use(
+    "record_child_voice", "Recording the child's voice", PRACTITIONERS, CASE_PURPOSES
+)
 BREAK_GLASS = Use("break_glass", "Emergency access (break glass)", PRACTITIONERS, CASE_PURPOSES)
 TRIAGE_CASE = Use("triage_case", "A MASH triage case", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,))
 TRIAGE_LIST = Use("triage_list", "The triage list", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,))
@@ -213,6 +217,7 @@ USES: dict[str, Use] = {
     u.name: u
     for u in (
         SEARCH, SINGLE_VIEW, CASELOAD, CHRONOLOGY, CHRONOLOGY_EXPORT, RECORD_CONCERN,
+        RECORD_CHILD_VOICE,
         INTERVENTION_CATALOGUE_EDIT, BREAK_GLASS,
         TRIAGE_CASE, TRIAGE_LIST,
         TRIAGE_DECISION, RISK_EXPLANATION, TRIAGE_OVERSIGHT, INTERVENTION_CATALOGUE,

@@ -24,6 +24,8 @@ from joinedup.governance.roles import ROLE_RULES
 from joinedup.services.casework_contacts import _contact_lines, _practitioners, agency_name
 from joinedup.services.casework_view import SingleView
 from joinedup.services.casework_words import event_label, status_of
+from joinedup.services.child_voice import voices
+from joinedup.services.family_view import with_records
 from joinedup.store.account_tables import account
 from joinedup.store.casework_tables import concern
 from joinedup.store.governance_tables import agreement_version
@@ -332,6 +334,8 @@ def _options(opened: gate.Opened) -> dict[str, bool]:
         and any(r.value == "MASH_TRIAGE" for r in opened.relationships)
         and opened.extra.get("triage_case") is None,
         "can_record_concern": practitioner_role and opened.decision.allowed,
+        "can_record_voice": uses.RECORD_CHILD_VOICE.allows(reader.role, reader.purpose)
+        and (bool(opened.relationships) or opened.decision.emergency),
     }
 
 
@@ -354,9 +358,10 @@ def single_view(
         identities = _identities(connection, opened)
         events = _events(connection, opened)
         recorded = _recorded(connection, opened)
+        voice = voices(connection, opened)
         practitioners = _practitioners(connection, opened, today)
         lines = _contact_lines(connection, opened)
-        members = _family(connection, opened, today)
+        members = with_records(connection, opened, _family(connection, opened, today), now)
         in_words = _why(connection, opened)
     decision = opened.decision
     police_since = today - timedelta(days=RECENT_POLICE_DAYS)
@@ -382,6 +387,7 @@ def single_view(
         "family": members,
         "timeline": events,
         "recorded": recorded,
+        "voice": voice,
         "withheld": _withheld(opened, {line["agency"] for line in lines}),
         "triage_case": case,
         "options": _options(opened),

@@ -92,12 +92,34 @@ class ContactLine(Answer):
     hours: str | None
 
 
+class FamilyEntry(Answer):
+    on: str
+    ended_on: str | None
+    label: str
+
+
+class FamilyRecords(Answer):
+    """One item of an adult's record the agreements allow for the purpose (e.g. domestic
+    abuse incidents): an item withheld is not in the answer at all."""
+
+    field: str
+    title: str
+    agency: str
+    agency_name: str
+    entries: list[FamilyEntry] = Field(description="newest first; empty when none is held")
+
+
 class FamilyMember(Answer):
     person_id: str
     name: str | None
     date_of_birth: str | None
     role: str = Field(description="PARENT_OR_CARER, OTHER_ADULT, SIBLING_OR_CHILD or CHILD")
     evidence: list[str] = Field(description="the ties the reader may see, e.g. SAME_ADDRESS")
+    records: list[FamilyRecords] = Field(
+        default_factory=list,
+        description="for a parent, carer or other adult: what the agreements let the reader "
+        "see of them for this purpose, each adult decided and audited on its own",
+    )
 
 
 class TimelineEvent(Answer):
@@ -128,6 +150,20 @@ class RecordedNote(Answer):
     recorded_by_role: str
 
 
+class ChildVoice(Answer):
+    """The child's wishes and feelings as a practitioner recorded them (issue 21): shown
+    where the agreements share the recording agency's record of the child."""
+
+    id: int
+    words: str = Field(description="what the child said, in their words where possible")
+    spoken_on: str = Field(description="the day the child said it")
+    recorded_at: str
+    agency: str = Field(description="the recorder's agency")
+    agency_name: str
+    recorded_by: str
+    recorded_by_role: str
+
+
 class Withheld(Answer):
     agency: str
     agency_name: str
@@ -155,6 +191,9 @@ class Options(Answer):
     can_break_glass: bool
     can_open_triage: bool
     can_record_concern: bool
+    can_record_voice: bool = Field(
+        False, description="may record the child's wishes and feelings (the child's voice)"
+    )
 
 
 class SingleView(Answer):
@@ -174,6 +213,10 @@ class SingleView(Answer):
         default_factory=list,
         description="concerns and engagements recorded in joinedup, as far as the reader may "
         "see them",
+    )
+    voice: list[ChildVoice] = Field(
+        default_factory=list,
+        description="the child's voice: their wishes and feelings, newest first (shown first)",
     )
     withheld: list[Withheld]
     triage_case: TriageCase | None = Field(

@@ -4,7 +4,7 @@ about a child. Same metadata as the core tables."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, String, Table, Text, func
+from sqlalchemy import Column, Date, DateTime, Index, String, Table, Text, func
 
 from joinedup.store.tables import Id, Json, metadata, person_record
 
@@ -63,4 +63,24 @@ last_looked = Table(
     Column("person_id", String(40), primary_key=True),
     Column("looked_at", DateTime(timezone=True), nullable=False),
     Index("ix_last_looked_reader_time", "reader", "looked_at"),
+)
+
+# The child's voice (issue 21, migration 0066): the child's wishes and feelings as a
+# practitioner recorded them, in the child's words where they can be, with the day the child
+# said them. The recording agency's record: shown where the agreements share that agency's
+# record of the child (``services.child_voice``).
+child_voice = Table(
+    "child_voice",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", String(40), nullable=False),
+    Column("words", Text, nullable=False),
+    Column("spoken_on", Date, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("audit_seq", Id),
+    Index("ix_child_voice_person", "person_id"),
 )

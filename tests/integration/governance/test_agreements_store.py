@@ -90,7 +90,7 @@ def test_cli_load_list_show_and_validation_errors(cli_store: Engine, tmp_path: P
     loaded = json.loads(result.stdout)
     assert {o["agreement"]: o["status"] for o in loaded["loaded"]} == {
         "EXM-EH-003 v1": "loaded",
-        "EXM-MASH-001 v3": "loaded",
+        "EXM-MASH-001 v4": "loaded",
         "EXM-OE-002 v1": "loaded",
     }
     assert loaded["conflicts"] == []
@@ -116,7 +116,7 @@ def test_cli_load_list_show_and_validation_errors(cli_store: Engine, tmp_path: P
     with UnitOfWork(cli_store) as uow:  # nothing of a refused load is stored
         assert [h["version"] for h in agreement_store.history(uow.connection, "EXM-OE-002")] == [1]
     checked = runner.invoke(app, ["agreements", "load", "--check", str(EXAMPLES)])
-    assert checked.exit_code == 0 and "valid EXM-MASH-001 v3" in checked.output
+    assert checked.exit_code == 0 and "valid EXM-MASH-001 v4" in checked.output
 
 
 def test_cli_shows_conflicts_side_by_side(cli_store: Engine, tmp_path: Path) -> None:

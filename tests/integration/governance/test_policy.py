@@ -62,11 +62,11 @@ def test_a_mash_triage_decision_allows_the_agreed_fields_with_reasons(pdp) -> No
         "social_care.cp_plans",
     }
     assert decision.denied_fields == {"health.sexual_health"}
-    assert "EXM-MASH-001 v3, flow health-to-mash" in reasons_for(decision, "health.encounters")
+    assert "EXM-MASH-001 v4, flow health-to-mash" in reasons_for(decision, "health.encounters")
     assert "police's own record" in reasons_for(decision, "police.incident_summaries")
     assert "special category" in reasons_for(decision, "health.sexual_health")
-    assert decision.agreement_ids == ("EXM-MASH-001 v3",)
-    assert "dsa/EXM-MASH-001/v3/health-to-mash" in decision.policy_ids
+    assert decision.agreement_ids == ("EXM-MASH-001 v4",)
+    assert "dsa/EXM-MASH-001/v4/health-to-mash" in decision.policy_ids
     assert decision.withheld_categories == {
         "Health (integrated care board): sexual health and pregnancy (special category)"
     }
@@ -205,7 +205,7 @@ def test_every_decision_is_audited(engine: Engine) -> None:
     assert entry.details["denied"] == ["health.sexual_health"]
     assert entry.details["allowed"] == sorted(decision.allowed_fields)
     assert entry.details["emergency"] is False
-    assert entry.details["agreements"] == ["EXM-MASH-001 v3"]
+    assert entry.details["agreements"] == ["EXM-MASH-001 v4"]
     assert any("health-to-mash" in r for r in entry.details["reasons"])
 
 

@@ -52,14 +52,14 @@ def test_two_versions_side_by_side_show_only_what_changed() -> None:
     mash = shipped()["EXM-MASH-001"]
     health = next(f for f in mash.flows if f.id == "health-to-mash")
     narrower = health.model_copy(update={"items": ("identity", "gp_practice", "encounters")})
-    v4 = mash.model_copy(
+    v5 = mash.model_copy(
         update={
-            "version": 4,
+            "version": 5,
             "flows": tuple(narrower if f.id == "health-to-mash" else f for f in mash.flows),
         }
     )
-    rows = side_by_side(mash, v4)
-    assert rows[0] == ("agreement", "EXM-MASH-001 v3", "EXM-MASH-001 v4")
+    rows = side_by_side(mash, v5)
+    assert rows[0] == ("agreement", "EXM-MASH-001 v4", "EXM-MASH-001 v5")
     assert rows[1:] == [
         (
             "flow health-to-mash: items",

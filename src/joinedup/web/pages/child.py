@@ -23,7 +23,7 @@ from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.http.forms import FormErrors, with_errors
 from joinedup.http.limits import RecordId
 from joinedup.http.templating import render
-from joinedup.services import casework_actions
+from joinedup.services import casework_actions, child_voice
 from joinedup.services.casework import single_view
 from joinedup.services.casework_view import SingleView
 from joinedup.services.chronology import entries_of
@@ -58,6 +58,7 @@ DONE = {
     "engagement": "Your engagement was recorded and sent to the lead practitioners.",
     "triage": "The MASH triage case is open: a decision is due within one working day.",
     "closed": "The MASH triage case is closed with your decision; the MASH's access ends.",
+    "voice": "What the child said was recorded; it is shown first in their single view.",
     "glass": "Emergency access granted. It is time-limited, flagged, and will be reviewed "
     "by the privacy officer.",
 }
@@ -181,6 +182,23 @@ def concern_form(
         kept = {"text": text, "kind": kind}
         return _form_error(request, person_id, reader, problem, fields, kept)
     return _back(person_id, kind.strip().lower())
+
+
+@router.post("/people/{person_id}/voice", **governed(uses.RECORD_CHILD_VOICE, page=True))
+def voice_form(
+    person_id: str,
+    request: Request,
+    words: str = Form(""),
+    spoken_on: str = Form(""),
+    reader: Reader = Depends(current_reader),
+) -> Response:
+    try:
+        child_voice.record_voice(engine_of(request), reader, person_id, words, spoken_on=spoken_on)
+    except (BadInput, Forbidden) as problem:
+        fields = {"words": "voice-words", "spoken_on": "voice-spoken-on"}
+        kept = {"voice_words": words, "voice_spoken_on": spoken_on}
+        return _form_error(request, person_id, reader, problem, fields, kept)
+    return _back(person_id, "voice")
 
 
 @router.post("/people/{person_id}/triage", **governed(uses.TRIAGE_CASE, page=True))
