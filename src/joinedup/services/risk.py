@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from joinedup.errors import BadInput, NotFound
-from joinedup.risk import evaluation, fairness, report
+from joinedup.risk import evaluation, fairness, ranking, report
 from joinedup.risk.dataset import family_groups, load_histories, load_profiles
 from joinedup.risk.deprivation import decile_of
 from joinedup.risk.features import HISTORY_DAYS
-from joinedup.risk.model import month_offset, snapshots, train, training_dates
+from joinedup.risk.model import TRIAGE_SHARE, month_offset, snapshots, train, training_dates
 from joinedup.risk.scoring import (
     born_after,
     data_as_of,
@@ -66,6 +66,9 @@ def train_risk_model(
             model = train(data, trained_through=month_offset(on, -12), seed=seed, progress=progress)
         except ValueError as error:
             raise BadInput(str(error)) from None
+        model.training["ranking"] = _ranking(
+            histories, groups, on, start, seed, step_months, progress
+        )
         model_id = save_model(connection, model)
     return {
         "model_id": model_id,
@@ -75,6 +78,38 @@ def train_risk_model(
         "training_dates": [d.isoformat() for d in model.training_dates],
         **model.training,
     }
+
+
+def _ranking(
+    histories: dict[str, Any],
+    groups: dict[str, str],
+    on: date,
+    start: date,
+    seed: int,
+    step_months: int,
+    progress: Progress,
+) -> dict[str, Any]:
+    """The partnership's own validation (held-out year, family folds): the model's AUC
+    against the count of factors, and what the triage list ranks by (``risk.ranking``)."""
+    try:
+        held = evaluation.cross_fit(
+            list(histories.values()),
+            groups,
+            as_of=on,
+            data_start=start,
+            seed=seed,
+            step_months=step_months,
+            progress=progress,
+        )
+    except ValueError:  # too little history or no outcomes in a fold's training
+        return ranking.choose(None, None)
+    m12 = evaluation.metrics(held, 12)
+    choice = ranking.choose(m12["auc"], m12["baseline_auc"])
+    choice["count_threshold"] = ranking.count_threshold(held.baseline, TRIAGE_SHARE)
+    choice["evaluated_on"] = held.on.isoformat()
+    choice["children"] = m12["children"]
+    choice["outcomes"] = m12["outcomes"]
+    return choice
 
 
 def score_children(
