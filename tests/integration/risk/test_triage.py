@@ -437,3 +437,26 @@ def test_the_governed_list_is_paged_and_keeps_what_the_mash_decided(scored: Engi
     assert [(d["decision"], d["reason"]) for d in explained["decisions"]] == [
         ("DISCUSS", "Discuss today.")
     ]
+
+
+def test_the_fairness_audit_shows_calibration_within_deprivation_bands(scored: Engine) -> None:
+    audit = risk_services.fairness_audit(scored, seed=3)
+    bands = audit["deprivation_calibration"]
+    assert set(bands) == {"1-2", "3-4", "5-6", "7-8", "9-10"}
+    assert sum(b["children"] for b in bands.values()) > 0
+    for band, entry in bands.items():
+        # Each band is either recalibrated or says why it cannot be.
+        if entry["shift"] is None:
+            assert "too few outcomes" in entry["reason"]
+            assert any(
+                f.startswith(f"deprivation {band}: not recalibrated") for f in audit["findings"]
+            )
+        else:
+            assert entry["outcomes"] >= 20
+    assert audit["groups"]["deprivation"]
+    # The stored model carries what its training found, band by band.
+    with scored.connect() as connection:
+        training = connection.execute(
+            select(risk_model.c.training).where(risk_model.c.active)
+        ).scalar_one()
+    assert set(training["deprivation_calibration"]) == set(bands)
