@@ -47,7 +47,9 @@ def _shift_to(rate: float, p: np.ndarray) -> float:
     return (lo + hi) / 2
 
 
-def fit(y: np.ndarray, p: np.ndarray, deciles: np.ndarray) -> dict[str, dict[str, Any]]:
+def fit(
+    y: np.ndarray, p: np.ndarray, deciles: np.ndarray, min_outcomes: int = MIN_OUTCOMES
+) -> dict[str, dict[str, Any]]:
     """Per band: the children, outcomes, mean predicted and observed, and the ``shift`` (None
     with a ``reason`` when the band has too few outcomes to estimate one)."""
     bands = np.asarray([band_of(d) for d in deciles], dtype=object)
@@ -59,11 +61,11 @@ def fit(y: np.ndarray, p: np.ndarray, deciles: np.ndarray) -> dict[str, dict[str
         if n:
             entry["mean_predicted"] = round(float(np.mean(p[idx])), 5)
             entry["observed_rate"] = round(events / n, 5)
-        if events < MIN_OUTCOMES or events == n:
+        if events < min_outcomes or events == n:
             entry["shift"] = None
             entry["reason"] = (
                 f"too few outcomes in the band to calibrate it ({events}; "
-                f"at least {MIN_OUTCOMES} are needed)"
+                f"at least {min_outcomes} are needed)"
             )
         else:
             entry["shift"] = round(_shift_to(events / n, p[idx]), 4)
@@ -82,11 +84,13 @@ def apply(p: np.ndarray, deciles: np.ndarray, shifts: dict[str, dict[str, Any]])
 def cross_fitted(
     y: np.ndarray, p: np.ndarray, deciles: np.ndarray, folds: np.ndarray
 ) -> np.ndarray:
-    """``p`` recalibrated per band with shifts fitted on the other folds only."""
+    """``p`` recalibrated per band with shifts fitted on the other folds only; a band needs
+    the other folds' share of ``MIN_OUTCOMES`` (the stored model's rule, on less data)."""
     out = np.asarray(p, dtype=float).copy()
     for k in np.unique(folds):
         rows = folds == k
-        shifts = fit(y[~rows], p[~rows], deciles[~rows])
+        least = max(1, round(MIN_OUTCOMES * float((~rows).mean())))
+        shifts = fit(y[~rows], p[~rows], deciles[~rows], least)
         out[rows] = apply(p[rows], deciles[rows], shifts)
     return out
 
