@@ -126,7 +126,7 @@ def test_the_mash_triages_filters_explains_and_decides(
 def test_each_factor_links_to_its_evidence_in_the_single_view(
     triage_page: Any, scored_app: LiveApp
 ) -> None:
-    """A factor's own records link to their rows in the child's single view; records of a
+    """A factor's own records link to their rows in the child's chronology; records of a
     parent or sibling (household factors) are counted, not linked (they are not the child's)."""
     mash = scored_app.api_session("MASH_PRACTITIONER")
     purpose = {"purpose": "MASH_TRIAGE"}
@@ -142,13 +142,32 @@ def test_each_factor_links_to_its_evidence_in_the_single_view(
     assert all(not f["own_event_ids"] for f in household)  # a parent's records, not the child's
 
     person, factor = own[0]
+    # The MASH triages this child: a case is open for it (which listed children already have
+    # one depends on the order of the list, so the test opens one if none is).
+    with scored_app.engine.begin() as connection:
+        connection.execute(
+            text(
+                "insert into triage_case (person_id, opened_by, agency, reason, opened_at, due_at,"
+                " prompted_by) select :p, 'mash', 'social_care', 'A contact from the school',"
+                " :now, :due, 'REFERRAL' where not exists (select 1 from triage_case where"
+                " person_id = :p and closed_at is null)"
+            ),
+            {"p": person, "now": datetime.now(UTC), "due": datetime.now(UTC) + timedelta(days=1)},
+        )
     page = triage_page
     sign_in(page, scored_app.username("MASH_PRACTITIONER"))
     declare_mash_triage(page)
+    # The list says what it ranks by and why (the partnership's own validation, issue 22).
+    ranked = mash.get("/api/v1/triage", params=purpose | {"limit": 1}).json()["ranking"]
+    assert ranked["by"] in ("model", "count") and ranked["reason"].startswith("Ranked by the")
+    page.goto("/triage")
+    expect(page.get_by_test_id("ranking")).to_have_text(ranked["reason"])
     page.goto(f"/triage/{person}")
     evidence = page.get_by_test_id("factors").get_by_test_id("evidence-link").first
     href = evidence.get_attribute("href") or ""
-    assert re.fullmatch(rf"/people/{person}#event-\d+", href), href
+    # To the chronology, which holds every entry (the single view shows the ten newest: an
+    # older piece of evidence had no row to go to there).
+    assert re.fullmatch(rf"/people/{person}/chronology#event-\d+", href), href
     evidence.click()
     expect(page).to_have_url(re.compile(re.escape(href) + "$"))
     expect(page.locator(href[href.index("#") :])).to_be_visible()  # its table row, opened

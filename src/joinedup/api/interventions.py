@@ -102,6 +102,9 @@ class Evaluation(BaseModel):
     too_thin: bool
     message: str | None = None
     comparison: int | None = None
+    comparison_index_dates: int | None = Field(
+        None, description="index dates drawn per comparison child (the bootstrap takes one)"
+    )
     effective_comparison: float | None = None
     bootstrap: int | None = None
     outcomes: dict[str, Effect] | None = Field(None, description="by outcome code")

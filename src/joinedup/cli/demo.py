@@ -154,6 +154,8 @@ def show(summary: dict[str, Any], partnership: Path) -> None:
             f"scored, {risk['flagged']:,} on the MASH's triage list.",
             highlight=False,
         )
+        if risk.get("ranking"):
+            out.print(risk["ranking"]["reason"], highlight=False)
     elif risk:
         out.print(f"The risk model was not trained: {risk['reason']}.", highlight=False)
     if summary.get("quieted"):

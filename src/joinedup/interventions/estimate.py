@@ -14,7 +14,10 @@ who received the intervention (ATT). Method:
 4. Difference-in-differences where the outcome was also measured in the 12 months before:
    (treated after - before) - (weighted comparison after - before).
 5. Intervals: percentile bootstrap (children resampled within each group, the propensity
-   model refitted every time, so its uncertainty is included).
+   model refitted every time, so its uncertainty is included). When the comparison children
+   were given several index dates (a ``draw`` column: one row per child and draw), the point
+   estimate uses every draw (stacked) and each replicate takes one draw at random, so the
+   interval carries the variation of the index dates as well.
 6. Balance: standardised mean differences before and after weighting (|SMD| < 0.1 is good).
 7. Sensitivity to unmeasured confounding: the E-value (VanderWeele and Ding, 2017): how strong
    an unmeasured confounder would need to be, with both the intervention and the outcome, on
@@ -139,9 +142,13 @@ def evaluate_frame(
     point = _effects(y_after, y_before, treated, w)
     naive = _effects(y_after, y_before, treated, np.ones_like(w))
     rng = np.random.default_rng(seed)
-    t_idx, c_idx = np.flatnonzero(treated == 1), np.flatnonzero(treated == 0)
+    t_idx = np.flatnonzero(treated == 1)
+    draw_of = frame["draw"].to_numpy(dtype=int) if "draw" in frame else np.zeros(len(frame), int)
+    by_draw = [np.flatnonzero((treated == 0) & (draw_of == d)) for d in _draws(draw_of, treated)]
+    by_draw = [c for c in by_draw if c.size] or [np.flatnonzero(treated == 0)]
     draws = []
     for _ in range(bootstrap):
+        c_idx = by_draw[int(rng.integers(len(by_draw)))]
         idx = np.concatenate([rng.choice(t_idx, t_idx.size), rng.choice(c_idx, c_idx.size)])
         tb, xb = treated[idx], x[idx]
         wb = att_weights(propensity(xb, tb), tb)
@@ -192,10 +199,12 @@ def evaluate_frame(
         results[name] = entry
     before_smd = smd(x, treated, np.ones_like(w))
     after_smd = smd(x, treated, w)
+    n_draws = len(by_draw)
     return {
         "treated": int(t_mask.sum()),
-        "comparison": int((~t_mask).sum()),
-        "effective_comparison": _f(_ess(w[~t_mask])),
+        "comparison": int(round((~t_mask).sum() / n_draws)),
+        "comparison_index_dates": n_draws,
+        "effective_comparison": _f(_ess(w[~t_mask]) / n_draws),
         "bootstrap": bootstrap,
         "outcomes": results,
         "balance": [
@@ -211,6 +220,11 @@ def evaluate_frame(
             ),
         },
     }
+
+
+def _draws(draw_of: np.ndarray, treated: np.ndarray) -> list[int]:
+    """The comparison children's draws of index dates (one, 0, when there was no draw)."""
+    return sorted({int(d) for d in np.unique(draw_of[treated == 0])}) or [0]
 
 
 def _ess(w: np.ndarray) -> float:

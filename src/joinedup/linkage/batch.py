@@ -179,7 +179,10 @@ def link(
         )
         lap("cluster")
         clusters = [sorted(by_uid[u]["record_key"] for u in c) for c in result.clusters]
-        ids, changes = assign_ids(clusters, {k: p.person_id for k, p in previous.items()})
+        used = connection.execute(select(person.c.id)).scalars().all()
+        ids, changes = assign_ids(
+            clusters, {k: p.person_id for k, p in previous.items()}, used=used
+        )
         write_links(connection, run_id, records, clusters, ids, result.tie_weight, uid_of, previous)
         record_changes(connection, run_id, changes)
         step("persons", 4, 5)

@@ -189,7 +189,7 @@ def link_record(
     if best is None and before is not None and not kin:
         best = before.person_id  # its person's only record: the id stays, as in a batch run
     created = best is None
-    person_id = best or new_person_id()
+    person_id = best or new_person_id([new["record_key"]], _UsedIds(connection))
     if created:
         connection.execute(insert(person).values(id=person_id, created_at=datetime.now(UTC)))
         record_changes(
@@ -243,6 +243,17 @@ def link_record(
         len(queued),
         scores[best_uid].as_evidence() if best_uid is not None else [],
     )
+
+
+class _UsedIds:
+    """Whether the store has held a person id (asked of the ``person`` table one at a time)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def __contains__(self, person_id: object) -> bool:
+        found = select(person.c.id).where(person.c.id == str(person_id))
+        return self.connection.execute(found).first() is not None
 
 
 def _moved(connection: Connection, run_id: int, key: str, old: str, new: str) -> None:

@@ -5,13 +5,19 @@ person id per cluster and the changes (CREATED, MERGED, SPLIT, RETIRED). A clust
 id that most of its records already had (each old id goes to one cluster only, the one that
 holds most of its records), so a re-run with the same data renumbers nobody, and every merge
 or split is an explicit change that the run records.
+
+A new person's id is derived from its records, not drawn at random: ``P-`` and 12 hex digits
+of a name-based UUID (uuid5) of the smallest record key of its cluster, so the same data linked
+twice (another store, another process) give the same ids, and so do the same intervention
+estimates, which read children in id order. An id already used in the store (a retired person,
+or an improbable clash of 48 bits) is never reused: the next derivation (``key#1``...) is taken.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -24,16 +30,29 @@ class Change:
     reason: str = ""
 
 
-def new_person_id() -> str:
-    return "P-" + uuid.uuid4().hex[:12].upper()
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://joinedup.invalid/person")
+
+
+def new_person_id(record_keys: Iterable[str], unavailable: Container[str] = ()) -> str:
+    """The id of a new person holding ``record_keys``: derived from the smallest key, the
+    first derivation not in ``unavailable`` (ids the store has used)."""
+    first = min(record_keys)
+    for attempt in range(1_000_000):
+        name = first if attempt == 0 else f"{first}#{attempt}"
+        candidate = "P-" + uuid.uuid5(_NAMESPACE, name).hex[:12].upper()
+        if candidate not in unavailable:
+            return candidate
+    raise RuntimeError("no free person id")  # pragma: no cover - a million clashes
 
 
 def assign_ids(
     clusters: Sequence[Sequence[str]],
     previous: Mapping[str, str],
-    new_id: Callable[[], str] = new_person_id,
+    new_id: Callable[[Sequence[str], Container[str]], str] = new_person_id,
+    used: Iterable[str] = (),
 ) -> tuple[list[str], list[Change]]:
-    """Person ids for ``clusters`` (same order) and the changes since ``previous``."""
+    """Person ids for ``clusters`` (same order) and the changes since ``previous``; ``used``
+    names every id the store has held (none is given to a new person)."""
     claims = []
     for index, keys in enumerate(clusters):
         for pid, count in Counter(previous[k] for k in keys if k in previous).items():
@@ -45,10 +64,13 @@ def assign_ids(
             ids[index] = pid
             taken.add(pid)
     changes: list[Change] = []
-    for index, keys in enumerate(clusters):
-        if ids[index] is None:
-            ids[index] = new_id()
-            changes.append(Change("CREATED", ids[index] or "", record_keys=sorted(keys)))
+    unavailable = set(used) | set(previous.values()) | taken
+    # New persons in the order of their smallest key: a clash resolves the same way each time.
+    fresh = sorted((min(keys), index) for index, keys in enumerate(clusters) if ids[index] is None)
+    for _, index in fresh:
+        ids[index] = new_id(clusters[index], unavailable)
+        unavailable.add(ids[index] or "")
+        changes.append(Change("CREATED", ids[index] or "", record_keys=sorted(clusters[index])))
     final = [pid or "" for pid in ids]
 
     pieces: dict[str, set[str]] = defaultdict(set)

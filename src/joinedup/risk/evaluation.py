@@ -71,10 +71,11 @@ def cross_fit(
     seed: int = 7,
     labels: Callable[[Snapshots], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    step_months: int = 2,
 ) -> HeldOut:
     """Train on earlier snapshots of the other families; predict each family at ``T``."""
     on = month_offset(as_of, -12)
-    dates = training_dates(on, data_start=data_start)
+    dates = training_dates(on, data_start=data_start, step_months=step_months)
     if not dates:
         raise ValueError("too little history: a year of data before the evaluation date needed")
     train_data = snapshots(histories, dates, groups=groups)

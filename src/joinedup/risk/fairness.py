@@ -168,3 +168,23 @@ def findings(tables: dict[str, list[dict]], bias: dict) -> list[str]:
             f"{bias['ci'][0]:.2f}-{bias['ci'][1]:.2f}, which includes 1)."
         )
     return out
+
+
+def band_findings(bands: dict[str, dict]) -> list[str]:
+    """The calibration within deprivation bands in words: each band shifted, or why not."""
+    shifted = [
+        f"{band} ({entry['shift']:+.2f} log-odds: predicted {entry['mean_predicted']:.2%}, "
+        f"observed {entry['observed_rate']:.2%} before)"
+        for band, entry in bands.items()
+        if entry.get("shift") is not None
+    ]
+    out = []
+    if shifted:
+        out.append(
+            "deprivation: the score is recalibrated within each band of two deciles on the "
+            "held-out year (the tables show it after, cross-fitted): " + "; ".join(shifted) + "."
+        )
+    for band, entry in bands.items():
+        if entry.get("shift") is None:
+            out.append(f"deprivation {band}: not recalibrated, {entry['reason']}.")
+    return out

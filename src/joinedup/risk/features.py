@@ -35,6 +35,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     )
 )
 BREADTH_FACTORS_12M = FEATURE_NAMES.index("breadth.factors_12m")
+DEPRIVATION_DECILE = FEATURE_NAMES.index("area_deprivation_decile")
 NEVER_DAYS = 10 * 365  # "days since" an area never evidenced
 _NOT_COUNTED_IN_BREADTH = frozenset({"cin_no_factor"})
 _TRIO = ("domestic_abuse", "parental_mental_health", "parental_substance_misuse")

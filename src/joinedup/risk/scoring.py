@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
 
-from joinedup.risk import MODEL_VERSION
+from joinedup.risk import MODEL_VERSION, ranking
 from joinedup.risk.dataset import load_histories
 from joinedup.risk.features import (
+    BREADTH_FACTORS_12M,
     ChildHistory,
     evidence_known,
     factors_at,
@@ -98,6 +99,16 @@ def active_model(connection: Connection) -> tuple[int, RiskModel] | None:
     return key[0], cached
 
 
+def flags(model: RiskModel, p12: Any, counts: list[int]) -> list[bool]:
+    """Who is flagged: at or above the model's threshold, or, when the partnership's validation
+    chose the count of factors (``risk.ranking``), at or above the count's threshold."""
+    choice = model.training.get("ranking") or {}
+    if choice.get("by") == ranking.COUNT:
+        least = int(choice.get("count_threshold") or 1)
+        return [c >= least for c in counts]
+    return [bool(q >= model.threshold) for q in np.asarray(p12).tolist()]
+
+
 def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> list[dict[str, Any]]:
     """Scores, contributions and factors of every child in the population on ``on``: the
     feature matrix of all children, one prediction call, contributions summed per area for
@@ -112,6 +123,8 @@ def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> lis
     )
     p = model.predict(x)
     p6, p12 = p[6].tolist(), p[12].tolist()
+    counts = x[:, BREADTH_FACTORS_12M].astype(int).tolist()
+    flagged = flags(model, p[12], counts)
     by_factor = factor_contribution_matrix(model.contributions(x, 12))
     rounded = np.round(by_factor, 4).tolist()
     weighs = np.abs(by_factor) > 1e-4
@@ -128,10 +141,11 @@ def score_rows(model: RiskModel, histories: list[ChildHistory], on: date) -> lis
                 "person_id": h.person_id,
                 "probability_6m": min(p6[i], p12[i]),  # why: nested windows
                 "probability_12m": p12[i],
-                "flagged": p12[i] >= model.threshold,
+                "flagged": flagged[i],
                 "status": statuses[i],
                 "date_of_birth": h.dob,
                 "factor_codes": sorted(f["code"] for f in factors),
+                "factor_count": counts[i],
                 "factors": factors,
                 "contributions": {keys[j]: rounded[i][j] for j in nonzero},
             }

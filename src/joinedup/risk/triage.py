@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from joinedup.errors import BadInput, NotFound
+from joinedup.risk import ranking
 from joinedup.risk.areas import contribution_label
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.provenance import TERM_NEEDS, visible_probability
@@ -53,6 +54,7 @@ def _summary(
     previous: float | None,
     factor: str | None,
     probability: float,
+    count: int | None = None,
 ) -> dict[str, Any]:
     factors = row["factors"] or []
     return {
@@ -63,6 +65,7 @@ def _summary(
         "probability_6m": round(row["probability_6m"], 4),
         "probability_12m": round(probability, 4),
         "flagged": bool(row["flagged"]),
+        "factor_count": count,
         "change_since_previous": None if previous is None else round(probability - previous, 4),
         "open_to_social_care": row["status"],
         "age": _age(row["date_of_birth"], on),
@@ -115,6 +118,7 @@ def triage_list(
         risk_score.c.school_urn,
         risk_score.c.factor_codes,
         risk_score.c.probability_12m,
+        risk_score.c.factor_count,
     ]
     if withheld:  # ranking needs each child's terms
         light.append(risk_score.c.contributions)
@@ -129,10 +133,23 @@ def triage_list(
         if flagged_only:
             query = query.where(risk_score.c.flagged.is_(True))
         found = active_model(connection)
-        ordered = query.order_by(risk_score.c.probability_12m.desc(), risk_score.c.person_id)
+        choice = ranking.ranked_by(found[1] if found else None)
+        by = choice["by"]
+        keys = [risk_score.c.probability_12m.desc(), risk_score.c.person_id]
+        if by == ranking.COUNT:
+            keys.insert(0, func.coalesce(risk_score.c.factor_count, 0).desc())
+        ordered = query.order_by(*keys)
         if withheld:
             rows = connection.execute(ordered).mappings().all()
-            stream: Any = sorted(rows, key=lambda r: (-_probability(r, withheld), r["person_id"]))
+            stream: Any = sorted(
+                rows,
+                key=lambda r: ranking.order_key(
+                    by,
+                    _probability(r, withheld),
+                    ranking.visible_count(r, withheld),
+                    r["person_id"],
+                ),
+            )
         else:
             # Stream in rank order and stop once the page is full (by change needs all).
             stream = connection.execute(ordered, execution_options={"yield_per": 1000}).mappings()
@@ -177,7 +194,13 @@ def triage_list(
         )
     children = [
         _summary(
-            r, rank, r["as_of"], previous.get(r["person_id"]), factor, _probability(r, withheld)
+            r,
+            rank,
+            r["as_of"],
+            previous.get(r["person_id"]),
+            factor,
+            _probability(r, withheld),
+            ranking.visible_count(r, withheld) if r["factor_count"] is not None else None,
         )
         for rank, r in listed
     ]
@@ -192,6 +215,7 @@ def triage_list(
         "matched": counted if complete else None,
         "shown": len(children),
         "advisory": "Scores inform a practitioner, who decides (UK GDPR Art 22).",
+        "ranking": choice,
         "children": children,
     }
 

@@ -110,6 +110,7 @@ def _risk(engine: Engine, update: Progress) -> dict[str, Any]:
         "model_id": model["model_id"],
         "children_scored": scored["children_scored"],
         "flagged": scored["flagged"],
+        "ranking": model.get("ranking"),
         "seconds": round(time.perf_counter() - started, 1),
     }
 

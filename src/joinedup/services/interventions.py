@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance import gate
 from joinedup.governance.reader import Reader
-from joinedup.interventions import cohort, covariates, estimate, report
+from joinedup.interventions import cohort, covariates, estimate, index_dates, report
 from joinedup.interventions.catalogue import BUILT_IN
 from joinedup.interventions.records import InterventionRecord, read_file
 from joinedup.store.intervention_tables import intervention, intervention_type
@@ -214,10 +214,13 @@ def _cohort(
     seed: int,
     max_comparison: int,
     progress: Progress,
+    draws: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
     """Treated children (start in the period, 12 months of follow-up in the data) and a
-    random sample of children who had no intervention, each at an index date drawn from the
-    treated children's start dates. Returns the analysis frame, counts and the raw frames."""
+    sample of children who had no intervention, each at ``draws`` index dates drawn from the
+    treated children's start dates by stable keys (``interventions.index_dates``: the same
+    store and seed give the same cohort). Returns the analysis frame (a ``draw`` column:
+    -1 for the treated), counts and the raw frames."""
     progress("reading linked people", 0, 3)
     persons = cohort.person_map(connection)
     people = cohort.people(connection)
@@ -241,19 +244,19 @@ def _cohort(
     treated = mine[["person_id", "day"]].assign(treated=1)
     ever = set(ivs["person_id"].dropna())
     pool = people[~people["person_id"].isin(ever)]
-    rng = np.random.default_rng(seed)
     frames = {"people": people, "events": events}
     if treated.empty:
         return pd.DataFrame(), info | {"treated": 0}, frames
-    days = rng.choice(treated["day"].to_numpy(), size=len(pool))
-    pool = pool.assign(day=days)
-    age = (pool["day"] - pool["dob_day"]) / 365.25
-    pool = pool[(age >= 0) & (age < 18)]
-    if len(pool) > max_comparison:
-        pool = pool.iloc[np.sort(rng.choice(len(pool), max_comparison, replace=False))]
-    units = pd.concat([treated, pool[["person_id", "day"]].assign(treated=0)], ignore_index=True)
+    compared = index_dates.comparison_units(
+        pool, treated["day"].to_numpy(), seed=seed, draws=draws, limit=max_comparison
+    )
+    units = pd.concat(
+        [treated.assign(draw=-1), compared.assign(treated=0)], ignore_index=True
+    ).sort_values(["treated", "person_id", "draw"], ascending=[False, True, True])
     units["unit"] = np.arange(len(units))
-    frame = covariates.build(units, people, events).merge(units[["unit", "treated"]], on="unit")
+    frame = covariates.build(units[["unit", "person_id", "day"]], people, events).merge(
+        units[["unit", "treated", "draw"]], on="unit"
+    )
     t_age = frame["age"]
     frame = frame[(t_age >= 0) & (t_age < 18)]
     progress("building the cohort", 3, 3)
@@ -282,6 +285,7 @@ def evaluate(
             seed=seed,
             max_comparison=max_comparison,
             progress=progress,
+            draws=index_dates.DRAWS,
         )
         connection.rollback()
     result: dict[str, Any] = {

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from joinedup.errors import BadInput, NotFound
-from joinedup.risk import evaluation, fairness, report
+from joinedup.risk import band_calibration, evaluation, fairness, ranking, report
 from joinedup.risk.dataset import family_groups, load_histories, load_profiles
 from joinedup.risk.deprivation import decile_of
-from joinedup.risk.features import HISTORY_DAYS
-from joinedup.risk.model import month_offset, snapshots, train, training_dates
+from joinedup.risk.features import DEPRIVATION_DECILE, HISTORY_DAYS
+from joinedup.risk.model import TRIAGE_SHARE, month_offset, snapshots, train, training_dates
 from joinedup.risk.scoring import (
     born_after,
     data_as_of,
@@ -66,6 +66,10 @@ def train_risk_model(
             model = train(data, trained_through=month_offset(on, -12), seed=seed, progress=progress)
         except ValueError as error:
             raise BadInput(str(error)) from None
+        held = _own_validation(histories, groups, on, start, seed, step_months, progress)
+        model.training["ranking"] = _ranking(held)
+        if held is not None:
+            _calibrate_by_band(model, held, data)
         model_id = save_model(connection, model)
     return {
         "model_id": model_id,
@@ -75,6 +79,59 @@ def train_risk_model(
         "training_dates": [d.isoformat() for d in model.training_dates],
         **model.training,
     }
+
+
+def _own_validation(
+    histories: dict[str, Any],
+    groups: dict[str, str],
+    on: date,
+    start: date,
+    seed: int,
+    step_months: int,
+    progress: Progress,
+) -> evaluation.HeldOut | None:
+    """The partnership's own validation: out-of-fold predictions on the held-out year
+    (family folds); None when there is too little history or a fold has no outcomes."""
+    try:
+        return evaluation.cross_fit(
+            list(histories.values()),
+            groups,
+            as_of=on,
+            data_start=start,
+            seed=seed,
+            step_months=step_months,
+            progress=progress,
+        )
+    except ValueError:
+        return None
+
+
+def _ranking(held: evaluation.HeldOut | None) -> dict[str, Any]:
+    """The model's AUC against the count of factors', and what the list ranks by."""
+    if held is None:
+        return ranking.choose(None, None)
+    m12 = evaluation.metrics(held, 12)
+    choice = ranking.choose(m12["auc"], m12["baseline_auc"])
+    choice["count_threshold"] = ranking.count_threshold(held.baseline, TRIAGE_SHARE)
+    choice["evaluated_on"] = held.on.isoformat()
+    choice["children"] = m12["children"]
+    choice["outcomes"] = m12["outcomes"]
+    return choice
+
+
+def _calibrate_by_band(model: Any, held: evaluation.HeldOut, data: Any) -> None:
+    """Shift the 12-month model's deprivation term so each band's mean predicted chance
+    matches its observed rate on the held-out year (``risk.band_calibration``), and place
+    the threshold again on the training snapshots."""
+    import numpy as np
+
+    deciles = held.data.x[:, DEPRIVATION_DECILE]
+    shifts = band_calibration.fit(held.data.y(12), held.p12, deciles)
+    band_calibration.add_to_term(model.models[12], DEPRIVATION_DECILE, shifts)
+    model.__dict__.pop("_lookup", None)
+    p12 = model.models[12].predict_proba(data.x)[:, 1]
+    model.threshold = float(np.quantile(p12, 1 - TRIAGE_SHARE))
+    model.training["deprivation_calibration"] = shifts
 
 
 def score_children(
@@ -245,9 +302,14 @@ def fairness_audit(
             elif e.agency not in _NOT_COUNTED:
                 other[i] += 1
     deprived = np.asarray([d is not None and d <= 2 for d in deciles])
-    result = fairness.audit(
-        held.data.y(12), held.p12, held.flagged, attributes, police, other, deprived
-    )
+    # As the stored model is: recalibrated within deprivation bands, here cross-fitted (a
+    # child's band shift comes from the other folds' held-out children).
+    y, decile_feature = held.data.y(12), held.data.x[:, DEPRIVATION_DECILE]
+    bands = band_calibration.fit(y, held.p12, decile_feature)
+    p12 = band_calibration.cross_fitted(y, held.p12, decile_feature, held.fold)
+    result = fairness.audit(y, p12, held.flagged, attributes, police, other, deprived)
+    result["deprivation_calibration"] = bands
+    result["findings"] += fairness.band_findings(bands)
     return {
         "as_of": on.isoformat(),
         "evaluated_on": held.on.isoformat(),

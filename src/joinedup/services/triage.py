@@ -235,6 +235,7 @@ def triage_list(
                 "probability_12m": child["probability_12m"] if same_view else None,
                 "probability_6m": None if own_hidden else child["probability_6m"],
                 "flagged": True,
+                "factor_count": child["factor_count"] if same_view else None,
                 "change_since_previous": child["change_since_previous"] if same_view else None,
                 "open_to_social_care": _status(child["open_to_social_care"], allowed),
                 "age": child["age"] if allowed & IDENTITY_FIELDS else None,
@@ -259,6 +260,7 @@ def triage_list(
         "advisory": listed["advisory"],
         "score_basis": "visible" if hidden else "all",
         "terms_withheld": len(hidden & set(TERM_NEEDS)),
+        "ranking": listed.get("ranking"),
         "children": children,
     }
     return TriageList.model_validate(answer)

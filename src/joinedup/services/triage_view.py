@@ -8,6 +8,8 @@ a last review's ``reason`` is absent for anyone but the MASH.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from joinedup.services.answers import Answer
@@ -62,6 +64,9 @@ class ListedChild(Answer):
     probability_12m: float | None
     probability_6m: float | None
     flagged: bool
+    factor_count: int | None = Field(
+        None, description="distinct factors in 12 months (what the list ranks by on a count)"
+    )
     change_since_previous: float | None
     open_to_social_care: str | None
     age: int | None
@@ -75,6 +80,19 @@ class ListedChild(Answer):
         None, description="the change in the chance since the score the last decision saw"
     )
     triage_case: OpenCase | None = None
+
+
+class Ranking(Answer):
+    """What the list ranks by and why: the partnership's own validation of the model against
+    the count of factors (issue 22)."""
+
+    by: Literal["model", "count"] = Field(description="the model's score or the factor count")
+    reason: str
+    model_auc: float | None = Field(None, description="the model's AUC on the held-out year")
+    count_auc: float | None = Field(None, description="the count of factors' AUC on it")
+    margin: float | None = Field(None, description="how far below the count the model may be")
+    validated: bool = False
+    count_threshold: int | None = Field(None, description="factors flagging a child (count)")
 
 
 class TriageList(Answer):
@@ -91,6 +109,7 @@ class TriageList(Answer):
     advisory: str
     score_basis: str
     terms_withheld: int = Field(description="parts of the score the reader may not see")
+    ranking: Ranking | None = None
     children: list[ListedChild]
 
 

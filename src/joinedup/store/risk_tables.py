@@ -60,6 +60,7 @@ risk_score = Table(
     Column("team", String(200)),
     Column("school_urn", String(20)),
     Column("factor_codes", Json, nullable=False, default=list),  # for the factor filter
+    Column("factor_count", Integer),  # distinct factors in 12 months: the count's ranking
     Column("factors", Json, nullable=False, default=list),  # words, fields, evidence ids
     Column("contributions", Json, nullable=False, default=dict),  # factor -> log-odds
     Index("ix_risk_score_current", "current", "probability_12m"),

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.risk import triage as stored
@@ -49,8 +49,10 @@ def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: E
     listed = stored.triage_list(scored, limit=10)
     children = listed["children"]
     assert listed["children_scored"] > CHILDREN // 2
-    probabilities = [c["probability_12m"] for c in children]
-    assert probabilities == sorted(probabilities, reverse=True)
+    keys = [(c["factor_count"], c["probability_12m"]) for c in children]
+    if listed["ranking"]["by"] == "model":
+        keys = [(0, p) for _, p in keys]
+    assert keys == sorted(keys, reverse=True)
     top = children[0]
     assert top["flagged"] and top["top_factors"]
     for f in top["top_factors"]:
@@ -64,6 +66,63 @@ def test_triage_list_ranks_children_with_factors_in_words_and_evidence(scored: E
         assert some_factor in {f["code"] for f in c["top_factors"]}, c["person_id"]
     teens = stored.triage_list(scored, min_age=13, max_age=17, limit=500)["children"]
     assert all(13 <= c["age"] <= 17 for c in teens)
+
+
+def test_a_partnership_where_counting_does_better_is_ranked_by_the_count_and_says_so(
+    scored: Engine,
+) -> None:
+    # This small partnership (700 children) is one where the model learned less than the
+    # count of factors: its own validation (held-out year, family folds) says so.
+    with scored.connect() as connection:
+        training = connection.execute(
+            select(risk_model.c.training).where(risk_model.c.active)
+        ).scalar_one()
+    choice = training["ranking"]
+    assert choice["validated"] and choice["by"] == "count"
+    assert choice["model_auc"] < choice["count_auc"] - 0.005
+    listed = stored.triage_list(scored, limit=500, flagged_only=True)
+    assert listed["ranking"]["by"] == "count"
+    assert "Ranked by the count of factors" in listed["ranking"]["reason"]
+    assert f"{choice['model_auc']:.3f}" in listed["ranking"]["reason"]
+    children = listed["children"]
+    counts = [c["factor_count"] for c in children]
+    assert counts == sorted(counts, reverse=True) and len(set(counts)) > 1
+    # Flagged by the count's threshold: every child at or above it, and no other.
+    assert min(counts) >= choice["count_threshold"]
+    everyone = stored.triage_list(scored, limit=5000)["children"]
+    above = [c for c in everyone if c["factor_count"] >= choice["count_threshold"]]
+    assert len(above) == len(children) and all(c["flagged"] for c in above)
+    # Within one count, the model's score orders the children.
+    for n in set(counts):
+        same = [c["probability_12m"] for c in children if c["factor_count"] == n]
+        assert same == sorted(same, reverse=True)
+
+
+def test_the_model_ranks_when_it_does_as_well_as_counting(scored: Engine) -> None:
+    from joinedup.risk import ranking
+    from joinedup.risk.scoring import active_model, save_model, score_all
+
+    on = date.fromisoformat(stored.triage_list(scored)["as_of"])
+    with scored.begin() as connection:
+        found = active_model(connection)
+        assert found is not None
+        model = found[1]
+        model.training["ranking"] = ranking.choose(0.873, 0.877)  # within the margin
+        save_model(connection, model)
+        score_all(connection, on=on)
+    listed = stored.triage_list(scored, limit=200)
+    assert listed["ranking"]["by"] == "model"
+    assert "Ranked by the model" in listed["ranking"]["reason"]
+    probabilities = [c["probability_12m"] for c in listed["children"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    threshold = listed["threshold"]
+    for c in listed["children"]:  # (both rounded to 4 places)
+        assert (
+            c["probability_12m"] >= threshold - 1e-4
+            if c["flagged"]
+            else c["probability_12m"] <= threshold + 1e-4
+        )
+    assert any(c["flagged"] for c in listed["children"])
 
 
 def test_explanation_adds_up_to_the_score(scored: Engine) -> None:
@@ -378,3 +437,26 @@ def test_the_governed_list_is_paged_and_keeps_what_the_mash_decided(scored: Engi
     assert [(d["decision"], d["reason"]) for d in explained["decisions"]] == [
         ("DISCUSS", "Discuss today.")
     ]
+
+
+def test_the_fairness_audit_shows_calibration_within_deprivation_bands(scored: Engine) -> None:
+    audit = risk_services.fairness_audit(scored, seed=3)
+    bands = audit["deprivation_calibration"]
+    assert set(bands) == {"1-2", "3-4", "5-6", "7-8", "9-10"}
+    assert sum(b["children"] for b in bands.values()) > 0
+    for band, entry in bands.items():
+        # Each band is either recalibrated or says why it cannot be.
+        if entry["shift"] is None:
+            assert "too few outcomes" in entry["reason"]
+            assert any(
+                f.startswith(f"deprivation {band}: not recalibrated") for f in audit["findings"]
+            )
+        else:
+            assert entry["outcomes"] >= 20
+    assert audit["groups"]["deprivation"]
+    # The stored model carries what its training found, band by band.
+    with scored.connect() as connection:
+        training = connection.execute(
+            select(risk_model.c.training).where(risk_model.c.active)
+        ).scalar_one()
+    assert set(training["deprivation_calibration"]) == set(bands)

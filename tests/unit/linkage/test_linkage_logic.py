@@ -10,7 +10,7 @@ from joinedup.linkage.clustering import Edge, cluster, twin_like
 from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, blocked_together
 from joinedup.linkage.evaluate import evaluate
 from joinedup.linkage.features import features
-from joinedup.linkage.persons import assign_ids
+from joinedup.linkage.persons import assign_ids, new_person_id
 
 
 def rec(
@@ -176,15 +176,30 @@ def test_blocking_mirror_finds_swapped_names() -> None:
 def test_person_ids_survive_and_changes_are_explicit() -> None:
     previous = {"a": "P1", "b": "P1", "c": "P2", "d": "P3", "e": "P3"}
     counter = iter(f"N{i}" for i in range(10))
-    ids, changes = assign_ids([["a", "b"], ["c"], ["d", "e"]], previous, lambda: next(counter))
+    ids, changes = assign_ids(
+        [["a", "b"], ["c"], ["d", "e"]], previous, lambda _keys, _used: next(counter)
+    )
     assert ids == ["P1", "P2", "P3"] and changes == []
     ids, changes = assign_ids(
-        [["a", "b", "c"], ["d"], ["e"], ["f"]], previous, lambda: next(counter)
+        [["a", "b", "c"], ["d"], ["e"], ["f"]], previous, lambda _keys, _used: next(counter)
     )
     assert ids[0] == "P1" and "P3" in ids[1:3] and ids[3].startswith("N")
     kinds = sorted((c.kind, c.person_id) for c in changes)
     assert ("MERGED", "P1") in kinds and ("SPLIT", "P3") in kinds and ("RETIRED", "P2") in kinds
     assert sum(1 for k, _ in kinds if k == "CREATED") == 2
+
+
+def test_new_person_ids_come_from_their_records_not_from_chance() -> None:
+    clusters = [["h|p|2", "p|p|9"], ["e|p|1"]]
+    ids, _ = assign_ids(clusters, {})
+    again, _ = assign_ids(list(reversed(clusters)), {})
+    assert ids == list(reversed(again))
+    assert ids[0] == new_person_id(["p|p|9", "h|p|2"]) != ids[1]
+    assert ids[0].startswith("P-") and len(ids[0]) == 14
+    # An id the store has used (a retired person) is not given to anyone new.
+    fresh, _ = assign_ids(clusters, {}, used=[ids[0]])
+    assert fresh[0] not in (ids[0], ids[1]) and fresh[1] == ids[1]
+    assert fresh[0] == new_person_id(["h|p|2"], {ids[0]})
 
 
 def test_evaluation_metrics_on_a_tiny_truth() -> None:
