@@ -1,7 +1,7 @@
 """The count of distinct factors evidenced in 12 months beside each stored score: the triage
 list ranks by it when the partnership's validation found the model did worse (issue 22).
 
-Revision ID: 0066_risk_factor_count
+Revision ID: 0071_risk_factor_count
 Revises: 0064_receiving
 Create Date: 2026-12-07
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0066_risk_factor_count"
-down_revision = "0064_receiving"
+revision = "0071_risk_factor_count"
+down_revision = "0070_child_voice"
 branch_labels = None
 depends_on = None
 
