@@ -14,13 +14,14 @@ goes to review instead (namesakes: common names born the same day).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jellyfish
 
 from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, NHS, UPN
+from joinedup.linkage.levels import short_form
 
 Features = dict[str, Any]
 
@@ -55,13 +56,16 @@ def twin_like(a: Features, b: Features) -> bool:
         return False
     if a["forename1"] is None or b["forename1"] is None or a["forename1"] == b["forename1"]:
         return False
-    if set(a["forename_aliases"] or ()) & set(b["forename_aliases"] or ()):
-        return False
-    if a["forename_mp"] == b["forename_mp"] or _distance(a["forename1"], b["forename1"]) <= 2:
-        return False  # a typo of one name, not another name
     if a["nhs_number"] and a["nhs_number"] == b["nhs_number"]:
         return False
-    return not (a["upns"] and b["upns"] and set(a["upns"]) & set(b["upns"]))
+    if a["upns"] and b["upns"] and set(a["upns"]) & set(b["upns"]):
+        return False
+    if a["sex"] and b["sex"] and a["sex"] != b["sex"]:
+        return True  # a boy and a girl: "EMIL" and "EMILY" are two children
+    if set(a["forename_aliases"] or ()) & set(b["forename_aliases"] or ()) or short_form(a, b):
+        return False  # one name's nickname or short form ("PAT", "PATRICK")
+    # a typo of one name is not another name
+    return a["forename_mp"] != b["forename_mp"] and _distance(a["forename1"], b["forename1"]) > 2
 
 
 def _distance(a: str, b: str) -> int:
@@ -146,6 +150,53 @@ def _join(
     return refused
 
 
+# The address level a pair is given when the persons' address histories meet.
+ADDRESS_OVER_TIME = ADDRESS.gamma_of("a postcode in common over time")
+# Persons with more addresses than this do not tie two addresses together as a move.
+MAX_ADDRESSES_OF_A_MOVE = 6
+
+
+def _corroborate(
+    components: _Components,
+    edges: list[Edge],
+    address_weights: Mapping[int, float],
+    link_weight: float,
+) -> list[Edge]:
+    """Pairs left apart whose address evidence was weak, re-weighed on the persons formed so
+    far: the address history of either person (all its records) shares a postcode with the
+    other's, or another person is known at an address of each (a household that moved)."""
+    postcodes: dict[int, set[str]] = {}
+    for root, members in components.members.items():
+        postcodes[root] = {
+            pc for uid in members for pc in components.records[uid]["postcodes"] or ()
+        }
+    moves = {
+        (a, b)
+        for pcs in postcodes.values()
+        if 1 < len(pcs) <= MAX_ADDRESSES_OF_A_MOVE
+        for a in pcs
+        for b in pcs
+        if a != b
+    }
+    out = []
+    for edge in edges:
+        gamma = edge.gammas.get("address", -1)
+        if gamma not in ADDRESS_WEAK:
+            continue
+        ra, rb = components.find(edge.left), components.find(edge.right)
+        if ra == rb:
+            continue
+        left, right = postcodes[ra], postcodes[rb]
+        if not (left & right or any((a, b) in moves for a in left for b in right)):
+            continue
+        weight = edge.weight - address_weights.get(gamma, 0.0) + address_weights[ADDRESS_OVER_TIME]
+        if weight >= link_weight:
+            out.append(
+                Edge(edge.left, edge.right, weight, {**edge.gammas, "address": ADDRESS_OVER_TIME})
+            )
+    return out
+
+
 def cluster(
     records: dict[int, Features],
     edges: Iterable[Edge],
@@ -155,8 +206,11 @@ def cluster(
     weak_link_weight: float | None = None,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
+    address_weights: Mapping[int, float] | None = None,
 ) -> Clustering:
-    """Cluster ``records`` (see module docstring)."""
+    """Cluster ``records`` (see module docstring). With ``address_weights`` (the address
+    comparison's weight by level), pairs left apart are looked at again with the address
+    histories of the persons formed (``_corroborate``)."""
     cannot = {(min(a, b), max(a, b)) for a, b in cannot_link}
     components = _Components(records)
     tie_weight: dict[int, float] = {}
@@ -197,6 +251,10 @@ def cluster(
     ]
     uncertain.extend(e for e in weak if e not in clear)
     refused += _join(components, clear, cannot, tie_weight)
+    if address_weights is not None:
+        for _ in range(2):  # a join can give the next pair its shared address
+            corroborated = _corroborate(components, uncertain, address_weights, link_weight)
+            refused += _join(components, corroborated, cannot, tie_weight)
     review = [e for e in uncertain if components.find(e.left) != components.find(e.right)]
     clusters = [set(m) for m in components.members.values()]
     return Clustering(clusters, tie_weight, review, refused)

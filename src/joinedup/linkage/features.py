@@ -32,7 +32,9 @@ COLUMNS = (
     "forename_mp",
     "surname",
     "surname_tokens",
+    "surname1",
     "surname_mp",
+    "forename_stem",
     "full_name",
     "dob",
     "dob_y",
@@ -63,6 +65,18 @@ def clean_name(value: str | None) -> str | None:
 
 def first_token(value: str | None) -> str | None:
     return value.replace("-", " ").split()[0] if value else None
+
+
+_DIMINUTIVE_ENDING = re.compile(r"(IE|Y|I)$")
+
+
+def stem_of(forename: str | None) -> str | None:
+    """The forename without a diminutive ending ("PATY" -> "PAT", "NATHIE" -> "NATH"), for
+    the short-form comparison; the forename itself when it has none."""
+    if not forename:
+        return None
+    stem = _DIMINUTIVE_ENDING.sub("", forename)
+    return stem if len(stem) >= 3 else forename
 
 
 @cache
@@ -146,6 +160,9 @@ def features(
     fore = first_token(clean_name(forenames))
     sur = clean_name(surname)
     aliases = set(aliases_of(fore)) if fore else set()
+    stem = stem_of(fore)
+    if stem and stem != fore:  # "KIMY": KIM's long forms (KIMBERLEY) too
+        aliases |= set(aliases_of(stem))
     for other in other_names:  # e.g. a pupil's preferred name "Tasha Williamson"
         preferred = first_token(clean_name(other))
         if preferred:
@@ -173,7 +190,9 @@ def features(
         "forename_mp": metaphone(fore),
         "surname": sur,
         "surname_tokens": sorted(set(sur.replace("-", " ").split())) if sur else None,
+        "surname1": first_token(sur),
         "surname_mp": metaphone(first_token(sur)),
+        "forename_stem": stem,
         "full_name": f"{fore} {sur}" if fore and sur else None,
         "dob": dob,
         "dob_y": dob[:4] if dob else None,

@@ -17,7 +17,7 @@ def rec(
     uid: int,
     forenames: str,
     surname: str,
-    dob: str,
+    dob: str | None,
     *,
     agency: str = "police",
     nhs: str | None = None,
@@ -74,6 +74,13 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("Smith", "Robert"), ("Robert", "Smith"), "forename and surname swapped"),
         (("Amy", "Jones"), ("Amy", "Jones-Khan"), "forename same, surname typo or part"),
         (("Amy", "Jones"), ("Zoe", "Jones"), "surname same, forename different"),
+        (("Bag", "Saabir"), ("Baghyawati", "Saabir"), "surname exact, forename a short form"),
+        (("Shannon", "Hart"), ("Shan", "Hart"), "surname exact, forename a short form"),
+        # a swap with a slip, a swap with a middle name, a surname in capitals as forename
+        (("Howarth", "Ryaan"), ("Ryan", "Howarth"), "forename and surname swapped, alike"),
+        (("Duffy", "Anne Lee"), ("Anne", "Duffy"), "forename and surname swapped, alike"),
+        (("COOPER", "Tacy"), ("Tracy", "Cooper"), "forename and surname swapped, alike"),
+        (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
     ],
 )
 def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) -> None:
@@ -85,7 +92,9 @@ def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) 
     ("other", "label"),
     [
         ("2015-02-01", "day and month swapped"),
-        ("2015-01-03", "one digit different"),
+        ("2015-01-03", "DOB a day apart"),
+        ("2015-01-01", "DOB a day apart"),
+        ("2015-01-04", "one digit different"),
         ("2016-01-02", "one digit different"),
         ("2015-01-22", "one digit different"),
         ("2003-01-02", "two of day, month, year agree"),
@@ -93,6 +102,13 @@ def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) 
 )
 def test_dob_levels(other: str, label: str) -> None:
     assert DOB.gamma(rec(1, "A", "B", "2015-01-02"), rec(2, "A", "B", other)) == DOB.gamma_of(label)
+
+
+def test_a_day_apart_across_a_year_end() -> None:
+    # four digits differ, but it is one day
+    new_year, eve = rec(1, "A", "B", "2015-01-01"), rec(2, "A", "B", "2014-12-31")
+    assert DOB.gamma(new_year, eve) == DOB.gamma_of("DOB a day apart")
+    assert DOB.gamma(new_year, rec(3, "A", "B", None)) == -1  # missing: no penalty
 
 
 def test_address_history_counts_as_a_shared_address() -> None:
@@ -123,6 +139,15 @@ def test_twins_are_never_merged_however_strong_the_rest() -> None:
     )
     assert sorted(map(sorted, result.clusters)) == [[1], [2]]
     assert result.review == []  # not even offered for review
+
+
+def test_a_short_form_is_not_a_twin_but_a_boy_and_a_girl_are() -> None:
+    pat, patrick = rec(1, "Paty", "Hart", "2016-05-05"), rec(2, "Patrick", "Hart", "2016-05-05")
+    assert not twin_like(pat, patrick)
+    emil = rec(3, "Emil", "Hart", "2016-05-05", sex="M")
+    emily = rec(4, "Emily", "Hart", "2016-05-05", sex="F")
+    assert twin_like(emil, emily)  # a short form, but a boy and a girl
+    assert twin_like(rec(5, "Mason", "Hart", "2016-05-05"), rec(6, "Max", "Hart", "2016-05-05"))
 
 
 def test_a_typo_of_the_same_forename_is_not_a_twin() -> None:
@@ -157,6 +182,54 @@ def test_name_and_dob_alone_pointing_two_ways_goes_to_review() -> None:
     assert len(result.review) == 2
 
 
+# The address comparison's weight by level, as a trained model gives it (gamma -> weight).
+ADDRESS_WEIGHTS = {-1: 0.0, 0: -5.4, 1: 0.3, 2: 6.9, 3: 9.0, 4: 10.5, 5: 10.8}
+STRONG = {"nhs_number": 1, "upn": -1, "address": 0}
+NAME_AND_DOB = {"nhs_number": -1, "upn": -1, "address": 0}  # address different
+
+
+def test_a_person_s_address_history_corroborates_name_and_dob() -> None:
+    # Health knows David at his old and new address (one NHS number); probation only at
+    # the old one. Name and DOB alone would go to review; the history links them.
+    new = rec(1, "David", "Potts", "2004-12-09", nhs="9434765919", postcode="WF9 5LX")
+    old = rec(2, "David", "Potts", "2004-12-09", nhs="9434765919", postcode="WF1 1TY")
+    probation = rec(3, "David", "Potts", "2004-12-09", postcode="WF1 1TY", agency="probation")
+    records = {1: new, 2: old, 3: probation}
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(1, 3, 6.8, NAME_AND_DOB)]
+    apart = cluster(records, edges, link_weight=6, review_weight=0, weak_link_weight=8)
+    assert sorted(map(sorted, apart.clusters)) == [[1, 2], [3]]
+    joined = cluster(
+        records,
+        edges,
+        link_weight=6,
+        review_weight=0,
+        weak_link_weight=8,
+        address_weights=ADDRESS_WEIGHTS,
+    )
+    assert sorted(map(sorted, joined.clusters)) == [[1, 2, 3]] and joined.review == []
+
+
+def test_a_household_s_move_corroborates_but_unrelated_addresses_do_not() -> None:
+    # Mum is known at both addresses; her son is recorded once at each.
+    mum_x = rec(1, "Kim", "Day", "1980-03-03", nhs="9434765919", postcode="WF1 1AA", sex="F")
+    mum_y = rec(2, "Kim", "Day", "1980-03-03", nhs="9434765919", postcode="WF2 2BB", sex="F")
+    son_x = rec(3, "Ray", "Day", "2014-08-20", postcode="WF1 1AA", agency="education")
+    son_y = rec(4, "Ray", "Day", "2014-08-20", postcode="WF2 2BB", agency="police")
+    other = rec(5, "Ray", "Day", "2014-08-20", postcode="WF7 7ZZ", agency="housing")
+    records = {1: mum_x, 2: mum_y, 3: son_x, 4: son_y, 5: other}
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(3, 4, 6.8, NAME_AND_DOB)]
+    result = cluster(
+        records, edges, link_weight=6, review_weight=0, address_weights=ADDRESS_WEIGHTS
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3, 4], [5]]
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(3, 5, 6.8, NAME_AND_DOB)]
+    result = cluster(
+        records, edges, link_weight=6, review_weight=0, address_weights=ADDRESS_WEIGHTS
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3], [4], [5]]
+    assert len(result.review) == 1  # no address ties WF7 7ZZ to the others: a person decides
+
+
 def test_reviewers_decisions_bind_the_clustering() -> None:
     a, b = rec(1, "Ann", "Ray", "1990-01-01"), rec(2, "Anne", "Ray", "1990-01-01")
     strong = [Edge(1, 2, 25.0, {"address": 5})]
@@ -171,6 +244,13 @@ def test_blocking_mirror_finds_swapped_names() -> None:
         rec(1, "Smith", "Robert", "2001-01-01", postcode="A1 1AA"),
         rec(2, "Robert", "Smith", "1999-09-09", postcode="B2 2BB"),
     )
+
+
+def test_blocking_mirror_finds_swapped_names_with_a_slip() -> None:
+    howarth = rec(1, "Howarth", "Ryaan", "1980-11-13", postcode="A1 1AA")
+    assert blocked_together(howarth, rec(2, "Ryan", "Howarth", "1980-11-13", postcode="B2 2BB"))
+    assert blocked_together(rec(3, "Ryan", "Howarth", "1970-01-01", postcode="A1 1AA"), howarth)
+    assert not blocked_together(howarth, rec(4, "Ryan", "Howarth", "1970-01-01", postcode="B2 2BB"))
 
 
 def test_person_ids_survive_and_changes_are_explicit() -> None:
