@@ -156,6 +156,13 @@ ADDRESS_OVER_TIME = ADDRESS.gamma_of("a postcode in common over time")
 MAX_ADDRESSES_OF_A_MOVE = 6
 
 
+def _move(a: Features, b: Features) -> tuple[str, str] | None:
+    """The two postcodes of a pair recorded at different ones, in order; None otherwise."""
+    if not a["postcode"] or not b["postcode"] or a["postcode"] == b["postcode"] or not a["dob"]:
+        return None
+    return (min(a["postcode"], b["postcode"]), max(a["postcode"], b["postcode"]))
+
+
 def _corroborate(
     components: _Components,
     edges: list[Edge],
@@ -178,16 +185,26 @@ def _corroborate(
         for b in pcs
         if a != b
     }
+    weak = [e for e in edges if e.gammas.get("address", -1) in ADDRESS_WEAK]
+    # A family that moved: two people each recorded at both addresses, once at each.
+    movers: dict[tuple[str, str], set[str]] = {}
+    for edge in weak:
+        move = _move(components.records[edge.left], components.records[edge.right])
+        if move:
+            movers.setdefault(move, set()).add(components.records[edge.left]["dob"])
     out = []
-    for edge in edges:
+    for edge in weak:
         gamma = edge.gammas.get("address", -1)
-        if gamma not in ADDRESS_WEAK:
-            continue
         ra, rb = components.find(edge.left), components.find(edge.right)
         if ra == rb:
             continue
         left, right = postcodes[ra], postcodes[rb]
-        if not (left & right or any((a, b) in moves for a in left for b in right)):
+        move = _move(components.records[edge.left], components.records[edge.right])
+        if not (
+            left & right
+            or any((a, b) in moves for a in left for b in right)
+            or (move and len(movers[move]) > 1)
+        ):
             continue
         weight = edge.weight - address_weights.get(gamma, 0.0) + address_weights[ADDRESS_OVER_TIME]
         if weight >= link_weight:

@@ -269,6 +269,7 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("forename1", "surname"),
     ("postcode", "forename_mp"),
     ("dob", "postcode"),
+    ("house", "surname_mp"),
 )
 SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
 # Swapped names with a slip or a middle name: the forename of one sounds like the other's

@@ -61,17 +61,26 @@ def _alike_sql(left: str, left_mp: str, right: str, right_mp: str) -> str:
     return f"({left} = {right} OR {left_mp} = {right_mp} OR {_typo_sql(left, right)})"
 
 
+def _forename_alike_sql(left: str, left_mp: str, right: str, right_mp: str) -> str:
+    # a forename also by its first three letters: a short form ("ALEC", "ALEXANDER")
+    return (
+        f"({_alike_sql(left, left_mp, right, right_mp)} OR (length({left}) >= 3 AND "
+        f"length({right}) >= 3 AND substr({left}, 1, 3) = substr({right}, 1, 3)))"
+    )
+
+
 class SwappedAlikeLevel(ComparisonLevelCreator):
     """Forename and surname swapped between the two records, each allowing a keying slip or
-    a spelling that sounds the same; the surname's first token stands for it, so a swapped
-    record with a middle name ("DUFFY", "ANNE LEE") still lines up with "ANNE DUFFY"."""
+    a spelling that sounds the same, the forename a short form too; the surname's first token
+    stands for it, so a swapped record with a middle name ("DUFFY", "ANNE LEE") still lines
+    up with "ANNE DUFFY", and "HUNT", "ALEC" with "ALEXANDER HUNT"."""
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
         def one_way(x: str, y: str) -> str:
             return (
                 _alike_sql(f"forename1_{x}", f"forename_mp_{x}", f"surname1_{y}", f"surname_mp_{y}")
                 + " AND "
-                + _alike_sql(
+                + _forename_alike_sql(
                     f"surname1_{x}", f"surname_mp_{x}", f"forename1_{y}", f"forename_mp_{y}"
                 )
             )
@@ -173,8 +182,16 @@ def _alike(x: str | None, x_mp: str | None, y: str | None, y_mp: str | None) -> 
 
 def swapped_alike(a: Features, b: Features) -> bool:
     def one_way(x: Features, y: Features) -> bool:
-        return _alike(x["forename1"], x["forename_mp"], y["surname1"], y["surname_mp"]) and _alike(
-            x["surname1"], x["surname_mp"], y["forename1"], y["forename_mp"]
+        fore, other = x["surname1"], y["forename1"]
+        return _alike(x["forename1"], x["forename_mp"], y["surname1"], y["surname_mp"]) and (
+            _alike(fore, x["surname_mp"], other, y["forename_mp"])
+            or (
+                fore is not None
+                and other is not None
+                and len(fore) >= 3
+                and len(other) >= 3
+                and fore[:3] == other[:3]
+            )
         )
 
     return one_way(a, b) or one_way(b, a)

@@ -29,7 +29,7 @@ from joinedup.store.linkage_tables import linkage_model
 # REVIEW up to LINK go to a person for clerical review. Chosen on development partnerships
 # (docs/linkage.md): false merges cost more than missed links.
 LINK_THRESHOLD = 6.0
-WEAK_LINK_THRESHOLD = 8.0
+WEAK_LINK_THRESHOLD = 6.0
 REVIEW_THRESHOLD = 0.0
 TF_COLUMNS = ("full_name",)
 U_MAX_PAIRS = 2e6

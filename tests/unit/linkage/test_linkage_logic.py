@@ -80,6 +80,7 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("Howarth", "Ryaan"), ("Ryan", "Howarth"), "forename and surname swapped, alike"),
         (("Duffy", "Anne Lee"), ("Anne", "Duffy"), "forename and surname swapped, alike"),
         (("COOPER", "Tacy"), ("Tracy", "Cooper"), "forename and surname swapped, alike"),
+        (("Hunt", "Alec"), ("Alexander", "Hunt"), "forename and surname swapped, alike"),
         (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
     ],
 )
