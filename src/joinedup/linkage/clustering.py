@@ -21,7 +21,7 @@ from typing import Any
 import jellyfish
 
 from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, NHS, UPN
-from joinedup.linkage.levels import short_form
+from joinedup.linkage.levels import nickname_slip, short_form
 
 Features = dict[str, Any]
 
@@ -64,6 +64,8 @@ def twin_like(a: Features, b: Features) -> bool:
         return True  # a boy and a girl: "EMIL" and "EMILY" are two children
     if set(a["forename_aliases"] or ()) & set(b["forename_aliases"] or ()) or short_form(a, b):
         return False  # one name's nickname or short form ("PAT", "PATRICK")
+    if nickname_slip(a, b):
+        return False  # a slip in a nickname ("HAFRY" for HAROLD's HARRY)
     # a typo of one name is not another name
     return a["forename_mp"] != b["forename_mp"] and _distance(a["forename1"], b["forename1"]) > 2
 

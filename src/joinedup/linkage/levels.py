@@ -73,16 +73,20 @@ class SwappedAlikeLevel(ComparisonLevelCreator):
     """Forename and surname swapped between the two records, each allowing a keying slip or
     a spelling that sounds the same, the forename a short form too; the surname's first token
     stands for it, so a swapped record with a middle name ("DUFFY", "ANNE LEE") still lines
-    up with "ANNE DUFFY", and "HUNT", "ALEC" with "ALEXANDER HUNT"."""
+    up with "ANNE DUFFY", "HUNT", "ALEC" with "ALEXANDER HUNT" and "HUGHES", "HAPS" (a
+    nickname) with "HARRY HUGHES"."""
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        contains = "array_contains" if sql_dialect.sql_dialect_str == "spark" else "list_contains"
+
         def one_way(x: str, y: str) -> str:
             return (
                 _alike_sql(f"forename1_{x}", f"forename_mp_{x}", f"surname1_{y}", f"surname_mp_{y}")
-                + " AND "
+                + " AND ("
                 + _forename_alike_sql(
                     f"surname1_{x}", f"surname_mp_{x}", f"forename1_{y}", f"forename_mp_{y}"
                 )
+                + f" OR coalesce({contains}(forename_aliases_{y}, surname1_{x}), false))"
             )
 
         return f"(({one_way('l', 'r')}) OR ({one_way('r', 'l')}))"
@@ -192,7 +196,19 @@ def swapped_alike(a: Features, b: Features) -> bool:
                 and len(other) >= 3
                 and fore[:3] == other[:3]
             )
+            or (fore is not None and fore in (y["forename_aliases"] or ()))
         )
+
+    return one_way(a, b) or one_way(b, a)
+
+
+def nickname_slip(a: Features, b: Features) -> bool:
+    """Either forename is one keying slip from a name the other is known by ("HAFRY" and
+    HAROLD, whose names include HARRY; "LARUINDA" and LAURA's LAURINDA)."""
+
+    def one_way(x: Features, y: Features) -> bool:
+        name = x["forename1"]
+        return name is not None and any(is_typo(name, n) for n in y["forename_aliases"] or ())
 
     return one_way(a, b) or one_way(b, a)
 

@@ -81,6 +81,7 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("Duffy", "Anne Lee"), ("Anne", "Duffy"), "forename and surname swapped, alike"),
         (("COOPER", "Tacy"), ("Tracy", "Cooper"), "forename and surname swapped, alike"),
         (("Hunt", "Alec"), ("Alexander", "Hunt"), "forename and surname swapped, alike"),
+        (("Hughes", "Haps"), ("Harry", "Hughes"), "forename and surname swapped, alike"),
         (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
     ],
 )
@@ -149,6 +150,11 @@ def test_a_short_form_is_not_a_twin_but_a_boy_and_a_girl_are() -> None:
     emily = rec(4, "Emily", "Hart", "2016-05-05", sex="F")
     assert twin_like(emil, emily)  # a short form, but a boy and a girl
     assert twin_like(rec(5, "Mason", "Hart", "2016-05-05"), rec(6, "Max", "Hart", "2016-05-05"))
+
+
+def test_a_slip_in_a_nickname_is_not_a_twin() -> None:
+    harold = rec(1, "Harold", "Murphy", "1975-01-21")
+    assert not twin_like(rec(2, "Hafry", "Murphy", "1975-01-21"), harold)  # HARRY mistyped
 
 
 def test_a_typo_of_the_same_forename_is_not_a_twin() -> None:
