@@ -157,6 +157,11 @@ NAME = ComparisonSpec(
             _and(_fore_like[1], _sur_like[1]),
         ),
         Level("forename and surname swapped, alike", SwappedAlikeLevel(), swapped_alike),
+        Level(
+            "names two slips apart, in either order",
+            cll.LevenshteinLevel("name_bag", 2),
+            _lev("name_bag", 2),
+        ),
         Level("surname same, forename different", _sur_same[0], _sur_same[1]),
         Level("forename same, surname different", _fore_same[0], _fore_same[1]),
         Level("names different", cll.ElseLevel(), lambda a, b: True),

@@ -36,6 +36,7 @@ COLUMNS = (
     "surname_mp",
     "forename_stem",
     "full_name",
+    "name_bag",
     "dob",
     "dob_y",
     "dob_m",
@@ -194,6 +195,8 @@ def features(
         "surname_mp": metaphone(first_token(sur)),
         "forename_stem": stem,
         "full_name": f"{fore} {sur}" if fore and sur else None,
+        # Forename and surname in alphabetical order: the same for a swapped record.
+        "name_bag": " ".join(sorted((fore, first_token(sur)))) if fore and sur else None,
         "dob": dob,
         "dob_y": dob[:4] if dob else None,
         "dob_m": dob[5:7] if dob else None,

@@ -82,6 +82,7 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("COOPER", "Tacy"), ("Tracy", "Cooper"), "forename and surname swapped, alike"),
         (("Hunt", "Alec"), ("Alexander", "Hunt"), "forename and surname swapped, alike"),
         (("Hughes", "Haps"), ("Harry", "Hughes"), "forename and surname swapped, alike"),
+        (("Gosz", "Nkccole"), ("Nicole", "Gosz"), "names two slips apart, in either order"),
         (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
     ],
 )
