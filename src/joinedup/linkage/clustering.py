@@ -152,6 +152,17 @@ def _join(
     return refused
 
 
+def _all_alike(root: int, targets: dict[int, set[int]]) -> bool:
+    """Whether every record that ``root``'s name and DOB point to points to every other: three
+    records of one name and DOB, none contradicting, are one person seen three times; two
+    that do not match each other (different NHS numbers, say) are a namesake question."""
+    group = targets[root] | {root}
+    if len(group) > MAX_ALIKE:
+        return False
+    return all(targets.get(member, set()) | {member} == group for member in group)
+
+
+MAX_ALIKE = 4
 # The address level a pair is given when the persons' address histories meet.
 ADDRESS_OVER_TIME = ADDRESS.gamma_of("a postcode in common over time")
 # Persons with more addresses than this do not tie two addresses together as a move.
@@ -265,8 +276,11 @@ def cluster(
     clear = [
         e
         for e in weak
-        if len(targets[components.find(e.left)]) == 1
-        and len(targets[components.find(e.right)]) == 1
+        if (
+            len(targets[components.find(e.left)]) == 1
+            and len(targets[components.find(e.right)]) == 1
+        )
+        or _all_alike(components.find(e.left), targets)
     ]
     uncertain.extend(e for e in weak if e not in clear)
     refused += _join(components, clear, cannot, tie_weight)

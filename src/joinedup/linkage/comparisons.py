@@ -275,6 +275,7 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("postcode", "forename_mp"),
     ("dob", "postcode"),
     ("house", "surname_mp"),
+    ("dob_key", "surname_mp"),
 )
 SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
 # Swapped names with a slip or a middle name: the forename of one sounds like the other's

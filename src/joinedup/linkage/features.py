@@ -41,6 +41,7 @@ COLUMNS = (
     "dob_y",
     "dob_m",
     "dob_d",
+    "dob_key",
     "sex",
     "nhs_number",
     "upn",
@@ -201,6 +202,10 @@ def features(
         "dob_y": dob[:4] if dob else None,
         "dob_m": dob[5:7] if dob else None,
         "dob_d": dob[8:10] if dob else None,
+        # The year with day and month in order: the same for a day/month swap (blocking).
+        "dob_key": f"{dob[:4]}-{min(dob[5:7], dob[8:10])}-{max(dob[5:7], dob[8:10])}"
+        if dob
+        else None,
         "sex": sex_clean,
         "nhs_number": nhs,
         "upn": upns[0] if upns else None,

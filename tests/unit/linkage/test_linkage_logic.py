@@ -238,6 +238,26 @@ def test_a_household_s_move_corroborates_but_unrelated_addresses_do_not() -> Non
     assert len(result.review) == 1  # no address ties WF7 7ZZ to the others: a person decides
 
 
+def test_one_name_and_dob_seen_three_times_alike_is_one_person() -> None:
+    # Police, housing and substance misuse each know Adekunle at another address: every
+    # record points to every other, none contradicts, so it is one person, not a namesake.
+    seen = {
+        uid: rec(uid, "Adekunle", "Odunsi", "1979-10-16", postcode=pc, agency=agency)
+        for uid, pc, agency in [
+            (1, "WF2 6AZ", "police"),
+            (2, "WF2 6PD", "housing"),
+            (3, "WF2 6RD", "substance_misuse"),
+        ]
+    }
+    weak = {"nhs_number": -1, "upn": -1, "address": 1}
+    edges = [Edge(1, 2, 11.4, weak), Edge(1, 3, 11.4, weak), Edge(2, 3, 11.4, weak)]
+    result = cluster(seen, edges, link_weight=6, review_weight=0, weak_link_weight=6)
+    assert sorted(map(sorted, result.clusters)) == [[1, 2, 3]]
+    # without the edge between 2 and 3 (they do not match each other) a person decides
+    result = cluster(seen, edges[:2], link_weight=6, review_weight=0, weak_link_weight=6)
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]] and len(result.review) == 2
+
+
 def test_reviewers_decisions_bind_the_clustering() -> None:
     a, b = rec(1, "Ann", "Ray", "1990-01-01"), rec(2, "Anne", "Ray", "1990-01-01")
     strong = [Edge(1, 2, 25.0, {"address": 5})]
