@@ -161,6 +161,7 @@ def features(
     """The model's columns for one record (see ``COLUMNS``)."""
     fore = first_token(clean_name(forenames))
     sur = clean_name(surname)
+    sur1 = first_token(sur)
     aliases = set(aliases_of(fore)) if fore else set()
     stem = stem_of(fore)
     if stem and stem != fore:  # "KIMY": KIM's long forms (KIMBERLEY) too
@@ -192,12 +193,12 @@ def features(
         "forename_mp": metaphone(fore),
         "surname": sur,
         "surname_tokens": sorted(set(sur.replace("-", " ").split())) if sur else None,
-        "surname1": first_token(sur),
-        "surname_mp": metaphone(first_token(sur)),
+        "surname1": sur1,
+        "surname_mp": metaphone(sur1),
         "forename_stem": stem,
         "full_name": f"{fore} {sur}" if fore and sur else None,
         # Forename and surname in alphabetical order: the same for a swapped record.
-        "name_bag": " ".join(sorted((fore, first_token(sur)))) if fore and sur else None,
+        "name_bag": " ".join(sorted((fore, sur1))) if fore and sur1 else None,
         "dob": dob,
         "dob_y": dob[:4] if dob else None,
         "dob_m": dob[5:7] if dob else None,
