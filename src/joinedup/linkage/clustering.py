@@ -21,7 +21,7 @@ from typing import Any
 import jellyfish
 
 from joinedup.linkage.comparisons import ADDRESS, DOB, NAME, NHS, UPN
-from joinedup.linkage.levels import nickname_slip, short_form
+from joinedup.linkage.levels import days_apart, nickname_slip, short_form
 
 Features = dict[str, Any]
 
@@ -70,6 +70,17 @@ def twin_like(a: Features, b: Features) -> bool:
     return a["forename_mp"] != b["forename_mp"] and _distance(a["forename1"], b["forename1"]) > 2
 
 
+def dobs_alike(x: str, y: str) -> bool:
+    """Two recorded DOBs that one person's records could carry: equal, a day apart, day and
+    month swapped, one digit different, or two of day, month and year the same."""
+    if x == y or _distance(x, y) <= 1:
+        return True
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
+    same = (x[:4] == y[:4]) + (x[5:7] == y[5:7]) + (x[8:10] == y[8:10])
+    return same >= 2 or days_apart(1)({"dob": x}, {"dob": y})
+
+
 def _distance(a: str, b: str) -> int:
     return int(jellyfish.damerau_levenshtein_distance(a, b))
 
@@ -90,6 +101,7 @@ class _Components:
         self.members = {uid: [uid] for uid in records}
         self.nhs = {uid: {r["nhs_number"]} - {None} for uid, r in records.items()}
         self.upns = {uid: set(r["upns"] or ()) for uid, r in records.items()}
+        self.dobs = {uid: {r["dob"]} - {None} for uid, r in records.items()}
         self.records = records
 
     def find(self, uid: int) -> int:
@@ -100,12 +112,38 @@ class _Components:
             self.parent[uid], uid = root, self.parent[uid]
         return root
 
-    def conflict(self, a: int, b: int, cannot: set[tuple[int, int]], strong: bool) -> bool:
+    def conflict(
+        self, a: int, b: int, cannot: set[tuple[int, int]], strong: bool, identified: bool
+    ) -> bool:
         if not strong:
             if self.nhs[a] and self.nhs[b] and not self.nhs[a] & self.nhs[b]:
                 return True
             if self.upns[a] and self.upns[b] and not self.upns[a] & self.upns[b]:
                 return True
+            # A record without a DOB must not bridge a mother and a daughter of one name
+            # at one house: persons whose DOBs are far apart join only on an identifier.
+            if (
+                not identified
+                and self.dobs[a]
+                and self.dobs[b]
+                and not any(dobs_alike(x, y) for x in self.dobs[a] for y in self.dobs[b])
+            ):
+                return True
+        elif (
+            self.nhs[a]
+            and self.nhs[b]
+            and not self.nhs[a] & self.nhs[b]
+            and any(
+                self.records[x]["agency"] == self.records[y]["agency"]
+                and self.records[x]["nhs_number"]
+                and self.records[y]["nhs_number"]
+                for x in self.members[a]
+                for y in self.members[b]
+            )
+        ):
+            # Even then, one agency holding each under its own NHS number knows two people
+            # (twins given one forename).
+            return True
         for x in self.members[a]:
             for y in self.members[b]:
                 if (min(x, y), max(x, y)) in cannot:
@@ -121,6 +159,7 @@ class _Components:
         self.members[a].extend(self.members.pop(b))
         self.nhs[a] |= self.nhs.pop(b)
         self.upns[a] |= self.upns.pop(b)
+        self.dobs[a] |= self.dobs.pop(b)
 
 
 def _strong(edge: Edge) -> bool:
@@ -143,7 +182,10 @@ def _join(
         ra, rb = components.find(edge.left), components.find(edge.right)
         if ra == rb:
             continue
-        if components.conflict(ra, rb, cannot, _strong(edge)):
+        identified = (
+            edge.gammas.get("nhs_number") == NHS_EXACT or edge.gammas.get("upn") == UPN_EXACT
+        )
+        if components.conflict(ra, rb, cannot, _strong(edge), identified):
             refused += 1
             continue
         components.union(ra, rb)

@@ -258,6 +258,34 @@ def test_one_name_and_dob_seen_three_times_alike_is_one_person() -> None:
     assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]] and len(result.review) == 2
 
 
+def test_a_record_without_a_dob_does_not_bridge_a_mother_and_daughter() -> None:
+    # Tracey Reid (1966) and her daughter Tracey Reid (1990) at one house; housing's record
+    # has no DOB and matches both on name and house.
+    mother = rec(1, "Tracey", "Reid", "1966-09-13", agency="police", sex="F")
+    daughter = rec(2, "Tracey", "Reid", "1990-12-10", nhs="9434765919", agency="health", sex="F")
+    housing = rec(3, "Tracey", "Reid", None, agency="housing", sex="F")
+    no_dob = {"nhs_number": -1, "upn": -1, "address": 5, "dob": -1}
+    edges = [Edge(1, 3, 12.0, no_dob), Edge(2, 3, 11.0, no_dob)]
+    result = cluster({1: mother, 2: daughter, 3: housing}, edges, link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1, 3], [2]]
+
+
+def test_one_agency_s_two_nhs_numbers_keep_same_named_twins_apart() -> None:
+    # Full name, DOB and house agree (a "strong" pair that a mistyped NHS number does not
+    # split), but health holds each twin under their own NHS number.
+    one = rec(1, "David", "Abaan", "2013-12-06", nhs="9434765919", agency="health")
+    two = rec(2, "David", "Abaan", "2013-12-06", nhs="9434765870", agency="health")
+    strong = {"name": NAME.gamma_of("full name exact"), "dob": DOB.gamma_of("DOB exact")}
+    strong |= {"address": ADDRESS.gamma_of("same house and postcode"), "nhs_number": 0}
+    result = cluster({1: one, 2: two}, [Edge(1, 2, 20.0, strong)], link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1], [2]]
+    police = rec(2, "David", "Abaan", "2013-12-06", nhs="9434765870", agency="police")
+    result = cluster(
+        {1: one, 2: police}, [Edge(1, 2, 20.0, strong)], link_weight=6, review_weight=0
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2]]  # a stale number elsewhere
+
+
 def test_reviewers_decisions_bind_the_clustering() -> None:
     a, b = rec(1, "Ann", "Ray", "1990-01-01"), rec(2, "Anne", "Ray", "1990-01-01")
     strong = [Edge(1, 2, 25.0, {"address": 5})]
