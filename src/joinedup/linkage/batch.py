@@ -18,12 +18,12 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from joinedup.linkage import households, review
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage.clustering import Edge, cluster
-from joinedup.linkage.comparisons import COMPARISONS
+from joinedup.linkage.comparisons import ADDRESS, COMPARISONS
 from joinedup.linkage.continuity import Previous, held_together, identity_to_keep
 from joinedup.linkage.frames import SplinkSession
 from joinedup.linkage.persons import Change, assign_ids
 from joinedup.linkage.records import read_records
-from joinedup.linkage.scoring import Scorer, gammas_from_weights
+from joinedup.linkage.scoring import Scorer, gammas_from_weights, level_weights
 from joinedup.store.database import refresh_planner_statistics
 from joinedup.store.linkage_tables import linkage_change, linkage_record, linkage_run
 from joinedup.store.tables import person, person_link
@@ -176,6 +176,9 @@ def link(
             weak_link_weight=model.thresholds.get("weak_link"),
             must_link=_uid_pairs(must, uid_of) + held,
             cannot_link=cannot_pairs,
+            address_weights=level_weights(
+                Scorer(model.settings, model.term_frequencies), ADDRESS.name
+            ),
         )
         lap("cluster")
         clusters = [sorted(by_uid[u]["record_key"] for u in c) for c in result.clusters]

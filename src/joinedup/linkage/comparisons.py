@@ -12,19 +12,33 @@ the same reason. NHS number and UPN are separate: they are the strong identifier
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jellyfish
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import block_on
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.dialects import SplinkDialect
 
-Features = dict[str, Any]
-Test = Callable[[Features, Features], bool]
+from joinedup.linkage.levels import (
+    DaysApartLevel,
+    Features,
+    OverlapLevel,
+    ShortFormLevel,
+    SwappedAlikeLevel,
+    Test,
+    TypoLevel,
+    days_apart,
+    short_form,
+    swapped_alike,
+)
+from joinedup.linkage.levels import both as _and
+from joinedup.linkage.levels import either as _or
+from joinedup.linkage.levels import either_null as _either_null
+from joinedup.linkage.levels import eq as _eq
+from joinedup.linkage.levels import lev as _lev
+from joinedup.linkage.levels import overlap as _overlap
+from joinedup.linkage.levels import reversed_ as _reversed
+from joinedup.linkage.levels import typo as _typo
 
 
 @dataclass(frozen=True)
@@ -72,89 +86,6 @@ class ComparisonSpec:
             if level.test(left, right):
                 return len(non_null) - 1 - index
         return 0
-
-
-class OverlapLevel(ComparisonLevelCreator):
-    """Two arrays share an element. ``list_has_any`` / ``arrays_overlap`` are several times
-    faster than Splink's ArrayIntersectLevel, which builds the intersection first."""
-
-    def __init__(self, col_name: str):
-        self.col_name = col_name
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        function = "arrays_overlap" if sql_dialect.sql_dialect_str == "spark" else "list_has_any"
-        return f"{function}({self.col_name}_l, {self.col_name}_r)"
-
-    def create_label_for_charts(self) -> str:
-        return f"{self.col_name} arrays overlap"
-
-
-class TypoLevel(ComparisonLevelCreator):
-    """One keying slip after the first letter (Damerau-Levenshtein <= 1). The cheap first
-    letter and length tests go first: DuckDB short-circuits AND, and the edit distance is
-    the most expensive function in the model."""
-
-    def __init__(self, col_name: str):
-        self.col_name = col_name
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        left, right = f"{self.col_name}_l", f"{self.col_name}_r"
-        return (
-            f"substr({left}, 1, 1) = substr({right}, 1, 1) "
-            f"AND abs(length({left}) - length({right})) <= 1 "
-            f"AND damerau_levenshtein({left}, {right}) <= 1"
-        )
-
-    def create_label_for_charts(self) -> str:
-        return f"{self.col_name}: one slip after the first letter"
-
-
-# --- Python predicates (None never agrees, as in SQL) -------------------------------------
-
-
-def _eq(col: str) -> Test:
-    return lambda a, b: a[col] is not None and a[col] == b[col]
-
-
-def _either_null(col: str) -> Test:
-    return lambda a, b: a[col] is None or b[col] is None
-
-
-def _overlap(col: str) -> Test:
-    return lambda a, b: bool(a[col] and b[col] and set(a[col]) & set(b[col]))
-
-
-def _typo(col: str) -> Test:
-    def test(a: Features, b: Features) -> bool:
-        x, y = a[col], b[col]
-        if x is None or y is None or x[:1] != y[:1] or abs(len(x) - len(y)) > 1:
-            return False
-        return jellyfish.damerau_levenshtein_distance(x, y) <= 1
-
-    return test
-
-
-def _lev(col: str, at_most: int) -> Test:
-    def test(a: Features, b: Features) -> bool:
-        if a[col] is None or b[col] is None:
-            return False
-        return jellyfish.levenshtein_distance(a[col], b[col]) <= at_most
-
-    return test
-
-
-def _and(*tests: Test) -> Test:
-    return lambda a, b: all(t(a, b) for t in tests)
-
-
-def _or(*tests: Test) -> Test:
-    return lambda a, b: any(t(a, b) for t in tests)
-
-
-def _reversed(c1: str, c2: str) -> Test:
-    return lambda a, b: (
-        a[c1] is not None and a[c2] is not None and a[c1] == b[c2] and a[c2] == b[c1]
-    )
 
 
 # --- name ------------------------------------------------------------------------------------
@@ -211,6 +142,11 @@ NAME = ComparisonSpec(
             _and(_eq("surname"), _fore_like[1]),
         ),
         Level(
+            "surname exact, forename a short form",
+            cll.And(cll.ExactMatchLevel("surname"), ShortFormLevel()),
+            _and(_eq("surname"), short_form),
+        ),
+        Level(
             "forename same, surname typo or part",
             cll.And(_fore_same[0], _sur_like[0]),
             _and(_fore_same[1], _sur_like[1]),
@@ -219,6 +155,12 @@ NAME = ComparisonSpec(
             "both names similar",
             cll.And(_fore_like[0], _sur_like[0]),
             _and(_fore_like[1], _sur_like[1]),
+        ),
+        Level("forename and surname swapped, alike", SwappedAlikeLevel(), swapped_alike),
+        Level(
+            "names two slips apart, in either order",
+            cll.LevenshteinLevel("name_bag", 2),
+            _lev("name_bag", 2),
         ),
         Level("surname same, forename different", _sur_same[0], _sur_same[1]),
         Level("forename same, surname different", _fore_same[0], _fore_same[1]),
@@ -240,6 +182,7 @@ DOB = ComparisonSpec(
             ),
             _and(_eq("dob_y"), _reversed("dob_m", "dob_d")),
         ),
+        Level("DOB a day apart", DaysApartLevel(1), days_apart(1)),
         Level("one digit different", cll.LevenshteinLevel("dob", 1), _lev("dob", 1)),
         Level(
             "two of day, month, year agree",
@@ -331,12 +274,29 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("forename1", "surname"),
     ("postcode", "forename_mp"),
     ("dob", "postcode"),
+    ("house", "surname_mp"),
+    ("dob_key", "surname_mp"),
 )
 SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
+# Swapped names with a slip or a middle name: the forename of one sounds like the other's
+# surname, on the same DOB or postcode (both directions: Splink takes l before r).
+SWAPPED_SOUND_KEYS = (("forename_mp", "surname_mp"), ("surname_mp", "forename_mp"))
+SWAPPED_SOUND_ALSO = ("dob", "postcode")
+
+
+def _swapped_sound_rules() -> list[str]:
+    return [
+        f"l.{left} = r.{right} and l.{same} = r.{same}"
+        for left, right in SWAPPED_SOUND_KEYS
+        for same in SWAPPED_SOUND_ALSO
+    ]
 
 
 def blocking_rules() -> list[Any]:
-    return [block_on(*keys) for keys in BLOCKING_KEYS] + [SWAPPED_NAMES_RULE]
+    return [block_on(*keys) for keys in BLOCKING_KEYS] + [
+        SWAPPED_NAMES_RULE,
+        *_swapped_sound_rules(),
+    ]
 
 
 def blocked_together(left: Features, right: Features) -> bool:
@@ -344,6 +304,14 @@ def blocked_together(left: Features, right: Features) -> bool:
     for keys in BLOCKING_KEYS:
         if all(left[k] is not None and left[k] == right[k] for k in keys):
             return True
-    return _reversed("forename1", "surname")(left, right) or _reversed("forename1", "surname")(
-        right, left
-    )
+    if _reversed("forename1", "surname")(left, right):
+        return True
+    for a, b in ((left, right), (right, left)):
+        for one, other in SWAPPED_SOUND_KEYS:
+            if (
+                a[one] is not None
+                and a[one] == b[other]
+                and any(a[k] is not None and a[k] == b[k] for k in SWAPPED_SOUND_ALSO)
+            ):
+                return True
+    return False

@@ -32,12 +32,16 @@ COLUMNS = (
     "forename_mp",
     "surname",
     "surname_tokens",
+    "surname1",
     "surname_mp",
+    "forename_stem",
     "full_name",
+    "name_bag",
     "dob",
     "dob_y",
     "dob_m",
     "dob_d",
+    "dob_key",
     "sex",
     "nhs_number",
     "upn",
@@ -63,6 +67,18 @@ def clean_name(value: str | None) -> str | None:
 
 def first_token(value: str | None) -> str | None:
     return value.replace("-", " ").split()[0] if value else None
+
+
+_DIMINUTIVE_ENDING = re.compile(r"(IE|Y|I)$")
+
+
+def stem_of(forename: str | None) -> str | None:
+    """The forename without a diminutive ending ("PATY" -> "PAT", "NATHIE" -> "NATH"), for
+    the short-form comparison; the forename itself when it has none."""
+    if not forename:
+        return None
+    stem = _DIMINUTIVE_ENDING.sub("", forename)
+    return stem if len(stem) >= 3 else forename
 
 
 @cache
@@ -145,7 +161,11 @@ def features(
     """The model's columns for one record (see ``COLUMNS``)."""
     fore = first_token(clean_name(forenames))
     sur = clean_name(surname)
+    sur1 = first_token(sur)
     aliases = set(aliases_of(fore)) if fore else set()
+    stem = stem_of(fore)
+    if stem and stem != fore:  # "KIMY": KIM's long forms (KIMBERLEY) too
+        aliases |= set(aliases_of(stem))
     for other in other_names:  # e.g. a pupil's preferred name "Tasha Williamson"
         preferred = first_token(clean_name(other))
         if preferred:
@@ -173,12 +193,20 @@ def features(
         "forename_mp": metaphone(fore),
         "surname": sur,
         "surname_tokens": sorted(set(sur.replace("-", " ").split())) if sur else None,
-        "surname_mp": metaphone(first_token(sur)),
+        "surname1": sur1,
+        "surname_mp": metaphone(sur1),
+        "forename_stem": stem,
         "full_name": f"{fore} {sur}" if fore and sur else None,
+        # Forename and surname in alphabetical order: the same for a swapped record.
+        "name_bag": " ".join(sorted((fore, sur1))) if fore and sur1 else None,
         "dob": dob,
         "dob_y": dob[:4] if dob else None,
         "dob_m": dob[5:7] if dob else None,
         "dob_d": dob[8:10] if dob else None,
+        # The year with day and month in order: the same for a day/month swap (blocking).
+        "dob_key": f"{dob[:4]}-{min(dob[5:7], dob[8:10])}-{max(dob[5:7], dob[8:10])}"
+        if dob
+        else None,
         "sex": sex_clean,
         "nhs_number": nhs,
         "upn": upns[0] if upns else None,

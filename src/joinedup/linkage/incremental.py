@@ -63,6 +63,9 @@ def _candidates(connection: Connection, new: Any) -> list[dict[str, Any]]:
         conditions.append(pr.upn == new.upn)
     if new.date_of_birth:
         conditions.append(pr.date_of_birth == new.date_of_birth)
+        born = new.date_of_birth
+        if born.day <= 12 and born.day != born.month:  # day and month swapped (blocked too)
+            conditions.append(pr.date_of_birth == born.replace(month=born.day, day=born.month))
     if new.surname and new.forenames:
         # Both use the (surname, forenames) index; the second finds swapped names.
         conditions.append((pr.surname == new.surname) & (pr.forenames == new.forenames))

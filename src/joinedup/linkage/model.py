@@ -27,9 +27,11 @@ from joinedup.store.linkage_tables import linkage_model
 
 # Match weights (log2 Bayes factors). Pairs at or above LINK join automatically; pairs from
 # REVIEW up to LINK go to a person for clerical review. Chosen on development partnerships
-# (docs/linkage.md): false merges cost more than missed links.
+# (docs/linkage.md): false merges cost more than missed links. A pair that only name and
+# DOB tie (WEAK_LINK) needs the same weight, and must point one way (``clustering``): the
+# full-name term frequency keeps common names below it (issue 20; 8.0 before).
 LINK_THRESHOLD = 6.0
-WEAK_LINK_THRESHOLD = 8.0
+WEAK_LINK_THRESHOLD = 6.0
 REVIEW_THRESHOLD = 0.0
 TF_COLUMNS = ("full_name",)
 U_MAX_PAIRS = 2e6

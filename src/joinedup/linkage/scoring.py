@@ -145,3 +145,9 @@ def gammas_from_weights(scorer: Scorer, weights: dict[str, float | None]) -> dic
         index = min(range(len(levels)), key=lambda i: abs(levels[i][0] - value))
         out[name] = len(levels) - 1 - index
     return out
+
+
+def level_weights(scorer: Scorer, comparison: str) -> dict[int, float]:
+    """``gamma -> weight`` of one comparison's levels (a null level weighs 0)."""
+    levels = scorer.levels[comparison]
+    return {-1: 0.0} | {len(levels) - 1 - i: weight for i, (weight, _) in enumerate(levels)}

@@ -17,7 +17,7 @@ def rec(
     uid: int,
     forenames: str,
     surname: str,
-    dob: str,
+    dob: str | None,
     *,
     agency: str = "police",
     nhs: str | None = None,
@@ -74,6 +74,16 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("Smith", "Robert"), ("Robert", "Smith"), "forename and surname swapped"),
         (("Amy", "Jones"), ("Amy", "Jones-Khan"), "forename same, surname typo or part"),
         (("Amy", "Jones"), ("Zoe", "Jones"), "surname same, forename different"),
+        (("Bag", "Saabir"), ("Baghyawati", "Saabir"), "surname exact, forename a short form"),
+        (("Shannon", "Hart"), ("Shan", "Hart"), "surname exact, forename a short form"),
+        # a swap with a slip, a swap with a middle name, a surname in capitals as forename
+        (("Howarth", "Ryaan"), ("Ryan", "Howarth"), "forename and surname swapped, alike"),
+        (("Duffy", "Anne Lee"), ("Anne", "Duffy"), "forename and surname swapped, alike"),
+        (("COOPER", "Tacy"), ("Tracy", "Cooper"), "forename and surname swapped, alike"),
+        (("Hunt", "Alec"), ("Alexander", "Hunt"), "forename and surname swapped, alike"),
+        (("Hughes", "Haps"), ("Harry", "Hughes"), "forename and surname swapped, alike"),
+        (("Gosz", "Nkccole"), ("Nicole", "Gosz"), "names two slips apart, in either order"),
+        (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
     ],
 )
 def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) -> None:
@@ -85,7 +95,9 @@ def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) 
     ("other", "label"),
     [
         ("2015-02-01", "day and month swapped"),
-        ("2015-01-03", "one digit different"),
+        ("2015-01-03", "DOB a day apart"),
+        ("2015-01-01", "DOB a day apart"),
+        ("2015-01-04", "one digit different"),
         ("2016-01-02", "one digit different"),
         ("2015-01-22", "one digit different"),
         ("2003-01-02", "two of day, month, year agree"),
@@ -93,6 +105,13 @@ def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) 
 )
 def test_dob_levels(other: str, label: str) -> None:
     assert DOB.gamma(rec(1, "A", "B", "2015-01-02"), rec(2, "A", "B", other)) == DOB.gamma_of(label)
+
+
+def test_a_day_apart_across_a_year_end() -> None:
+    # four digits differ, but it is one day
+    new_year, eve = rec(1, "A", "B", "2015-01-01"), rec(2, "A", "B", "2014-12-31")
+    assert DOB.gamma(new_year, eve) == DOB.gamma_of("DOB a day apart")
+    assert DOB.gamma(new_year, rec(3, "A", "B", None)) == -1  # missing: no penalty
 
 
 def test_address_history_counts_as_a_shared_address() -> None:
@@ -123,6 +142,20 @@ def test_twins_are_never_merged_however_strong_the_rest() -> None:
     )
     assert sorted(map(sorted, result.clusters)) == [[1], [2]]
     assert result.review == []  # not even offered for review
+
+
+def test_a_short_form_is_not_a_twin_but_a_boy_and_a_girl_are() -> None:
+    pat, patrick = rec(1, "Paty", "Hart", "2016-05-05"), rec(2, "Patrick", "Hart", "2016-05-05")
+    assert not twin_like(pat, patrick)
+    emil = rec(3, "Emil", "Hart", "2016-05-05", sex="M")
+    emily = rec(4, "Emily", "Hart", "2016-05-05", sex="F")
+    assert twin_like(emil, emily)  # a short form, but a boy and a girl
+    assert twin_like(rec(5, "Mason", "Hart", "2016-05-05"), rec(6, "Max", "Hart", "2016-05-05"))
+
+
+def test_a_slip_in_a_nickname_is_not_a_twin() -> None:
+    harold = rec(1, "Harold", "Murphy", "1975-01-21")
+    assert not twin_like(rec(2, "Hafry", "Murphy", "1975-01-21"), harold)  # HARRY mistyped
 
 
 def test_a_typo_of_the_same_forename_is_not_a_twin() -> None:
@@ -157,6 +190,102 @@ def test_name_and_dob_alone_pointing_two_ways_goes_to_review() -> None:
     assert len(result.review) == 2
 
 
+# The address comparison's weight by level, as a trained model gives it (gamma -> weight).
+ADDRESS_WEIGHTS = {-1: 0.0, 0: -5.4, 1: 0.3, 2: 6.9, 3: 9.0, 4: 10.5, 5: 10.8}
+STRONG = {"nhs_number": 1, "upn": -1, "address": 0}
+NAME_AND_DOB = {"nhs_number": -1, "upn": -1, "address": 0}  # address different
+
+
+def test_a_person_s_address_history_corroborates_name_and_dob() -> None:
+    # Health knows David at his old and new address (one NHS number); probation only at
+    # the old one. Name and DOB alone would go to review; the history links them.
+    new = rec(1, "David", "Potts", "2004-12-09", nhs="9434765919", postcode="WF9 5LX")
+    old = rec(2, "David", "Potts", "2004-12-09", nhs="9434765919", postcode="WF1 1TY")
+    probation = rec(3, "David", "Potts", "2004-12-09", postcode="WF1 1TY", agency="probation")
+    records = {1: new, 2: old, 3: probation}
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(1, 3, 6.8, NAME_AND_DOB)]
+    apart = cluster(records, edges, link_weight=6, review_weight=0, weak_link_weight=8)
+    assert sorted(map(sorted, apart.clusters)) == [[1, 2], [3]]
+    joined = cluster(
+        records,
+        edges,
+        link_weight=6,
+        review_weight=0,
+        weak_link_weight=8,
+        address_weights=ADDRESS_WEIGHTS,
+    )
+    assert sorted(map(sorted, joined.clusters)) == [[1, 2, 3]] and joined.review == []
+
+
+def test_a_household_s_move_corroborates_but_unrelated_addresses_do_not() -> None:
+    # Mum is known at both addresses; her son is recorded once at each.
+    mum_x = rec(1, "Kim", "Day", "1980-03-03", nhs="9434765919", postcode="WF1 1AA", sex="F")
+    mum_y = rec(2, "Kim", "Day", "1980-03-03", nhs="9434765919", postcode="WF2 2BB", sex="F")
+    son_x = rec(3, "Ray", "Day", "2014-08-20", postcode="WF1 1AA", agency="education")
+    son_y = rec(4, "Ray", "Day", "2014-08-20", postcode="WF2 2BB", agency="police")
+    other = rec(5, "Ray", "Day", "2014-08-20", postcode="WF7 7ZZ", agency="housing")
+    records = {1: mum_x, 2: mum_y, 3: son_x, 4: son_y, 5: other}
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(3, 4, 6.8, NAME_AND_DOB)]
+    result = cluster(
+        records, edges, link_weight=6, review_weight=0, address_weights=ADDRESS_WEIGHTS
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3, 4], [5]]
+    edges = [Edge(1, 2, 25.0, STRONG), Edge(3, 5, 6.8, NAME_AND_DOB)]
+    result = cluster(
+        records, edges, link_weight=6, review_weight=0, address_weights=ADDRESS_WEIGHTS
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3], [4], [5]]
+    assert len(result.review) == 1  # no address ties WF7 7ZZ to the others: a person decides
+
+
+def test_one_name_and_dob_seen_three_times_alike_is_one_person() -> None:
+    # Police, housing and substance misuse each know Adekunle at another address: every
+    # record points to every other, none contradicts, so it is one person, not a namesake.
+    seen = {
+        uid: rec(uid, "Adekunle", "Odunsi", "1979-10-16", postcode=pc, agency=agency)
+        for uid, pc, agency in [
+            (1, "WF2 6AZ", "police"),
+            (2, "WF2 6PD", "housing"),
+            (3, "WF2 6RD", "substance_misuse"),
+        ]
+    }
+    weak = {"nhs_number": -1, "upn": -1, "address": 1}
+    edges = [Edge(1, 2, 11.4, weak), Edge(1, 3, 11.4, weak), Edge(2, 3, 11.4, weak)]
+    result = cluster(seen, edges, link_weight=6, review_weight=0, weak_link_weight=6)
+    assert sorted(map(sorted, result.clusters)) == [[1, 2, 3]]
+    # without the edge between 2 and 3 (they do not match each other) a person decides
+    result = cluster(seen, edges[:2], link_weight=6, review_weight=0, weak_link_weight=6)
+    assert sorted(map(sorted, result.clusters)) == [[1], [2], [3]] and len(result.review) == 2
+
+
+def test_a_record_without_a_dob_does_not_bridge_a_mother_and_daughter() -> None:
+    # Tracey Reid (1966) and her daughter Tracey Reid (1990) at one house; housing's record
+    # has no DOB and matches both on name and house.
+    mother = rec(1, "Tracey", "Reid", "1966-09-13", agency="police", sex="F")
+    daughter = rec(2, "Tracey", "Reid", "1990-12-10", nhs="9434765919", agency="health", sex="F")
+    housing = rec(3, "Tracey", "Reid", None, agency="housing", sex="F")
+    no_dob = {"nhs_number": -1, "upn": -1, "address": 5, "dob": -1}
+    edges = [Edge(1, 3, 12.0, no_dob), Edge(2, 3, 11.0, no_dob)]
+    result = cluster({1: mother, 2: daughter, 3: housing}, edges, link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1, 3], [2]]
+
+
+def test_one_agency_s_two_nhs_numbers_keep_same_named_twins_apart() -> None:
+    # Full name, DOB and house agree (a "strong" pair that a mistyped NHS number does not
+    # split), but health holds each twin under their own NHS number.
+    one = rec(1, "David", "Abaan", "2013-12-06", nhs="9434765919", agency="health")
+    two = rec(2, "David", "Abaan", "2013-12-06", nhs="9434765870", agency="health")
+    strong = {"name": NAME.gamma_of("full name exact"), "dob": DOB.gamma_of("DOB exact")}
+    strong |= {"address": ADDRESS.gamma_of("same house and postcode"), "nhs_number": 0}
+    result = cluster({1: one, 2: two}, [Edge(1, 2, 20.0, strong)], link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1], [2]]
+    police = rec(2, "David", "Abaan", "2013-12-06", nhs="9434765870", agency="police")
+    result = cluster(
+        {1: one, 2: police}, [Edge(1, 2, 20.0, strong)], link_weight=6, review_weight=0
+    )
+    assert sorted(map(sorted, result.clusters)) == [[1, 2]]  # a stale number elsewhere
+
+
 def test_reviewers_decisions_bind_the_clustering() -> None:
     a, b = rec(1, "Ann", "Ray", "1990-01-01"), rec(2, "Anne", "Ray", "1990-01-01")
     strong = [Edge(1, 2, 25.0, {"address": 5})]
@@ -171,6 +300,13 @@ def test_blocking_mirror_finds_swapped_names() -> None:
         rec(1, "Smith", "Robert", "2001-01-01", postcode="A1 1AA"),
         rec(2, "Robert", "Smith", "1999-09-09", postcode="B2 2BB"),
     )
+
+
+def test_blocking_mirror_finds_swapped_names_with_a_slip() -> None:
+    howarth = rec(1, "Howarth", "Ryaan", "1980-11-13", postcode="A1 1AA")
+    assert blocked_together(howarth, rec(2, "Ryan", "Howarth", "1980-11-13", postcode="B2 2BB"))
+    assert blocked_together(rec(3, "Ryan", "Howarth", "1970-01-01", postcode="A1 1AA"), howarth)
+    assert not blocked_together(howarth, rec(4, "Ryan", "Howarth", "1970-01-01", postcode="B2 2BB"))
 
 
 def test_person_ids_survive_and_changes_are_explicit() -> None:
