@@ -12,7 +12,6 @@ the same person") is not merged, and the pair goes to a reviewer. SQLite and Pos
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,12 +24,9 @@ from sqlalchemy import Engine, insert, select
 from joinedup.domain.identifiers import nhs_number_check_digit
 from joinedup.governance import gate
 from joinedup.governance.reader import Reader
-from joinedup.linkage import model as linkage_model
-from joinedup.linkage.batch import link
 from joinedup.linkage.review import decide
-from joinedup.services import deliveries_in, ingest
+from joinedup.services import ingest
 from joinedup.services.casework import single_view
-from joinedup.store import make_engine, upgrade
 from joinedup.store.audit_tables import audit_entry
 from joinedup.store.casework_tables import concern, last_looked
 from joinedup.store.linkage_tables import (
@@ -39,14 +35,7 @@ from joinedup.store.linkage_tables import (
     linkage_record,
     linkage_review,
 )
-from tests.conftest import (
-    BACKENDS,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_schema_url,
-)
 from tests.support.deliveries import agency_events_delivery
-from tests.support.stores import private_copy
 
 
 def nhs(first_nine: str) -> str:
@@ -91,37 +80,9 @@ class Store:
         return None if found is None else str(found)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def store(
-    request: pytest.FixtureRequest,
-    partnership: Path,
-    linked_db: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Store]:
-    """The partnership ingested and batch-linked, once per backend (each test adds its own
-    people, so they do not meet)."""
-    folder = tmp_path_factory.mktemp("bridge")
-    if request.param == "sqlite":
-        with private_copy(linked_db, folder) as engine:
-            yield Store(engine, folder, itertools.count(1))
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    create_postgres_schema(schema)
-    engine = make_engine(postgres_schema_url(schema))
-    try:
-        upgrade(engine)
-        for delivery in deliveries_in(partnership):
-            ingest(engine, delivery, link=False)
-        with private_copy(linked_db, folder) as sqlite, sqlite.connect() as c:
-            model = linkage_model.load_active(c)
-        assert model is not None
-        with engine.begin() as c:
-            linkage_model.save(c, model)
-        link(engine)
-        yield Store(engine, folder, itertools.count(1))
-    finally:
-        engine.dispose()
-        drop_postgres_schema(schema)
+@pytest.fixture(scope="module")
+def store(linked_on_each: Engine, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return Store(linked_on_each, tmp_path_factory.mktemp("bridge"), itertools.count(1))
 
 
 PROBATION = "probation|persons|"
