@@ -12,8 +12,20 @@ follows the merges (a chain of them too) to the person the records are now in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, exists, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from joinedup.store.alert_tables import alert
@@ -68,40 +80,60 @@ def _column(table: FromClause, name: str) -> ColumnElement[str]:
     return column
 
 
+def _holders() -> Any:
+    """One round trip: which of the person-keyed columns hold any of the ``old`` ids."""
+    old: Any = bindparam("old", expanding=True)
+    return union_all(
+        *(
+            select(literal(index).label("holder")).where(
+                exists().where(_column(table, name).in_(old))
+            )
+            for index, (table, name, _) in enumerate(_PERSON_KEYED)
+        )
+    )
+
+
+_HOLDERS = _holders()
+
+
 def repoint(connection: Connection, merged: Sequence[str], survivor: str) -> dict[str, int]:
     """Move every person-keyed row of ``merged`` to ``survivor``; where the survivor already
     has the row (the same reader's "last looked", the same household or family tie) the
-    merged person's copy goes. Returns rows moved per table."""
+    merged person's copy goes. Returns rows moved per table and column."""
     moved: dict[str, int] = {}
     old = list(merged)
     if not old:
         return moved
-    # A merged person's risk scores stay as history: the survivor's current score stands
-    # until the next rescoring, which sees the merged records.
-    connection.execute(
-        update(risk_score)
-        .where(risk_score.c.person_id.in_(old), risk_score.c.current.is_(True))
-        .values(current=False)
-    )
-    for table, name, unique_with in _PERSON_KEYED:
+    holding = set(connection.execute(_HOLDERS, {"old": old}).scalars())
+    for index, (table, name, unique_with) in enumerate(_PERSON_KEYED):
+        if index not in holding:
+            continue
         column = _column(table, name)
+        if table is risk_score:
+            # A merged person's scores stay as history: the survivor's current score stands
+            # until the next rescoring, which sees the merged records.
+            connection.execute(
+                update(risk_score)
+                .where(risk_score.c.person_id.in_(old), risk_score.c.current.is_(True))
+                .values(current=False)
+            )
         if unique_with:
-            twin = table.alias("kept")
+            kept = table.alias("kept")
             clash = exists().where(
-                _column(twin, name) == survivor,
-                *(_column(twin, c) == _column(table, c) for c in unique_with),
+                _column(kept, name) == survivor,
+                *(_column(kept, c) == _column(table, c) for c in unique_with),
             )
             connection.execute(delete(table).where(column.in_(old), clash))
         result = connection.execute(update(table).where(column.in_(old)).values({name: survivor}))
-        if result.rowcount:
-            moved[f"{table.name}.{name}"] = result.rowcount
-    # A family tie between two persons now one is no tie.
-    connection.execute(
-        delete(linkage_family_tie).where(
-            and_(
-                linkage_family_tie.c.person_id == survivor,
-                linkage_family_tie.c.related_person_id == survivor,
+        moved[f"{table.name}.{name}"] = int(result.rowcount or 0)
+    if any(_PERSON_KEYED[i][0] is linkage_family_tie for i in holding):
+        # A family tie between two persons now one is no tie.
+        connection.execute(
+            delete(linkage_family_tie).where(
+                and_(
+                    linkage_family_tie.c.person_id == survivor,
+                    linkage_family_tie.c.related_person_id == survivor,
+                )
             )
         )
-    )
     return moved
