@@ -48,6 +48,7 @@ class IncrementalResult:
     candidates: int
     queued_for_review: int
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # persons merged into this one (a bridge)
 
 
 def _scorer(model: linkage_model.TrainedModel) -> Scorer:
@@ -197,6 +198,7 @@ def link_record(
     elif linked:
         best = choose_survivor(sorted(linked), _sizes(groups), best_of)
     run_id = start_run(connection, "INCREMENTAL", "python", model.id or 0)
+    merged: list[str] = []
     if best is not None and best in linked and len(linked) >= 2:
         merged = sorted(linked - {best})
         merge_persons(
@@ -267,6 +269,7 @@ def link_record(
         len(candidates),
         len(queued),
         scores[best_uid].as_evidence() if best_uid is not None else [],
+        merged,
     )
 
 

@@ -115,6 +115,7 @@ def test_a_record_bridging_two_persons_merges_them(store: Store) -> None:
                             "M", "17 Kirkstall Road", "LS4 2QP", number, "", "")  # fmt: skip
 
     assert linking is not None and linking["joined_existing_persons"] == 1
+    assert linking["persons_merged"] == 1
     survivor = store.person(DRUGS + "SB1")
     assert store.person(PROBATION + "PB1") == store.person(HOUSING + "HB1") == survivor
     (merged,) = {probation, housing} - {survivor}
@@ -167,6 +168,7 @@ def test_a_bridge_blocked_by_different_nhs_numbers_goes_to_review(store: Store) 
                             "9 Beck Lane", "LS12 3BB", first, "", "")  # fmt: skip
 
     assert linking is not None and linking["queued_for_review"] >= 1
+    assert linking["persons_merged"] == 0
     assert store.person(DRUGS + "SC1") == store.person(PROBATION + "PC1") != other
     assert store.person(HOUSING + "HC1") == store.person("adult_mental_health|persons|AC1")
     assert store.review_status(DRUGS + "SC1", HOUSING + "HC1") == "OPEN"
