@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select, union
+from sqlalchemy import Connection, func, or_, select, union
 
 from joinedup.store.linkage_tables import (
     LINKED_PERSON_RECORD,
@@ -38,6 +38,7 @@ TIERS = ("CHILD", "CHILDS_HOUSEHOLD", "OTHER")
 # A steward deciding one pair in about two minutes, for half of a 37-hour week.
 PAIRS_PER_STEWARD_WEEK = 500
 ADULT_AGE = 18
+_CHUNK = 500  # ids per IN list (SQLite's limit on parameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,39 +73,64 @@ def _queue_keys() -> Any:
     ).subquery()
 
 
-def _near_children(connection: Connection, today: date) -> tuple[set[str], set[str]]:
-    """(children, adults near a child) among the persons of the open queue."""
+def _chunks(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+
+
+def _children_among(connection: Connection, persons: set[str], today: date) -> set[str]:
     lr = linkage_record.c
-    keys = _queue_keys()
-    in_queue = select(lr.person_id).where(lr.record_key.in_(select(keys.c.record_key)))
-    children = (
-        select(lr.person_id)
-        .join(person_record, LINKED_PERSON_RECORD)
-        .where(person_record.c.date_of_birth > _born_after(today))
-    )
-    child_ids = set(
-        connection.execute(children.where(lr.person_id.in_(in_queue)).distinct()).scalars()
-    )
-    hm = linkage_household_member
-    homes_with_child = select(hm.c.household_id).where(hm.c.person_id.in_(children))
-    near = set(
-        connection.execute(
-            select(hm.c.person_id)
-            .where(hm.c.household_id.in_(homes_with_child), hm.c.person_id.in_(in_queue))
-            .distinct()
-        ).scalars()
-    )
-    ft = linkage_family_tie.c
-    for mine, theirs in (
-        (ft.person_id, ft.related_person_id),
-        (ft.related_person_id, ft.person_id),
-    ):
-        near |= set(
+    found: set[str] = set()
+    for chunk in _chunks(persons):
+        found |= set(
             connection.execute(
-                select(mine).where(theirs.in_(children), mine.in_(in_queue)).distinct()
+                select(lr.person_id)
+                .join(person_record, LINKED_PERSON_RECORD)
+                .where(lr.person_id.in_(chunk), person_record.c.date_of_birth > _born_after(today))
+                .distinct()
             ).scalars()
         )
-    return child_ids, near - child_ids
+    return found
+
+
+def _near_children(
+    connection: Connection, persons: set[str], today: date
+) -> tuple[set[str], set[str]]:
+    """(children, adults near a child) among ``persons``: only their households' members and
+    the people tied to them are looked at, not every child of the partnership."""
+    hm, ft = linkage_household_member.c, linkage_family_tie.c
+    homes_of: dict[str, set[str]] = {}
+    for chunk in _chunks(persons):
+        for home, pid in connection.execute(
+            select(hm.household_id, hm.person_id).where(hm.person_id.in_(chunk))
+        ):
+            homes_of.setdefault(pid, set()).add(home)
+    members: dict[str, set[str]] = {}
+    for chunk in _chunks({h for homes in homes_of.values() for h in homes}):
+        for home, pid in connection.execute(
+            select(hm.household_id, hm.person_id).where(hm.household_id.in_(chunk))
+        ):
+            members.setdefault(home, set()).add(pid)
+    tied: dict[str, set[str]] = {}
+    for chunk in _chunks(persons):
+        for a, b in connection.execute(
+            select(ft.person_id, ft.related_person_id).where(
+                or_(ft.person_id.in_(chunk), ft.related_person_id.in_(chunk))
+            )
+        ):
+            tied.setdefault(a, set()).add(b)
+            tied.setdefault(b, set()).add(a)
+    around = (
+        persons | {p for m in members.values() for p in m} | {p for t in tied.values() for p in t}
+    )
+    children = _children_among(connection, around, today)
+    near = {
+        p
+        for p in persons - children
+        if tied.get(p, set()) & children
+        or any(members.get(home, set()) & children for home in homes_of.get(p, ()))
+    }
+    return persons & children, near
 
 
 def ranked(connection: Connection, today: date | None = None) -> list[Ranked]:
@@ -124,7 +150,7 @@ def ranked(connection: Connection, today: date | None = None) -> list[Ranked]:
             )
         ).all()
     )
-    children, near = _near_children(connection, today)
+    children, near = _near_children(connection, set(person_of.values()), today)
     threshold = link_threshold(connection)
     out = []
     for item in items:
