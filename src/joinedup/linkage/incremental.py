@@ -239,7 +239,7 @@ def link_record(
             identity=identity_to_keep(new, before, person_id),
         )
     )
-    if before is not None and before.person_id != person_id:
+    if before is not None and before.person_id not in (person_id, *merged):
         _moved(connection, run_id, new["record_key"], before.person_id, person_id)
     connection.execute(
         person_link.delete().where(person_link.c.person_record_id == person_record_id)
