@@ -51,6 +51,9 @@ class ReviewItem(BaseModel):
     decided_by: str | None
     decided_at: Timestamp | None
     reason: str | None
+    tier: str | None = Field(
+        None, description="CHILD, CHILDS_HOUSEHOLD or OTHER: whose single view it changes"
+    )
 
 
 class PairRecord(BaseModel):
@@ -87,7 +90,8 @@ def review_queue(
     limit: int = Query(50, ge=1, le=500),
     account: Account = Depends(current_account),
 ) -> list[ReviewItem]:
-    """Open pairs of records the linkage could not decide, strongest evidence first."""
+    """Open pairs of records the linkage could not decide: a child's first, then an adult in a
+    child's household, then the rest; in each, nearest the link threshold first."""
     items = oversight.review_queue(engine_of(request), account, limit)
     return [ReviewItem.model_validate(item) for item in items]
 

@@ -90,6 +90,11 @@ def show_report(report: IngestReport) -> None:
             f"  linked {link['records']:,} new or changed people at once: "
             f"{link['joined_existing_persons']:,} to people already known, "
             f"{link['new_persons']:,} new, {link['queued_for_review']:,} pairs for review"
+            + (
+                f", {link['persons_merged']:,} persons merged into others they bridged"
+                if link.get("persons_merged")
+                else ""
+            )
         )
     elif report.linking:
         console.print(f"  people not linked yet: {report.linking['reason']}")

@@ -20,22 +20,32 @@ def review_list(
     limit: int = typer.Option(50, "--limit"),
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Open pairs, strongest first (for data stewards)."""
+    """Open pairs, those that change a child's view first (for data stewards)."""
     engine = services.open_store()
     items = oversight.review_queue(engine, stewardship.account_named(engine, as_user), limit)
     emit(items, json_output, queue_table)
 
 
 def queue_table(items: list[dict[str, Any]]) -> Table:
-    table = Table("id", "weight", "record", "record")
+    table = Table("id", "tier", "weight", "record", "record")
     for item in items:
         table.add_row(
             str(item["id"]),
+            item.get("tier") or "",
             f"{item['match_weight']:+.1f}",
             item["record_key_l"],
             item["record_key_r"],
         )
     return table
+
+
+@app.command("size")
+def review_size(as_user: str = AS_OPTION, json_output: bool = JSON_OPTION) -> None:
+    """How big the open queue is: pairs by whose view they change, the share of records they
+    touch, and the steward-weeks to clear it."""
+    engine = services.open_store()
+    found = oversight.review_queue_size(engine, stewardship.account_named(engine, as_user))
+    emit(found, json_output, lambda s: s["line"])
 
 
 @app.command("show")

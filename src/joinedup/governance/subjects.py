@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from joinedup.errors import NotFound
 from joinedup.governance.roles import sealed_kind
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
+from joinedup.store.merged_persons import current_person_id
 from joinedup.store.tables import person_link, person_record
 
 
@@ -38,7 +39,9 @@ class Subject:
 
 
 def subject(connection: Connection, person_id: str) -> Subject:
-    """The person's linked records; ``NotFound`` for an unknown person id."""
+    """The person's linked records; ``NotFound`` for an unknown person id. An id merged into
+    another person (a bridge merge) answers for the person it was merged into."""
+    person_id = current_person_id(connection, person_id)
     rows = connection.execute(
         select(
             linkage_record.c.agency_id,

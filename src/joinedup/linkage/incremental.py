@@ -4,8 +4,10 @@ In: a Connection and a ``person_record`` id (or its source key). Out: the person
 linked to (new or existing) and why. Candidates come from the store through the blocking
 keys (NHS number, UPN, DOB, name, postcode); each is scored in Python with the saved model,
 and the same constrained clustering as batch linking decides (twins, identifiers, reviewers'
-decisions, name + DOB alone). Uncertain pairs join the review queue. A record that would
-bridge two existing persons links to the stronger one; the next batch run decides the merge.
+decisions, name + DOB alone). Uncertain pairs join the review queue. A record that bridges
+two or more existing persons merges them into one (``merges``): every record of each person it
+reaches takes part in the clustering, so a bridge the constraints refuse (different NHS
+numbers, twins, a reviewer's decision) stays two persons and the refused pair is queued.
 
 A re-delivered record (its key linked before) is scored with every record of its previous
 person too. It keeps that person when its name was corrected while its strong identifiers
@@ -26,9 +28,10 @@ from joinedup.errors import NotFound
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage import review
 from joinedup.linkage.batch import record_changes, review_item, start_run
-from joinedup.linkage.clustering import Edge, cluster
+from joinedup.linkage.clustering import Edge, cluster, twin_like
 from joinedup.linkage.comparisons import blocked_together
 from joinedup.linkage.continuity import Previous, held_together, identity_to_keep
+from joinedup.linkage.merges import choose_survivor, merge_persons
 from joinedup.linkage.persons import Change, new_person_id
 from joinedup.linkage.records import read_records_where
 from joinedup.linkage.scoring import Scorer
@@ -45,6 +48,7 @@ class IncrementalResult:
     candidates: int
     queued_for_review: int
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # persons merged into this one (a bridge)
 
 
 def _scorer(model: linkage_model.TrainedModel) -> Scorer:
@@ -150,11 +154,24 @@ def link_record(
         for uid, s in scores.items()
     ]
     records = {new["unique_id"]: new, **{c["unique_id"]: c for c in candidates}}
-    # Each existing person stays whole; different persons never merge here.
-    groups: dict[str, list[int]] = {}
+    best_of: dict[str, float] = {}
     for c in candidates:
-        if c["record_key"] in person_of:
-            groups.setdefault(person_of[c["record_key"]], []).append(c["unique_id"])
+        if c["record_key"] in person_of and c["unique_id"] in scores:
+            pid, w = person_of[c["record_key"]], scores[c["unique_id"]].match_weight
+            best_of[pid] = max(best_of.get(pid, w), w)
+    linkable = min(model.thresholds["link"], model.thresholds.get("weak_link") or 1e9)
+    reach = sorted(p for p, w in best_of.items() if w >= linkable)
+    if len(reach) >= 2:
+        # A possible bridge: every record of each person takes part, so the constraints
+        # (identifiers, twins, decisions) see the whole of both before they are merged.
+        for pid, extra in _members(connection, reach, set(records)):
+            records[extra["unique_id"]] = extra
+            person_of[extra["record_key"]] = pid
+    # Each existing person stays whole.
+    groups: dict[str, list[int]] = {}
+    for uid, r in records.items():
+        if r["record_key"] in person_of and uid != new["unique_id"]:
+            groups.setdefault(person_of[r["record_key"]], []).append(uid)
     must = [(m[0], x) for m in groups.values() for x in m[1:]]
     must_keys, cannot_keys = review.decided_pairs(connection)
     uid_of = {r["record_key"]: uid for uid, r in records.items()}
@@ -182,13 +199,21 @@ def link_record(
     if held and before is not None:
         best = before.person_id  # corrected, not someone else: it stays where it was
     elif linked:
-        best = max(
-            linked,
-            key=lambda pid: max(
-                (scores[u].match_weight for u in groups.get(pid, []) if u in scores), default=-1e9
-            ),
-        )
+        best = choose_survivor(sorted(linked), _sizes(groups), best_of)
     run_id = start_run(connection, "INCREMENTAL", "python", model.id or 0)
+    merged: list[str] = []
+    if best is not None and best in linked and len(linked) >= 2:
+        merged = sorted(linked - {best})
+        merge_persons(
+            connection,
+            run_id=run_id,
+            survivor=best,
+            merged=merged,
+            bridge_record_key=new["record_key"],
+            weights={p: best_of[p] for p in [best, *merged] if p in best_of},
+        )
+        for pid in merged:
+            groups.setdefault(best, []).extend(groups.pop(pid, []))
     if best is None and before is not None and not kin:
         best = before.person_id  # its person's only record: the id stays, as in a batch run
     created = best is None
@@ -217,7 +242,7 @@ def link_record(
             identity=identity_to_keep(new, before, person_id),
         )
     )
-    if before is not None and before.person_id != person_id:
+    if before is not None and before.person_id not in (person_id, *merged):
         _moved(connection, run_id, new["record_key"], before.person_id, person_id)
     connection.execute(
         person_link.delete().where(person_link.c.person_record_id == person_record_id)
@@ -229,7 +254,9 @@ def link_record(
             match_probability=None if weight is None else int(1000 / (1 + 2**-weight)),
         )
     )
-    queued = [review_item(scorer, records[e.left], records[e.right]) for e in result.review]
+    pairs = {(e.left, e.right) for e in result.review}
+    pairs |= _refused_bridges(new["unique_id"], reach, linked, groups, scores, records, cannot)
+    queued = [review_item(scorer, records[a], records[b]) for a, b in sorted(pairs)]
     if queued:
         _queue(connection, queued, run_id)
     best_uid = max(
@@ -245,6 +272,7 @@ def link_record(
         len(candidates),
         len(queued),
         scores[best_uid].as_evidence() if best_uid is not None else [],
+        merged,
     )
 
 
@@ -257,6 +285,54 @@ class _UsedIds:
     def __contains__(self, person_id: object) -> bool:
         found = select(person.c.id).where(person.c.id == str(person_id))
         return self.connection.execute(found).first() is not None
+
+
+def _sizes(groups: dict[str, list[int]]) -> dict[str, int]:
+    return {pid: len(members) for pid, members in groups.items()}
+
+
+def _members(
+    connection: Connection, persons: list[str], known: set[int]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every linked record of ``persons`` not in ``known``, with its person."""
+    person_of = dict(
+        connection.execute(
+            select(person_link.c.person_record_id, person_link.c.person_id).where(
+                person_link.c.person_id.in_(persons)
+            )
+        ).all()
+    )
+    wanted = [uid for uid in person_of if uid not in known]
+    if not wanted:
+        return []
+    rows = read_records_where(connection, person_record.c.id.in_(wanted))
+    return [(person_of[r["unique_id"]], r) for r in rows]
+
+
+def _refused_bridges(
+    uid: int,
+    reach: list[str],
+    linked: set[str],
+    groups: dict[str, list[int]],
+    scores: dict[int, Any],
+    records: dict[int, Any],
+    cannot: list[tuple[int, int]],
+) -> set[tuple[int, int]]:
+    """A person the new record matched above the link threshold but that a constraint kept
+    apart from it: its best-matching record and the new one, for a reviewer."""
+    decided = {(min(a, b), max(a, b)) for a, b in cannot}
+    pairs = set()
+    for pid in reach:
+        if pid in linked:
+            continue
+        scored = [u for u in groups.get(pid, []) if u in scores]
+        if not scored:
+            continue
+        best = max(scored, key=lambda u: scores[u].match_weight)
+        if (min(uid, best), max(uid, best)) in decided or twin_like(records[uid], records[best]):
+            continue
+        pairs.add((uid, best))
+    return pairs
 
 
 def _moved(connection: Connection, run_id: int, key: str, old: str, new: str) -> None:

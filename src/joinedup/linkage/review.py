@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance.audit import append
+from joinedup.linkage import queue
 from joinedup.store.linkage_tables import linkage_review
 from joinedup.store.tables import person_identifier, person_record
 
@@ -86,13 +87,19 @@ def refresh_queue(
 
 
 def list_open(connection: Connection, limit: int = 50) -> list[dict[str, Any]]:
-    rows = connection.execute(
-        select(linkage_review)
-        .where(linkage_review.c.status == "OPEN")
-        .order_by(linkage_review.c.match_weight.desc(), linkage_review.c.id)
-        .limit(limit)
-    ).all()
-    return [dict(r._mapping) for r in rows]
+    """The first ``limit`` open pairs in the order a steward should take them (``queue``):
+    a child's first, then an adult in a child's household, each nearest the threshold first;
+    each item says its ``tier``."""
+    order = queue.ranked(connection)[:limit]
+    if not order:
+        return []
+    rows = {
+        r.id: dict(r._mapping)
+        for r in connection.execute(
+            select(linkage_review).where(linkage_review.c.id.in_([r.id for r in order]))
+        )
+    }
+    return [{**rows[r.id], "tier": r.tier} for r in order if r.id in rows]
 
 
 def get(connection: Connection, review_id: int) -> dict[str, Any]:

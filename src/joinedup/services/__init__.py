@@ -110,6 +110,7 @@ def link_delivery(engine: Engine, delivery_id: int) -> dict[str, Any]:
         "new_persons": sum(1 for r in results if r.created),
         "joined_existing_persons": sum(1 for r in results if not r.created),
         "queued_for_review": sum(r.queued_for_review for r in results),
+        "persons_merged": sum(len(r.merged) for r in results),
     }
 
 

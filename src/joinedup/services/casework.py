@@ -31,6 +31,7 @@ from joinedup.store.casework_tables import concern
 from joinedup.store.governance_tables import agreement_version
 from joinedup.store.last_looked import mark_looked
 from joinedup.store.linkage_tables import linkage_record
+from joinedup.store.merged_persons import current_person_id
 from joinedup.store.tables import event, person_record
 
 RECENT_POLICE_DAYS = 90
@@ -347,6 +348,7 @@ def single_view(
     now = now or datetime.now(UTC)
     today = now.astimezone(UK).date()
     with engine.begin() as connection:
+        person_id = current_person_id(connection, person_id)  # merged away: the survivor
         opened = gate.open_person(connection, reader, person_id, now=now)
         if opened.decision.allowed:  # "new since you last looked" counts from here
             mark_looked(connection, reader.user_id, person_id, now)

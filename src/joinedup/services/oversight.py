@@ -65,6 +65,17 @@ def review_queue(engine: Engine, who: Who, limit: int = 50) -> list[dict[str, An
     return items
 
 
+def review_queue_size(engine: Engine, who: Who) -> dict[str, Any]:
+    """The open queue's size by tier, the share of records it touches (counts only)."""
+    from joinedup.linkage import queue
+
+    uses.LINK_REVIEW.check(who)
+    with engine.begin() as connection:
+        found = queue.size(connection)
+        _audit(connection, who, "LINK_REVIEW_QUEUE_SIZE_READ", pairs=found.open_pairs)
+    return {**found.to_dict(), "line": found.line()}
+
+
 def review_item(engine: Engine, who: Who, review_id: int) -> dict[str, Any]:
     from joinedup.linkage import review
 

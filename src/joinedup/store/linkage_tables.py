@@ -97,6 +97,29 @@ linkage_change = Table(
     Index("ix_linkage_change_run", "run_id"),
 )
 
+# A bridge merge (issue 20): an incrementally linked record matched records of two or more
+# persons, so the others were merged into one in that transaction (migration 0065). One row per
+# person merged away; their id resolves to ``into_person_id`` wherever a person id is looked
+# up (``store.merged_persons``) until a split (``undone_at``) reverses it.
+linkage_merge = Table(
+    "linkage_merge",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("merged_person_id", String(40), nullable=False),
+    Column("into_person_id", String(40), nullable=False),
+    Column("bridge_record_key", String(300), nullable=False),
+    # {person_id: strongest match weight of the bridging record with that person's records}
+    Column("match_weights", Json, nullable=False),
+    # The merged-away person's records when merged (what a split gives back).
+    Column("record_keys", Json, nullable=False, default=list),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", Id, ForeignKey("linkage_run.id"), nullable=False),
+    Column("undone_at", DateTime(timezone=True)),
+    Column("undone_by", String(200)),
+    Index("ix_linkage_merge_merged", "merged_person_id"),
+    Index("ix_linkage_merge_into", "into_person_id"),
+)
+
 linkage_review = Table(
     "linkage_review",
     metadata,

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from joinedup.linkage import model as linkage_model
+from joinedup.linkage.batch import link
+from joinedup.services import deliveries_in, ingest
+from joinedup.store import make_engine, upgrade
 from joinedup.synth import generate_partnership
+from tests.conftest import (
+    BACKENDS,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_schema_url,
+)
 from tests.support.stores import linked_sqlite_store, private_copy
 
 CHILDREN = 400
@@ -34,3 +45,36 @@ def linked(linked_db: Path, tmp_path: Path) -> Iterator[Engine]:
     """A private copy of the linked store (tests may re-link and decide reviews)."""
     with private_copy(linked_db, tmp_path) as engine:
         yield engine
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def linked_on_each(
+    request: pytest.FixtureRequest,
+    partnership: Path,
+    linked_db: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Engine]:
+    """The partnership ingested and batch-linked, once per backend and module (its tests
+    share it: each adds its own people). PostgreSQL reuses the model SQLite trained."""
+    folder = tmp_path_factory.mktemp("on-each")
+    if request.param == "sqlite":
+        with private_copy(linked_db, folder) as engine:
+            yield engine
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    create_postgres_schema(schema)
+    engine = make_engine(postgres_schema_url(schema))
+    try:
+        upgrade(engine)
+        for delivery in deliveries_in(partnership):
+            ingest(engine, delivery, link=False)
+        with private_copy(linked_db, folder) as sqlite, sqlite.connect() as c:
+            model = linkage_model.load_active(c)
+        assert model is not None
+        with engine.begin() as c:
+            linkage_model.save(c, model)
+        link(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)

@@ -71,6 +71,7 @@ def test_a_new_delivery_is_linked_to_existing_people_at_once(
         "new_persons": 1,
         "joined_existing_persons": 1,
         "queued_for_review": 0,
+        "persons_merged": 0,
     }
     assert _person_of(linked, "housing", "persons", "HX1") == expected_person
     newcomer = _person_of(linked, "housing", "persons", "HX2")
