@@ -129,3 +129,47 @@ def test_a_mash_case_from_contact_to_closed_outcome(tab: Any, mash_app: LiveApp)
     expect(page.get_by_test_id("close-case")).to_have_count(0)
     page.goto(f"/people/{person}")
     expect(page.get_by_test_id("denied")).to_be_visible()
+
+
+def test_the_same_case_through_the_api(mash_app: LiveApp) -> None:
+    """The API's typed answers: rate, ask, answer (only the agency asked), close with police
+    action; an answer after the case closed is a 409 problem."""
+    person, source = child_known_to_social_care(mash_app.engine, skip=45)
+    add_contact(mash_app.engine, source)
+    purpose = {"purpose": "MASH_TRIAGE"}
+    mash = mash_app.api_session("MASH_PRACTITIONER")
+    opened = mash.post(
+        f"/api/v1/people/{person}/triage-cases", params=purpose, json={"reason": REASON}
+    )
+    assert opened.status_code == 200, opened.text
+    case_id = opened.json()["case_id"]
+    rated = mash.post(f"/api/v1/mash/cases/{case_id}/rag", params=purpose, json={"rag": "AMBER"})
+    assert rated.status_code == 200 and rated.json()["rag"] == "AMBER"
+    asked = {
+        agency: mash.post(
+            f"/api/v1/mash/cases/{case_id}/requests",
+            params=purpose,
+            json={"agency": agency, "question": question},
+        ).json()["request_id"]
+        for agency, question in (("police", POLICE_Q), ("health", HEALTH_Q))
+    }
+    police = mash_app.api_session("POLICE_SAFEGUARDING_OFFICER")
+    health = mash_app.api_session("HEALTH_SAFEGUARDING_LEAD")
+    listed = police.get("/api/v1/mash/requests").json()
+    mine = next(r for r in listed if r["request_id"] == asked["police"])
+    assert mine["question"] == POLICE_Q and set(mine["child"]) >= {"name", "date_of_birth"}
+    assert all(r["request_id"] != asked["health"] for r in listed)
+    assert health.get(f"/api/v1/mash/requests/{asked['police']}").status_code == 403
+    done = police.post(f"/api/v1/mash/requests/{asked['police']}/answer", json={"answer": POLICE_A})
+    assert done.status_code == 200 and done.json()["within_due_time"] is True
+    case = mash.get(f"/api/v1/mash/cases/{case_id}", params=purpose).json()
+    assert [r["status"] for r in case["requests"]] == ["ANSWERED", "OPEN"]
+    assert mash.get("/api/v1/mash", params=purpose).status_code == 200
+    closed = mash.post(
+        f"/api/v1/triage-cases/{case_id}/closure",
+        params=purpose,
+        json={"outcome": "POLICE_ACTION", "reason": "Police to investigate the assault today"},
+    )
+    assert closed.status_code == 200, closed.text
+    late = health.post(f"/api/v1/mash/requests/{asked['health']}/answer", json={"answer": HEALTH_A})
+    assert late.status_code == 409 and "closed this case" in late.json()["detail"]

@@ -116,7 +116,7 @@ class TriageReason(BaseModel):
 
 
 class Closure(BaseModel):
-    outcome: Literal["NO_FURTHER_ACTION", "EARLY_HELP", "SECTION_17", "SECTION_47"]
+    outcome: Literal["NO_FURTHER_ACTION", "EARLY_HELP", "SECTION_17", "SECTION_47", "POLICE_ACTION"]
     reason: str = Field(..., min_length=10, max_length=4000)
 
 
