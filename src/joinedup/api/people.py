@@ -233,8 +233,9 @@ def close_triage(
     request: Request,
     reader: Reader = Depends(current_reader),
 ) -> ClosedCase:
-    """Close a MASH triage case with its outcome (no further action, early help, s17, s47)
-    and why; the MASH's access that the case opened ends with it. Audited."""
+    """Close a MASH triage case with its outcome (no further action, early help, s17, s47,
+    police action) and why; unanswered information requests are withdrawn and the MASH's
+    access that the case opened ends with it. Audited."""
     closed = casework_actions.close_triage(
         engine_of(request), reader, case_id, body.outcome, body.reason
     )
