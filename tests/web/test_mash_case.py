@@ -50,6 +50,9 @@ def accessible(page: Any) -> None:
     no MASH case, so these pages are checked here, filled in)."""
     blocking = [v for v in violations(page) if v.impact in BLOCKING]
     assert not blocking, blocking
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: no sideways scrolling
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, page.url
+    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def answer(page: Any, app: LiveApp, role: str, question: str, words: str, other: str) -> None:
