@@ -26,7 +26,7 @@ PERSONAL_TABLES = {
     "person_identifier", "source_record", "source_record_version", "quarantined_row",
     "person_link", "linkage_record", "linkage_review", "linkage_household_member",
     "linkage_family_tie", "concern", "triage_case", "audit_entry", "emergency_access",
-    "risk_score", "risk_decision", "alert", "intervention", "mail_sink_message",
+    "risk_score", "risk_decision", "alert", "intervention", "mail_sink_message", "mash_request",
 }  # fmt: skip
 # Functions that read personal data and return it (module -> names).
 PERSONAL_READERS = {

@@ -80,6 +80,11 @@ def _duty(settings: AlertSettings, agency: str, purpose: Purpose, kind: str) -> 
     )
 
 
+def duty_manager(settings: AlertSettings, agency: str, purpose: Purpose) -> Recipient:
+    """An agency's duty manager (the MASH when the agency has no duty team configured)."""
+    return _duty(settings, agency, purpose, MANAGER) or mash(settings)
+
+
 def route(
     connection: Connection,
     rule: Rule,

@@ -311,6 +311,22 @@ RULES: dict[str, Rule] = {
             (),
             Deadline.ONE_WORKING_DAY,
         ),
+        Rule(
+            "MASH_REQUEST_OVERDUE",
+            1,
+            "The MASH's information request to your agency is overdue",
+            "A MASH case asked your agency a question about a child and the answer was due "
+            "and has not come: the agency's duty manager hears of it (else the MASH), then it "
+            "escalates as any alert. It says which request, when it was due and where to "
+            "answer it; nothing of the case (see joinedup.alerts.mash_requests).",
+            "MASH manager, Exampleshire",
+            P.MASH_TRIAGE,
+            CASEWORK_BASIS,
+            (),
+            A.SOCIAL_CARE,
+            (),
+            Deadline.ONE_HOUR,
+        ),
     )
 }
 

@@ -48,9 +48,12 @@ from joinedup.alerts.delivery import (
 from joinedup.alerts.escalation import escalate_overdue, overdue
 from joinedup.alerts.heartbeat import Heartbeat
 from joinedup.alerts.intake import retry_pending
+from joinedup.alerts.mash_requests import escalate_overdue_requests
 from joinedup.config import AlertSettings, alert_settings
+from joinedup.governance import mash_cases
 from joinedup.governance.audit.seal import seal_now
 from joinedup.store.alert_tables import alert, alert_trigger
+from joinedup.store.casework_tables import mash_request
 from joinedup.store.database import READ_ONLY
 from joinedup.store.risk_tables import risk_rescore_request
 from joinedup.store.tables import outbox
@@ -95,6 +98,7 @@ _OVERDUE = (
     .where(alert.c.id.not_in(dead_letters.blocked(ALERT, _NOW)))
     .limit(1)
 )
+_OVERDUE_REQUEST = mash_cases.overdue_requests(_NOW).with_only_columns(mash_request.c.id).limit(1)
 MAX_ERROR_WAIT_SECONDS = 30.0
 
 
@@ -111,6 +115,7 @@ def _waiting(engine: Engine, now: datetime) -> set[str]:
                 ("concerns", _UNPUBLISHED_CONCERN),
                 ("rescoring", _OPEN_RESCORE),
                 ("overdue", _OVERDUE),
+                ("requests", _OVERDUE_REQUEST),
             )
             if connection.execute(query, {"now": now}).first() is not None
         }
@@ -149,6 +154,8 @@ def cycle(
         )
     if "overdue" in waiting and not stop.is_set():
         report.escalated += escalate_overdue(engine, settings, now, ledger=ledger(ALERT), stop=stop)
+    if "requests" in waiting and not stop.is_set():  # the MASH's overdue information requests
+        report.escalated += escalate_overdue_requests(engine, settings, now)
     try:  # one notice for whatever failed (this cycle, or held back by the rate limit)
         operator.notify(engine, worker_id, datetime.now(UTC), settings)
     except Exception as error:  # noqa: BLE001 - the items are done; the notice waits

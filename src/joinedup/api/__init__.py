@@ -9,6 +9,7 @@ from joinedup.api import (
     agreements,
     deliveries,
     health,
+    mash,
     oversight,
     people,
     quality,
@@ -24,7 +25,7 @@ from joinedup.api import risk as risk_api
 from joinedup.http.errors import problem_responses
 
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
-AREAS += [risk_api, interventions_api, health, chronology_api, deliveries, cp_is_api]
+AREAS += [risk_api, interventions_api, health, chronology_api, deliveries, cp_is_api, mash]
 
 # 413: a body over the limit; 422: a request that is not valid (each field and its problem).
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)

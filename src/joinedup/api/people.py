@@ -133,7 +133,7 @@ class TriageReason(BaseModel):
 
 
 class Closure(BaseModel):
-    outcome: Literal["NO_FURTHER_ACTION", "EARLY_HELP", "SECTION_17", "SECTION_47"]
+    outcome: Literal["NO_FURTHER_ACTION", "EARLY_HELP", "SECTION_17", "SECTION_47", "POLICE_ACTION"]
     reason: str = Field(..., min_length=10, max_length=4000)
 
 
@@ -264,8 +264,9 @@ def close_triage(
     request: Request,
     reader: Reader = Depends(current_reader),
 ) -> ClosedCase:
-    """Close a MASH triage case with its outcome (no further action, early help, s17, s47)
-    and why; the MASH's access that the case opened ends with it. Audited."""
+    """Close a MASH triage case with its outcome (no further action, early help, s17, s47,
+    police action) and why; unanswered information requests are withdrawn and the MASH's
+    access that the case opened ends with it. Audited."""
     closed = casework_actions.close_triage(
         engine_of(request), reader, case_id, body.outcome, body.reason
     )

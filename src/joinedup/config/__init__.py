@@ -44,6 +44,7 @@ from joinedup.config.groups import (
     VolumeLimits,
     WebSettings,
 )
+from joinedup.config.mash import MashSettings
 from joinedup.config.production import refuse
 from joinedup.config.receiving import MeshSettings
 
@@ -88,6 +89,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     mesh: MeshSettings = Field(default_factory=MeshSettings)
+    mash: MashSettings = Field(default_factory=MashSettings)
 
     @property
     def database_url(self) -> str:

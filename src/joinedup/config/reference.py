@@ -23,6 +23,7 @@ TITLES = {
     "alerts": "Alerts ([docs/alerts.md](docs/alerts.md))",
     "ingest": "Ingest",
     "linkage": "Linkage",
+    "mash": "The MASH ([docs/governance.md](docs/governance.md#the-mash-case))",
 }
 
 

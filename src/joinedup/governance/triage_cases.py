@@ -8,8 +8,10 @@ triage, and a practitioner who must see a child at immediate risk breaks the gla
 substance and audited. A case is due to be decided within the MASH's timescale (one working
 day, Working Together to Safeguard Children 2023: a decision within one working day of a
 referral) and is closed with an outcome: no further action, early help, a child in need
-assessment (Children Act 1989 s17) or a child protection enquiry (s47). Closing it ends the
-MASH's access that the case, and the contact before it, opened (``gate.on_mash_list``).
+assessment (Children Act 1989 s17), a child protection enquiry (s47) or police action. A RAG
+rating sets the due time from the partnership's timescales, and the case asks agencies for
+information (``governance.mash_cases``). Closing it withdraws its unanswered requests and ends
+the MASH's access that the case, and the contact before it, opened (``gate.on_mash_list``).
 
 Store-aware (takes a Connection the caller owns), no web framework.
 """
@@ -28,7 +30,7 @@ from joinedup.governance.justification import check_substance
 from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
 from joinedup.governance.subjects import Subject, subject
-from joinedup.store.casework_tables import triage_case
+from joinedup.store.casework_tables import mash_request, triage_case
 from joinedup.store.tables import event
 
 # A contact or referral to children's social care in this many days puts the child on the
@@ -43,6 +45,7 @@ OUTCOMES = {
     "EARLY_HELP": "Early help",
     "SECTION_17": "Child in need assessment (Children Act 1989 s17)",
     "SECTION_47": "Child protection enquiry (Children Act 1989 s47)",
+    "POLICE_ACTION": "Police action",
 }
 
 
@@ -202,6 +205,11 @@ def close_triage_case(
         .where(triage_case.c.id == case_id, triage_case.c.closed_at.is_(None))
         .values(closed_at=now, outcome=outcome, closed_by=reader.user_id, closing_reason=text)
     )
+    withdrawn = connection.execute(
+        update(mash_request)
+        .where(mash_request.c.case_id == case_id, mash_request.c.status == "OPEN")
+        .values(status="WITHDRAWN")
+    ).rowcount
     append(
         connection,
         kind="TRIAGE_CLOSED",
@@ -209,7 +217,12 @@ def close_triage_case(
         actor_role=reader.role.value,
         purpose=reader.purpose.value,
         subject=row.person_id,
-        details={"case_id": case_id, "outcome": outcome, "within_timescale": on_time},
+        details={
+            "case_id": case_id,
+            "outcome": outcome,
+            "within_timescale": on_time,
+            "requests_withdrawn": withdrawn,
+        },
         recorded_at=now,
     )
     return {
@@ -235,6 +248,7 @@ def case_summary(row: Any, now: datetime) -> dict[str, Any]:
         "closed_at": closed.isoformat() if closed else None,
         "outcome": row.outcome,
         "within_timescale": None if closed is None or due is None else closed <= due,
+        "rag": row.rag,
     }
 
 

@@ -135,6 +135,18 @@ TRIAGE_LIST = Use("triage_list", "The triage list", (Role.MASH_PRACTITIONER,), (
 TRIAGE_DECISION = Use(
     "triage_decision", "Recording a triage decision", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,)
 )
+# An agency's practitioners answer the MASH's information requests to their agency: they see
+# the question and the child's identifying details only (``governance.mash_cases``).
+MASH_REQUESTS = Use(
+    "mash_requests",
+    "The MASH's information requests to your agency",
+    (
+        Role.SOCIAL_WORKER,
+        Role.POLICE_SAFEGUARDING_OFFICER,
+        Role.HEALTH_SAFEGUARDING_LEAD,
+        Role.SCHOOL_DSL,
+    ),
+)
 RISK_EXPLANATION = Use(
     "risk_explanation",
     "A child's risk explanation",
@@ -219,7 +231,7 @@ USES: dict[str, Use] = {
         SEARCH, SINGLE_VIEW, CASELOAD, CHRONOLOGY, CHRONOLOGY_EXPORT, RECORD_CONCERN,
         RECORD_CHILD_VOICE,
         INTERVENTION_CATALOGUE_EDIT, BREAK_GLASS,
-        TRIAGE_CASE, TRIAGE_LIST,
+        TRIAGE_CASE, TRIAGE_LIST, MASH_REQUESTS,
         TRIAGE_DECISION, RISK_EXPLANATION, TRIAGE_OVERSIGHT, INTERVENTION_CATALOGUE,
         INTERVENTION_EVALUATION, INTERVENTION_ESTIMATE, ALERT_INBOX, LINK_REVIEW, DATA_QUALITY,
         AGREEMENTS, BREAK_GLASS_REVIEW, PRIVACY_NOTICES, AUDIT_SEARCH, AUDIT_VERIFY, USERS,

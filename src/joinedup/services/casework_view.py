@@ -183,6 +183,7 @@ class TriageCase(Answer):
     closed_at: str | None
     outcome: str | None
     within_timescale: bool | None
+    rag: str | None = Field(None, description="RED, AMBER or GREEN; None until rated")
 
 
 class Options(Answer):

@@ -4,7 +4,7 @@ about a child. Same metadata as the core tables."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Index, String, Table, Text, func
+from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Table, Text, func
 
 from joinedup.store.tables import Id, Json, metadata, person_record
 
@@ -32,7 +32,37 @@ triage_case = Table(
     Column("prompted_by", String(40)),  # CONTACT | REFERRAL (the event type)
     Column("closed_by", String(200)),
     Column("closing_reason", Text),
+    # The MASH's RAG rating, which sets the case's due time from the partnership's
+    # timescales (JOINEDUP_MASH_TIMESCALES; migration 0068).
+    Column("rag", String(10)),  # RED | AMBER | GREEN
+    Column("rag_set_by", String(200)),
+    Column("rag_set_at", DateTime(timezone=True)),
     Index("ix_triage_case_person", "person_id"),
+)
+
+# An information request from a MASH case to one agency: its question, its due time, and
+# the agency's answer (migration 0068). The answering practitioner sees the question and the
+# child's identifying details only; an unanswered request past its due time is escalated
+# (an alert to the agency's duty manager, then the MASH, as any alert).
+mash_request = Table(
+    "mash_request",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, nullable=False),
+    Column("person_id", String(40), nullable=False),
+    Column("agency", String(40), nullable=False),  # the agency asked
+    Column("question", Text, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),  # OPEN | ANSWERED | WITHDRAWN
+    Column("answer", Text),
+    Column("answered_by", String(200)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("level", Integer, nullable=False, default=0),
+    Index("ix_mash_request_case", "case_id"),
+    Index("ix_mash_request_agency_status", "agency", "status"),
 )
 
 # A concern or an engagement recorded about a child: routed to the lead practitioners.

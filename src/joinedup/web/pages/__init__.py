@@ -12,6 +12,7 @@ def routers() -> list[APIRouter]:
     from joinedup.web.pages import cp_is as cp_is_pages
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import mail as mail_pages
+    from joinedup.web.pages import mash as mash_pages
     from joinedup.web.pages import transparency as transparency_pages
     from joinedup.web.pages import triage as triage_pages
 
@@ -19,6 +20,7 @@ def routers() -> list[APIRouter]:
         m.router for m in (signin, home, child, review, quality, agreements, privacy, alerts)
     ] + [
         triage_pages.router,
+        mash_pages.router,
         interventions_pages.router,
         chronology_pages.router,
         mail_pages.router,
