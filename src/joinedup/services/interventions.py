@@ -322,7 +322,7 @@ def _trajectory(frame: pd.DataFrame) -> dict[str, list[float]]:
     """Monthly share with a statutory outcome, treated vs weighted comparison."""
     treated = frame["treated"].to_numpy(dtype=int)
     x = frame[covariates.COVARIATES].to_numpy(dtype=float)
-    w = estimate.att_weights(estimate.propensity(x, treated), treated)
+    w = estimate.balanced_weights(x, treated)
     cols = [f"m{m}" for m in covariates.MONTHS]
     y = frame[cols].to_numpy(dtype=float)
     t = treated == 1
