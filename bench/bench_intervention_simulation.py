@@ -59,6 +59,7 @@ def one_partnership(seed: int, children: int, workdir: Path, bootstrap: int) -> 
         types[code] = {
             "true_effect": effect,
             "treated": r["treated"],
+            "treated_events": round((main["treated_with"] or 0) * r["treated"]),
             "estimate": main["relative_change"],
             "ci": main["relative_change_ci"],
             "weighting_only": main["relative_change_weighting"],
@@ -94,6 +95,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "mean_treated": round(sum(r["treated"] for r in ok) / len(ok), 1),
             "mean_estimate": round(sum(r["estimate"] for r in ok) / len(ok), 4),
             "mean_error": round(sum(errors) / len(errors), 4),
+            "median_error": round(sorted(errors)[len(errors) // 2], 4),
+            "mean_treated_with_outcome": _mean(
+                [r["treated_events"] for r in ok if "treated_events" in r]
+            ),
             "rmse": round(math.sqrt(sum(e * e for e in errors) / len(errors)), 4),
             "monte_carlo_se_of_mean_error": round(_sd(errors) / math.sqrt(len(errors)), 4),
             "coverage_95": round(sum(covered) / len(covered), 3),
@@ -103,6 +108,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "weighting_only_mean_error": round(sum(weighting) / max(len(weighting), 1), 4),
         }
     return out
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def _sd(values: list[float]) -> float:
@@ -119,6 +128,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--bootstrap", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ivsim"))
+    parser.add_argument(
+        "--summarise-only", action="store_true", help="only summarise runs.jsonl as it stands"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     log = args.workdir / "runs.jsonl"
@@ -126,7 +138,7 @@ def main() -> None:
     runs = [r for r in runs if r.get("children") == args.children]
     done = {r["seed"] for r in runs}
     for seed in range(args.first_seed, args.first_seed + args.partnerships):
-        if seed in done:
+        if seed in done or args.summarise_only:
             continue
         run = one_partnership(seed, args.children, args.workdir, args.bootstrap)
         run["children"] = args.children
