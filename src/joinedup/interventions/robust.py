@@ -35,6 +35,9 @@ MAX_PROPENSITY = 0.99
 FOLDS = 2
 Z95 = 1.959963984540054
 _EPS = 1e-4
+# Largest gap (in standard deviations) between weighted comparison and treated means that
+# counts as exact balance.
+BALANCED = 1e-4
 
 
 def _booster(seed: int) -> HistGradientBoostingClassifier:
@@ -98,27 +101,40 @@ def balancing_weights(
     sd = x.std(axis=0)
     keep = sd > 0
     z = (x[c][:, keep] - x[t][:, keep].mean(axis=0)) / sd[keep]
-    lam = np.zeros(z.shape[1])
     log_q = np.log(np.maximum(q, 1e-300))
-    converged = z.shape[1] == 0
-    p = q
-    for _ in range(100):
-        p = _softmax(log_q + z @ lam)
-        gradient = p @ z
-        if np.max(np.abs(gradient), initial=0.0) < 1e-6:
-            converged = True
-            break
-        hessian = (z * p[:, None]).T @ z - np.outer(gradient, gradient)
-        step = np.linalg.solve(hessian + 1e-8 * np.eye(lam.size), gradient)
-        value, rate = _objective(log_q, z, lam), 1.0
-        while rate > 1e-6 and _objective(log_q, z, lam - rate * step) > value - 1e-4 * rate * (
-            gradient @ step
-        ):
-            rate /= 2
-        lam = lam - rate * step
+    p = _solve(log_q, z, 0.0)
+    converged = bool(np.max(np.abs(p @ z), initial=0.0) < BALANCED)
+    if not converged:
+        # exact balance cannot be had (a covariate value no comparison child shares): the
+        # nearest balance a penalty on the weights' tilt allows, or the odds if those are nearer
+        candidates = [p, _solve(log_q, z, 1e-2), q]
+        p = min(candidates, key=lambda v: float(np.max(np.abs(v @ z), initial=0.0)))
     w = np.ones(treated.size)
     w[c] = p * n_treated
     return Calibration(w, converged, capped)
+
+
+def _solve(log_q: np.ndarray, z: np.ndarray, penalty: float) -> np.ndarray:
+    """Newton's method on the entropy-balancing dual, log-sum-exp(log q + z l) +
+    penalty/2 |l|^2, with a backtracking line search; the weights it ends at."""
+    lam = np.zeros(z.shape[1])
+    ridge = (penalty + 1e-8) * np.eye(lam.size)
+    p = _softmax(log_q)
+    for _ in range(100):
+        p = _softmax(log_q + z @ lam)
+        gap = p @ z
+        gradient = gap + penalty * lam
+        if np.max(np.abs(gradient), initial=0.0) < 1e-7:
+            break
+        hessian = (z * p[:, None]).T @ z - np.outer(gap, gap) + ridge
+        step = np.linalg.solve(hessian, gradient)
+        value, rate = _objective(log_q, z, lam, penalty), 1.0
+        while rate > 1e-6 and _objective(log_q, z, lam - rate * step, penalty) > (
+            value - 1e-4 * rate * (gradient @ step)
+        ):
+            rate /= 2
+        lam = lam - rate * step
+    return p
 
 
 def _softmax(v: np.ndarray) -> np.ndarray:
@@ -126,10 +142,10 @@ def _softmax(v: np.ndarray) -> np.ndarray:
     return np.asarray(e / e.sum())
 
 
-def _objective(log_q: np.ndarray, z: np.ndarray, lam: np.ndarray) -> float:
+def _objective(log_q: np.ndarray, z: np.ndarray, lam: np.ndarray, penalty: float) -> float:
     v = log_q + z @ lam
     top = float(v.max())
-    return top + math.log(float(np.exp(v - top).sum()))
+    return top + math.log(float(np.exp(v - top).sum())) + penalty / 2 * float(lam @ lam)
 
 
 def calibrated_weights(x: np.ndarray, treated: np.ndarray, score: np.ndarray) -> Calibration:
