@@ -38,8 +38,9 @@ def main() -> None:
             out, children=args.children, seed=args.seed, options=SynthOptions(interventions=True)
         )
         stages["synth"] = round(time.perf_counter() - t, 1)
+    fresh = not db.exists()  # before make_engine, which creates the file
     engine = make_engine(f"sqlite:///{db}")
-    if not db.exists():
+    if fresh:
         upgrade(engine)
         t = time.perf_counter()
         for delivery in deliveries_in(out):

@@ -102,3 +102,14 @@ def reduction() -> dict[str, Any]:
         _effect(0.20, 0.20, 0.0, -0.2, 0.25, 200),
         treated=200,
     )
+
+
+def unbalanced() -> dict[str, Any]:
+    """A reduction on its face, but the groups still differ after weighting (issue 22)."""
+    result = reduction()
+    result["balance"][1]["smd_after"] = 0.55
+    result["max_abs_smd_after"] = 0.55
+    from joinedup.interventions import report
+
+    result["summary"] = report.headline(result)
+    return result

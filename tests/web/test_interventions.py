@@ -112,6 +112,15 @@ def test_the_board_page_is_honest_about_uncertain_results(
     expect(page.get_by_test_id("headline")).to_contain_text("no difference we can detect")
     expect(green).to_have_count(0)
 
+    # issue 22: groups still unlike after weighting: the reason, not a number
+    shown["result"] = evaluations.unbalanced()
+    page.goto("/interventions/PARENTING_PROGRAMME")
+    expect(page.get_by_test_id("headline")).to_contain_text("No estimate is given")
+    expect(page.get_by_test_id("headline")).to_contain_text("not alike enough")
+    expect(green).to_have_count(0)
+    expect(page.get_by_test_id("effects")).to_contain_text("not shown: groups not comparable")
+    expect(page.get_by_test_id("effects")).not_to_contain_text("-38%")
+
     shown["result"] = evaluations.reduction()
     page.goto("/interventions/PARENTING_PROGRAMME")
     expect(green).to_have_count(1)

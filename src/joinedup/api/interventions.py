@@ -57,6 +57,10 @@ class Effect(BaseModel):
     relative_change: float | None = None
     relative_change_ci: list[float | None] | None = None
     relative_change_ci_analytic: list[float | None] | None = None
+    relative_change_weighting: float | None = Field(
+        None, description="weighting only (no outcome model), beside the doubly robust figure"
+    )
+    relative_change_weighting_ci: list[float | None] | None = None
     naive_relative_vs_everyone: float | None = None
     e_value: float | None = None
     e_value_ci: float | None = None
@@ -110,6 +114,12 @@ class Evaluation(BaseModel):
     outcomes: dict[str, Effect] | None = Field(None, description="by outcome code")
     balance: list[Balance] | None = None
     max_abs_smd_after: float | None = None
+    balance_exact: bool | None = Field(
+        None, description="every covariate's weighted comparison mean equals the treated mean"
+    )
+    trimmed: int | None = Field(
+        None, description="comparison children whose propensity was capped at 0.99"
+    )
     propensity_overlap: PropensityOverlap | None = None
     trajectory: Trajectory | None = None
     summary: str | None = None

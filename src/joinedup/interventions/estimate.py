@@ -3,22 +3,27 @@
 Pure functions over numpy/pandas (no ORM, no web). The estimand is the effect on the children
 who received the intervention (ATT). Method:
 
-1. Propensity score: a logistic regression (scikit-learn) of receiving the intervention on the
-   pre-treatment covariates, standardised.
-2. Inverse probability weighting for the ATT: treated weight 1, comparison weight e/(1-e)
-   (e capped at 0.99), so the comparison group is reweighted to look like the treated.
-3. Effects for each outcome: risk with (treated) and without (weighted comparison), the
-   relative change (risk ratio - 1) and the difference; the weighted log-risk-ratio fit is a
-   statsmodels GLM (Poisson, robust errors: the "modified Poisson" estimator) whose analytic
-   interval is reported beside the bootstrap one.
+1. Propensity score: cross-fitted gradient boosting (``robust.propensity``), capped at 0.99
+   (the number capped is reported as trimming).
+2. Weights that balance every covariate: the comparison children's odds e/(1-e), calibrated
+   by entropy balancing so every covariate's weighted comparison mean equals the treated mean
+   (``robust.calibrated_weights``).
+3. Effects for each binary outcome: doubly robust (augmented IPW with a cross-fitted gradient
+   boosting outcome model, ``robust.aipw_att``): risk with (treated) and without, the relative
+   change (risk ratio - 1) and the difference, with influence-function 95% intervals; the
+   weighting-only estimate and its bootstrap interval are kept beside it, and a weighted
+   log-risk-ratio fit (statsmodels GLM, Poisson, robust errors: the "modified Poisson"
+   estimator) gives an analytic interval. A mean outcome (school absence) is weighted only.
 4. Difference-in-differences where the outcome was also measured in the 12 months before:
    (treated after - before) - (weighted comparison after - before).
-5. Intervals: percentile bootstrap (children resampled within each group, the propensity
-   model refitted every time, so its uncertainty is included). When the comparison children
-   were given several index dates (a ``draw`` column: one row per child and draw), the point
-   estimate uses every draw (stacked) and each replicate takes one draw at random, so the
-   interval carries the variation of the index dates as well.
-6. Balance: standardised mean differences before and after weighting (|SMD| < 0.1 is good).
+5. Bootstrap intervals (weighting-only figures, the difference in differences, a mean
+   outcome): children resampled within each group, the weights recomputed every time
+   (logistic propensity odds, entropy-balanced), so their uncertainty is included. When the
+   comparison children were given several index dates (a ``draw`` column: one row per child
+   and draw), the point estimate uses every draw (stacked) and each replicate takes one draw
+   at random, so the interval carries the variation of the index dates as well.
+6. Balance: standardised mean differences before and after weighting (|SMD| < 0.1 is good;
+   a report refuses to headline an estimate above it, ``verdict``).
 7. Sensitivity to unmeasured confounding: the E-value (VanderWeele and Ding, 2017): how strong
    an unmeasured confounder would need to be, with both the intervention and the outcome, on
    the risk-ratio scale, to explain the estimate away. Hand-written because it is a closed
@@ -41,6 +46,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from joinedup.interventions import robust
+
 MAX_PROPENSITY = 0.99
 
 
@@ -62,6 +69,11 @@ def att_weights(score: np.ndarray, treated: np.ndarray) -> np.ndarray:
     if total > 0:
         w[control] *= treated.sum() / total
     return w
+
+
+def balanced_weights(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Logistic propensity odds calibrated by entropy balancing (quick: for resamples)."""
+    return robust.calibrated_weights(x, treated, propensity(x, treated)).weights
 
 
 def _wmean(y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -137,8 +149,9 @@ def evaluate_frame(
     x = frame[covariates].to_numpy(dtype=float)
     y_after = frame[outcomes].to_numpy(dtype=float)
     y_before = frame[[f"{o}_before" for o in outcomes]].to_numpy(dtype=float)
-    score = propensity(x, treated)
-    w = att_weights(score, treated)
+    score = robust.propensity(x, treated, seed)
+    calibration = robust.calibrated_weights(x, treated, score)
+    w = calibration.weights
     point = _effects(y_after, y_before, treated, w)
     naive = _effects(y_after, y_before, treated, np.ones_like(w))
     rng = np.random.default_rng(seed)
@@ -151,7 +164,7 @@ def evaluate_frame(
         c_idx = by_draw[int(rng.integers(len(by_draw)))]
         idx = np.concatenate([rng.choice(t_idx, t_idx.size), rng.choice(c_idx, c_idx.size)])
         tb, xb = treated[idx], x[idx]
-        wb = att_weights(propensity(xb, tb), tb)
+        wb = balanced_weights(xb, tb)
         draws.append(_effects(y_after[idx], y_before[idx], tb, wb))
     stack = np.array(draws) if draws else np.full((1, *point.shape), np.nan)
     with warnings.catch_warnings():
@@ -174,14 +187,19 @@ def evaluate_frame(
             "measured_on_treated": int(np.isfinite(y_after[t_mask, j]).sum()),
         }
         if is_binary:
-            rr = point[2, j] + 1.0
-            rel_lo, rel_hi = lo[2, j], hi[2, j]
-            ev, ev_ci = e_value(rr, rel_lo + 1.0, rel_hi + 1.0)
+            dr = robust.aipw_att_over_draws(x, y_after[:, j], treated, w, draw_of, seed)
+            rel_lo, rel_hi = dr.relative_change_ci
+            ev, ev_ci = e_value(dr.relative_change + 1.0, rel_lo + 1.0, rel_hi + 1.0)
             glm_lo, glm_hi = _glm_ratio(y_after[:, j], treated, w)
             entry.update(
                 {
-                    "relative_change": _f(point[2, j]),
+                    "comparison_without": _f(dr.risk_without),
+                    "difference": _f(dr.difference),
+                    "difference_ci": [_f(v) for v in dr.difference_ci],
+                    "relative_change": _f(dr.relative_change),
                     "relative_change_ci": [_f(rel_lo), _f(rel_hi)],
+                    "relative_change_weighting": _f(point[2, j]),
+                    "relative_change_weighting_ci": [_f(lo[2, j]), _f(hi[2, j])],
                     "relative_change_ci_analytic": [_f(glm_lo), _f(glm_hi)],
                     "naive_relative_vs_everyone": _f(naive[2, j]),
                     "e_value": _f(ev),
@@ -212,6 +230,8 @@ def evaluate_frame(
             for c, b, a in zip(covariates, before_smd, after_smd, strict=True)
         ],
         "max_abs_smd_after": _f(float(np.max(np.abs(after_smd))) if len(covariates) else 0.0),
+        "balance_exact": calibration.converged,
+        "trimmed": calibration.capped,
         "propensity_overlap": {
             "treated_median": _f(float(np.median(score[t_mask]))),
             "comparison_median": _f(float(np.median(score[~t_mask]))),

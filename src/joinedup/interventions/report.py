@@ -18,7 +18,7 @@ from joinedup.charts.figures import BOARD, Dots, Line, dot_plot, line_chart
 from joinedup.interventions import verdict
 
 # Standardised mean difference below which two groups count as balanced (a common rule).
-BALANCE_GOOD = 0.1
+BALANCE_GOOD = verdict.BALANCE_GOOD
 
 
 _pct = verdict.pct
@@ -39,7 +39,8 @@ def _plots(result: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
         if "relative_change" not in o:
             continue
         lo, hi = o["relative_change_ci"]
-        known = v.kind != "too_few"  # no dot for a figure too few outcomes cannot bear
+        # no dot for a figure too few outcomes, or groups not comparable, cannot bear
+        known = v.kind not in ("too_few", "unbalanced")
         naive = o.get("naive_relative_vs_everyone")
         effects.append(
             Dots(
@@ -128,7 +129,7 @@ def _context(result: dict[str, Any], images: dict[str, str]) -> dict[str, Any]:
         "treated": result["treated"],
         "comparison": result["comparison"],
         "effective_comparison": f"{result['effective_comparison']:.0f}",
-        "summary": result["summary"],
+        "summary": headline(result),
         "rows": rows,
         "naive": naive,
         "max_smd": f"{result['max_abs_smd_after']:.2f}",

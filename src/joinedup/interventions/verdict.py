@@ -14,6 +14,11 @@ Too few to say, with the counts, when:
 - the interval reaches -100% (some resamples had no outcome at all among the children who
   received it): a figure no intervention achieves, a sign of too few outcomes.
 
+No estimate at all (issue 22), with the reason, when the groups are not comparable: after
+weighting, some covariate's standardised mean difference is above ``BALANCE_GOOD``. Any
+difference in outcomes could then come from who was chosen rather than from the
+intervention, so no report headlines a number.
+
 Every outcome the evaluation measures is one the partnership wants fewer of (statutory
 outcomes, police incidents, A&E attendances, school absence), so only "reduced" is
 beneficial: the whole 95% interval below no change. That alone is ever shown as a success.
@@ -27,10 +32,13 @@ from typing import Any, Literal
 # Outcomes in each group below which no estimate is given (a common rule of thumb: with
 # fewer than about ten events a ratio's interval is too wide to mean anything).
 MIN_EVENTS = 10
+# Standardised mean difference above which the groups are not comparable (a common rule).
+BALANCE_GOOD = 0.1
 # An interval whose lower end is at or below this is "no outcome at all" in a resample.
 IMPOSSIBLE_LOW = -0.99
 
-Kind = Literal["too_few", "reduced", "increased", "no_difference"]
+Kind = Literal["too_few", "unbalanced", "reduced", "increased", "no_difference"]
+NOT_SHOWN = "not shown: groups not comparable"
 
 
 @dataclass(frozen=True)
@@ -91,9 +99,32 @@ def judge(result: dict[str, Any], outcome: str) -> Verdict:
     effect = result["outcomes"][outcome]
     label = result["outcome_labels"].get(outcome, outcome)
     title = result["title"]
+    refused = _unbalanced(result, outcome, label, title)
+    if refused is not None:
+        return refused
     if "relative_change" in effect:
         return _judge_risk(result, outcome, effect, label, title)
     return _judge_mean(outcome, effect, label, title)
+
+
+def _unbalanced(result: dict[str, Any], outcome: str, label: str, title: str) -> Verdict | None:
+    """The refusal, with the reason, when the weighted groups still differ."""
+    smd = result.get("max_abs_smd_after")
+    if smd is None or smd <= BALANCE_GOOD:
+        return None
+    worst = max(
+        result.get("balance") or [], key=lambda b: abs(b.get("smd_after") or 0), default=None
+    )
+    names = result.get("covariate_labels") or {}
+    on = f", on {names.get(worst['covariate'], worst['covariate'])}" if worst else ""
+    sentence = (
+        f"No estimate is given of whether {title} changed the chance of {label}: after "
+        "weighting, the children who received it still differ from the comparison children "
+        f"in what agencies recorded before (largest standardised difference {smd:.2f}{on}; "
+        f"above {BALANCE_GOOD} they are not comparable), so a difference in outcomes could "
+        f"come from who was chosen for {title} rather than from {title} itself."
+    )
+    return Verdict(outcome, label, "unbalanced", NOT_SHOWN, NOT_SHOWN, sentence, "")
 
 
 def _judge_risk(

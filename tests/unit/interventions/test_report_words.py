@@ -42,3 +42,22 @@ def test_the_childrens_own_before_and_after_reads_as_words() -> None:
     result = evaluations.no_difference()
     text = report.markdown(result, {"effect": "e.png", "trajectory": "t.png", "balance": "b.png"})
     assert "a fall of 60%" in text and "-60%" not in text
+
+
+def test_groups_not_comparable_after_weighting_get_the_reason_not_a_number() -> None:
+    """Issue 22: a board read -57% where the truth was -30% and the largest standardised
+    difference after weighting was 0.55. Above 0.1 no report headlines a number."""
+    result = evaluations.unbalanced()
+    images = {"effect": "e.png", "trajectory": "t.png", "balance": "b.png"}
+    for text in (
+        result["summary"],
+        report.markdown(result, images),
+        report.html_report(result, {"effect": "", "trajectory": "", "balance": ""}),
+    ):
+        assert "No estimate is given" in text, text
+        assert "largest standardised difference 0.55, on referrals, last 12 months" in text
+        assert "-38%" not in text and "reduced the chance" not in text
+    assert "not shown: groups not comparable" in report.markdown(result, images)
+    # at 0.1 or below the estimate is headlined as before
+    result["max_abs_smd_after"] = 0.1
+    assert report.headline(result).startswith("Parenting programme reduced the chance")

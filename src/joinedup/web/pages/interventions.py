@@ -65,7 +65,7 @@ def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "change": v.change,
                 "interval": v.interval,
                 "naive": naive,
-                "too_few": v.kind == "too_few",
+                "too_few": v.kind in ("too_few", "unbalanced"),
             }
         )
     return rows
