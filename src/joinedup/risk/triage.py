@@ -210,7 +210,9 @@ def triage_list(
     return {
         "as_of": first_as_of.isoformat() if first_as_of else None,
         "model_id": found[0] if found else None,
-        "threshold": round(found[1].threshold, 4) if found else None,
+        # three significant figures: a rare outcome's threshold can be below 0.005% (four
+        # decimal places said 0.0 and the page "a chance of 0.0% or more")
+        "threshold": float(f"{found[1].threshold:.3g}") if found else None,
         "children_scored": scored,
         "matched": counted if complete else None,
         "shown": len(children),

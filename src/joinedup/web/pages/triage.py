@@ -98,6 +98,15 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
+def _threshold_percent(value: float | None) -> str:
+    """The threshold as a percentage people can read: one decimal place, or two significant
+    figures when it is smaller than that shows (0.0043%, not 0.0%)."""
+    if value is None:
+        return ""
+    percent = 100 * value
+    return f"{percent:.1f}%" if percent >= 0.1 else f"{percent:.2g}%"
+
+
 def _points(value: float) -> str:
     points = abs(100 * value)
     return f"{points:.1f} percentage point{'' if f'{points:.1f}' == '1.0' else 's'}"
@@ -197,6 +206,7 @@ def list_page(
     context["listed"] = listed
     context["pages"] = _pages(filters, number, listed["matched"])
     context["in_one"] = _in_one(listed["threshold"])
+    context["threshold_percent"] = _threshold_percent(listed["threshold"])
     context["bar_max"] = max((c["probability_12m"] or 0.0 for c in listed["children"]), default=0.0)
     return render(request, "triage/list.html", context)
 
