@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from joinedup.accounts.model import Account
 from joinedup.alerts import inbox as alert_inbox
@@ -19,8 +19,6 @@ from joinedup.errors import BadInput, Forbidden
 from joinedup.services import ingest
 from joinedup.services.cp_is import point_of_care_check
 from joinedup.store.audit_tables import audit_entry as audit_log
-from joinedup.store.linkage_tables import linkage_model, linkage_record, linkage_run
-from joinedup.store.tables import person
 from joinedup.store.unit_of_work import NOTHING, using
 from tests.support.deliveries import (
     csv_text,
@@ -28,6 +26,7 @@ from tests.support.deliveries import (
     make_delivery,
     valid_nhs_numbers,
 )
+from tests.support.linked import link_by_hand
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -120,27 +119,7 @@ def link_as_facts(engine: Engine) -> None:
         "M1": [("health", "Patient", "HM")],
     }
     with engine.begin() as c:
-        model = c.execute(
-            insert(linkage_model)
-            .values(created_at=NOW, fingerprint="test", records=7, backend="test",
-                    splink_version="test", settings={}, thresholds={}, term_frequencies={},
-                    active=False)
-            .returning(linkage_model.c.id)
-        ).scalar_one()  # fmt: skip
-        run = c.execute(
-            insert(linkage_run)
-            .values(kind="BATCH", backend="test", model_id=model, started_at=NOW)
-            .returning(linkage_run.c.id)
-        ).scalar_one()
-        for person_id, records in people.items():
-            c.execute(insert(person).values(id=person_id, created_at=NOW))
-            for a, t, s in records:
-                c.execute(
-                    insert(linkage_record).values(
-                        record_key=f"{a}|{t}|{s}", agency_id=a, source_table=t, source_id=s,
-                        person_id=person_id, run_id=run,
-                    )
-                )  # fmt: skip
+        link_by_hand(c, people, NOW)
 
 
 @pytest.fixture

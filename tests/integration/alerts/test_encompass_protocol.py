@@ -24,11 +24,7 @@ from joinedup.store.alert_tables import alert_message
 from joinedup.store.linkage_tables import (
     linkage_household,
     linkage_household_member,
-    linkage_model,
-    linkage_record,
-    linkage_run,
 )
-from joinedup.store.tables import person
 from joinedup.store.unit_of_work import NOTHING, using
 from joinedup.synth.education import TERM_DATE_COLUMNS, term_date_rows
 from tests.support.deliveries import (
@@ -39,6 +35,7 @@ from tests.support.deliveries import (
     make_delivery,
     valid_upn,
 )
+from tests.support.linked import link_by_hand
 
 UPN, SIBLING_UPN = valid_upn(21), valid_upn(22)
 DSL = "school:100001:dsl"
@@ -138,27 +135,7 @@ def link_as_facts(engine: Engine) -> None:
     }
     now = datetime(2026, 2, 2, tzinfo=UTC)
     with engine.begin() as c:
-        model = c.execute(
-            insert(linkage_model)
-            .values(created_at=now, fingerprint="test", records=4, backend="test",
-                    splink_version="test", settings={}, thresholds={}, term_frequencies={},
-                    active=False)
-            .returning(linkage_model.c.id)
-        ).scalar_one()  # fmt: skip
-        run = c.execute(
-            insert(linkage_run)
-            .values(kind="BATCH", backend="test", model_id=model, started_at=now)
-            .returning(linkage_run.c.id)
-        ).scalar_one()
-        for person_id, records in people.items():
-            c.execute(insert(person).values(id=person_id, created_at=now))
-            for a, t, s in records:
-                c.execute(
-                    insert(linkage_record).values(
-                        record_key=f"{a}|{t}|{s}", agency_id=a, source_table=t, source_id=s,
-                        person_id=person_id, run_id=run,
-                    )
-                )  # fmt: skip
+        run = link_by_hand(c, people, now)
         c.execute(
             insert(linkage_household).values(
                 id="H1", address_key=f"{POSTCODE}|1", postcode=POSTCODE, run_id=run

@@ -30,11 +30,8 @@ from joinedup.store.casework_tables import concern
 from joinedup.store.linkage_tables import (
     linkage_household,
     linkage_household_member,
-    linkage_model,
-    linkage_record,
-    linkage_run,
 )
-from joinedup.store.tables import outbox, person
+from joinedup.store.tables import outbox
 from joinedup.store.unit_of_work import NOTHING, using
 from tests.support.deliveries import (
     AGENCY_EVENTS,
@@ -50,6 +47,7 @@ from tests.support.deliveries import (
     ssd_delivery,
     valid_upn,
 )
+from tests.support.linked import link_by_hand
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -172,27 +170,7 @@ def link_as_facts(engine: Engine) -> None:
         "A1": [("probation", "persons", "PRB1")],
     }  # fmt: skip
     with engine.begin() as c:
-        model = c.execute(
-            insert(linkage_model)
-            .values(created_at=NOW, fingerprint="test", records=5, backend="test",
-                    splink_version="test", settings={}, thresholds={}, term_frequencies={},
-                    active=False)
-            .returning(linkage_model.c.id)
-        ).scalar_one()  # fmt: skip
-        run = c.execute(
-            insert(linkage_run)
-            .values(kind="BATCH", backend="test", model_id=model, started_at=NOW)
-            .returning(linkage_run.c.id)
-        ).scalar_one()
-        for person_id, records in people.items():
-            c.execute(insert(person).values(id=person_id, created_at=NOW))
-            for a, t, s in records:
-                c.execute(
-                    insert(linkage_record).values(
-                        record_key=f"{a}|{t}|{s}", agency_id=a, source_table=t, source_id=s,
-                        person_id=person_id, run_id=run,
-                    )
-                )  # fmt: skip
+        run = link_by_hand(c, people, NOW)
         c.execute(
             insert(linkage_household).values(
                 id="H1", address_key="LS6 2AB|1", postcode="LS6 2AB", run_id=run
