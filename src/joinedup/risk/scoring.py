@@ -207,8 +207,14 @@ def score_all(
         "as_of": on.isoformat(),
         "children_scored": len(rows),
         "flagged": sum(1 for r in rows if r["flagged"]),
-        "threshold": round(model.threshold, 4),
+        "threshold": threshold_shown(model.threshold),
     }
+
+
+def threshold_shown(threshold: float) -> float:
+    """The triage threshold as reported: three significant figures (a rare outcome's
+    threshold can be below 0.00005, which four decimal places reported as 0.0)."""
+    return float(f"{threshold:.3g}")
 
 
 def _current(connection: Connection, person_ids: list[str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from joinedup.risk import ranking
 from joinedup.risk.areas import contribution_label
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.provenance import TERM_NEEDS, visible_probability
-from joinedup.risk.scoring import active_model
+from joinedup.risk.scoring import active_model, threshold_shown
 from joinedup.store.risk_tables import risk_decision, risk_score
 
 DECISIONS = ("DISCUSS", "NO_FURTHER_ACTION", "REFER")
@@ -210,9 +210,7 @@ def triage_list(
     return {
         "as_of": first_as_of.isoformat() if first_as_of else None,
         "model_id": found[0] if found else None,
-        # three significant figures: a rare outcome's threshold can be below 0.005% (four
-        # decimal places said 0.0 and the page "a chance of 0.0% or more")
-        "threshold": float(f"{found[1].threshold:.3g}") if found else None,
+        "threshold": threshold_shown(found[1].threshold) if found else None,
         "children_scored": scored,
         "matched": counted if complete else None,
         "shown": len(children),
