@@ -40,8 +40,9 @@ def synth_command(
     returns: bool = typer.Option(
         False,
         "--returns/--no-returns",
-        help="Also write the returns children's social care already makes, from the same "
-        "records: CIN census XML, SSDA903 and Annex A, as three more social care deliveries.",
+        help="Also write the returns councils and schools already make, from the same "
+        "records: CIN census XML, SSDA903 and Annex A as three more social care deliveries, "
+        "and each school's School Census (CBDS XML) as one education delivery per school.",
     ),
     json_output: bool = JSON_OPTION,
 ) -> None:

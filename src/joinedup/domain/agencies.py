@@ -16,6 +16,8 @@ class FeedFormat(StrEnum):
     CIN_CENSUS_XML = "cin-census-xml/1"
     SSDA903_CSV = "ssda903-csv/1"
     ANNEX_A_CSV = "annex-a-csv/1"
+    # the School Census every school already sends the DfE (CBDS XML)
+    SCHOOL_CENSUS_XML = "school-census-xml/1"
 
 
 class AgencyId(StrEnum):
@@ -51,7 +53,13 @@ AGENCIES: dict[AgencyId, Agency] = {
         Agency(AgencyId.SOCIAL_CARE, "Children's social care", FeedFormat.SSD_CSV, True, RETURNS),
         Agency(AgencyId.HEALTH, "Health (integrated care board)", FeedFormat.FHIR_R4_BULK, True),
         Agency(AgencyId.POLICE, "Police", FeedFormat.POLE_CSV, True),
-        Agency(AgencyId.EDUCATION, "Schools and education", FeedFormat.SCHOOL_CENSUS_CSV, False),
+        Agency(
+            AgencyId.EDUCATION,
+            "Schools and education",
+            FeedFormat.SCHOOL_CENSUS_CSV,
+            False,
+            (FeedFormat.SCHOOL_CENSUS_XML,),
+        ),
         Agency(AgencyId.HOUSING, "Housing", FeedFormat.AGENCY_EVENTS_CSV, False),
         Agency(AgencyId.PROBATION, "Probation", FeedFormat.AGENCY_EVENTS_CSV, False),
         Agency(

@@ -92,6 +92,8 @@ class FileSpec:
     kind: str = "csv"  # csv | ndjson | xml
     optional_columns: tuple[str, ...] = ()  # read when present; anything else is reported
     schema: str = ""  # xml: the XSD (in ingest/data) the file is validated against
+    root: str = ""  # xml without an XSD: the root element the file must have...
+    records: tuple[str, ...] = ()  # ...and the only record elements it may hold
 
 
 class FeedAdapter:

@@ -27,6 +27,7 @@ from joinedup.ingest.parsed_batch import FileDone, FileOpened, ParsedBatch, prep
 from joinedup.ingest.pole import PoliceAdapter
 from joinedup.ingest.reading import HeaderError, RawRow, read_csv, read_ndjson
 from joinedup.ingest.school_census import SchoolCensusAdapter
+from joinedup.ingest.school_census_xml import SchoolCensusXmlAdapter
 from joinedup.ingest.ssd import SsdAdapter
 from joinedup.ingest.ssda903 import Ssda903Adapter
 from joinedup.ingest.validation import Finding, RowChecks
@@ -43,6 +44,7 @@ ADAPTERS: dict[FeedFormat, FeedAdapter] = {
     FeedFormat.CIN_CENSUS_XML: CinCensusAdapter(),
     FeedFormat.SSDA903_CSV: Ssda903Adapter(),
     FeedFormat.ANNEX_A_CSV: AnnexAAdapter(),
+    FeedFormat.SCHOOL_CENSUS_XML: SchoolCensusXmlAdapter(),
 }
 BATCH_ROWS = 2000
 # ...and at most this many delivered characters: a file of huge rows must not fill memory.
@@ -147,7 +149,11 @@ def _parse_file(manifest: Manifest, spec: FileSpec, context: DeliveryContext) ->
         rows = read_ndjson(path)
     elif spec.kind in ("xml", "xlsx"):
         try:
-            rows = read_xml(path, spec.schema) if spec.kind == "xml" else read_xlsx(path)
+            rows = (
+                read_xml(path, spec.schema, spec.root, spec.records)
+                if spec.kind == "xml"
+                else read_xlsx(path)
+            )
         except HeaderError as error:
             raise DeliveryRejected(
                 f"delivery {manifest.folder} rejected: {spec.path}: {error}"
@@ -197,6 +203,12 @@ def _parse_file(manifest: Manifest, spec: FileSpec, context: DeliveryContext) ->
                     )
                 )
             seen.add(row.source_id)
+        if batch and batch[0][1].source_table != row.source_table:
+            # a batch fills one table; a file whose records fill two (a school census: its
+            # school, then its pupils) is cut where the table changes
+            total += len(batch)
+            yield prepare_batch(spec.path, batch, agency)
+            batch, batch_chars = [], 0
         batch.append((raw, row))
         batch_chars += raw.size
         if len(batch) >= BATCH_ROWS or batch_chars >= BATCH_CHARS:

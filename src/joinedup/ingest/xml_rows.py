@@ -1,4 +1,5 @@
-"""XML returns (the DfE CIN census) read as rows: one row per record element (``<Child>``).
+"""XML returns read as rows: one row per record element (the CIN census's ``<Child>``; the
+School Census's ``<SchoolInformation>`` and each ``<PupilOnRoll>``).
 
 The file is parsed safely (no DTD, no entities, no network) and validated against the
 return's own XSD. A file that is not well-formed XML, is too large, or breaks the schema
@@ -26,7 +27,10 @@ from lxml import etree
 from joinedup.ingest.reading import MAX_RAW_CHARS, HeaderError, RawRow
 
 # The element that is one row of an XML return.
-ROW_ELEMENTS = frozenset({"Child"})
+ROW_ELEMENTS = frozenset({"Child", "SchoolInformation", "PupilOnRoll"})
+# A row of a file read by its root (no XSD) names its record element here: such a file may
+# hold more than one kind of record.
+ELEMENT = "#element"
 # Elements that may occur more than once in their parent (maxOccurs > 1 in the schemas).
 REPEATED = frozenset(
     {
@@ -38,6 +42,9 @@ REPEATED = frozenset(
         "Disability",
         "AssessmentFactors",
         "CPPreviewDate",
+        "TermlyAttendance",
+        "Exclusion",
+        "FSM",
     }
 )
 # A return larger than this is refused before it is parsed (a CIN census of a large
@@ -109,17 +116,34 @@ def as_dict(element: Any) -> dict[str, Any]:
     return out
 
 
-def read_xml(path: Path, schema_name: str) -> Iterator[RawRow]:
-    """Validate ``path`` and return its rows; raises ``HeaderError`` (before any row) when
-    the file is refused whole."""
+def read_xml(
+    path: Path, schema_name: str, root: str = "", records_of: tuple[str, ...] = ()
+) -> Iterator[RawRow]:
+    """Validate ``path`` against its XSD (or, without one, check its root element is
+    ``root`` and its records are only ``records_of``) and return its rows; raises
+    ``HeaderError`` (before any row) when the file is refused whole."""
     tree = load(path)
-    xsd = schema(schema_name)
-    valid = xsd.validate(tree)
+    if schema_name:
+        xsd = schema(schema_name)
+        valid = xsd.validate(tree)
+    else:
+        found = etree.QName(tree.getroot()).localname
+        if root and found != root:
+            raise HeaderError(
+                f"has root element <{found}> at line {tree.getroot().sourceline}; expected <{root}>"
+            )
+        valid = True
     records = list(tree.getroot().iter(*ROW_ELEMENTS))
+    stray = next((r for r in records if records_of and r.tag not in records_of), None)
+    if stray is not None:
+        raise HeaderError(
+            f"holds a <{etree.QName(stray).localname}> record at line {stray.sourceline}; "
+            f"this format's records are {', '.join(f'<{n}>' for n in records_of)}"
+        )
     starts = [r.sourceline or 0 for r in records]
     ends = [max((e.sourceline or 0) for e in r.iter()) for r in records]
     problems: dict[int, list[str]] = {}
-    for error in [] if valid else list(xsd.error_log):
+    for error in [] if valid else list(xsd.error_log):  # valid without an XSD
         index = bisect_right(starts, error.line) - 1
         message = f"line {error.line}: {_one_line(error.message)}"
         if index < 0 or error.line > ends[index] + 1:
@@ -143,6 +167,8 @@ def read_xml(path: Path, schema_name: str) -> Iterator[RawRow]:
                 )
                 continue
             values = as_dict(record)
+            if root:
+                values[ELEMENT] = etree.QName(record).localname
             text = json.dumps(values, ensure_ascii=False)
             yield RawRow(number, line, values, text, size=len(text))
 

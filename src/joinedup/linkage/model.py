@@ -86,6 +86,30 @@ def term_frequencies(records: list[dict[str, Any]]) -> dict[str, dict[str, float
     return out
 
 
+# The blocking rules expectation maximisation trains on (``train``): each a list of options,
+# the first whose every rule some two records agree on. An identifier agreeing trains names,
+# DOB, address and sex; a store with no identifier shared by two records (the agencies that
+# record none, such as schools and police, before health has delivered) trains the names on
+# DOB agreement and the DOB on name agreement, as Splink's guidance does without an id.
+TRAINING_RULES: tuple[tuple[tuple[tuple[str, ...], ...], ...], ...] = (
+    ((("nhs_number",),), (("upn",),), (("dob",), ("surname", "forename1"))),
+    ((("dob", "surname", "forename1"),),),
+)
+
+
+def _any_pair(records: list[dict[str, Any]], columns: tuple[str, ...]) -> bool:
+    """Whether two records agree on every one of ``columns`` (none of them missing)."""
+    seen: set[tuple[Any, ...]] = set()
+    for r in records:
+        key = tuple(r.get(c) for c in columns)
+        if None in key or "" in key:
+            continue
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
 def train(
     records: list[dict[str, Any]], *, backend: str = "duckdb", u_max_pairs: float = U_MAX_PAIRS
 ) -> TrainedModel:
@@ -100,12 +124,21 @@ def train(
         # NHS number agreement trains names, DOB, address, UPN and sex; DOB + surname
         # + forename trains the identifiers (not on twins: they differ in forename).
         # Neither rule constrains the fields it trains.
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("nhs_number"), estimate_without_term_frequencies=True
-        )
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("dob", "surname", "forename1"), estimate_without_term_frequencies=True
-        )
+        for options in TRAINING_RULES:
+            chosen = next(
+                (rules for rules in options if all(_any_pair(records, r) for r in rules)), ()
+            )
+            if not chosen:
+                # Splink would refuse a rule no pair agrees on; levels left unseen take
+                # ``fill_unseen``'s conservative defaults rather than the linking failing.
+                logging.getLogger(__name__).warning(
+                    "linkage training: no two records agree on any of %s; trained without it",
+                    options,
+                )
+            for columns in chosen:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*columns), estimate_without_term_frequencies=True
+                )
         settings = fill_unseen(linker.misc.save_model_to_json())
     return TrainedModel(
         settings=settings,

@@ -30,7 +30,8 @@ class SynthOptions:
     # random stream of its own; "default" leaves every file byte-identical to before.
     error_model: str = "default"
     # Also write the returns social care already makes (CIN census XML, SSDA903, Annex A) as
-    # three more social care deliveries, from the same SSD records (synth/returns.py).
+    # three more social care deliveries, from the same SSD records (synth/returns.py), and
+    # each school's School Census (synth/returns_school_census.py).
     returns: bool = False
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------

@@ -38,6 +38,7 @@ from joinedup.synth.names import NameBook
 from joinedup.synth.options import SynthOptions
 from joinedup.synth.population import World, build_household
 from joinedup.synth.returns import write_returns
+from joinedup.synth.returns_school_census import write_school_census
 from joinedup.synth.social_care import TEAMS, emit_social_care
 from joinedup.synth.ssd_schema import SSD_COLUMNS
 
@@ -488,6 +489,8 @@ def generate_partnership(
     if options.returns:
         care = fd.deliveries["social_care"]
         counts.update(write_returns(out, care.partnership, care.extracted_at, options.as_of))
+        schools = fd.deliveries["education"]
+        counts.update(write_school_census(out, schools.partnership, schools.extracted_at))
     if progress:
         progress("manifests", 1, 1)
     return SynthSummary(
