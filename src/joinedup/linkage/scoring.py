@@ -18,6 +18,12 @@ from joinedup.linkage.comparisons import COMPARISONS, NAME, ComparisonSpec
 # among non-matches is rare (small u); a disagreement never seen among matches is rare too.
 UNSEEN_U = 1e-6
 UNSEEN_M = 1e-3
+# The prior probability that two records are the same person, when training could not
+# estimate it: a store where no two records agree on an identifier, or on name and date of
+# birth (a first small delivery), has an estimate of 0, whose log is undefined. One pair in
+# a million is conservative for a partnership (tens of thousands of people, a few records
+# each): strong evidence is still needed to link.
+PRIOR_FLOOR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,11 @@ def probability(weight: float) -> float:
 
 
 def fill_unseen(settings: dict[str, Any]) -> dict[str, Any]:
-    """Give levels that training never observed a conservative m or u (in place)."""
+    """Give levels that training never observed a conservative m or u, and a prior training
+    could not estimate (0: no pair agreed on any rule) ``PRIOR_FLOOR`` (in place)."""
+    prior = settings.get("probability_two_random_records_match") or 0.0
+    if not 0.0 < prior < 1.0:
+        settings["probability_two_random_records_match"] = PRIOR_FLOOR
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):

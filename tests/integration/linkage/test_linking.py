@@ -275,3 +275,17 @@ def test_a_store_of_agencies_without_nhs_numbers_links(engine: Engine, partnersh
     # before: the link failed; then, training without the rule, every record stood alone
     assert report["person"]["precision"] >= 0.99
     assert report["person"]["recall"] >= 0.97
+
+
+def test_a_first_small_delivery_with_no_two_records_alike_links(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Three police nominals, no two sharing an identifier or a name and date of birth:
+    training estimated the chance two records match as 0 and scoring took its log (a
+    ValueError from the link). Each is now a person of their own."""
+    from joinedup.ingest import ingest_delivery
+    from tests.support.hostile import police
+
+    ingest_delivery(engine, police(tmp_path / "police"))
+    report = link(engine)
+    assert (report.records, report.persons) == (3, 3)
