@@ -187,3 +187,31 @@ def test_the_same_case_through_the_api(mash_app: LiveApp) -> None:
     assert closed.status_code == 200, closed.text
     late = health.post(f"/api/v1/mash/requests/{asked['health']}/answer", json={"answer": HEALTH_A})
     assert late.status_code == 409 and "closed this case" in late.json()["detail"]
+
+
+def test_a_case_opened_before_timescales_has_a_single_view(tab: Any, mash_app: LiveApp) -> None:
+    """A case opened before the MASH's timescales were recorded (migration 0073) has no
+    decision due: the child's single view failed with a 500 on ``due_at[:16]``."""
+    from sqlalchemy import update
+
+    from joinedup.store.casework_tables import triage_case
+
+    page = tab
+    person, source = child_known_to_social_care(mash_app.engine, skip=45)
+    add_contact(mash_app.engine, source)
+    sign_in(page, mash_app.username("MASH_PRACTITIONER"))
+    declare(page, "MASH triage")
+    page.goto(f"/people/{person}")
+    page.get_by_label("Open a MASH triage case: why is the MASH triaging this child?").fill(REASON)
+    page.get_by_test_id("open-triage").click()
+    expect(page.get_by_test_id("mash-case-link")).to_be_visible()
+    with mash_app.engine.begin() as connection:
+        connection.execute(
+            update(triage_case).where(triage_case.c.person_id == person).values(due_at=None)
+        )
+    response = page.goto(f"/people/{person}")
+    assert response is not None and response.status == 200
+    expect(page.get_by_test_id("mash-case-link")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("no decision deadline was recorded")
+    page.get_by_test_id("mash-case-link").click()
+    expect(page.get_by_test_id("case-due")).to_contain_text("not recorded")
