@@ -39,7 +39,6 @@ from joinedup.services import deliveries_in, ingest, open_store
 from joinedup.store.database import _sqlite_pragmas
 from joinedup.store.tables import metadata
 
-
 # rows per executemany in the from_python variant: the ingest's batch (parse_side.BATCH_ROWS)
 PYTHON_BATCH_ROWS = 2000
 

@@ -74,11 +74,17 @@ def _hostile_delivery(partnership: Path, corpus_file: Path, out: Path) -> Path |
     return folder
 
 
-def _rows(engine: Engine, table: Any, leave_out: set[str]) -> list[list[Any]]:
-    columns = [c for c in table.columns if c.name not in leave_out]
+def _rows(engine: Engine, table: Any, names: dict[int, str]) -> list[list[Any]]:
+    """The table's rows in key order, without their ids, a delivery named by its folder (on
+    PostgreSQL a rejected delivery uses up an id, so ids differ between the stores)."""
+    columns = [c for c in table.columns if c.name != "id"]
+    named = [c.name.endswith("delivery_id") for c in columns]
     with engine.connect() as connection:
         rows = connection.execute(select(*columns).order_by(*table.primary_key.columns)).all()
-    return [[_plain(v) for v in row] for row in rows]
+    return [
+        [names.get(v, v) if by_name else _plain(v) for v, by_name in zip(row, named, strict=True)]
+        for row in rows
+    ]
 
 
 def _plain(value: Any) -> Any:
@@ -90,8 +96,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _named(value: Any, names: dict[int, str]) -> Any:
+    """``value`` with every delivery id (a key ending in delivery_id) named by its folder."""
+    if isinstance(value, dict):
+        return {
+            k: names.get(v, v) if k.endswith("delivery_id") else _named(v, names)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_named(v, names) for v in value]
+    return value
+
+
 def _outcomes(engine: Engine, partnership: Path, hostile: list[Path]) -> dict[str, Any]:
     deliveries: dict[str, Any] = {}
+    names: dict[int, str] = {}
     for folder in [*deliveries_in(partnership), *hostile]:
         try:
             report = ingest_delivery(engine, folder, received_at=RECEIVED)
@@ -100,6 +119,7 @@ def _outcomes(engine: Engine, partnership: Path, hostile: list[Path]) -> dict[st
             continue
         outcome = report.to_dict()
         del outcome["folder"]
+        names[outcome.pop("delivery_id")] = folder.name
         deliveries[folder.name] = outcome
     with engine.connect() as connection:
         quality = {
@@ -111,10 +131,10 @@ def _outcomes(engine: Engine, partnership: Path, hostile: list[Path]) -> dict[st
         }
     return {
         "deliveries": deliveries,
-        "quarantined_row": _rows(engine, t.quarantined_row, {"id"}),
-        "row_finding": _rows(engine, t.row_finding, {"id"}),
-        "delivery_file": _rows(engine, t.delivery_file, {"id"}),
-        "quality": json.loads(json.dumps(quality, default=str)),
+        "quarantined_row": _rows(engine, t.quarantined_row, names),
+        "row_finding": _rows(engine, t.row_finding, names),
+        "delivery_file": _rows(engine, t.delivery_file, names),
+        "quality": _named(json.loads(json.dumps(quality, default=str)), names),
     }
 
 
