@@ -24,14 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 
 from joinedup.errors import DeliveryRejected
-from joinedup.ingest import ingest_delivery
+from joinedup.ingest import ingest_delivery, pipeline
 from joinedup.ingest.manifest import delivered_rows
 from joinedup.ingest.quality import agency_quality, all_agencies_quality
 from joinedup.services import deliveries_in
 from joinedup.store import tables as t
+from tests.support.hostile import corpus, police
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "hostile"
 # gzipped JSON (zcat to read it): some 3,000 quarantined rows and findings, 2.8 MB as text
@@ -147,9 +148,18 @@ def partnership(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+# 0: every agency's first delivery written with its indexes built at the end (SQLite), as a
+# large first load is (pipeline.DEFERRED_INDEX_ROWS): the same outcomes, the same indexes
+@pytest.mark.parametrize("deferred_index_rows", [pipeline.DEFERRED_INDEX_ROWS, 0])
 def test_quarantine_findings_and_quality_are_unchanged(
-    engine: Engine, partnership: Path, tmp_path: Path
+    engine: Engine,
+    partnership: Path,
+    tmp_path: Path,
+    deferred_index_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(pipeline, "DEFERRED_INDEX_ROWS", deferred_index_rows)
+    indexes = _indexes(engine)
     hostile = [
         folder
         for corpus_file in sorted(CORPUS.rglob("*"))
@@ -172,3 +182,30 @@ def test_quarantine_findings_and_quality_are_unchanged(
         for got_row, expected_row in zip(got[section], expected[section], strict=True):
             assert got_row == expected_row, section
     assert got["quality"] == expected["quality"]
+    assert _indexes(engine) == indexes
+
+
+def _indexes(engine: Engine) -> dict[str, list[tuple[str, bool, tuple[str, ...]]]]:
+    """Per table, its indexes: name, unique, columns."""
+    found = inspect(engine)
+    return {
+        table: sorted(
+            (i["name"] or "", bool(i["unique"]), tuple(str(c) for c in i["column_names"]))
+            for i in found.get_indexes(table)
+        )
+        for table in found.get_table_names()
+    }
+
+
+def test_a_large_first_load_refused_part_way_keeps_its_indexes(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexes are dropped in the delivery's transaction: a delivery refused while its
+    rows are written (a file lacking a column is found only when it is read) rolls that back
+    too."""
+    monkeypatch.setattr(pipeline, "DEFERRED_INDEX_ROWS", 0)
+    before = _indexes(engine)
+    folder = police(tmp_path / "d", persons=corpus("police/persons_missing_column.csv"))
+    with pytest.raises(DeliveryRejected, match="missing column"):
+        ingest_delivery(engine, folder)
+    assert _indexes(engine) == before
