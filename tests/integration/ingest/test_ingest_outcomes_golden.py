@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, select
 
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest import ingest_delivery, pipeline
@@ -185,16 +185,17 @@ def test_quarantine_findings_and_quality_are_unchanged(
     assert _indexes(engine) == indexes
 
 
-def _indexes(engine: Engine) -> dict[str, list[tuple[str, bool, tuple[str, ...]]]]:
-    """Per table, its indexes: name, unique, columns."""
-    found = inspect(engine)
-    return {
-        table: sorted(
-            (i["name"] or "", bool(i["unique"]), tuple(str(c) for c in i["column_names"]))
-            for i in found.get_indexes(table)
-        )
-        for table in found.get_table_names()
-    }
+def _indexes(engine: Engine) -> list[tuple[str, str, str]]:
+    """Every index of the store: name, table, definition (expression indexes too, which
+    SQLAlchemy's inspector does not reflect)."""
+    query = (
+        "SELECT name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname, tablename, indexdef FROM pg_indexes "
+        "WHERE schemaname = current_schema()"
+    )
+    with engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.exec_driver_sql(query))
 
 
 def test_a_large_first_load_refused_part_way_keeps_its_indexes(
