@@ -1,7 +1,7 @@
 """Benchmark: ingest a whole synthetic partnership (every agency) into SQLite or PostgreSQL.
 
     python bench/bench_ingest.py --children 100000 [--database-url URL] [--partnership DIR]
-        [--parse-process auto|always|never] [--digests]
+        [--parse-process auto|always|never] [--digests] [--floor]
 
 Prints one JSON object: rows, wall seconds, CPU seconds (user + system, of this process and
 of its child processes: a large delivery is parsed in a child process, which the ingest waits
@@ -13,7 +13,10 @@ generated once into --partnership (reused if there). Without --database-url a fr
 file in a temporary folder is used; a PostgreSQL URL is used as given (its tables are dropped
 and re-created first: point it at a scratch database). --parse-process sets where deliveries
 are parsed (``JOINEDUP_INGEST_PARSE_PROCESS``); --digests adds a SHA-256 of every table's
-rows (wall-clock columns left out), to compare the stores two runs wrote.
+rows (wall-clock columns left out), to compare the stores two runs wrote. --floor (SQLite)
+then copies the store just written with ``bench_sqlite_floor`` (its ``as_configured`` and
+``from_python`` variants) and prints ``ingest_to_floor``: the ingest's rows per second as a
+share of the floor's, measured in the same run on the same machine and load.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from joinedup.services import deliveries_in, ingest, open_store
 from joinedup.store import make_engine
 from joinedup.store.database import wait_for_checkpoints
 from joinedup.store.tables import metadata
+
+# bench_sqlite_floor's variants that --floor runs: the store's own floor, and what handing the
+# same rows to SQLite from Python (executemany) costs with no parsing at all
+FLOOR_VARIANTS = ("as_configured", "from_python")
 
 
 def peak_rss_mb() -> float:
@@ -95,6 +102,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--parse-process", choices=("auto", "always", "never"), default=None)
     parser.add_argument("--digests", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="SQLite: the floor, in this run")
     args = parser.parse_args()
     if args.parse_process:
         os.environ["JOINEDUP_INGEST_PARSE_PROCESS"] = args.parse_process
@@ -140,6 +148,21 @@ def main() -> None:
     parse_cpu = child_cpu_seconds() - child_cpu_started
     load_after = load_average()
     rows = sum(a["rows"] for a in per_agency.values())
+    peak_rss, peak_parse_rss = peak_rss_mb(), peak_child_rss_mb()  # before the floor's copies
+    floor: dict[str, object] = {}
+    if args.floor and engine.dialect.name == "sqlite":
+        from bench_sqlite_floor import copy_store
+
+        engine.dispose()
+        variants = {v: copy_store(scratch / "bench.db", scratch, v) for v in FLOOR_VARIANTS}
+        ingest_rate = rows / seconds
+        floor = {
+            "floor": variants,
+            "ingest_to_floor": {
+                v: round(ingest_rate / float(str(f["rows_per_second"])), 3)
+                for v, f in variants.items()
+            },
+        }
     print(
         json.dumps(
             {
@@ -154,13 +177,14 @@ def main() -> None:
                 "rows_per_cpu_second": round(rows / cpu),
                 "load_average_before": load_before,
                 "load_average_after": load_after,
-                "peak_rss_mb": round(peak_rss_mb()),
+                "peak_rss_mb": round(peak_rss),
                 "peak_rss_mb_before_ingest": round(rss_before),
-                "peak_rss_mb_parse_process": round(peak_child_rss_mb()),
+                "peak_rss_mb_parse_process": round(peak_parse_rss),
                 "parse_process": os.environ.get("JOINEDUP_INGEST_PARSE_PROCESS", "auto"),
                 "agencies": per_agency,
                 "python": sys.version.split()[0],
                 **({"digests": table_digests(engine)} if args.digests else {}),
+                **floor,
             },
             indent=2,
         )

@@ -22,6 +22,7 @@ from joinedup.ingest.canonical import canonical_and_digest
 from joinedup.ingest.derived_rows import event_fields, person_fields
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.store_limits import SOURCE_ID_CHARS, too_long
+from joinedup.ingest.validation import ERROR
 from joinedup.store.repositories import address_values, family_values, involvement_values
 
 # The source record id of a derived dict before the writer has allocated it: the writer
@@ -73,14 +74,19 @@ class FileDone(NamedTuple):
 def prepare_batch(file: str, batch: list[tuple[RawRow, ParsedRow]], agency_id: str) -> ParsedBatch:
     """The batch as plain data, with its too-long findings added (which may quarantine a
     row), its canonical JSON and digests taken, and its derived rows built."""
-    for _, row in batch:
-        if not row.quarantined:
-            row.findings.extend(too_long(row))
     findings: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
     accepted: list[AcceptedRow] = []
     warnings = 0
     for raw, row in batch:
+        # whether the row is quarantined, asked once (``row.quarantined`` looks at every
+        # finding); a value too long for the store quarantines it (an error)
+        refused = bool(row.findings) and any(f.severity == ERROR for f in row.findings)
+        if not refused:
+            over = too_long(row)
+            if over:
+                row.findings.extend(over)
+                refused = True
         for finding in row.findings:
             findings.append(
                 {
@@ -92,7 +98,7 @@ def prepare_batch(file: str, batch: list[tuple[RawRow, ParsedRow]], agency_id: s
                     "message": finding.message[:2000],
                 }
             )
-        if row.quarantined:
+        if refused:
             quarantined.append(_quarantined(file, raw, row))
             continue
         if row.findings:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from joinedup.config import settings
@@ -43,6 +43,8 @@ from joinedup.ingest.parse_side import (
 )
 from joinedup.ingest.parsed_batch import FileDone, FileOpened
 from joinedup.ingest.writer import BatchWriter, FileCounts
+from joinedup.store import tables as t
+from joinedup.store.bulk import BULK_LOAD_TABLES, create_indexes, drop_secondary_indexes
 from joinedup.store.database import checkpoint_later
 from joinedup.store.unit_of_work import UnitOfWork
 
@@ -61,6 +63,13 @@ __all__ = [
 # "never" force one way (tests run both on small deliveries).
 PARSE_PROCESS_SETTING = "JOINEDUP_INGEST_PARSE_PROCESS"
 PARSE_PROCESS_ROWS = 20_000
+
+# A SQLite delivery of at least this many rows (by its manifest), the agency's first, into a
+# store holding no more source records than it brings, is written with the secondary indexes
+# of the tables it fills dropped and built again before the commit (store.bulk): cheaper than
+# keeping them up to date row by row. A first delivery has no changed rows, so nothing in
+# the load looks rows up by those indexes.
+DEFERRED_INDEX_ROWS = 20_000
 
 # progress(file, rows done in that file, rows in that file)
 Progress = Callable[[str, int, int], None]
@@ -185,6 +194,7 @@ def _ingest(
                 unchanged=0,
             )
             writer = BatchWriter(uow.connection, manifest.agency.value, report.delivery_id)
+            deferred = _defer_indexes(uow.connection, manifest)
             for counts in _write_files(manifest, plan, items, writer, report, progress):
                 entry = manifest.file(counts.path)
                 assert entry is not None
@@ -198,6 +208,7 @@ def _ingest(
                     quarantined=counts.quarantined,
                 )
                 report.files.append(counts)
+            create_indexes(uow.connection, deferred)
             for statement in adapter.finalise_sql():
                 uow.connection.execute(text(statement))
             totals = {
@@ -233,6 +244,24 @@ def _ingest(
             ) from None
         raise
     return report
+
+
+def _defer_indexes(connection: Connection, manifest: Manifest) -> list[str]:
+    """Drop the bulk-load tables' secondary indexes when this delivery is a large first load
+    (``DEFERRED_INDEX_ROWS``); the statements that build them again."""
+    rows = sum(f.rows for f in manifest.files)
+    if connection.dialect.name != "sqlite" or rows < DEFERRED_INDEX_ROWS:
+        return []
+    record = t.source_record
+    earlier = connection.execute(
+        select(record.c.id).where(record.c.agency_id == manifest.agency.value).limit(1)
+    ).first()
+    if earlier is not None:
+        return []
+    held = connection.execute(select(func.max(record.c.id))).scalar() or 0  # about the rows
+    if held > rows:  # building the indexes again would cost more than keeping them
+        return []
+    return drop_secondary_indexes(connection, BULK_LOAD_TABLES)
 
 
 def _write_files(

@@ -1,5 +1,10 @@
 """The store: SQLAlchemy tables, repositories, unit of work and Alembic migrations."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from joinedup.store import (
     account_tables,  # noqa: F401  (registers its tables)
     alert_tables,  # noqa: F401  (registers its tables)
@@ -12,7 +17,6 @@ from joinedup.store import (
     risk_tables,  # noqa: F401  (registers its tables)
 )
 from joinedup.store.database import is_sqlite, make_engine, normalise_database_url
-from joinedup.store.migrate import is_up_to_date, upgrade
 from joinedup.store.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -23,3 +27,14 @@ __all__ = [
     "normalise_database_url",
     "upgrade",
 ]
+
+if TYPE_CHECKING:
+    from joinedup.store.migrate import is_up_to_date, upgrade
+
+
+def __getattr__(name: str) -> Any:
+    # The migrations (Alembic) are imported when first asked for, not with the store: the
+    # process that parses a large delivery needs the tables only, and starts sooner.
+    if name in ("is_up_to_date", "upgrade"):
+        return getattr(importlib.import_module("joinedup.store.migrate"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
