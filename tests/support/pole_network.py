@@ -5,9 +5,16 @@ exploitation do not count (each is tied to fewer than two such children)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, insert
+
+from joinedup.governance.agreement_store import save
+from joinedup.governance.agreements import shipped_agreements
+from joinedup.ingest import ingest_delivery
+from joinedup.store.casework_tables import triage_case
 from tests.support.deliveries import (
     POLICE_INCIDENTS,
     POLICE_INVOLVEMENTS,
@@ -15,6 +22,7 @@ from tests.support.deliveries import (
     csv_text,
     make_delivery,
 )
+from tests.support.linked import link_by_hand
 
 LOCATIONS = ["location_id", "kind", "name", "postcode"]
 OBJECTS = ["object_id", "kind", "identifier", "description"]
@@ -94,3 +102,24 @@ def pole_delivery(
         },
         **kwargs,
     )
+
+
+def network_store(engine: Engine, folder: Path, on_mash_list: tuple[str, ...], now: datetime) -> None:
+    """The shipped agreements in force, the delivery ingested, each police record its own
+    person (``PEOPLE``), and a MASH triage case open for each child of ``on_mash_list`` (their
+    legitimate relationship)."""
+    ingest_delivery(engine, pole_delivery(folder))
+    with engine.begin() as connection:
+        for agreement in shipped_agreements():
+            save(connection, agreement, source="examples", loaded_by="dpo", now=now)
+        link_by_hand(connection, PEOPLE, now)
+        for source_id in on_mash_list:
+            connection.execute(
+                insert(triage_case).values(
+                    person_id=f"P-{source_id}",
+                    opened_by="mash-practitioner",
+                    agency="social_care",
+                    reason="Missing episodes",
+                    opened_at=now,
+                )
+            )
