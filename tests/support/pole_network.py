@@ -5,7 +5,7 @@ exploitation do not count (each is tied to fewer than two such children)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,9 @@ def pole_delivery(
     )
 
 
-def network_store(engine: Engine, folder: Path, on_mash_list: tuple[str, ...], now: datetime) -> None:
+def network_store(
+    engine: Engine, folder: Path, on_mash_list: tuple[str, ...], now: datetime
+) -> None:
     """The shipped agreements in force, the delivery ingested, each police record its own
     person (``PEOPLE``), and a MASH triage case open for each child of ``on_mash_list`` (their
     legitimate relationship)."""
@@ -121,5 +123,7 @@ def network_store(engine: Engine, folder: Path, on_mash_list: tuple[str, ...], n
                     agency="social_care",
                     reason="Missing episodes",
                     opened_at=now,
+                    due_at=now + timedelta(days=1),
+                    prompted_by="CONTACT",
                 )
             )

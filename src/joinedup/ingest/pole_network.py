@@ -89,8 +89,7 @@ def parse_object(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Pa
             checks.add(
                 "INVALID_VRM",
                 "identifier",
-                f"identifier {identifier!r} is not a UK vehicle registration mark "
-                "(e.g. AB12 CDE)",
+                f"identifier {identifier!r} is not a UK vehicle registration mark (e.g. AB12 CDE)",
             )
         identifier = mark
     elif kind == "PHONE" and identifier is not None:

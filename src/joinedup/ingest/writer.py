@@ -25,8 +25,8 @@ from joinedup.ingest.canonical import canonical_payload, content_hash
 from joinedup.ingest.derived_rows import EVENT_COLUMNS, PERSON_COLUMNS
 from joinedup.ingest.parsed_batch import AcceptedRow, Derived, ParsedBatch, prepare_batch
 from joinedup.ingest.reading import RawRow
-from joinedup.store import tables as t
 from joinedup.store import pole_tables
+from joinedup.store import tables as t
 from joinedup.store.bulk import allocate_ids, insert_dicts, insert_rows
 from joinedup.store.repositories import (
     PersonRecordRepository,

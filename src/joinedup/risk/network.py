@@ -116,8 +116,8 @@ def build(
                     )
                 )
     tied: dict[str, set[str]] = defaultdict(set)
-    for child, node in evidence:
-        tied[node].add(child)
+    for child_id, node in evidence:
+        tied[node].add(child_id)
     kept = {node for node, children in tied.items() if len(children) >= min_children}
     ties = tuple(
         Tie(child, node, tuple(sorted(set(found), key=lambda e: (e.occurred_on, e.incident_id))))

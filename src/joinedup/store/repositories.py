@@ -27,8 +27,8 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.domain.names import folded_or_none
-from joinedup.store import tables as t
 from joinedup.store import pole_tables
+from joinedup.store import tables as t
 
 
 class DeliveryRepository:
