@@ -105,15 +105,30 @@ def pole_delivery(
 
 
 def network_store(
-    engine: Engine, folder: Path, on_mash_list: tuple[str, ...], now: datetime
+    engine: Engine,
+    folder: Path,
+    on_mash_list: tuple[str, ...],
+    now: datetime,
+    *,
+    police_withholds: tuple[str, ...] = (),
 ) -> None:
     """The shipped agreements in force, the delivery ingested, each police record its own
     person (``PEOPLE``), and a MASH triage case open for each child of ``on_mash_list`` (their
-    legitimate relationship)."""
+    legitimate relationship). ``police_withholds`` are police items (``incidents``...) the
+    agreements do not share with the MASH in this store."""
     ingest_delivery(engine, pole_delivery(folder))
     with engine.begin() as connection:
         for agreement in shipped_agreements():
-            save(connection, agreement, source="examples", loaded_by="dpo", now=now)
+            flows = tuple(
+                flow.model_copy(
+                    update={"items": tuple(i for i in flow.items if i not in police_withholds)}
+                )
+                if flow.source == "police"
+                else flow
+                for flow in agreement.flows
+            )
+            changed = agreement.model_copy(update={"flows": flows})
+            save(connection, changed, source="examples", loaded_by="dpo", now=now)
         link_by_hand(connection, PEOPLE, now)
         for source_id in on_mash_list:
             connection.execute(
