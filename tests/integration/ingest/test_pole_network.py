@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from joinedup.ingest import ingest_delivery
+from joinedup.ingest.pipeline import PARSE_PROCESS_SETTING
 from joinedup.ingest.pole_network import vrm
+from joinedup.store import make_engine, upgrade
 from joinedup.store import tables as t
 from joinedup.store.pole_tables import pole_entity, pole_incident_link
 from tests.support.deliveries import police_delivery
@@ -135,3 +138,21 @@ def test_registration_marks_in_every_uk_format() -> None:
     assert vrm("1234 AB") == "1234 AB"
     assert vrm("AB12 CD3E") is None
     assert vrm("") is None
+
+
+@pytest.mark.parametrize("where", ["never", "always"])
+def test_both_parse_paths_store_the_network_rows(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    """Parsed in this process or in a second one (rows cross by pickle), the same rows."""
+    monkeypatch.setenv(PARSE_PROCESS_SETTING, where)
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    try:
+        ingest_delivery(engine, pole_delivery(tmp_path / "d"))
+        assert _entities(engine)["O1"] == ("VEHICLE", "AB12 CDE")
+        with engine.connect() as connection:
+            links = connection.execute(select(pole_incident_link.c.occurred_on)).scalars().all()
+        assert len(links) == 6 and date(2026, 3, 1) in links
+    finally:
+        engine.dispose()
