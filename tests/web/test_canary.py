@@ -89,9 +89,11 @@ def shown_to(
     chronology = f"/people/{person}/chronology"
     for page in (f"/people/{person}", f"/triage/{person}", "/triage", "/alerts",
                  f"/people/{person}/interventions?type={ESTIMATE_TYPE}",
-                 chronology, f"{chronology}/export"):  # fmt: skip
+                 chronology, f"{chronology}/export", "/exploitation-network"):  # fmt: skip
         outputs.append(client.get(page).text)
     outputs += [client.get("/api/v1/triage").text, client.get("/api/v1/alerts").text]
+    # derived output drawn across children (issue 22): a withheld fact reaches no tie
+    outputs.append(client.get("/api/v1/exploitation-network").text)
     for terms in _search_terms(live, canary):
         outputs.append(client.get("/api/v1/people", params=terms).text)
         outputs.append(client.get("/people", params=terms).text)

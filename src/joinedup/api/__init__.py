@@ -10,6 +10,7 @@ from joinedup.api import (
     deliveries,
     health,
     mash,
+    network,
     oversight,
     people,
     quality,
@@ -26,6 +27,7 @@ from joinedup.http.errors import problem_responses
 
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
 AREAS += [risk_api, interventions_api, health, chronology_api, deliveries, cp_is_api, mash]
+AREAS += [network]
 
 # 413: a body over the limit; 422: a request that is not valid (each field and its problem).
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)

@@ -3,6 +3,7 @@
 as files (``figures``). Callers pass plain numbers and labels; no chart reads the store.
 """
 
+from joinedup.charts.network import NodeIn, network
 from joinedup.charts.svg import (
     AGENCY_COLOURS,
     diverging_bars,
@@ -14,6 +15,8 @@ from joinedup.charts.svg import (
 
 __all__ = [
     "AGENCY_COLOURS",
+    "NodeIn",
+    "network",
     "diverging_bars",
     "paired_columns",
     "percent_bars",

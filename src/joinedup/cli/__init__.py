@@ -27,6 +27,7 @@ from joinedup.cli import (
     ingest,
     interventions,
     linkage,
+    network,
     quality,
     quarantine,
     receive,
@@ -58,7 +59,8 @@ app = typer.Typer(
 
 # The commands without a group first, then the groups, in the order `joinedup --help` lists
 # them. A module of top-level commands is merged in as it is; a group is added by its name.
-for module in (synth, ingest, demo, quality, linkage, triage, transparency, serve, replay):
+for module in (synth, ingest, demo, quality, linkage, triage, network, transparency, serve,
+               replay):  # fmt: skip
     app.add_typer(module.app)
 app.add_typer(receive.deliver_app)
 app.add_typer(db.app, name="db")

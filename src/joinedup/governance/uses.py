@@ -178,6 +178,15 @@ INTERVENTION_ESTIMATE = Use(
     (Role.MASH_PRACTITIONER, Role.SOCIAL_WORKER),
     EXPLAIN_PURPOSES,
 )
+# The exploitation network (issue 22): adults, places and vehicles tied to two or more children
+# who go missing or are exploited. For the MASH and the police's seat in it, by the MASH
+# agreement: each child and adult drawn is a governed read, as the triage list's children are.
+EXPLOITATION_NETWORK = Use(
+    "exploitation_network",
+    "The exploitation network",
+    (Role.MASH_PRACTITIONER, Role.POLICE_SAFEGUARDING_OFFICER),
+    (P.MASH_TRIAGE, P.CHILD_PROTECTION_ENQUIRY),
+)
 ALERT_INBOX = Use("alert_inbox", "The alerts inbox", PRACTITIONERS)
 # CP-IS at the point of care: health professionals only (the national service's users).
 CP_IS_CHECK = Use("cp_is_check", "The CP-IS point-of-care check", (Role.HEALTH_SAFEGUARDING_LEAD,))
@@ -236,6 +245,6 @@ USES: dict[str, Use] = {
         INTERVENTION_EVALUATION, INTERVENTION_ESTIMATE, ALERT_INBOX, LINK_REVIEW, DATA_QUALITY,
         AGREEMENTS, BREAK_GLASS_REVIEW, PRIVACY_NOTICES, AUDIT_SEARCH, AUDIT_VERIFY, USERS,
         EXPLAIN_LINK, HOUSEHOLDS, QUARANTINE, TRANSPARENCY, ALERT_OPERATIONS, SESSION,
-        MAIL_SINK, CP_IS_CHECK,
+        MAIL_SINK, CP_IS_CHECK, EXPLOITATION_NETWORK,
     )
 }  # fmt: skip

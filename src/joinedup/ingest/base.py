@@ -46,6 +46,8 @@ class ParsedRow:
     families: list[FamilyMembership] = field(default_factory=list)
     practitioners: list[Practitioner] = field(default_factory=list)
     identifiers: list[PersonIdentifier] = field(default_factory=list)
+    # A police place, object or incident link (``pole_network``): (table name, column values)
+    network: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def quarantined(self) -> bool:

@@ -30,8 +30,8 @@ from joinedup.store.repositories import address_values, family_values, involveme
 UNALLOCATED = 0
 
 # (person record fields | None, event fields, address dicts, involvement dicts, family dicts,
-# identifier dicts, practitioner fields): each without the source record id, which the
-# writer prepends (tuples) or fills in (dicts).
+# identifier dicts, practitioner fields, police network rows as (table name, dict)): each
+# without the source record id, which the writer prepends (tuples) or fills in (dicts).
 Derived = tuple[
     tuple[Any, ...] | None,
     list[tuple[Any, ...]],
@@ -40,6 +40,7 @@ Derived = tuple[
     list[dict[str, Any]],
     list[dict[str, Any]],
     list[tuple[Any, ...]],
+    list[tuple[str, dict[str, Any]]],
 ]
 
 
@@ -141,6 +142,7 @@ def _derived(row: ParsedRow, agency_id: str) -> Derived | None:
         or row.families
         or row.identifiers
         or row.practitioners
+        or row.network
     ):
         return None
     return (
@@ -173,4 +175,5 @@ def _derived(row: ParsedRow, agency_id: str) -> Derived | None:
             )
             for p in row.practitioners
         ],
+        [(name, {"source_record_id": UNALLOCATED, **values}) for name, values in row.network],
     )

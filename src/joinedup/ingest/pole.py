@@ -7,6 +7,7 @@ from joinedup.domain.model import EventCategory, Practitioner, SourcePersonRecor
 from joinedup.ingest.base import DeliveryContext, FeedAdapter, FileSpec, ParsedRow, parsed
 from joinedup.ingest.contact_lines import SERVICE_CONTACTS
 from joinedup.ingest.people import PERSON_FILE_COLUMNS, date_of_birth, sex
+from joinedup.ingest.pole_network import INCIDENT_LINKS, LOCATIONS, OBJECTS
 from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import RowChecks
 
@@ -181,6 +182,8 @@ class PoliceAdapter(FeedAdapter):
             parse_person,
             optional_columns=("pnc_id",),
         ),
+        LOCATIONS,
+        OBJECTS,
         FileSpec(
             "incidents.csv",
             "incidents",
@@ -194,4 +197,5 @@ class PoliceAdapter(FeedAdapter):
             ("incident_id", "person_id", "role"),
             parse_involvement,
         ),
+        INCIDENT_LINKS,
     )

@@ -25,6 +25,7 @@ from joinedup.ingest.canonical import canonical_payload, content_hash
 from joinedup.ingest.derived_rows import EVENT_COLUMNS, PERSON_COLUMNS
 from joinedup.ingest.parsed_batch import AcceptedRow, Derived, ParsedBatch, prepare_batch
 from joinedup.ingest.reading import RawRow
+from joinedup.store import pole_tables
 from joinedup.store import tables as t
 from joinedup.store.bulk import allocate_ids, insert_dicts, insert_rows
 from joinedup.store.repositories import (
@@ -254,12 +255,23 @@ class BatchWriter:
         families: list[dict[str, Any]] = []
         identifiers: list[dict[str, Any]] = []
         practitioners: list[tuple[Practitioner, int | None]] = []
+        network: dict[str, list[dict[str, Any]]] = {}
         for derived, sid in rows:
             if derived is None:
                 continue
-            person, row_events, row_addresses, row_involvements, row_families, row_ids, row_pr = (
-                derived
-            )
+            (
+                person,
+                row_events,
+                row_addresses,
+                row_involvements,
+                row_families,
+                row_ids,
+                row_pr,
+                row_network,
+            ) = derived
+            for name, values in row_network:
+                values["source_record_id"] = sid
+                network.setdefault(name, []).append(values)
             if person is not None:
                 people.append((sid, *person))
             events.extend([(sid, *event) for event in row_events])
@@ -284,6 +296,8 @@ class BatchWriter:
             insert_dicts(self.connection, table, dicts)
         if practitioners:
             self.practitioners.upsert_many(practitioners)
+        for table in pole_tables.DERIVED:
+            insert_dicts(self.connection, table, network.get(table.name, []))
 
     def _open_quarantined_keys(self, table: str) -> set[str]:
         if table not in self._open_quarantine:

@@ -13,6 +13,7 @@ from joinedup.store import (
     governance_tables,  # noqa: F401  (registers its tables)
     intervention_tables,  # noqa: F401  (registers its tables)
     linkage_tables,  # noqa: F401  (registers its tables)
+    pole_tables,  # noqa: F401  (registers its tables)
     receiving_tables,  # noqa: F401  (registers its tables)
     risk_tables,  # noqa: F401  (registers its tables)
 )

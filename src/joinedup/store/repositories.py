@@ -27,6 +27,7 @@ from joinedup.domain.model import (
     SourceRef,
 )
 from joinedup.domain.names import folded_or_none
+from joinedup.store import pole_tables
 from joinedup.store import tables as t
 
 
@@ -318,7 +319,7 @@ class PersonRecordRepository:
     def replace_derived(self, source_record_ids: Sequence[int]) -> None:
         """Delete everything derived from these source rows (before re-deriving a new version)."""
         for chunk in _chunks(list(source_record_ids), 500):
-            for table in t.DERIVED_FROM_SOURCE_RECORD:
+            for table in (*t.DERIVED_FROM_SOURCE_RECORD, *pole_tables.DERIVED):
                 self.connection.execute(delete(table).where(table.c.source_record_id.in_(chunk)))
 
 

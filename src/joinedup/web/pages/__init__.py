@@ -13,6 +13,7 @@ def routers() -> list[APIRouter]:
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import mail as mail_pages
     from joinedup.web.pages import mash as mash_pages
+    from joinedup.web.pages import network as network_pages
     from joinedup.web.pages import transparency as transparency_pages
     from joinedup.web.pages import triage as triage_pages
 
@@ -26,4 +27,5 @@ def routers() -> list[APIRouter]:
         mail_pages.router,
         transparency_pages.router,
         cp_is_pages.router,
+        network_pages.router,
     ]
