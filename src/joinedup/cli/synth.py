@@ -43,6 +43,14 @@ def synth_command(
         help="Also write the returns children's social care already makes, from the same "
         "records: CIN census XML, SSDA903 and Annex A, as three more social care deliveries.",
     ),
+    exploitation: bool = typer.Option(
+        False,
+        "--exploitation/--no-exploitation",
+        help="Also simulate exploitation: groups of adults who groom children, missing "
+        "episodes, sightings at places and in vehicles (police locations, objects and "
+        "incident_links), CSE/CCE incidents and NRM referrals (ssd_nrm_referrals); the "
+        "answer key in truth/exploitation.csv.",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -55,6 +63,7 @@ def synth_command(
         interventions=interventions,
         error_model=error_model,
         returns=returns,
+        exploitation=exploitation,
     )
     with progress_bar(enabled=not json_output) as update:
         summary = generate_partnership(

@@ -32,6 +32,10 @@ class SynthOptions:
     # Also write the returns social care already makes (CIN census XML, SSDA903, Annex A) as
     # three more social care deliveries, from the same SSD records (synth/returns.py).
     returns: bool = False
+    # Groups of adults who groom children, missing episodes, sightings at places and in
+    # vehicles, CSE/CCE incidents and NRM referrals (synth/exploitation.py), on streams of
+    # their own; off by default so every other file stays as it was.
+    exploitation: bool = False
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo
