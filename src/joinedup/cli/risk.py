@@ -197,6 +197,26 @@ def exploitation_command(
     emit(result, json_output, show_exploitation)
 
 
+@app.command("exploitation-score")
+def exploitation_score_command(
+    seed: int = typer.Option(7, "--seed"), json_output: bool = JSON_OPTION
+) -> None:
+    """Train the exploitation early warning and score every child aged 10-17 at the data's
+    date: the triage list's exploitation view ranks by these scores."""
+    from joinedup.services import exploitation
+
+    with progress_bar(enabled=not json_output) as update:
+        result = exploitation.score_exploitation(services.open_store(), seed=seed, progress=update)
+    emit(
+        result,
+        json_output,
+        lambda r: (
+            f"scored {r['children_scored']:,} children aged 10-17 on {r['as_of']}; "
+            f"{r['flagged']:,} at or above the exploitation threshold {r['threshold']:.3g}"
+        ),
+    )
+
+
 def show_exploitation(r: dict[str, Any]) -> None:
     def pct(v: float | None) -> str:
         return "n/a" if v is None else f"{100 * v:.0f}%"
