@@ -81,9 +81,7 @@ def triage_list(
     )  # fmt: skip
 
 
-@router.get(
-    "/triage-exploitation", **answers(ExploitationList), **governed(uses.TRIAGE_LIST)
-)
+@router.get("/triage-exploitation", **answers(ExploitationList), **governed(uses.TRIAGE_LIST))
 def exploitation_list(
     request: Request,
     limit: int = Query(50, ge=1, le=500),

@@ -55,8 +55,9 @@ class Opened:
 def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
     """The child is on the MASH's triage list: an open triage case; a contact or referral to
     children's social care in the last ``MASH_CONTACT_DAYS`` days; or a current risk score (or
-    exploitation early warning score) at or above its threshold. A triage case closed since the contact, referral or score
-    ends what they opened (the MASH decided): access then ends with the case."""
+    exploitation early warning score) at or above its threshold. A triage case closed since
+    the contact, referral or score ends what they opened (the MASH decided): access then ends
+    with the case."""
     if open_case(connection, subject.person_id, now) is not None:
         return True
     closed = last_closed(connection, subject.person_id)

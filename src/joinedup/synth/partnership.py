@@ -236,9 +236,7 @@ class Feeds:
         self.exploitation: ExploitationPlanner | None = None
         self.home_of: dict[str, Household] = {}  # a groomer's own address, by person key
         if o.exploitation:
-            self.exploitation = ExploitationPlanner(
-                w, d["police"], d["social_care"], t, children
-            )
+            self.exploitation = ExploitationPlanner(w, d["police"], d["social_care"], t, children)
             self.home_of = self.exploitation.home_of
             for home in self.exploitation.home_of.values():
                 _write_truth(self, home)
