@@ -17,7 +17,8 @@ from joinedup.api.answers import answers
 from joinedup.governance import uses
 from joinedup.governance.reader import Reader
 from joinedup.http.auth import current_reader, engine_of, governed
-from joinedup.services import triage
+from joinedup.services import triage, triage_exploitation
+from joinedup.services.triage_exploitation import ExploitationList
 from joinedup.services.triage_view import Explanation, TriageList
 
 router = APIRouter(tags=["risk triage"])
@@ -78,6 +79,19 @@ def triage_list(
         min_age=min_age, max_age=max_age, factor=factor or None, order=order, limit=limit,
         offset=offset,
     )  # fmt: skip
+
+
+@router.get("/triage-exploitation", **answers(ExploitationList), **governed(uses.TRIAGE_LIST))
+def exploitation_list(
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    reader: Reader = Depends(current_reader),
+) -> ExploitationList:
+    """The triage list's exploitation view: children at or above the exploitation early
+    warning's threshold, ranked by its chance of a referral for exploitation within 12
+    months, each with why in words (reasons you may not see withheld and counted); audited
+    per child shown."""
+    return triage_exploitation.exploitation_list(engine_of(request), reader, limit=limit)
 
 
 @router.get("/triage/{person_id}", **answers(Explanation), **EXPLAINERS)

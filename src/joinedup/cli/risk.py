@@ -176,3 +176,66 @@ def decisions_command(
             f"{r['overrides']} overrides of the ranking"
         ),
     )
+
+
+@app.command("exploitation")
+def exploitation_command(
+    folds: int = typer.Option(3, "--folds", min=2, max=10),
+    seed: int = typer.Option(7, "--seed"),
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Validate the exploitation early warning (referred for exploitation within 12 months:
+    NRM referral, assessment finding CSE/CCE, or police CSE/CCE incident as victim) on the
+    held-out year: AUC, precision at the top 1% and 5%, children later referred flagged 3+
+    months ahead and the median lead time, against a rule on missing episodes alone."""
+    from joinedup.services import exploitation
+
+    with progress_bar(enabled=not json_output) as update:
+        result = exploitation.validate_exploitation(
+            services.open_store(), folds=folds, seed=seed, progress=update
+        )
+    emit(result, json_output, show_exploitation)
+
+
+@app.command("exploitation-score")
+def exploitation_score_command(
+    seed: int = typer.Option(7, "--seed"), json_output: bool = JSON_OPTION
+) -> None:
+    """Train the exploitation early warning and score every child aged 10-17 at the data's
+    date: the triage list's exploitation view ranks by these scores."""
+    from joinedup.services import exploitation
+
+    with progress_bar(enabled=not json_output) as update:
+        result = exploitation.score_exploitation(services.open_store(), seed=seed, progress=update)
+    emit(
+        result,
+        json_output,
+        lambda r: (
+            f"scored {r['children_scored']:,} children aged 10-17 on {r['as_of']}; "
+            f"{r['flagged']:,} at or above the exploitation threshold {r['threshold']:.3g}"
+        ),
+    )
+
+
+def show_exploitation(r: dict[str, Any]) -> None:
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.0f}%"
+
+    def auc(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    rule, ahead = r["missing_rule"], r["lead_time_any_outcome"]
+    out.print(
+        f"Exploitation early warning, evaluated on {r['evaluated_on']} "
+        f"({r['children']:,} children aged 10-17, {r['outcomes_12m']} referred or flagged "
+        f"within 12 months):\n"
+        f"  model: AUC {auc(r['auc'])}, precision at the top 1% "
+        f"{pct(r['top_1_percent']['precision'])}, top 5% {pct(r['top_5_percent']['precision'])}\n"
+        f"  missing episodes alone: AUC {auc(rule['auc'])}, top 1% "
+        f"{pct(rule['top_1_percent']['precision'])}, top 5% "
+        f"{pct(rule['top_5_percent']['precision'])}\n"
+        f"  flagged 3+ months ahead: {ahead['flagged_3_months_ahead']} of {ahead['children']} "
+        f"({pct(ahead['share_flagged_3_months_ahead'])}); median lead time "
+        f"{ahead['lead_time_months_median']} months",
+        highlight=False,
+    )

@@ -44,6 +44,14 @@ def synth_command(
         "records: CIN census XML, SSDA903 and Annex A as three more social care deliveries, "
         "and each school's School Census (CBDS XML) as one education delivery per school.",
     ),
+    exploitation: bool = typer.Option(
+        False,
+        "--exploitation/--no-exploitation",
+        help="Also simulate exploitation: groups of adults who groom children, missing "
+        "episodes, sightings at places and in vehicles (police locations, objects and "
+        "incident_links), CSE/CCE incidents and NRM referrals (ssd_nrm_referrals); the "
+        "answer key in truth/exploitation.csv.",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -56,6 +64,7 @@ def synth_command(
         interventions=interventions,
         error_model=error_model,
         returns=returns,
+        exploitation=exploitation,
     )
     with progress_bar(enabled=not json_output) as update:
         summary = generate_partnership(

@@ -75,6 +75,7 @@ CATALOGUE: dict[str, DataItem] = {
             ("cp_plans", "child protection plans", "ssd_cp_plans"),
             ("looked_after", "looked-after episodes", "ssd_cla_episodes"),
             ("missing_episodes", "missing episodes", "ssd_missing"),
+            ("nrm_referrals", "National Referral Mechanism referrals", "ssd_nrm_referrals"),
             ("early_help", "early help episodes", "ssd_early_help_episodes"),
             ("allocated_worker", "allocated worker", "ssd_involvements, ssd_professionals"),
             (

@@ -22,6 +22,7 @@ _SSD_TABLE_ITEM = {
     "ssd_cp_plans": "cp_plans",
     "ssd_cla_episodes": "looked_after",
     "ssd_missing": "missing_episodes",
+    "ssd_nrm_referrals": "nrm_referrals",
     "ssd_early_help_episodes": "early_help",
 }
 # The returns social care already makes (CIN census, SSDA903, Annex A) keep episodes of
@@ -40,6 +41,7 @@ _RETURN_EVENT_ITEM = {
     "CLA_REVIEW": "looked_after",
     "UASC_CEASED": "looked_after",
     "MISSING_EPISODE": "missing_episodes",
+    "NRM_REFERRAL": "nrm_referrals",
     "EARLY_HELP": "early_help",
 }
 _MENTAL_HEALTH = {

@@ -33,7 +33,7 @@ from joinedup.governance.roles import MASH_ROLES, Role
 from joinedup.governance.subjects import LinkedRecord, Subject, subject  # noqa: F401
 from joinedup.governance.triage_cases import last_closed, open_case, recent_prompt
 from joinedup.store.governance_tables import access_review_task, emergency_access
-from joinedup.store.risk_tables import risk_score
+from joinedup.store.risk_tables import exploitation_score, risk_score
 
 ALL_FIELDS = frozenset(CATALOGUE)
 
@@ -54,25 +54,29 @@ class Opened:
 
 def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> bool:
     """The child is on the MASH's triage list: an open triage case; a contact or referral to
-    children's social care in the last ``MASH_CONTACT_DAYS`` days; or a current risk score at
-    or above the triage threshold. A triage case closed since the contact, referral or score
-    ends what they opened (the MASH decided): access then ends with the case."""
+    children's social care in the last ``MASH_CONTACT_DAYS`` days; or a current risk score (or
+    exploitation early warning score) at or above its threshold. A triage case closed since
+    the contact, referral or score ends what they opened (the MASH decided): access then ends
+    with the case."""
     if open_case(connection, subject.person_id, now) is not None:
         return True
     closed = last_closed(connection, subject.person_id)
     prompt = recent_prompt(connection, subject, now)
     if prompt is not None and (closed is None or closed.date() < prompt[1]):
         return True
-    flagged = connection.execute(
-        select(risk_score.c.scored_at)
-        .where(
-            risk_score.c.person_id == subject.person_id,
-            risk_score.c.current.is_(True),
-            risk_score.c.flagged.is_(True),
-        )
-        .limit(1)
-    ).first()
-    return flagged is not None and (closed is None or closed < _aware(flagged.scored_at))
+    for scores in (risk_score, exploitation_score):  # the list and its exploitation view
+        flagged = connection.execute(
+            select(scores.c.scored_at)
+            .where(
+                scores.c.person_id == subject.person_id,
+                scores.c.current.is_(True),
+                scores.c.flagged.is_(True),
+            )
+            .limit(1)
+        ).first()
+        if flagged is not None and (closed is None or closed < _aware(flagged.scored_at)):
+            return True
+    return False
 
 
 def _aware(moment: datetime) -> datetime:

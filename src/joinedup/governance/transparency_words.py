@@ -52,6 +52,7 @@ ITEMS = {
     "cp_plans": "plans made to keep you safe (child protection plans)",
     "looked_after": "times you were looked after by the council",
     "missing_episodes": "times you went missing",
+    "nrm_referrals": "referrals to protect you from exploitation (the National Referral Mechanism)",
     "early_help": "early help your family got",
     "allocated_worker": "who your social worker is",
     "gp_practice": "your doctor's surgery",

@@ -1,5 +1,5 @@
 """``ssd-csv/1``, the episode tables (contacts, referrals, assessments, enquiries, plans,
-care episodes, missing episodes) and assessment factors, as social care events.
+care episodes, missing episodes, NRM referrals) and assessment factors, as social care events.
 
 Episode tables share one parser, driven by ``EPISODES`` (key column, person column, dates,
 codes).
@@ -138,6 +138,16 @@ EPISODES = (
         "miss_missing_episode_end_date",
         codes=("miss_missing_episode_type",),
         detail=("miss_missing_rhi_offered", "miss_missing_rhi_accepted"),
+    ),
+    # National Referral Mechanism referrals (a table the SSD does not define yet: issue 22)
+    Episode(
+        "ssd_nrm_referrals",
+        "NRM_REFERRAL",
+        "nrm_referral_id",
+        "nrm_person_id",
+        "nrm_referral_date",
+        codes=("nrm_exploitation_type",),
+        detail=("nrm_referring_agency",),
     ),
 )
 

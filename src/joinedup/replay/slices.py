@@ -73,6 +73,7 @@ SSD_EPISODES = {
     "ssd_cp_plans": ("cppl_person_id", "cppl_cp_plan_start_date"),
     "ssd_cla_episodes": ("clae_person_id", "clae_cla_episode_start_date"),
     "ssd_missing": ("miss_person_id", "miss_missing_episode_start_date"),
+    "ssd_nrm_referrals": ("nrm_person_id", "nrm_referral_date"),
 }
 
 

@@ -65,6 +65,7 @@ AREAS: dict[str, Area] = {
             "exploitation_and_missing", "going missing or exploited; the child's mental health",
             "police_missing", "sc_missing_episode", "exploitation_victim", "child_self_harm",
             "cin_exploitation", "cin_child_mental_health", "cin_child_substance",
+            "sc_nrm_referral", "exploitation_association",
         ),
         _area(
             "education", "absence and exclusion from school",

@@ -19,6 +19,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from joinedup.risk.areas import contribution_label
 from joinedup.risk.features import (
     BREADTH_FACTORS_12M,
+    FEATURE_NAMES,
     ChildHistory,
     features_at,
     in_population,
@@ -61,6 +62,20 @@ def baseline_score(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=float)[:, BREADTH_FACTORS_12M].copy()
 
 
+@dataclass(frozen=True)
+class Task:
+    """What one model learns from: its features (and their names), who is in its population
+    and the rule it is compared with. The default is the main score's."""
+
+    features: Callable[[ChildHistory, date], list[float]] = features_at
+    population: Callable[[ChildHistory, date], bool] = in_population
+    names: tuple[str, ...] = FEATURE_NAMES
+    baseline: Callable[[np.ndarray], np.ndarray] = baseline_score
+
+    def snapshot_args(self) -> dict:
+        return {"features": self.features, "population": self.population, "names": self.names}
+
+
 def cross_fit(
     histories: list[ChildHistory],
     groups: dict[str, str],
@@ -72,14 +87,17 @@ def cross_fit(
     labels: Callable[[Snapshots], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     step_months: int = 2,
+    task: Task | None = None,
 ) -> HeldOut:
-    """Train on earlier snapshots of the other families; predict each family at ``T``."""
+    """Train on earlier snapshots of the other families; predict each family at ``T``
+    (``task``: another model's features, population and baseline; the main one by default)."""
+    task = task or Task()
     on = month_offset(as_of, -12)
     dates = training_dates(on, data_start=data_start, step_months=step_months)
     if not dates:
         raise ValueError("too little history: a year of data before the evaluation date needed")
-    train_data = snapshots(histories, dates, groups=groups)
-    test = snapshots(histories, [on], groups=groups)
+    train_data = snapshots(histories, dates, groups=groups, **task.snapshot_args())
+    test = snapshots(histories, [on], groups=groups, **task.snapshot_args())
     if labels is not None:
         labels(test)
     train_fold = family_folds(train_data.groups, folds)
@@ -99,12 +117,12 @@ def cross_fit(
         models.append(model)
     if progress:
         progress("cross-fitting family folds", folds, folds)
-    return HeldOut(on, test, p6, p12, baseline_score(test.x), thresholds, test_fold, models)
+    return HeldOut(on, test, p6, p12, task.baseline(test.x), thresholds, test_fold, models)
 
 
 def _subset(data: Snapshots, mask: np.ndarray) -> Snapshots:
     idx = np.flatnonzero(mask)
-    out = Snapshots()
+    out = Snapshots(names=data.names)
     out.person_ids = [data.person_ids[i] for i in idx]
     out.groups = [data.groups[i] for i in idx]
     out.dates = [data.dates[i] for i in idx]
@@ -180,10 +198,12 @@ def lead_times(
     *,
     as_of: date,
     lookback_months: int = 12,
+    task: Task | None = None,
 ) -> dict:
     """For each child whose first outcome fell in the held-out year, replay the monthly
     triage lists of the ``lookback_months`` before it (with the model of the child's fold):
     the lead time is how long before the outcome the child was first on the list."""
+    task = task or Task()
     fold_of = dict(zip(held.data.person_ids, held.fold.tolist(), strict=True))
     leads: list[float] = []
     for pid, when in sorted(outcomes.items()):
@@ -192,10 +212,10 @@ def lead_times(
         model = held.models[fold_of[pid]]
         h = histories[pid]
         dates = [month_offset(when, -m) for m in range(lookback_months, 0, -1)]
-        dates = [d for d in dates if in_population(h, d)]
+        dates = [d for d in dates if task.population(h, d)]
         lead = 0.0
         if dates:
-            x = np.asarray([features_at(h, d) for d in dates], dtype=float)
+            x = np.asarray([task.features(h, d) for d in dates], dtype=float)
             p = model.predict(x)[12]
             flagged = [d for d, q in zip(dates, p, strict=True) if q >= model.threshold]
             if flagged:

@@ -74,6 +74,11 @@ FACTORS: dict[str, FactorDef] = {
            "Family relationships"),
         _F("sc_missing_episode", "missing from home or care", "social_care.missing_episodes",
            "Children safe from abuse and exploitation"),
+        _F("sc_nrm_referral", "referred to the National Referral Mechanism",
+           "social_care.nrm_referrals", "Children safe from abuse and exploitation"),
+        _F("exploitation_association", "seen with an adult also seen with other children "
+           "who go missing or are exploited", "police.incidents",
+           "Children safe from abuse and exploitation"),
         # --- health (the child) -------------------------------------------------------
         _F("injury_under_2", "A&E attendance for an injury under 2 years old",
            "health.encounters", "Children safe from abuse and exploitation"),
@@ -222,6 +227,7 @@ def _child_evidence(ev: AgencyEvent, dob: date | None) -> list[tuple[str, float,
             "S47_ENQUIRY": "sc_s47",
             "EARLY_HELP": "sc_early_help",
             "MISSING_EPISODE": "sc_missing_episode",
+            "NRM_REFERRAL": "sc_nrm_referral",
         }
         return [(simple[t], 1.0, "")] if t in simple else []
     if agency == "health":

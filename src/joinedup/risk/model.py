@@ -43,10 +43,11 @@ class Snapshots:
     rows: list[list[float]] = field(default_factory=list)
     labels: dict[int, list[int]] = field(default_factory=lambda: {h: [] for h in HORIZONS})
     outcome_dates: list[date | None] = field(default_factory=list)
+    names: tuple[str, ...] = FEATURE_NAMES  # the features of each row (another model: its own)
 
     @property
     def x(self) -> np.ndarray:
-        return np.asarray(self.rows, dtype=float).reshape(-1, len(FEATURE_NAMES))
+        return np.asarray(self.rows, dtype=float).reshape(-1, len(self.names))
 
     def y(self, months: int = 12) -> np.ndarray:
         return np.asarray(self.labels[months], dtype=int)
@@ -64,20 +65,23 @@ def snapshots(
     dates: list[date],
     *,
     groups: dict[str, str] | None = None,
+    features: Callable[[ChildHistory, date], list[float]] = features_at,
+    population: Callable[[ChildHistory, date], bool] = in_population,
+    names: tuple[str, ...] = FEATURE_NAMES,
 ) -> Snapshots:
     """One row per child in the population at each date, with outcome labels per horizon,
     in person order: the negatives sampled for training follow row order, and the store
     returns children in no set order, so the same store trained twice gave two models."""
-    out = Snapshots()
+    out = Snapshots(names=names)
     groups = groups or {}
     for history in sorted(histories, key=lambda h: h.person_id):
         for on in dates:
-            if not in_population(history, on):
+            if not population(history, on):
                 continue
             out.person_ids.append(history.person_id)
             out.groups.append(groups.get(history.person_id, history.person_id))
             out.dates.append(on)
-            out.rows.append(features_at(history, on))
+            out.rows.append(features(history, on))
             first = first_outcome_after(history, on)
             out.outcome_dates.append(first[0] if first else None)
             for months in HORIZONS:
@@ -87,14 +91,14 @@ def snapshots(
     return out
 
 
-def _ebm(seed: int) -> Any:
+def _ebm(seed: int, names: tuple[str, ...] = FEATURE_NAMES) -> Any:
     from interpret.glassbox import ExplainableBoostingClassifier
 
     # why these settings: no interaction terms keeps every contribution per area; two
     # outer bags and 16 bins are enough for counts and day gaps and keep training in seconds
     # (measured: more bags or bins did not raise family-grouped cross-validated AUC).
     return ExplainableBoostingClassifier(
-        feature_names=list(FEATURE_NAMES),
+        feature_names=list(names),
         interactions=0,
         outer_bags=2,
         inner_bags=0,
@@ -251,7 +255,7 @@ def train(
     for i, months in enumerate(HORIZONS):
         if progress:
             progress("training risk model", i, len(HORIZONS))
-        model = _ebm(seed)
+        model = _ebm(seed, data.names)
         model.fit(x[keep], data.y(months)[keep], sample_weight=weights)
         models[months] = model
     if progress:

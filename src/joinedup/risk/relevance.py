@@ -31,6 +31,7 @@ _SOCIAL_CARE = frozenset(
         "S47_ENQUIRY",
         "EARLY_HELP",
         "MISSING_EPISODE",
+        "NRM_REFERRAL",
         "CP_PLAN",
         "LOOKED_AFTER",
     }

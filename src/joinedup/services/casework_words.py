@@ -66,6 +66,7 @@ EVENT_WORDS = {
     "CP_PLAN": "Child protection plan",
     "LOOKED_AFTER": "Looked after",
     "MISSING_EPISODE": "Missing episode",
+    "NRM_REFERRAL": "National Referral Mechanism referral",
     "EARLY_HELP": "Early help episode",
     "CHILD_IN_NEED": "Child in need",
     "CIN_PLAN": "Child in need plan",

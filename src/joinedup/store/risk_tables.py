@@ -7,6 +7,7 @@ say what changed since the last review. ``risk_decision``: what a practitioner d
 a child on the triage list (discuss, no further action, refer), with the reason and the rank
 and score the list showed, so overrides of the ranking are reported.
 ``risk_rescore_request``: a delivery to re-score the children of (``alerts.rescoring``).
+``exploitation_score``: the exploitation early warning's scores (``services.exploitation``).
 """
 
 from __future__ import annotations
@@ -95,4 +96,23 @@ risk_rescore_request = Table(
     Column("done_at", DateTime(timezone=True)),
     Column("outcome", Json, nullable=False, default=dict),  # children re-scored, alerts...
     Index("ix_risk_rescore_request_open", "done_at", "id"),
+)
+
+# The exploitation early warning's scores (issue 22): children aged 10-17 at one date, the
+# newest row per child ``current``; ``why`` holds the largest contributions in words.
+exploitation_score = Table(
+    "exploitation_score",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", String(40), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    Column("current", Boolean, nullable=False, default=True),
+    Column("probability_12m", Float, nullable=False),
+    Column("flagged", Boolean, nullable=False, default=False),
+    Column("threshold", Float, nullable=False),
+    Column("missing_12m", Integer, nullable=False, default=0),
+    Column("why", Json, nullable=False, default=list),
+    Index("ix_exploitation_score_current", "current", "probability_12m"),
+    Index("ix_exploitation_score_person", "person_id", "current"),
 )

@@ -178,7 +178,7 @@ def _encompass(incident: str, category: str) -> tuple[str, str]:
 def emit_police(fd: Feeds, hh: Household, rng: random.Random) -> None:
     bias = fd.opts.recording_bias
     for h in sorted((h for h in hh.happenings if h[0] == "POL"), key=lambda x: (x[1], x[2])):
-        _, day, cat, roles, dash, u = h
+        _, day, cat, roles, dash, u = h[:6]
         if day < fd.window_start or day >= fd.as_of:
             continue
         p_rec = 0.75 if cat == "DOMESTIC_ABUSE" else 0.6
@@ -204,7 +204,10 @@ def emit_police(fd: Feeds, hh: Household, rng: random.Random) -> None:
             ]
         )
         for p, role in roles:
-            fd.involvement.row([inc, _nominal(fd, hh, p, day, rng), role])
+            home = fd.home_of.get(p.key, hh)  # a groomer is recorded at their own address
+            fd.involvement.row([inc, _nominal(fd, home, p, day, rng), role])
+        if len(h) > 6 and fd.exploitation is not None:
+            fd.exploitation.links_of(inc, h[6])
 
 
 def emit_adult(fd: Feeds, hh: Household, rng: random.Random) -> None:

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from joinedup.synth.exploitation import EXPLOITATION_CODES
 from joinedup.synth.model import Household, Person
 
 if TYPE_CHECKING:
@@ -77,6 +78,20 @@ class Episode:
 
 
 def _factors(rng: random.Random, hh: Household, kid: Person, level: int, day: int) -> list[str]:
+    found = _risk_factors(rng, hh, kid, level, day)
+    if kid.exploited is not None and day >= kid.exploited[1]:  # no draw: streams unchanged
+        code = EXPLOITATION_CODES.get(kid.exploited[0], "12A")
+        found = sorted({*found, code} - {"21"}, key=lambda c: (_number(c), c))
+    return found
+
+
+def _number(code: str) -> int:
+    return int("".join(ch for ch in code if ch.isdigit()))
+
+
+def _risk_factors(
+    rng: random.Random, hh: Household, kid: Person, level: int, day: int
+) -> list[str]:
     adults = hh.adults_at(day)
     out: set[str] = set()
     if level == 0:
@@ -110,7 +125,7 @@ def _factors(rng: random.Random, hh: Household, kid: Person, level: int, day: in
                 out.add(code)
     if not out:
         out.add(rng.choice(("20", "6B", "5B", "14A")) if rng.random() < 0.5 else "21")
-    return sorted(out, key=lambda c: (int("".join(ch for ch in c if ch.isdigit())), c))
+    return sorted(out, key=lambda c: (_number(c), c))
 
 
 def _category(rng: random.Random, factors: list[str], serious: bool) -> str:

@@ -33,6 +33,10 @@ class SynthOptions:
     # three more social care deliveries, from the same SSD records (synth/returns.py), and
     # each school's School Census (synth/returns_school_census.py).
     returns: bool = False
+    # Groups of adults who groom children, missing episodes, sightings at places and in
+    # vehicles, CSE/CCE incidents and NRM referrals (synth/exploitation.py), on streams of
+    # their own; off by default so every other file stays as it was.
+    exploitation: bool = False
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo

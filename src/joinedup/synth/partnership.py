@@ -29,6 +29,7 @@ from joinedup.synth.contacts import (
     police_officers,
 )
 from joinedup.synth.education import TERM_DATE_COLUMNS, emit_education, term_date_rows
+from joinedup.synth.exploitation import ExploitationPlanner
 from joinedup.synth.extended_errors import ExtendedErrors
 from joinedup.synth.geography import build_geography
 from joinedup.synth.interventions import InterventionPlanner
@@ -233,6 +234,13 @@ class Feeds:
         self._upn_serial: defaultdict[tuple[int, int], int] = defaultdict(int)
         rng = random.Random(w.seed * 7 + 3)
         self._reference(rng, w, children)
+        self.exploitation: ExploitationPlanner | None = None
+        self.home_of: dict[str, Household] = {}  # a groomer's own address, by person key
+        if o.exploitation:
+            self.exploitation = ExploitationPlanner(w, d["police"], d["social_care"], t, children)
+            self.home_of = self.exploitation.home_of
+            for home in self.exploitation.home_of.values():
+                _write_truth(self, home)
         self.interventions: InterventionPlanner | None = None
         if o.interventions:
             self.interventions = InterventionPlanner(out, t, w.seed, w.window_start, w.as_of)
@@ -470,6 +478,8 @@ def generate_partnership(
         index += 1
         for hh in group:
             fd.recorded_police = set()
+            if fd.exploitation is not None:
+                fd.exploitation.plan(hh)
             emit_education(fd, hh, w.rng(hh.index, 2 + (hh.satellite_of != "")))
             emit_health(fd, hh, w.rng(hh.index, 4 + (hh.satellite_of != "")))
             emit_police(fd, hh, w.rng(hh.index, 6))

@@ -113,6 +113,10 @@ def emit_social_care(fd: Feeds, hh: Household, rng: random.Random) -> None:
                     ("Y" if rng.random() < 0.6 else "N") if offered else "NA",
                 ]
             )
+    if fd.exploitation is not None:
+        for h in sorted((h for h in hh.happenings if h[0] == "NRM"), key=lambda h: h[1]):
+            if ws <= h[1] < as_of:
+                fd.exploitation.write_nrm(pid(h[2]), h[1], h[3], h[4])
     for p in sorted((p for p in hh.people if p.key in ids), key=lambda p: p.idx):
         _person_rows(fd, hh, rng, p, ids[p.key], seq)
 

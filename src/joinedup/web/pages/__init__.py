@@ -16,11 +16,13 @@ def routers() -> list[APIRouter]:
     from joinedup.web.pages import network as network_pages
     from joinedup.web.pages import transparency as transparency_pages
     from joinedup.web.pages import triage as triage_pages
+    from joinedup.web.pages import triage_exploitation as exploitation_pages
 
     return [
         m.router for m in (signin, home, child, review, quality, agreements, privacy, alerts)
     ] + [
         triage_pages.router,
+        exploitation_pages.router,
         mash_pages.router,
         interventions_pages.router,
         chronology_pages.router,
