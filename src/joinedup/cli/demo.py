@@ -72,8 +72,8 @@ def demo_command(
     """Generate a synthetic partnership (if not already there), load every agency's
     delivery into the store (JOINEDUP_DATABASE_URL, default ./joinedup.db), link people
     across agencies, load the example data sharing agreements and demo users (one per
-    role), import the synthetic interventions, train and score the risk model (so the
-    triage list has content), then serve the web app on http://127.0.0.1:PORT with the
+    role), import the synthetic interventions, train and score the risk model and the
+    exploitation early warning (so the triage lists have content), then serve the web app on http://127.0.0.1:PORT with the
     alerts worker and a local mail sink (the administrator reads what was emailed at
     /admin/mail), the accounts and their password printed."""
     from joinedup.services import demo
@@ -83,7 +83,7 @@ def demo_command(
         if not partnership.exists() or not any(partnership.iterdir()):
             generate_partnership(
                 partnership, children=children, seed=seed,
-                options=SynthOptions(interventions=True), progress=update,
+                options=SynthOptions(interventions=True, exploitation=True), progress=update,
             )  # fmt: skip
         engine = services.open_store()
         loaded = demo.load_demo(engine, partnership, progress=update)
@@ -156,6 +156,16 @@ def show(summary: dict[str, Any], partnership: Path) -> None:
         )
         if risk.get("ranking"):
             out.print(risk["ranking"]["reason"], highlight=False)
+        found = risk.get("exploitation") or {}
+        if found.get("scored"):
+            scored = _count(found["children_scored"], "child", "children")
+            out.print(
+                f"Exploitation early warning: {scored} aged 10-17 scored, "
+                f"{found['flagged']:,} flagged (/triage-exploitation).",
+                highlight=False,
+            )
+        elif found:
+            out.print(f"The exploitation early warning was not trained: {found['reason']}.")
     elif risk:
         out.print(f"The risk model was not trained: {risk['reason']}.", highlight=False)
     if summary.get("quieted"):

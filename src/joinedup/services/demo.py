@@ -54,6 +54,8 @@ def load_demo(engine: Engine, partnership: Path, *, progress: Progress | None = 
     users = demo_users.create(engine)
     interventions = _interventions(engine, partnership)
     risk = _risk(engine, update)
+    if risk.get("trained"):
+        risk["exploitation"] = _exploitation(engine, update)
     summary = {
         "partnership": str(partnership),
         "database": settings().database_url,
@@ -112,6 +114,23 @@ def _risk(engine: Engine, update: Progress) -> dict[str, Any]:
         "flagged": scored["flagged"],
         "ranking": model.get("ranking"),
         "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _exploitation(engine: Engine, update: Progress) -> dict[str, Any]:
+    """Train the exploitation early warning and score the 10-17s (its triage view); a
+    partnership with too few referrals is reported, not fatal."""
+    from joinedup.errors import BadInput
+    from joinedup.services import exploitation
+
+    try:
+        scored = exploitation.score_exploitation(engine, progress=update)
+    except BadInput as problem:
+        return {"scored": False, "reason": str(problem)}
+    return {
+        "scored": True,
+        "children_scored": scored["children_scored"],
+        "flagged": scored["flagged"],
     }
 
 
