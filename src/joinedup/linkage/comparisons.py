@@ -110,6 +110,13 @@ _sur_like = (
     ),
     _or(_typo("surname"), _eq("surname_mp"), _overlap("surname_tokens")),
 )
+# a forename alike or a short form of the other ("ADEY"/"ADEBUKOLA", "THO"/"THOMAS"; a
+# middle name run into the forename, "TERESAALEXANDER"/"TERESA"), for names with a slip in
+# the surname too: no other level holds a short form with a misspelt surname (issue 20)
+_fore_like_or_short = (
+    cll.Or(_fore_like[0], ShortFormLevel()),
+    _or(_fore_like[1], short_form),
+)
 _sur_same = (
     cll.Or(cll.ExactMatchLevel("surname"), OverlapLevel("surname_tokens")),
     _or(_eq("surname"), _overlap("surname_tokens")),
@@ -153,8 +160,8 @@ NAME = ComparisonSpec(
         ),
         Level(
             "both names similar",
-            cll.And(_fore_like[0], _sur_like[0]),
-            _and(_fore_like[1], _sur_like[1]),
+            cll.And(_fore_like_or_short[0], _sur_like[0]),
+            _and(_fore_like_or_short[1], _sur_like[1]),
         ),
         Level("forename and surname swapped, alike", SwappedAlikeLevel(), swapped_alike),
         Level(
@@ -276,6 +283,9 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("dob", "postcode"),
     ("house", "surname_mp"),
     ("dob_key", "surname_mp"),
+    # names each with a slip the metaphone keeps ("CSROLINE SCCOTT"), or a short form with
+    # one ("RACIE MAHSRAJ"): one DOB in one postcode sector is rarely two people (issue 20)
+    ("dob", "postcode_sector"),
 )
 SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
 # Swapped names with a slip or a middle name: the forename of one sounds like the other's
