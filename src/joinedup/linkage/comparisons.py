@@ -110,13 +110,6 @@ _sur_like = (
     ),
     _or(_typo("surname"), _eq("surname_mp"), _overlap("surname_tokens")),
 )
-# a forename alike or a short form of the other ("ADEY"/"ADEBUKOLA", "THO"/"THOMAS"; a
-# middle name run into the forename, "TERESAALEXANDER"/"TERESA"), for names with a slip in
-# the surname too: no other level holds a short form with a misspelt surname (issue 20)
-_fore_like_or_short = (
-    cll.Or(_fore_like[0], ShortFormLevel()),
-    _or(_fore_like[1], short_form),
-)
 _sur_same = (
     cll.Or(cll.ExactMatchLevel("surname"), OverlapLevel("surname_tokens")),
     _or(_eq("surname"), _overlap("surname_tokens")),
@@ -160,8 +153,17 @@ NAME = ComparisonSpec(
         ),
         Level(
             "both names similar",
-            cll.And(_fore_like_or_short[0], _sur_like[0]),
-            _and(_fore_like_or_short[1], _sur_like[1]),
+            cll.And(_fore_like[0], _sur_like[0]),
+            _and(_fore_like[1], _sur_like[1]),
+        ),
+        # a short form with a slip in the surname ("ADEY OGULAANA"/"ADEBUKOLA OGULANA", "THO"
+        # and "THOMAS"; a middle name run into the forename, "TERESAALEXANDER DOYOE"): no
+        # level above holds it (issue 20); a level of its own, so "both names similar" keeps
+        # its weight
+        Level(
+            "forename a short form, surname similar",
+            cll.And(ShortFormLevel(), _sur_like[0]),
+            _and(short_form, _sur_like[1]),
         ),
         Level("forename and surname swapped, alike", SwappedAlikeLevel(), swapped_alike),
         Level(
