@@ -173,6 +173,14 @@ NAME = ComparisonSpec(
         ),
         Level("surname same, forename different", _sur_same[0], _sur_same[1]),
         Level("forename same, surname different", _fore_same[0], _fore_same[1]),
+        # a slip or a short form in the forename and another surname ("SUSSAN STEPHENSON",
+        # "SUSAN MITCHELL"; "THO KINGGHT", "THOMAS KNIGHT"): a surname changed, or typed
+        # beyond recognition, under a forename still alike (issue 20; "names different" before)
+        Level(
+            "forename similar, surname different",
+            cll.Or(_fore_like[0], ShortFormLevel()),
+            _or(_fore_like[1], short_form),
+        ),
         Level("names different", cll.ElseLevel(), lambda a, b: True),
     ),
 )

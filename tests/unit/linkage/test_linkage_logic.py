@@ -94,6 +94,8 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         ),
         (("Suzzie", "Gregory"), ("Suzanne", "Gregory"), "surname exact, forename a short form"),
         (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
+        (("Sussan", "Stephenson"), ("Susan", "Mitchell"), "forename similar, surname different"),
+        (("Tho", "Kinggh"), ("Thomas", "Knight"), "forename similar, surname different"),
     ],
 )
 def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) -> None:
