@@ -103,7 +103,7 @@ def bridge_latency(engine: Any, samples: int, seed: int) -> dict[str, Any]:
         before = connection.scalar(select(func.count()).select_from(linkage_merge)) or 0
         for pid in picked:
             (moved_uid, moved_key), (uid, key) = sorted(members[pid])[:2]
-            half = new_person_id()
+            half = new_person_id([f"bench-split|{moved_key}"])  # an id no person has
             connection.execute(insert(person).values(id=half, created_at=datetime.now(UTC)))
             connection.execute(
                 update(linkage_record)

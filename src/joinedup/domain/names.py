@@ -1,11 +1,17 @@
 """One folding of people's names, so that linkage and search compare names the same way.
 
-``fold`` takes a name as an agency recorded it and gives it in lower-case ASCII letters:
-Unicode compatibility decomposition (NFKD) splits each accented letter into its letter and
-its marks ("ź" into "z" and an acute accent), the marks are dropped, and the letters that do
-not decompose are transliterated as English-speaking practitioners type them ("ł" as "l",
-"ß" as "ss", "æ" as "ae"). "Woźniak", "WOZNIAK" and "Wozniak" all fold to "wozniak";
-"Łukasz Öztürk" to "lukasz ozturk". Case is folded with ``str.casefold`` (so "ẞ" too).
+``fold`` takes a name as an agency recorded it and gives it in lower-case ASCII: every
+letter is transliterated as the `anyascii` library writes it (ISC licence; maintained tables
+for every script: accented letters lose their marks, "ł" is "l", "ß" "ss", "æ" "ae", Cyrillic
+"Мария" is "mariya", Vietnamese "Nguyễn" "nguyen"), then case is folded (``str.casefold``).
+"Woźniak", "WOZNIAK" and "Wozniak" all fold to "wozniak"; "Łukasz Öztürk" to "lukasz ozturk";
+"Zoë" (composed or as "e" and a combining diaeresis) to "zoe". Spaces, hyphens and
+apostrophes are kept ("O’Brien" is "o'brien").
+
+Before issue 20 the folding was a hand-written table over Unicode decomposition (NFKD),
+which left letters it did not list (other scripts, "ə", "ƒ") as they were: a name recorded
+in Cyrillic by one agency and transliterated by another never met. The stored folded
+surnames were refolded by migration ``0074_linkage_refold_names``.
 
 Linkage cleans names with it (``linkage.features.clean_name``) and search matches and
 looks names up with it (``services.search``, the stored ``person_record.surname_folded``).
@@ -13,43 +19,17 @@ looks names up with it (``services.search``, the stored ``person_record.surname_
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 
-# Letters NFKD leaves whole, as they are written in English (after casefolding).
-_TRANSLITERATION = str.maketrans(
-    {
-        "ł": "l",
-        "ø": "o",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "æ": "ae",
-        "œ": "oe",
-        "ß": "ss",
-        "ı": "i",
-        "ħ": "h",
-        "ŀ": "l",
-        "ŧ": "t",
-        "ŋ": "ng",
-        "ĸ": "k",
-        "ſ": "s",
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-    }
-)
+from anyascii import anyascii
 
 
 @lru_cache(maxsize=65_536)
 def fold(value: str) -> str:
-    """``value`` with case, accents and letters English keyboards lack folded away (see the
-    module); spaces and punctuation are kept as they are."""
-    lowered = value.casefold().translate(_TRANSLITERATION)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(
-        _TRANSLITERATION
-    )
+    """``value`` transliterated to ASCII and case-folded (see the module); spaces and
+    punctuation are kept as they are (an ʻokina, transliterated as a backtick, is an
+    apostrophe)."""
+    return anyascii(value).casefold().replace("`", "'")
 
 
 def folded_or_none(value: str | None) -> str | None:

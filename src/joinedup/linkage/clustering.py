@@ -70,6 +70,10 @@ def twin_like(a: Features, b: Features) -> bool:
     return a["forename_mp"] != b["forename_mp"] and _distance(a["forename1"], b["forename1"]) > 2
 
 
+def _one_surname_and_dob(a: Features, b: Features) -> bool:
+    return a["surname"] is not None and a["surname"] == b["surname"] and a["dob"] == b["dob"]
+
+
 def dobs_alike(x: str, y: str) -> bool:
     """Two recorded DOBs that one person's records could carry: equal, a day apart, day and
     month swapped, one digit different, or two of day, month and year the same."""
@@ -144,13 +148,20 @@ class _Components:
             # Even then, one agency holding each under its own NHS number knows two people
             # (twins given one forename).
             return True
+        # Twin-like pairs across the two refuse the join unless more of their pairs of one
+        # surname and DOB are alike: "STPEH" is no twin of a person recorded as STEPHEN three
+        # times and STEVE once (issue 20); a twin's records are unlike all of the other's.
+        twins = alike = 0
         for x in self.members[a]:
             for y in self.members[b]:
                 if (min(x, y), max(x, y)) in cannot:
                     return True
-                if twin_like(self.records[x], self.records[y]):
-                    return True
-        return False
+                left, right = self.records[x], self.records[y]
+                if twin_like(left, right):
+                    twins += 1
+                elif _one_surname_and_dob(left, right):
+                    alike += 1
+        return twins > alike
 
     def union(self, a: int, b: int) -> None:
         if len(self.members[a]) < len(self.members[b]):

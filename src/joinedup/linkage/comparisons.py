@@ -156,6 +156,15 @@ NAME = ComparisonSpec(
             cll.And(_fore_like[0], _sur_like[0]),
             _and(_fore_like[1], _sur_like[1]),
         ),
+        # a short form with a slip in the surname ("ADEY OGULAANA"/"ADEBUKOLA OGULANA", "THO"
+        # and "THOMAS"; a middle name run into the forename, "TERESAALEXANDER DOYOE"): no
+        # level above holds it (issue 20); a level of its own, so "both names similar" keeps
+        # its weight
+        Level(
+            "forename a short form, surname similar",
+            cll.And(ShortFormLevel(), _sur_like[0]),
+            _and(short_form, _sur_like[1]),
+        ),
         Level("forename and surname swapped, alike", SwappedAlikeLevel(), swapped_alike),
         Level(
             "names two slips apart, in either order",
@@ -164,6 +173,14 @@ NAME = ComparisonSpec(
         ),
         Level("surname same, forename different", _sur_same[0], _sur_same[1]),
         Level("forename same, surname different", _fore_same[0], _fore_same[1]),
+        # a slip or a short form in the forename and another surname ("SUSSAN STEPHENSON",
+        # "SUSAN MITCHELL"; "THO KINGGHT", "THOMAS KNIGHT"): a surname changed, or typed
+        # beyond recognition, under a forename still alike (issue 20; "names different" before)
+        Level(
+            "forename similar, surname different",
+            cll.Or(_fore_like[0], ShortFormLevel()),
+            _or(_fore_like[1], short_form),
+        ),
         Level("names different", cll.ElseLevel(), lambda a, b: True),
     ),
 )
@@ -276,6 +293,9 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("dob", "postcode"),
     ("house", "surname_mp"),
     ("dob_key", "surname_mp"),
+    # names each with a slip the metaphone keeps ("CSROLINE SCCOTT"), or a short form with
+    # one ("RACIE MAHSRAJ"): one DOB in one postcode sector is rarely two people (issue 20)
+    ("dob", "postcode_sector"),
 )
 SWAPPED_NAMES_RULE = "l.forename1 = r.surname and l.surname = r.forename1"
 # Swapped names with a slip or a middle name: the forename of one sounds like the other's

@@ -78,6 +78,8 @@ def stem_of(forename: str | None) -> str | None:
     if not forename:
         return None
     stem = _DIMINUTIVE_ENDING.sub("", forename)
+    if stem != forename and len(stem) >= 4 and stem[-1] == stem[-2]:
+        stem = stem[:-1]  # a doubled consonant before the ending: "MEGGIE", "DEBBIE", "ROBBIE"
     return stem if len(stem) >= 3 else forename
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from joinedup.domain.names import folded_or_none
 from joinedup.errors import BadInput
@@ -86,6 +86,37 @@ def test_wozniak_finds_wozniak_with_its_accent(store: Engine) -> None:
                 person_record.update()
                 .where(person_record.c.id == record)
                 .values(surname=surname, surname_folded=folded_or_none(surname))
+            )
+
+
+@pytest.mark.parametrize(
+    ("recorded", "typed"),
+    [("Zoë", "Zoe"), ("Zoe", "Zoë"), ("Zoe\u0308", "ZOE"), ("Зоя", "Zoya")],
+)
+def test_a_forename_is_found_with_or_without_its_accent_or_script(
+    store: Engine, recorded: str, typed: str
+) -> None:
+    """Issue 20: one agency records "Zoë", another "Zoe"; a practitioner types either (or
+    the name an agency recorded in Cyrillic, transliterated). Each finds the child, with a
+    surname, a date of birth or a postcode."""
+    person, record, _forename, surname, born, postcode = _child(store)
+    with store.begin() as connection:
+        forenames = connection.execute(
+            select(person_record.c.forenames).where(person_record.c.id == record)
+        ).scalar_one()
+        connection.execute(
+            person_record.update().where(person_record.c.id == record).values(forenames=recorded)
+        )
+    try:
+        assert person in _found(store, name=f"{typed} {surname}")
+        assert person in _found(store, name=typed, date_of_birth=born.isoformat())
+        assert person in _found(store, name=typed, postcode=postcode)
+    finally:
+        with store.begin() as connection:
+            connection.execute(
+                person_record.update()
+                .where(person_record.c.id == record)
+                .values(forenames=forenames)
             )
 
 

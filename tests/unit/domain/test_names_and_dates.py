@@ -31,6 +31,31 @@ def test_names_fold_case_accents_and_letters_english_keyboards_lack(
     assert fold(recorded) == folded
 
 
+@pytest.mark.parametrize(
+    ("recorded", "folded"),
+    [
+        ("Zoë", "zoe"),
+        ("Zoe\u0308", "zoe"),  # the diaeresis as a combining mark after the "e"
+        ("Мария Иванова", "mariya ivanova"),
+        ("Əliyev", "eliyev"),
+        ("Nguyễn Thị", "nguyen thi"),
+        ("Muḥammad", "muhammad"),
+        ("ﬁona", "fiona"),
+    ],
+)
+def test_names_in_other_scripts_and_letters_the_old_table_lacked_are_transliterated(
+    recorded: str, folded: str
+) -> None:
+    """Before (issue 20): the hand-written table left Cyrillic, the schwa and other letters
+    it did not list as they were, so 'Мария' never met 'Mariya' in linkage or search."""
+    assert fold(recorded) == folded
+
+
+def test_linkage_and_search_fold_a_transliterated_name_alike() -> None:
+    assert clean_name("Иванова") == "IVANOVA" == clean_name("Ivanova")
+    assert folded_or_none("Zoë") == folded_or_none("Zoe") == "zoe"
+
+
 def test_linkage_cleans_names_with_the_same_folding() -> None:
     """Linkage dropped letters it did not know: 'Woźniak' was WONIAK, never WOZNIAK."""
     assert clean_name("Woźniak") == "WOZNIAK" == clean_name("Wozniak")

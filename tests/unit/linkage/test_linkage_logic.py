@@ -83,7 +83,19 @@ def test_features_standardise_names_postcodes_and_ssd_addresses() -> None:
         (("Hunt", "Alec"), ("Alexander", "Hunt"), "forename and surname swapped, alike"),
         (("Hughes", "Haps"), ("Harry", "Hughes"), "forename and surname swapped, alike"),
         (("Gosz", "Nkccole"), ("Nicole", "Gosz"), "names two slips apart, in either order"),
+        # issue 20: a short form with a slip in the surname; a middle name run into the
+        # forename with one; a diminutive with a doubled consonant ("SUZZIE": SUZ)
+        (("Adey", "Ogulaana"), ("Adebukola", "Ogulana"), "forename a short form, surname similar"),
+        (("Tho", "Kinght"), ("Thomas", "Knight"), "forename a short form, surname similar"),
+        (
+            ("TeresaAlexander", "Doyoe"),
+            ("Teresa", "Doyle"),
+            "forename a short form, surname similar",
+        ),
+        (("Suzzie", "Gregory"), ("Suzanne", "Gregory"), "surname exact, forename a short form"),
         (("Ryan", "Smith"), ("Smith", "Jones"), "names different"),
+        (("Sussan", "Stephenson"), ("Susan", "Mitchell"), "forename similar, surname different"),
+        (("Tho", "Kinggh"), ("Thomas", "Knight"), "forename similar, surname different"),
     ],
 )
 def test_name_levels(left: tuple[str, str], right: tuple[str, str], label: str) -> None:
@@ -151,6 +163,42 @@ def test_a_short_form_is_not_a_twin_but_a_boy_and_a_girl_are() -> None:
     emily = rec(4, "Emily", "Hart", "2016-05-05", sex="F")
     assert twin_like(emil, emily)  # a short form, but a boy and a girl
     assert twin_like(rec(5, "Mason", "Hart", "2016-05-05"), rec(6, "Max", "Hart", "2016-05-05"))
+
+
+def test_a_diminutive_with_a_doubled_consonant_is_not_a_twin() -> None:
+    """Issue 20: SUZZIE and SUZANNE, RUDDY and RUDOLPH were twins to the rule (their stems
+    SUZZ and RUDD begin neither name), so one person's records stayed two people."""
+    born = "1990-01-01"
+    assert not twin_like(rec(1, "Suzzie", "Gray", born), rec(2, "Suzanne", "Gray", born))
+    assert not twin_like(rec(1, "Ruddy", "Gray", born), rec(2, "Rudolph", "Gray", born))
+    assert twin_like(rec(1, "Abbie", "Gray", born), rec(2, "Amber", "Gray", born))
+
+
+def test_one_twin_like_slip_does_not_keep_a_record_from_a_person_it_is_alike_to() -> None:
+    """Issue 20: police's STPEH (a slip in STEPHEN) is twin-like to the person's one STEVE
+    record, and that alone refused the join; the other three records are STEPHEN. Twins'
+    records stay apart: each is unlike all of the other's."""
+    people = {
+        1: rec(1, "Stephen", "Ayoola", "1985-08-24", agency="health"),
+        2: rec(2, "Stephen", "Ayoola", "1985-08-24", agency="housing"),
+        3: rec(3, "Steve", "Ayoola", "1985-08-24", agency="adult_mental_health"),
+        4: rec(4, "Stpeh", "Ayoola", "1985-08-24", agency="police"),
+    }
+    assert twin_like(people[3], people[4]) and not twin_like(people[1], people[4])
+    strong = {"nhs_number": -1, "upn": -1, "address": 5}
+    edges = [Edge(1, 2, 30.0, strong), Edge(1, 3, 25.0, strong), Edge(2, 4, 12.0, strong)]
+    result = cluster(people, edges, link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1, 2, 3, 4]]
+
+    twins = {
+        1: rec(1, "Amelia", "Khan", "2016-05-05", agency="health"),
+        2: rec(2, "Amelia", "Khan", "2016-05-05", agency="education"),
+        3: rec(3, "Zara", "Khan", "2016-05-05", agency="health"),
+        4: rec(4, "Zara", "Khan", "2016-05-05", agency="education"),
+    }
+    edges = [Edge(1, 2, 30.0, strong), Edge(3, 4, 30.0, strong), Edge(2, 4, 20.0, strong)]
+    result = cluster(twins, edges, link_weight=6, review_weight=0)
+    assert sorted(map(sorted, result.clusters)) == [[1, 2], [3, 4]]
 
 
 def test_a_slip_in_a_nickname_is_not_a_twin() -> None:
@@ -293,6 +341,14 @@ def test_reviewers_decisions_bind_the_clustering() -> None:
     assert len(apart.clusters) == 2
     together = cluster({1: a, 2: b}, [], link_weight=6, review_weight=0, must_link=[(1, 2)])
     assert len(together.clusters) == 1
+
+
+def test_blocking_on_dob_and_sector_finds_names_that_both_carry_slips() -> None:
+    """Issue 20: CSROLINE SCCOTT (both names mistyped, the metaphones differ) was never
+    compared with CAROLINE SCOTT born the same day in the same postcode sector."""
+    a = rec(1, "Caroline", "Scott", "1980-02-03", postcode="WF1 2AB")
+    b = rec(2, "Csroline", "Sccott", "1980-02-03", postcode="WF1 2XY")
+    assert blocked_together(a, b)
 
 
 def test_blocking_mirror_finds_swapped_names() -> None:
