@@ -11,7 +11,7 @@ apostrophes are kept ("O’Brien" is "o'brien").
 Before issue 20 the folding was a hand-written table over Unicode decomposition (NFKD),
 which left letters it did not list (other scripts, "ə", "ƒ") as they were: a name recorded
 in Cyrillic by one agency and transliterated by another never met. The stored folded
-surnames were refolded by migration ``0074_linkage_refold_names``.
+surnames were refolded by migration ``0076_linkage_refold_names``.
 
 Linkage cleans names with it (``linkage.features.clean_name``) and search matches and
 looks names up with it (``services.search``, the stored ``person_record.surname_folded``).

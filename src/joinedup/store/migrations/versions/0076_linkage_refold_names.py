@@ -9,7 +9,7 @@ stored surname is folded afresh here, and only the rows whose folding changed ar
 Downgrade leaves the values: the old folding of a name is no longer in the code, and a
 surname folded the new way is still found by the old search for every Latin name.
 
-Revision ID: 0074_linkage_refold_names
+Revision ID: 0076_linkage_refold_names
 Revises: 0073_mash_cases
 Create Date: 2026-12-07
 """
@@ -21,8 +21,8 @@ from alembic import op
 
 from joinedup.domain.names import folded_or_none
 
-revision = "0074_linkage_refold_names"
-down_revision = "0073_mash_cases"
+revision = "0076_linkage_refold_names"
+down_revision = "0075_exploit_scores"
 branch_labels = None
 depends_on = None
 
