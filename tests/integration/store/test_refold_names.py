@@ -35,7 +35,7 @@ def test_the_upgrade_refolds_surnames_the_old_folding_left_untransliterated(
     database_url: str, tmp_path: Path
 ) -> None:
     engine = make_engine(database_url)
-    upgrade(engine, "0073_mash_cases")
+    upgrade(engine, "0075_exploit_scores")
     persons = [
         [f"H{i}", "Maria", surname, "1990-03-04", "F", "1 High Street", "WF1 1AA", "", "", ""]
         for i, (surname, _, _) in enumerate(SURNAMES)
