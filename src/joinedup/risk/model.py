@@ -249,6 +249,11 @@ def train(
     probability that flags ``TRIAGE_SHARE`` of the training snapshots."""
     if len(data) == 0 or data.y(12).sum() == 0:
         raise ValueError("no outcomes to learn from in the training period")
+    for months in HORIZONS:
+        # a horizon with no outcome (or nothing but) trains a one-class model, whose
+        # probabilities have one column: refused here, not failed on when scoring
+        if len(set(data.y(months).tolist())) < 2:
+            raise ValueError(f"too few outcomes within {months} months to learn from")
     x = data.x
     keep, weights = sample_negatives(data.y(12), seed, max_rows)
     models = {}

@@ -47,3 +47,23 @@ def test_an_ebm_with_interaction_terms_is_left_to_interpret() -> None:
     ebm, x = _fitted()
     ebm.term_features_ = [*ebm.term_features_, (0, 1)]
     assert AdditiveTables.of(ebm) is None
+
+
+def test_training_refuses_a_horizon_without_outcomes_rather_than_scoring_fail() -> None:
+    """Outcomes within 12 months but none within 6 (a small partnership's exploitation
+    referrals): the 6-month model was one-class, and scoring failed with an IndexError."""
+    import pytest
+
+    from joinedup.risk.model import Snapshots, train
+
+    rng = np.random.default_rng(5)
+    n, d = 400, len(FEATURE_NAMES)
+    data = Snapshots(names=FEATURE_NAMES)
+    data.rows = rng.integers(0, 4, size=(n, d)).astype(float).tolist()
+    data.person_ids = [f"P{i}" for i in range(n)]
+    data.groups = [f"F{i // 2}" for i in range(n)]
+    data.dates = [date(2025, 1, 1)] * n
+    data.labels = {6: [0] * n, 12: [int(i % 40 == 0) for i in range(n)]}
+    data.outcome_dates = [None] * n
+    with pytest.raises(ValueError, match="too few outcomes within 6 months"):
+        train(data, trained_through=date(2025, 1, 1))
