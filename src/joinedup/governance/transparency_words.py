@@ -36,6 +36,7 @@ PURPOSES = {
     "EARLY_HELP": "to work out what extra help you or your family might need",
     "LEAD_PRACTITIONER_CASEWORK": "to help the worker who supports you do their job",
     "OPERATION_ENCOMPASS": "so your school could support you after something happened at home",
+    "CHILD_MOVED_AREA": "so the safeguarding team where you moved to knew what help you had",
     "STATUTORY_RETURN": "to send the government numbers it asks for",
     "SUBJECT_ACCESS": "to answer a request to see your information",
     "AUDIT": "to check that your information was used properly",
