@@ -44,6 +44,7 @@ from joinedup.config.groups import (
     VolumeLimits,
     WebSettings,
 )
+from joinedup.config.exchange import ExchangeSettings
 from joinedup.config.mash import MashSettings
 from joinedup.config.production import refuse
 from joinedup.config.receiving import MeshSettings
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     mesh: MeshSettings = Field(default_factory=MeshSettings)
     mash: MashSettings = Field(default_factory=MashSettings)
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
 
     @property
     def database_url(self) -> str:

@@ -1,5 +1,26 @@
-"""Exchange between partnerships (issue 24): finding the children two partnerships both know
-from keyed encodings only (``encoding``, ``matching``), what an agreement between them lets
-pass (``terms``), the signed summary of a matched child (``summary``) and signed
-partner-to-partner requests (``signing``). Plain logic: the store and HTTP live in
-``joinedup.services.exchange*``."""
+"""Privacy-preserving discovery between partnerships (issue 24): keyed Bloom-filter encodings
+of children's identifying fields (``encoding``) and matching on encodings only
+(``matching``). Plain data in, plain data out: nothing here touches the store or the web.
+See docs/exchange.md for the protocol and the threat model.
+"""
+
+from joinedup.exchange.encoding import (
+    ChildEncoding,
+    ChildIdentity,
+    EncodingParams,
+    deserialise,
+    encode_children,
+    serialise,
+)
+from joinedup.exchange.matching import Discovery, discover
+
+__all__ = [
+    "ChildEncoding",
+    "ChildIdentity",
+    "Discovery",
+    "EncodingParams",
+    "deserialise",
+    "discover",
+    "encode_children",
+    "serialise",
+]
