@@ -127,8 +127,17 @@ ENCOMPASS_BASIS = (
 # and of a transfer-in conference not held in time (see joinedup.services.exchange).
 EXCHANGE_RULES = tuple(
     Rule(
-        rule_id, 1, title, description, "MASH manager, Exampleshire", Purpose.CHILD_MOVED_AREA,
-        EXCHANGE_BASIS, (), AgencyId.SOCIAL_CARE, (), deadline,
+        rule_id,
+        1,
+        title,
+        description,
+        "MASH manager, Exampleshire",
+        Purpose.CHILD_MOVED_AREA,
+        EXCHANGE_BASIS,
+        (),
+        AgencyId.SOCIAL_CARE,
+        (),
+        deadline,
     )  # fmt: skip
     for rule_id, title, description, deadline in (
         (
@@ -392,4 +401,3 @@ def trigger_event_types() -> set[tuple[str, str, str]]:
         for t in r.triggers
         for e in t.event_types
     }
-

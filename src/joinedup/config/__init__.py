@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from joinedup.config.alerts import AlertSettings
 from joinedup.config.base import ConfigError, Group, cleaned, is_secret, one_line, variable
+from joinedup.config.exchange import ExchangeSettings
 from joinedup.config.groups import (
     DEFAULT_SQLITE_FILE,
     AccountSettings,
@@ -44,7 +45,6 @@ from joinedup.config.groups import (
     VolumeLimits,
     WebSettings,
 )
-from joinedup.config.exchange import ExchangeSettings
 from joinedup.config.mash import MashSettings
 from joinedup.config.production import refuse
 from joinedup.config.receiving import MeshSettings

@@ -29,9 +29,7 @@ WINDOW = timedelta(minutes=5)
 
 
 def message(method: str, path: str, signed_at: str, body: bytes) -> bytes:
-    return "\n".join(
-        (method.upper(), path, signed_at, hashlib.sha256(body).hexdigest())
-    ).encode()
+    return "\n".join((method.upper(), path, signed_at, hashlib.sha256(body).hexdigest())).encode()
 
 
 def headers(

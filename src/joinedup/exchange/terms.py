@@ -85,9 +85,7 @@ class Terms:
                     )
 
 
-def terms_for(
-    agreements: Iterable[Agreement], ours: str, partner: str, today: date
-) -> Terms:
+def terms_for(agreements: Iterable[Agreement], ours: str, partner: str, today: date) -> Terms:
     """The terms of the first in-force agreement with a flow from ``ours`` to ``partner``
     for the purpose; ``NotAgreed`` when there is none."""
     for agreement in sorted(agreements, key=lambda a: (a.id, -a.version)):
@@ -106,6 +104,4 @@ def terms_for(
                 flow.lawful_basis.value,
                 tuple(g.value for g in flow.gateways),
             )
-    raise NotAgreed(
-        f"no agreement in force lets {ours} share with {partner} for {PURPOSE}"
-    )
+    raise NotAgreed(f"no agreement in force lets {ours} share with {partner} for {PURPOSE}")

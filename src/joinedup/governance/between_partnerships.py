@@ -32,7 +32,9 @@ def problems(agreement: Agreement) -> list[str]:
             found.append(f"parties[{n}].partnership: must be one of {', '.join(sorted(between))}")
         key = (str(party.partnership), party.agency)
         if key in parties:
-            found.append(f"parties[{n}]: {party.agency.value} of {party.partnership} is listed twice")
+            found.append(
+                f"parties[{n}]: {party.agency.value} of {party.partnership} is listed twice"
+            )
         parties.add(key)
     for partnership in sorted(between - {p for p, _ in parties}):
         found.append(f"parties: no party of {partnership}")
@@ -49,11 +51,7 @@ def problems(agreement: Agreement) -> list[str]:
                 f"signatories: an active agreement needs a signatory for {agency.value} "
                 f"of {partnership}"
             )
-        found += [
-            p
-            for p in sign_off_problems(agreement, set())
-            if not p.startswith("signatories")
-        ]
+        found += [p for p in sign_off_problems(agreement, set()) if not p.startswith("signatories")]
     return found
 
 
@@ -71,9 +69,7 @@ def _ends(flow: Flow, parties: set[tuple[str, AgencyId]]) -> list[str]:
     return found
 
 
-def flows_for(
-    agreement: Agreement, source: str, recipient: str, purpose: str
-) -> list[Flow]:
+def flows_for(agreement: Agreement, source: str, recipient: str, purpose: str) -> list[Flow]:
     """The flows of ``agreement`` from partnership ``source`` to ``recipient`` for
     ``purpose`` (children's social care to children's social care)."""
     return [

@@ -53,7 +53,9 @@ def flow_context(flow: Flow) -> dict[str, Any]:
         "id": flow.id,
         "source": _of(AGENCIES[flow.source].name, flow.from_partnership),
         "source_id": flow.source.value,
-        "recipients": ", ".join(_of(AGENCIES[a].name, flow.to_partnership) for a in flow.recipients),
+        "recipients": ", ".join(
+            _of(AGENCIES[a].name, flow.to_partnership) for a in flow.recipients
+        ),
         "within_months": flow.within_months,
         "roles": ", ".join(ROLE_RULES[r].title for r in flow.recipient_roles),
         "purposes": ", ".join(PURPOSES[p].title for p in flow.purposes),

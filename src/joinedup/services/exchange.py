@@ -78,8 +78,13 @@ def export_encodings(engine: Engine, partner_name: str, now: datetime) -> bytes:
         connection.execute(delete(exchange_export_ref).where(
             exchange_export_ref.c.partner == partner.name))  # fmt: skip
         rows = [
-            {"partner": partner.name, "ref": e.ref, "person_id": c.person_id, "clk": e.clk,
-             "exported_at": now}  # fmt: skip
+            {
+                "partner": partner.name,
+                "ref": e.ref,
+                "person_id": c.person_id,
+                "clk": e.clk,
+                "exported_at": now,
+            }  # fmt: skip
             for c, e in zip(children, encodings, strict=True)
         ]
         for start in range(0, len(rows), 5_000):
@@ -160,8 +165,11 @@ def discover_from(engine: Engine, partner_name: str, blob: bytes, now: datetime)
                                         export_salt=secrets.token_bytes(32))  # fmt: skip
         by_ref = {e.ref: (c.person_id, e.clk) for c, e in zip(children, ours, strict=True)}
         found = matching.discover(ours, theirs, threshold=partner.threshold)
-        connection.execute(delete(exchange_match).where(
-            exchange_match.c.partner == partner.name, exchange_match.c.status == "MATCHED"))
+        connection.execute(
+            delete(exchange_match).where(
+                exchange_match.c.partner == partner.name, exchange_match.c.status == "MATCHED"
+            )
+        )
         requests = []
         for d in found:
             person_id, clk = by_ref[d.our_ref]
@@ -207,8 +215,11 @@ def receive_summaries(engine: Engine, partner_name: str, signed: Any, now: datet
 def _keep(connection: Connection, partner: str, match: Any, item: summary.SignedSummary,
           sections: dict[str, Any], terms: Terms, now: datetime) -> dict[str, Any]:  # fmt: skip
     digest = summary.digest(item.summary)
-    known = connection.execute(select(exchange_summary.c.id).where(
-        exchange_summary.c.partner == partner, exchange_summary.c.digest == digest)).scalar()
+    known = connection.execute(
+        select(exchange_summary.c.id).where(
+            exchange_summary.c.partner == partner, exchange_summary.c.digest == digest
+        )
+    ).scalar()
     if known is not None:
         return {"summary_id": int(known), "person_id": match.person_id, "new": False}
     key = connection.execute(insert(exchange_summary).values(
@@ -219,10 +230,10 @@ def _keep(connection: Connection, partner: str, match: Any, item: summary.Signed
     summary_id = int(key[0])
     connection.execute(update(exchange_match).where(exchange_match.c.id == match.id)
                        .values(status="RECEIVED", summary_id=summary_id))  # fmt: skip
+    fields = sorted({f"social_care.{i}" for s in sections for i in SECTIONS.get(s, ())})
     _audit(connection, "EXCHANGE_RECEIVED", match.person_id, now, partner=partner,
-           from_partnership=partner, to_agency="social_care",
-           fields=sorted({f"social_care.{i}" for s in sections for i in SECTIONS.get(s, ())}), agreements=[
-               str(item.summary.get("agreement"))], summary_id=summary_id,
+           from_partnership=partner, to_agency="social_care", fields=fields,
+           agreements=[str(item.summary.get("agreement"))], summary_id=summary_id,
            digest=digest, key_id=item.key_id, lawful_basis=terms.lawful_basis,
            gateways=list(terms.gateways))  # fmt: skip
     acted = exchange_transfer.act_on(connection, partner, match.person_id, summary_id,

@@ -130,9 +130,7 @@ def _leads(connection: Connection, person_id: str, today: date) -> list[dict[str
     ]
 
 
-def sections(
-    connection: Connection, person_id: str, terms: Terms, today: date
-) -> dict[str, Any]:
+def sections(connection: Connection, person_id: str, terms: Terms, today: date) -> dict[str, Any]:
     """The child's summary sections the terms let pass (nothing else is read)."""
     ids = _social_care_ids(connection, person_id)
     since = terms.since(today)

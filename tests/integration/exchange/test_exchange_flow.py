@@ -41,7 +41,7 @@ def run(pair: Pair) -> dict[str, Any]:
 
 
 def test_movers_are_found_and_their_summaries_reach_the_mash(pair: Pair) -> None:
-    result = run(pair)
+    run(pair)
     movers = set(pair.movers.values())
     with pair.b.connect() as b:
         matched = set(b.execute(select(exchange_match.c.person_id)).scalars())
@@ -90,8 +90,11 @@ def test_nothing_about_a_child_only_one_side_holds_crosses(pair: Pair) -> None:
     assert kept == movers and subjects == movers
     # Exampleshire sent summaries about its movers only.
     with pair.a.connect() as a:
-        sent = set(a.execute(text(
-            "select subject from audit_entry where kind = 'EXCHANGE_SENT'")).scalars())
+        sent = set(
+            a.execute(
+                text("select subject from audit_entry where kind = 'EXCHANGE_SENT'")
+            ).scalars()
+        )
     assert sent == set(pair.movers)
     assert len(result["signed"]) == len(pair.movers)
 
