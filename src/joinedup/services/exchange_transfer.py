@@ -78,6 +78,15 @@ def act_on(connection: Connection, partner: str, person_id: str, summary_id: int
         alert_id = _alert(connection, "EXCHANGE_SUMMARY", person_id, f"exchange|{summary_id}",
                           text, now, extra)  # fmt: skip
         return {"alert_id": alert_id, "transfer_case_id": None}
+    already = connection.execute(select(transfer_in_case.c.id).where(
+        transfer_in_case.c.person_id == person_id, transfer_in_case.c.partner == partner,
+        transfer_in_case.c.status != "CLOSED")).scalar()  # fmt: skip
+    if already is not None:  # an updated summary of a child whose transfer-in is under way
+        text = (f"{partner} sent an updated summary of this child, whose transfer-in case "
+                f"{already} is open.")  # fmt: skip
+        alert_id = _alert(connection, "EXCHANGE_SUMMARY", person_id, f"exchange|{summary_id}",
+                          text, now, {**extra, "_transfer_case_id": int(already)})  # fmt: skip
+        return {"alert_id": alert_id, "transfer_case_id": None}
     due = add_working_days(now.astimezone(UK).date(), WORKING_DAYS)
     key = connection.execute(insert(transfer_in_case).values(
         person_id=person_id, partner=partner, summary_id=summary_id, kind=kinds[0],

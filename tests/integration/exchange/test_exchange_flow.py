@@ -171,3 +171,54 @@ def test_what_the_agreement_does_not_allow_is_not_sent(pair: Pair) -> None:
                        "where agreement_id = 'EXM-WSM-MOVE-001'"), {"now": NOW})  # fmt: skip
     with pair.sides["exampleshire"].active(), pytest.raises(NotAgreed):
         exchange.export_encodings(pair.a, "westmoor", NOW)
+
+
+def test_a_second_run_tells_the_mash_nothing_new(pair: Pair) -> None:
+    run(pair)
+    again = run(pair)
+    assert [r["new"] for r in again["got"]["received"]] == [False] * len(pair.movers)
+    with pair.b.connect() as b:
+        cases = b.execute(select(transfer_in_case)).all()
+        alerts = b.execute(select(alert.c.id)).all()
+        summaries = b.execute(select(exchange_summary)).all()
+    assert len(cases) == len(pair.on_plan)
+    assert len(summaries) == len(pair.movers)
+    assert len(alerts) == len(pair.movers)
+
+
+def test_a_transfer_in_case_is_tracked_to_completion_and_alerts_when_overdue(pair: Pair) -> None:
+    from joinedup.errors import Conflict
+
+    run(pair)
+    cases = exchange_transfer.cases(pair.b, NOW)
+    first, second = cases[0], cases[1]
+    due = datetime.fromisoformat(first["conference_due_on"]).replace(tzinfo=UTC)
+    with pytest.raises(Conflict):
+        exchange_transfer.move(pair.b, first["case_id"], "CONFERENCE_HELD", "mash", NOW,
+                               conference_on=NOW.date())  # fmt: skip
+    with pytest.raises(BadInput, match="conference's date"):
+        exchange_transfer.move(pair.b, first["case_id"], "CONFERENCE_BOOKED", "mash", NOW)
+    exchange_transfer.move(pair.b, first["case_id"], "CONFERENCE_BOOKED", "mash", NOW,
+                           conference_on=due.date())  # fmt: skip
+    held = exchange_transfer.move(pair.b, first["case_id"], "CONFERENCE_HELD", "mash", NOW,
+                                  conference_on=due.date())  # fmt: skip
+    assert held["status"] == "CONFERENCE_HELD" and not held["overdue"]
+    closed = exchange_transfer.move(pair.b, first["case_id"], "CLOSED", "mash", NOW,
+                                    outcome="Plan continued under Westmoor")  # fmt: skip
+    assert closed["status"] == "CLOSED"
+    # The other case passes its 15 working days without a conference: the MASH hears once.
+    late = due + timedelta(days=3)
+    assert exchange_transfer.check_overdue(pair.b, late) == [second["case_id"]]
+    assert exchange_transfer.check_overdue(pair.b, late) == []
+    with pair.b.connect() as b:
+        rules = b.execute(select(alert.c.rule_id).where(alert.c.rule_id == "TRANSFER_IN_OVERDUE"))
+        assert len(rules.all()) == 1
+    assert exchange_transfer.cases(pair.b, late)[0]["overdue"]
+
+
+def test_fifteen_working_days_skip_weekends_and_bank_holidays() -> None:
+    from datetime import date
+
+    # Monday 15 December 2025: Christmas Day, Boxing Day and New Year's Day fall within.
+    assert exchange_transfer.add_working_days(date(2025, 12, 15), 15) == date(2026, 1, 8)
+    assert exchange_transfer.add_working_days(date(2026, 3, 2), 15) == date(2026, 3, 23)
