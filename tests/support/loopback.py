@@ -19,8 +19,12 @@ from typing import Any
 import httpx
 
 from joinedup.accounts import demo_users
-from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema
-from tests.conftest import postgres_schema_url
+from tests.conftest import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_schema_url,
+)
 from tests.support import partnerships
 from tests.support.partnerships import Side
 from tests.support.webapp import free_port
