@@ -134,8 +134,9 @@ PURPOSES: dict[Purpose, PurposeInfo] = {
             "Safeguarding continuity when a child known to one partnership appears in "
             "another: the receiving MASH learns of the child's current plans, lead "
             "practitioners and recent concerns from the area the child left (Working "
-            "Together 2023, chapter 2; Children Act 2004 s11).",
-            safeguarding=True,
+            "Together 2023, chapter 2; Children Act 2004 s11). Not for break glass: an "
+            "immediate need is MASH triage.",
+            safeguarding=False,
             shareable=True,
             relationships=(R.MASH_TRIAGE,),
         ),
