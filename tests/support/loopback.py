@@ -1,7 +1,7 @@
 """Two partnerships on loopback, each its own process and database (issue 24): Exampleshire
-on PostgreSQL (``JOINEDUP_TEST_DATABASE_URL``) and Westmoor on SQLite, each served by
+on PostgreSQL (``JOINEDUP_TEST_DATABASE_URL``) and Otherbury on SQLite, each served by
 ``uvicorn joinedup.asgi:create_app`` in a subprocess with its own audit key and partners
-file. Westmoor has the demo users (its MASH signs in for the browser test)."""
+file. Otherbury has the demo users (its MASH signs in for the browser test)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Loopback:
     urls: dict[str, str]  # the served apps
     movers: dict[str, str]
     on_plan: list[str]
-    users: dict[str, dict[str, Any]]  # Westmoor's demo users by role
+    users: dict[str, dict[str, Any]]  # Otherbury's demo users by role
 
     def env(self, name: str) -> dict[str, str]:
         path = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
@@ -76,9 +76,9 @@ def started(folder: Path) -> Iterator[Loopback]:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         urls = {"exampleshire": postgres_schema_url(schema),
-                "westmoor": f"sqlite:///{folder / 'westmoor.db'}"}  # fmt: skip
+                "otherbury": f"sqlite:///{folder / 'otherbury.db'}"}  # fmt: skip
         a = partnerships.build_store(folder, urls["exampleshire"], seed=6)
-        b = partnerships.build_store(folder, urls["westmoor"], seed=7)
+        b = partnerships.build_store(folder, urls["otherbury"], seed=7)
         today = datetime.now(UTC).date()
         planned = partnerships.on_plan(a, today)[:2]
         others = [p for p in partnerships.children_ids(a, today) if p not in planned][:3]

@@ -1,9 +1,9 @@
-"""Two partnerships for the exchange tests (issue 24): Exampleshire and Westmoor, each its own
+"""Two partnerships for the exchange tests (issue 24): Exampleshire and Otherbury, each its own
 store, audit key and partners file, with the agreement between them loaded in both, and
-children who moved from Exampleshire to Westmoor (their first record there: a school's).
+children who moved from Exampleshire to Otherbury (their first record there: a school's).
 
 Until the two-partnership generator lands, a move is made here: the mover's identity from
-Exampleshire's store becomes a new pupil record and linked person in Westmoor's store, at a
+Exampleshire's store becomes a new pupil record and linked person in Otherbury's store, at a
 new address, as the first delivery of a school in the new area would make it.
 """
 
@@ -31,7 +31,7 @@ from joinedup.store.linkage_tables import linkage_record, linkage_run
 from joinedup.store.tables import delivery, event, person, person_record, source_record
 
 BETWEEN = EXAMPLES / "between"
-NAMES = ("exampleshire", "westmoor")
+NAMES = ("exampleshire", "otherbury")
 
 
 @dataclass

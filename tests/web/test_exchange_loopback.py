@@ -1,8 +1,8 @@
 """The exchange between two partnerships on loopback (issue 24): Exampleshire's joinedup on
-PostgreSQL and Westmoor's on SQLite, each in its own uvicorn process. Westmoor's
+PostgreSQL and Otherbury's on SQLite, each in its own uvicorn process. Otherbury's
 ``joinedup exchange run`` finds the children who moved from Exampleshire, receives their
 signed summaries over HTTP and opens transfer-in cases; the partner routes refuse unsigned,
-mis-signed and unknown callers and refs that were not matched; Westmoor's MASH sees the
+mis-signed and unknown callers and refs that were not matched; Otherbury's MASH sees the
 summary and moves the transfer-in case on in a real browser."""
 
 from __future__ import annotations
@@ -39,16 +39,16 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[loopback.Loopback
 
 @pytest.fixture(scope="module")
 def ran(loop: loopback.Loopback) -> dict[str, Any]:
-    done = loop.cli("westmoor", "exchange", "run", "--partner", "exampleshire", "--json")
+    done = loop.cli("otherbury", "exchange", "run", "--partner", "exampleshire", "--json")
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
 
 
-def signed_post(loop: loopback.Loopback, path: str, body: bytes, *, who: str = "westmoor",
+def signed_post(loop: loopback.Loopback, path: str, body: bytes, *, who: str = "otherbury",
                 key: Ed25519PrivateKey | None = None) -> httpx.Response:  # fmt: skip
     import base64
 
-    raw = base64.b64decode(loop.sides["westmoor"].key)
+    raw = base64.b64decode(loop.sides["otherbury"].key)
     key = key or Ed25519PrivateKey.from_private_bytes(raw)
     headers = signing.headers(who, key, "POST", path, body, datetime.now(UTC))
     return httpx.post(
@@ -65,11 +65,11 @@ def test_the_receiving_side_finds_the_movers_and_opens_transfer_in_cases(
     assert ran["matched"] == len(loop.movers)
     assert ran["received"] == ran["new"] == len(loop.movers)
     assert len(ran["transfer_in_cases"]) == len(loop.on_plan)
-    listed = loop.cli("westmoor", "exchange", "transfer-in", "--json")
+    listed = loop.cli("otherbury", "exchange", "transfer-in", "--json")
     cases = json.loads(listed.stdout)["cases"]
     assert {c["person_id"] for c in cases} == {loop.movers[p] for p in loop.on_plan}
     # A second run finds the same children and receives nothing new.
-    again = loop.cli("westmoor", "exchange", "run", "--partner", "exampleshire", "--json")
+    again = loop.cli("otherbury", "exchange", "run", "--partner", "exampleshire", "--json")
     assert json.loads(again.stdout)["new"] == 0, again.stderr
 
 
@@ -90,12 +90,12 @@ def test_partner_routes_refuse_what_is_not_a_signed_request_from_a_partner(
 
 
 def test_a_failed_run_says_why_in_one_line(loop: loopback.Loopback, tmp_path: Path) -> None:
-    done = loop.cli("westmoor", "exchange", "run", "--partner", "eastmarch")
+    done = loop.cli("otherbury", "exchange", "run", "--partner", "eastmarch")
     assert done.returncode != 0
     assert "not an exchange partner" in done.stderr and "Traceback" not in done.stderr
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "joinedup-child-encodings", "version": 7}')
-    done = loop.cli("westmoor", "exchange", "discover", str(bad), "--partner", "exampleshire")
+    done = loop.cli("otherbury", "exchange", "discover", str(bad), "--partner", "exampleshire")
     assert done.returncode == 2 and "bad.json" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -103,7 +103,7 @@ def test_the_receiving_mash_sees_the_summary_and_moves_the_case_on(
     loop: loopback.Loopback, ran: dict[str, Any], browser: Any
 ) -> None:
     expect.set_options(timeout=20_000)
-    context = browser.new_context(base_url=loop.urls["westmoor"])
+    context = browser.new_context(base_url=loop.urls["otherbury"])
     context.set_default_timeout(30_000)
     page = context.new_page()
     try:

@@ -1,11 +1,11 @@
 """This partnership's exchange partners, from the partners file
 (``JOINEDUP_EXCHANGE_PARTNERS``)::
 
-    partnership: westmoor            # this partnership's own name (as agreements say it)
+    partnership: otherbury            # this partnership's own name (as agreements say it)
     partners:
       exampleshire:
         url: https://joinedup.exampleshire.example
-        secret_file: /etc/joinedup/exampleshire-westmoor.secret   # or secret: <base64>
+        secret_file: /etc/joinedup/exampleshire-otherbury.secret   # or secret: <base64>
         public_keys: [/etc/joinedup/exampleshire-audit.pub.pem]
         threshold: 0.9          # optional: the Dice score a match needs
 

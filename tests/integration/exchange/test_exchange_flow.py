@@ -28,14 +28,14 @@ NOW = datetime.now(UTC)
 
 
 def run(pair: Pair) -> dict[str, Any]:
-    """Westmoor (B) finds Exampleshire's (A) children it holds and receives their summaries."""
+    """Otherbury (B) finds Exampleshire's (A) children it holds and receives their summaries."""
     with pair.sides["exampleshire"].active():
-        blob = exchange.export_encodings(pair.a, "westmoor", NOW)
-    with pair.sides["westmoor"].active():
+        blob = exchange.export_encodings(pair.a, "otherbury", NOW)
+    with pair.sides["otherbury"].active():
         found = exchange.discover_from(pair.b, "exampleshire", blob, NOW)
     with pair.sides["exampleshire"].active():
-        signed = exchange.answer_requests(pair.a, "westmoor", found["requests"], NOW)
-    with pair.sides["westmoor"].active():
+        signed = exchange.answer_requests(pair.a, "otherbury", found["requests"], NOW)
+    with pair.sides["otherbury"].active():
         got = exchange.receive_summaries(pair.b, "exampleshire", signed, NOW)
     return {"blob": blob, "found": found, "signed": signed, "got": got}
 
@@ -80,7 +80,7 @@ def test_nothing_about_a_child_only_one_side_holds_crosses(pair: Pair) -> None:
     assert not any(f'"{s}"' in blob for s, _ in names)
     assert not any(str(d) in blob for _, d in names if d)
     assert not any(i in blob for i in ids)
-    # Westmoor keeps summaries, matches and audit subjects for its movers only.
+    # Otherbury keeps summaries, matches and audit subjects for its movers only.
     movers = set(pair.movers.values())
     with pair.b.connect() as b:
         kept = set(b.execute(select(exchange_summary.c.person_id)).scalars())
@@ -106,7 +106,7 @@ def test_both_childrens_transparency_reports_show_the_exchange(pair: Pair) -> No
         sent = build_report(a, a_child, requester="self").to_markdown()
     with pair.b.begin() as b:
         received = build_report(b, b_child, requester="self").to_markdown()
-    assert "sent the safeguarding team in Westmoor information about you" in sent
+    assert "sent the safeguarding team in Otherbury information about you" in sent
     assert "by children's social care in Exampleshire" in received
 
 
@@ -115,12 +115,12 @@ def test_a_tampered_summary_or_an_unknown_key_is_refused(pair: Pair) -> None:
     signed = json.loads(json.dumps(result["signed"][0]))
     signed["summary"]["sections"]["recent_concerns"] = []
     signed["summary"]["made_at"] = (NOW + timedelta(seconds=1)).isoformat()
-    with pair.sides["westmoor"].active(), pytest.raises(SummaryRejected, match="does not check"):
+    with pair.sides["otherbury"].active(), pytest.raises(SummaryRejected, match="does not check"):
         exchange.receive_summaries(pair.b, "exampleshire", [signed], NOW)
     stranger = dict(result["signed"][0], key_id="0" * 64)
-    with pair.sides["westmoor"].active(), pytest.raises(SummaryRejected, match="not trusted"):
+    with pair.sides["otherbury"].active(), pytest.raises(SummaryRejected, match="not trusted"):
         exchange.receive_summaries(pair.b, "exampleshire", [stranger], NOW)
-    with pair.sides["westmoor"].active(), pytest.raises(BadInput, match=r"summaries\[0\]"):
+    with pair.sides["otherbury"].active(), pytest.raises(BadInput, match=r"summaries\[0\]"):
         exchange.receive_summaries(pair.b, "exampleshire", [{"summary": "x"}], NOW)
 
 
@@ -135,17 +135,17 @@ def test_a_request_for_a_ref_not_matched_is_refused(pair: Pair) -> None:
     first = result["found"]["requests"][0]
     with pair.sides["exampleshire"].active():
         with pytest.raises(NotFound, match=r"requests\[0\]"):
-            exchange.answer_requests(pair.a, "westmoor", [{"ref": "ab" * 16, "clk": first["clk"]}],
+            exchange.answer_requests(pair.a, "otherbury", [{"ref": "ab" * 16, "clk": first["clk"]}],
                                      NOW)  # fmt: skip
         # A ref of the export, asked with an encoding of another child: fishing, refused.
         other = result["found"]["requests"][1]
         with pytest.raises(NotFound, match=r"requests\[0\]"):
-            exchange.answer_requests(pair.a, "westmoor", [{"ref": first["ref"],
+            exchange.answer_requests(pair.a, "otherbury", [{"ref": first["ref"],
                                                           "clk": other["clk"]}], NOW)  # fmt: skip
 
 
 def test_a_malformed_encodings_file_is_refused_with_one_line(pair: Pair) -> None:
-    with pair.sides["westmoor"].active():
+    with pair.sides["otherbury"].active():
         for blob in (b"not json", b'{"format": "other"}', json.dumps({
             "format": "joinedup-child-encodings", "version": 1,
             "encodings": [{"ref": "x", "clk": base64.b64encode(b"12").decode(), "blocks": []}],
@@ -157,7 +157,7 @@ def test_a_malformed_encodings_file_is_refused_with_one_line(pair: Pair) -> None
 def test_what_the_agreement_does_not_allow_is_not_sent(pair: Pair) -> None:
     from joinedup.exchange.terms import Terms
 
-    terms = Terms("EXM-WSM-MOVE-001 v1", "exampleshire-to-westmoor", frozenset({"cp_plans"}),
+    terms = Terms("EXM-OTB-MOVE-001 v1", "exampleshire-to-otherbury", frozenset({"cp_plans"}),
                   12, "public_task", ())  # fmt: skip
     assert terms.sections == ("cp_plans",)
     with pytest.raises(NotAgreed, match="does not let pass: recent_concerns"):
@@ -168,9 +168,9 @@ def test_what_the_agreement_does_not_allow_is_not_sent(pair: Pair) -> None:
     # Without the agreement between the two, nothing is exported at all.
     with pair.a.begin() as a:
         a.execute(text("update agreement_version set superseded_at = :now "
-                       "where agreement_id = 'EXM-WSM-MOVE-001'"), {"now": NOW})  # fmt: skip
+                       "where agreement_id = 'EXM-OTB-MOVE-001'"), {"now": NOW})  # fmt: skip
     with pair.sides["exampleshire"].active(), pytest.raises(NotAgreed):
-        exchange.export_encodings(pair.a, "westmoor", NOW)
+        exchange.export_encodings(pair.a, "otherbury", NOW)
 
 
 def test_a_second_run_tells_the_mash_nothing_new(pair: Pair) -> None:
@@ -204,7 +204,7 @@ def test_a_transfer_in_case_is_tracked_to_completion_and_alerts_when_overdue(pai
                                   conference_on=due.date())  # fmt: skip
     assert held["status"] == "CONFERENCE_HELD" and not held["overdue"]
     closed = exchange_transfer.move(pair.b, first["case_id"], "CLOSED", "mash", NOW,
-                                    outcome="Plan continued under Westmoor")  # fmt: skip
+                                    outcome="Plan continued under Otherbury")  # fmt: skip
     assert closed["status"] == "CLOSED"
     # The other case passes its 15 working days without a conference: the MASH hears once.
     late = due + timedelta(days=3)
