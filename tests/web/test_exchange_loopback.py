@@ -82,7 +82,7 @@ def test_partner_routes_refuse_what_is_not_a_signed_request_from_a_partner(
     assert signed_post(loop, ENCODINGS, b"{}", key=stranger).status_code == 401
     assert signed_post(loop, ENCODINGS, b"{}", who="eastmarch").status_code == 403
     # A ref Exampleshire never exported (or that its encoding does not match) is refused.
-    body = json.dumps({"requests": [{"ref": "ab" * 16, "clk": "AAAA"}]}).encode()
+    body = json.dumps({"requests": [{"ref": "ab" * 16, "clk": "AAAA", "blocks": []}]}).encode()
     refused = signed_post(loop, SUMMARIES, body)
     assert refused.status_code == 404, refused.text
     assert signed_post(loop, SUMMARIES, b"not json").status_code == 400

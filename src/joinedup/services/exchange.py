@@ -24,7 +24,6 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from joinedup.config import settings
@@ -58,10 +57,14 @@ def _audit(connection: Connection, kind: str, subject: str | None, now: datetime
            details=details, recorded_at=now)  # fmt: skip
 
 
-def _dice(a: bytes, b: bytes) -> float:
-    x, y = np.frombuffer(a, dtype=np.uint8), np.frombuffer(b, dtype=np.uint8)
-    total = int(np.bitwise_count(x).sum() + np.bitwise_count(y).sum())
-    return 0.0 if total == 0 else 2 * int(np.bitwise_count(x & y).sum()) / total
+def _matches(row: Any, clk: bytes, blocks: tuple[str, ...], threshold: float) -> bool:
+    """Whether the requester's encoding of its child matches ours of the ref, by the same
+    discovery the requester ran (blocking, threshold, identifier rules)."""
+    if len(clk) != len(row.clk):
+        return False
+    theirs = encoding.ChildEncoding("requester", clk, blocks)
+    ours = encoding.ChildEncoding(row.ref, row.clk, tuple(row.blocks or ()))
+    return bool(matching.discover([theirs], [ours], threshold=threshold))
 
 
 # ---- holding side -----------------------------------------------------------------------
@@ -83,6 +86,7 @@ def export_encodings(engine: Engine, partner_name: str, now: datetime) -> bytes:
                 "ref": e.ref,
                 "person_id": c.person_id,
                 "clk": e.clk,
+                "blocks": list(e.blocks),
                 "exported_at": now,
             }  # fmt: skip
             for c, e in zip(children, encodings, strict=True)
@@ -94,9 +98,9 @@ def export_encodings(engine: Engine, partner_name: str, now: datetime) -> bytes:
     return encoding.serialise(encoding.shuffled(encodings), secret=partner.secret)
 
 
-def _requested(items: Any) -> list[tuple[str, bytes]]:
+def _requested(items: Any) -> list[tuple[str, bytes, tuple[str, ...]]]:
     if not isinstance(items, list) or not items:
-        raise BadInput("requests: expected a list of {ref, clk}")
+        raise BadInput("requests: expected a list of {ref, clk, blocks}")
     if len(items) > MAX_REQUESTS:
         raise BadInput(f"requests: at most {MAX_REQUESTS:,} at once")
     out = []
@@ -106,9 +110,12 @@ def _requested(items: Any) -> list[tuple[str, bytes]]:
             clk = base64.b64decode(str(item.get("clk")), validate=True)
         except (binascii.Error, ValueError, AttributeError):
             clk = b""
+        blocks = item.get("blocks") if isinstance(item, dict) else None
         if not isinstance(ref, str) or not clk:
             raise BadInput(f"requests[{n}]: expected a ref and your encoding (clk, base64)")
-        out.append((ref, clk))
+        if not isinstance(blocks, list) or not all(isinstance(b, str) for b in blocks):
+            raise BadInput(f"requests[{n}].blocks: expected your encoding's block keys")
+        out.append((ref, clk, tuple(blocks)))
     return out
 
 
@@ -125,11 +132,11 @@ def answer_requests(
     with engine.begin() as connection:
         terms = _terms(connection, config.ours, partner.name, now)
         people = []
-        for n, (ref, clk) in enumerate(wanted):
+        for n, (ref, clk, blocks) in enumerate(wanted):
             row = connection.execute(select(exchange_export_ref).where(
                 exchange_export_ref.c.partner == partner.name, exchange_export_ref.c.ref == ref
             )).first()  # fmt: skip
-            if row is None or len(clk) != len(row.clk) or _dice(row.clk, clk) < partner.threshold:
+            if row is None or not _matches(row, clk, blocks, partner.threshold):
                 raise NotFound(f"requests[{n}]: ref {ref[:12]} is not a child you matched in "
                                f"our last export to {partner.name}")  # fmt: skip
             people.append((ref, row.person_id))
@@ -163,7 +170,9 @@ def discover_from(engine: Engine, partner_name: str, blob: bytes, now: datetime)
         children = exchange_records.children(connection, now.date())
         ours = encoding.encode_children(children, partner.secret,
                                         export_salt=secrets.token_bytes(32))  # fmt: skip
-        by_ref = {e.ref: (c.person_id, e.clk) for c, e in zip(children, ours, strict=True)}
+        by_ref = {
+            e.ref: (c.person_id, e.clk, e.blocks) for c, e in zip(children, ours, strict=True)
+        }
         found = matching.discover(ours, theirs, threshold=partner.threshold)
         connection.execute(
             delete(exchange_match).where(
@@ -172,11 +181,12 @@ def discover_from(engine: Engine, partner_name: str, blob: bytes, now: datetime)
         )
         requests = []
         for d in found:
-            person_id, clk = by_ref[d.our_ref]
+            person_id, clk, blocks = by_ref[d.our_ref]
             connection.execute(insert(exchange_match).values(
                 partner=partner.name, person_id=person_id, their_ref=d.their_ref,
                 score=d.score, found_at=now, status="MATCHED"))  # fmt: skip
-            requests.append({"ref": d.their_ref, "clk": base64.b64encode(clk).decode()})
+            requests.append({"ref": d.their_ref, "clk": base64.b64encode(clk).decode(),
+                             "blocks": list(blocks)})  # fmt: skip
         _audit(connection, "EXCHANGE_DISCOVERY", None, now, partner=partner.name,
                ours=len(ours), theirs=len(theirs), matched=len(found))  # fmt: skip
     return {"partner": partner.name, "ours": len(ours), "theirs": len(theirs),

@@ -29,6 +29,7 @@ exchange_export_ref = Table(
     Column("ref", String(64), primary_key=True),
     Column("person_id", String(40), nullable=False),
     Column("clk", LargeBinary, nullable=False),
+    Column("blocks", Json, nullable=False),
     Column("exported_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -132,16 +132,16 @@ def test_an_unknown_partner_gets_nothing(pair: Pair) -> None:
 
 def test_a_request_for_a_ref_not_matched_is_refused(pair: Pair) -> None:
     result = run(pair)
-    first = result["found"]["requests"][0]
+    first, other = result["found"]["requests"][:2]
+    unknown = {**first, "ref": "ab" * 16}
+    fishing = {**other, "ref": first["ref"]}  # a ref of the export, another child's encoding
     with pair.sides["exampleshire"].active():
-        with pytest.raises(NotFound, match=r"requests\[0\]"):
-            exchange.answer_requests(pair.a, "otherbury", [{"ref": "ab" * 16, "clk": first["clk"]}],
-                                     NOW)  # fmt: skip
-        # A ref of the export, asked with an encoding of another child: fishing, refused.
-        other = result["found"]["requests"][1]
-        with pytest.raises(NotFound, match=r"requests\[0\]"):
-            exchange.answer_requests(pair.a, "otherbury", [{"ref": first["ref"],
-                                                          "clk": other["clk"]}], NOW)  # fmt: skip
+        for request in (unknown, fishing):
+            with pytest.raises(NotFound, match=r"requests\[1\]"):
+                exchange.answer_requests(pair.a, "otherbury", [first, request], NOW)
+        with pytest.raises(BadInput, match=r"requests\[0\].blocks"):
+            exchange.answer_requests(pair.a, "otherbury", [{**first, "blocks": "x"}], NOW)
+        assert len(exchange.answer_requests(pair.a, "otherbury", [first], NOW)) == 1
 
 
 def test_a_malformed_encodings_file_is_refused_with_one_line(pair: Pair) -> None:

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("ref", sa.String(length=64), nullable=False),
         sa.Column("person_id", sa.String(length=40), nullable=False),
         sa.Column("clk", sa.LargeBinary(), nullable=False),
+        sa.Column("blocks", Json, nullable=False),
         sa.Column("exported_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("partner", "ref", name=op.f("pk_exchange_export_ref")),
     )
