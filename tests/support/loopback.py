@@ -78,7 +78,7 @@ def started(folder: Path) -> Iterator[Loopback]:
         urls = {"exampleshire": postgres_schema_url(schema),
                 "otherbury": f"sqlite:///{folder / 'otherbury.db'}"}  # fmt: skip
         a = partnerships.build_store(folder, urls["exampleshire"], seed=6)
-        b = partnerships.build_store(folder, urls["otherbury"], seed=7)
+        b = partnerships.build_store(folder, urls["otherbury"], seed=7, own_nhs_numbers=False)
         today = datetime.now(UTC).date()
         planned = partnerships.on_plan(a, today)[:2]
         others = [p for p in partnerships.children_ids(a, today) if p not in planned][:3]

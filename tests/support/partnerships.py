@@ -69,7 +69,16 @@ def new_key(folder: Path, name: str) -> tuple[str, Path]:
     return base64.b64encode(raw).decode(), public
 
 
-def build_store(folder: Path, url: str, seed: int, children: int = 250) -> Engine:
+def build_store(
+    folder: Path, url: str, seed: int, children: int = 250, *, own_nhs_numbers: bool = True
+) -> Engine:
+    """A linked store of a generated partnership with the shipped agreements and the one
+    between the two partnerships. ``own_nhs_numbers=False``: its NHS numbers are dropped,
+    since two generated partnerships draw them from the same synthetic range while real ones
+    are national and unique (unrelated children would share them and be matched); the pair
+    generator (``joinedup synth --moves-to``) gives each partnership its own range."""
+    from sqlalchemy import update
+
     from joinedup.synth import SynthOptions, generate_partnership
 
     feeds = folder / f"feeds-{seed}"
@@ -78,6 +87,9 @@ def build_store(folder: Path, url: str, seed: int, children: int = 250) -> Engin
     for d in services.deliveries_in(feeds):
         services.ingest(engine, d, link=False)
     services.link_people(engine)
+    if not own_nhs_numbers:
+        with engine.begin() as connection:
+            connection.execute(update(person_record).values(nhs_number=None))
     services.load_agreements(engine, sorted(EXAMPLES.glob("*.yaml")), loaded_by="tests")
     services.load_agreements(engine, sorted(BETWEEN.glob("*.yaml")), loaded_by="tests")
     return engine

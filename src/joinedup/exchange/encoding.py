@@ -37,6 +37,7 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
+from stdnum.gb import nhs
 
 from joinedup.errors import BadInput
 
@@ -73,10 +74,10 @@ class EncodingParams:
     bits: int = 1024  # base filter length L (the balanced filter is 2L)
     k_forename: int = 8
     k_surname: int = 8
-    k_dob_part: int = 14  # day, month and year are three tokens (a swapped day/month keeps two)
+    k_dob_part: int = 20  # day, month and year are three tokens (a swapped day/month keeps two)
     k_sex: int = 4
     k_postcode: int = 3  # each postcode held (history); low: movers' postcodes differ by design
-    k_nhs: int = 30
+    k_nhs: int = 40
     salt_names_with_year: bool = True
     balanced: bool = True
     block_kinds: tuple[str, ...] = field(default=("dob", "nhs", "sn_yob", "fn_sn_initials_yob"))
@@ -109,8 +110,9 @@ def normalise_postcode(text: str) -> str:
 
 
 def normalise_nhs(text: str | None) -> str:
+    """The 10 digits of a valid NHS number (modulus 11), else "" (a slip counts as missing)."""
     digits = re.sub(r"\D", "", text or "")
-    return digits if len(digits) == 10 else ""
+    return digits if nhs.is_valid(digits) else ""
 
 
 def bigrams(name: str) -> list[str]:
@@ -127,7 +129,9 @@ def tokens(child: ChildIdentity, params: EncodingParams) -> list[tuple[str, int]
     out += [(f"f|{salt}|{g}", params.k_forename) for g in bigrams(forename)]
     out += [(f"s|{salt}|{g}", params.k_surname) for g in bigrams(normalise_name(child.surname))]
     if dob is not None:
-        out += [(f"dd|{dob.day}", params.k_dob_part), (f"dm|{dob.month}", params.k_dob_part)]
+        # day and month as the smaller and the larger number: a day/month swap still agrees
+        low, high = sorted((dob.day, dob.month))
+        out += [(f"dl|{low}", params.k_dob_part), (f"dh|{high}", params.k_dob_part)]
         out.append((f"dy|{dob.year}", params.k_dob_part))
     if child.sex and child.sex.upper()[:1] in "MF":
         out.append((f"x|{child.sex.upper()[:1]}", params.k_sex))
@@ -157,23 +161,32 @@ def _positions_fn(key: bytes, bits: int):  # type: ignore[no-untyped-def]
     def positions(token: str, k: int) -> tuple[int, ...]:
         # why: random hashing (independent keyed positions per token), not double hashing,
         # whose arithmetic progression of positions is what pattern-mining attacks exploit.
-        digest = hashlib.blake2b(token.encode(), key=key, digest_size=min(64, 4 * k)).digest()
-        words = np.frombuffer(digest, dtype="<u4")
-        if k > len(words):  # more than 16 positions: extend with a second keyed block
-            more = hashlib.blake2b(token.encode(), key=key, digest_size=64, salt=b"2").digest()
-            words = np.concatenate([words, np.frombuffer(more, dtype="<u4")])
-        return tuple(int(w) % bits for w in words[:k])
+        # 16 positions per 64-byte digest; more come from digests salted with a counter
+        digest = b"".join(
+            hashlib.blake2b(token.encode(), key=key, digest_size=64, salt=bytes([n])).digest()
+            for n in range(-(-k // 16))
+        )
+        return tuple(int(w) % bits for w in np.frombuffer(digest, dtype="<u4")[:k])
 
     return positions
 
 
-def _permutation(secret: bytes, size: int) -> np.ndarray:
+def permutation(secret: bytes, size: int) -> np.ndarray:
     seed = int.from_bytes(_derive(secret, f"permutation/{size}"), "big")
     return np.random.default_rng(seed).permutation(size)
 
 
-def _block_keys(child: ChildIdentity, key: bytes, params: EncodingParams) -> tuple[str, ...]:
-    """Coarse values hashed with the secret: equal keys say only "these two share a block"."""
+IDENTIFIER_BLOCK = "n:"  # the prefix of the NHS number's key (matching.discover trusts it more)
+
+
+def _block_keys(
+    child: ChildIdentity, key: bytes, params: EncodingParams, export_salt: bytes
+) -> tuple[str, ...]:
+    """Coarse values hashed with the secret: equal keys say only "these two share a block".
+    Every encoding carries one key per kind, sorted: a missing value gets a key of its own
+    (keyed by the export salt, so it matches nothing), so the keys do not show which fields
+    a child lacks, nor which key is which, but for the NHS number's: marked ``n:`` when the
+    child has one, for matching (two different NHS numbers are two different children)."""
     dob, out = child.date_of_birth, []
     fn = normalise_name(child.forenames, first_only=True)
     sn = normalise_name(child.surname)
@@ -189,8 +202,13 @@ def _block_keys(child: ChildIdentity, key: bytes, params: EncodingParams) -> tup
     for kind in params.block_kinds:
         if values.get(kind):
             mac = hmac.new(key, f"{kind}|{values[kind]}".encode(), hashlib.sha256)
-            out.append(mac.hexdigest()[:20])
-    return tuple(out)
+        else:
+            mac = hmac.new(
+                export_salt, f"missing|{kind}|{child.person_id}".encode(), hashlib.sha256
+            )
+        marked = kind == "nhs" and bool(values[kind])
+        out.append((IDENTIFIER_BLOCK if marked else "") + mac.hexdigest()[:20])
+    return tuple(sorted(out))
 
 
 def encode_children(
@@ -210,13 +228,19 @@ def encode_children(
     block_key = _derive(secret, "blocking")
     chunk = 8192
     clks: list[bytes] = []
-    perm = _permutation(secret, 2 * params.bits) if params.balanced else None
+    perm = permutation(secret, 2 * params.bits) if params.balanced else None
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         bits = np.zeros((len(part), params.bits), dtype=bool)
+        cols: list[int] = []
+        counts = np.zeros(len(part), dtype=np.int64)
         for i, child in enumerate(part):
-            idx = [p for token, k in tokens(child, params) for p in positions(token, k)]
-            bits[i, idx] = True
+            before = len(cols)
+            for token, k in tokens(child, params):
+                if k:
+                    cols.extend(positions(token, k))
+            counts[i] = len(cols) - before
+        bits[np.repeat(np.arange(len(part)), counts), np.asarray(cols, dtype=np.int64)] = True
         if perm is not None:
             bits = np.concatenate([bits, ~bits], axis=1)[:, perm]
         packed = np.packbits(bits, axis=1)
@@ -225,7 +249,7 @@ def encode_children(
         ChildEncoding(
             ref=hmac.new(export_salt, c.person_id.encode(), hashlib.sha256).hexdigest()[:32],
             clk=clk,
-            blocks=_block_keys(c, block_key, params),
+            blocks=_block_keys(c, block_key, params, export_salt),
         )
         for c, clk in zip(rows, clks, strict=True)
     ]

@@ -33,7 +33,9 @@ class Pair:
 def built_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("exchange-pair")
     a = partnerships.build_store(folder, f"sqlite:///{folder / 'exampleshire.db'}", seed=6)
-    b = partnerships.build_store(folder, f"sqlite:///{folder / 'otherbury.db'}", seed=7)
+    b = partnerships.build_store(
+        folder, f"sqlite:///{folder / 'otherbury.db'}", seed=7, own_nhs_numbers=False
+    )
     today = datetime.now(UTC).date()
     planned = partnerships.on_plan(a, today)[:2]
     assert planned, "the generated partnership has no child on a plan"
