@@ -222,3 +222,21 @@ def test_fifteen_working_days_skip_weekends_and_bank_holidays() -> None:
     # Monday 15 December 2025: Christmas Day, Boxing Day and New Year's Day fall within.
     assert exchange_transfer.add_working_days(date(2025, 12, 15), 15) == date(2026, 1, 8)
     assert exchange_transfer.add_working_days(date(2026, 3, 2), 15) == date(2026, 3, 23)
+
+
+def test_the_receiver_refuses_a_signed_summary_that_shares_more_than_agreed(pair: Pair) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from joinedup.exchange.summary import sign
+
+    result = run(pair)
+    document = dict(result["signed"][0]["summary"])
+    document.pop("format")
+    document["sections"] = {**document["sections"], "family": [{"name": "an adult"}]}
+    raw = base64.b64decode(pair.sides["exampleshire"].key)
+    signed = sign(document, Ed25519PrivateKey.from_private_bytes(raw)).to_dict()
+    with pair.sides["otherbury"].active(), pytest.raises(NotAgreed, match="family"):
+        exchange.receive_summaries(pair.b, "exampleshire", [signed], NOW)
+    with pair.b.connect() as b:
+        kept = b.execute(select(exchange_summary.c.summary)).scalars().all()
+    assert not any("family" in s["sections"] for s in kept)
