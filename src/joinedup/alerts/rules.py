@@ -109,6 +109,10 @@ class Rule:
 
 A = AgencyId
 P = Purpose
+EXCHANGE_BASIS = (
+    "UK GDPR Art 6(1)(e) public task; Children Act 2004 s11 and Children Act 1989 s47; the "
+    "agreement between the two partnerships (joinedup.exchange.terms)"
+)
 CASEWORK_BASIS = (
     "UK GDPR Art 6(1)(e) public task; Children Act 1989 s17/s47 and Children Act 2004 s11; "
     "DPA 2018 Sch 1 para 18 (safeguarding children) for special category data"
@@ -117,6 +121,51 @@ ENCOMPASS_BASIS = (
     "UK GDPR Art 6(1)(e) public task; DPA 2018 Part 3 and Sch 1 para 18; Children Act "
     "2004 s11; Education Act 2002 s175 (agreement EXM-OE-002)"
 )
+
+# Exchange between partnerships (issue 24): the receiving MASH hears of a matched child's
+# summary, of a transfer-in (a child on a plan or looked after in the other area) at once,
+# and of a transfer-in conference not held in time (see joinedup.services.exchange).
+EXCHANGE_RULES = tuple(
+    Rule(
+        rule_id,
+        1,
+        title,
+        description,
+        "MASH manager, Exampleshire",
+        Purpose.CHILD_MOVED_AREA,
+        EXCHANGE_BASIS,
+        (),
+        AgencyId.SOCIAL_CARE,
+        (),
+        deadline,
+    )  # fmt: skip
+    for rule_id, title, description, deadline in (
+        (
+            "EXCHANGE_SUMMARY",
+            "Another partnership knows a child now in your area",
+            "A child in your area matched, on encodings only, a child another partnership "
+            "knows; its signed summary (current plans, lead practitioners, recent concerns) "
+            "is on the child's exchange page.",
+            Deadline.ONE_WORKING_DAY,
+        ),
+        (
+            "TRANSFER_IN",
+            "A child on a plan or looked after has moved into your area",
+            "The other area says the child is on a child protection plan or looked after: a "
+            "transfer-in case is open and the transfer-in conference is due within 15 "
+            "working days.",
+            Deadline.ONE_HOUR,
+        ),
+        (
+            "TRANSFER_IN_OVERDUE",
+            "A transfer-in conference is overdue",
+            "A transfer-in case passed its 15 working days without the conference held.",
+            Deadline.ONE_HOUR,
+        ),
+    )
+)
+
+
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
@@ -327,6 +376,7 @@ RULES: dict[str, Rule] = {
             (),
             Deadline.ONE_HOUR,
         ),
+        *EXCHANGE_RULES,
     )
 }
 

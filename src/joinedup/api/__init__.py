@@ -21,13 +21,14 @@ from joinedup.api import (
 from joinedup.api import alerts as alerts_api
 from joinedup.api import chronology as chronology_api
 from joinedup.api import cp_is as cp_is_api
+from joinedup.api import exchange as exchange_api
 from joinedup.api import interventions as interventions_api
 from joinedup.api import risk as risk_api
 from joinedup.http.errors import problem_responses
 
 AREAS = [session, people, review, quality, agreements, oversight, users, alerts_api]
 AREAS += [risk_api, interventions_api, health, chronology_api, deliveries, cp_is_api, mash]
-AREAS += [network]
+AREAS += [network, exchange_api]
 
 # 413: a body over the limit; 422: a request that is not valid (each field and its problem).
 PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)

@@ -24,6 +24,7 @@ from joinedup.cli import (
     break_glass,
     db,
     demo,
+    exchange,
     ingest,
     interventions,
     linkage,
@@ -76,6 +77,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(interventions.app, name="interventions")
 app.add_typer(receive.app, name="receive")
+app.add_typer(exchange.app, name="exchange")
 
 
 @app.callback()

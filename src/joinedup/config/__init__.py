@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from joinedup.config.alerts import AlertSettings
 from joinedup.config.base import ConfigError, Group, cleaned, is_secret, one_line, variable
+from joinedup.config.exchange import ExchangeSettings
 from joinedup.config.groups import (
     DEFAULT_SQLITE_FILE,
     AccountSettings,
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
     linkage: LinkageSettings = Field(default_factory=LinkageSettings)
     mesh: MeshSettings = Field(default_factory=MeshSettings)
     mash: MashSettings = Field(default_factory=MashSettings)
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
 
     @property
     def database_url(self) -> str:

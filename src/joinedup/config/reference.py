@@ -24,6 +24,7 @@ TITLES = {
     "ingest": "Ingest",
     "linkage": "Linkage",
     "mash": "The MASH ([docs/governance.md](docs/governance.md#the-mash-case))",
+    "exchange": "Exchange between partnerships ([docs/exchange.md](docs/exchange.md))",
 }
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from joinedup.domain.agencies import AgencyId
 from joinedup.errors import BadInput
+from joinedup.governance import between_partnerships
 from joinedup.governance.catalogue import CATALOGUE, items_of
 from joinedup.governance.law import (
     AgreementStatus,
@@ -61,6 +62,8 @@ class Party(_Model):
     controller_role: ControllerRole
     ico_registration: str | None = Field(default=None, pattern=r"^(Z\d{7}|ZA\d{6}|ZB\d{6})$")
     contact: str = Field(min_length=3)
+    # Between partnerships (``Agreement.between``): which partnership's agency this party is.
+    partnership: str | None = Field(default=None, pattern=_SLUG)
 
 
 class Retention(_Model):
@@ -104,6 +107,11 @@ class Flow(_Model):
     necessity: str = Field(min_length=40)
     retention: Retention
     legitimate_interests_assessment: str | None = None
+    # Between partnerships: the source's and the recipients' partnerships, and how far back
+    # dated items (concerns) may reach, in months.
+    from_partnership: str | None = Field(default=None, pattern=_SLUG)
+    to_partnership: str | None = Field(default=None, pattern=_SLUG)
+    within_months: int | None = Field(default=None, ge=1, le=120)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -115,6 +123,7 @@ class Signatory(_Model):
     job_title: str = Field(min_length=3)
     agency: AgencyId
     signed_on: date
+    partnership: str | None = Field(default=None, pattern=_SLUG)  # between partnerships
 
 
 class Dpia(_Model):
@@ -144,6 +153,8 @@ class Agreement(_Model):
     confidentiality: str = ""  # the common-law duty of confidence: how it is met
     dpia: Dpia
     signatories: tuple[Signatory, ...] = ()
+    # An agreement between partnerships names them (slugs); empty: within one partnership.
+    between: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -180,6 +191,8 @@ class Agreement(_Model):
 
 def semantic_problems(agreement: Agreement) -> list[str]:
     """What the types cannot say: cross-references, legal conditions, dates, sign-off."""
+    if agreement.between:
+        return between_partnerships.problems(agreement)
     problems: list[str] = []
     parties = {p.agency for p in agreement.parties}
     if len(parties) != len(agreement.parties):
@@ -188,7 +201,7 @@ def semantic_problems(agreement: Agreement) -> list[str]:
     for dup in sorted({i for i in flow_ids if flow_ids.count(i) > 1}):
         problems.append(f"flows: flow id {dup!r} is used twice")
     for n, flow in enumerate(agreement.flows):
-        problems += [f"flows[{n}] ({flow.id}).{p}" for p in _flow_problems(agreement, flow)]
+        problems += [f"flows[{n}] ({flow.id}).{p}" for p in flow_problems(agreement, flow)]
     if agreement.expires_on is not None:
         if agreement.expires_on <= agreement.effective_from:
             problems.append("expires_on: must be after effective_from")
@@ -198,20 +211,21 @@ def semantic_problems(agreement: Agreement) -> list[str]:
         if s.agency not in parties:
             problems.append(f"signatories[{n}].agency: {s.agency.value} is not a party")
     if agreement.status is AgreementStatus.ACTIVE:
-        problems += _sign_off_problems(agreement, parties)
+        problems += sign_off_problems(agreement, parties)
     return problems
 
 
-def _flow_problems(agreement: Agreement, flow: Flow) -> list[str]:
+def flow_problems(agreement: Agreement, flow: Flow) -> list[str]:
     problems: list[str] = []
     parties = {p.agency for p in agreement.parties}
-    if flow.source not in parties:
-        problems.append(f"from: {flow.source.value} is not a party to the agreement")
-    for agency in flow.recipients:
-        if agency not in parties:
-            problems.append(f"to: {agency.value} is not a party to the agreement")
-        if agency is flow.source:
-            problems.append(f"to: {agency.value} is the source (own data needs no agreement)")
+    if not agreement.between:
+        if flow.source not in parties:
+            problems.append(f"from: {flow.source.value} is not a party to the agreement")
+        for agency in flow.recipients:
+            if agency not in parties:
+                problems.append(f"to: {agency.value} is not a party to the agreement")
+            if agency is flow.source:
+                problems.append(f"to: {agency.value} is the source (own data needs no agreement)")
     known = [d.item for d in items_of(flow.source)]
     for n, item in enumerate(flow.items):
         if f"{flow.source.value}.{item}" not in CATALOGUE:
@@ -269,7 +283,7 @@ def _flow_problems(agreement: Agreement, flow: Flow) -> list[str]:
     return problems
 
 
-def _sign_off_problems(agreement: Agreement, parties: set[AgencyId]) -> list[str]:
+def sign_off_problems(agreement: Agreement, parties: set[AgencyId]) -> list[str]:
     problems: list[str] = []
     signed = {s.agency for s in agreement.signatories}
     for agency in sorted(parties - signed):

@@ -286,7 +286,9 @@ def compile_policies(agreements: Iterable[Agreement]) -> CompiledPolicies:
     metas = role_policies() + relationship_policies() + sealed_policies()
     metas += own_agency_policies()
     for agreement in sorted(agreements, key=lambda a: (a.id, a.version)):
-        if agreement.status is AgreementStatus.ACTIVE:
+        # An agreement between partnerships governs the exchange (``joinedup.exchange``),
+        # not access within this partnership's store.
+        if agreement.status is AgreementStatus.ACTIVE and not agreement.between:
             metas += [flow_policy(agreement, flow) for flow in agreement.flows]
     text = "\n\n".join(m.text for m in metas) + "\n"
     schema = schema_text()

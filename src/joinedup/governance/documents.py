@@ -43,13 +43,20 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "/")
 
 
+def _of(name: str, partnership: str | None) -> str:
+    return f"{name} of {partnership.title()}" if partnership else name
+
+
 def flow_context(flow: Flow) -> dict[str, Any]:
     items = [CATALOGUE[f] for f in flow.fields]
     return {
         "id": flow.id,
-        "source": AGENCIES[flow.source].name,
+        "source": _of(AGENCIES[flow.source].name, flow.from_partnership),
         "source_id": flow.source.value,
-        "recipients": ", ".join(AGENCIES[a].name for a in flow.recipients),
+        "recipients": ", ".join(
+            _of(AGENCIES[a].name, flow.to_partnership) for a in flow.recipients
+        ),
+        "within_months": flow.within_months,
         "roles": ", ".join(ROLE_RULES[r].title for r in flow.recipient_roles),
         "purposes": ", ".join(PURPOSES[p].title for p in flow.purposes),
         "data": [
@@ -94,7 +101,7 @@ def context(agreement: Agreement, generated_on: date) -> dict[str, Any]:
         "parties": [
             {
                 "organisation": _cell(p.organisation),
-                "agency": AGENCIES[p.agency].name,
+                "agency": _of(AGENCIES[p.agency].name, p.partnership),
                 "role": p.controller_role.value.replace("_", " "),
                 "ico": p.ico_registration or "-",
                 "contact": _cell(p.contact),
@@ -107,7 +114,7 @@ def context(agreement: Agreement, generated_on: date) -> dict[str, Any]:
             {
                 "name": _cell(s.name),
                 "job_title": _cell(s.job_title),
-                "organisation": _cell(_organisation(agreement, s.agency)),
+                "organisation": _cell(_organisation(agreement, s.agency, s.partnership)),
                 "signed_on": s.signed_on.isoformat(),
             }
             for s in agreement.signatories
@@ -123,8 +130,11 @@ def context(agreement: Agreement, generated_on: date) -> dict[str, Any]:
     }
 
 
-def _organisation(agreement: Agreement, agency: AgencyId) -> str:
-    party = agreement.party(agency)
+def _organisation(agreement: Agreement, agency: AgencyId, partnership: str | None = None) -> str:
+    party = next(
+        (p for p in agreement.parties if p.agency is agency and p.partnership == partnership),
+        agreement.party(agency),
+    )
     return party.organisation if party else AGENCIES[agency].name
 
 

@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     EARLY_HELP = "EARLY_HELP"
     LEAD_PRACTITIONER_CASEWORK = "LEAD_PRACTITIONER_CASEWORK"
     OPERATION_ENCOMPASS = "OPERATION_ENCOMPASS"
+    CHILD_MOVED_AREA = "CHILD_MOVED_AREA"
     STATUTORY_RETURN = "STATUTORY_RETURN"
     SUBJECT_ACCESS = "SUBJECT_ACCESS"
     AUDIT = "AUDIT"
@@ -126,6 +127,18 @@ PURPOSES: dict[Purpose, PurposeInfo] = {
             safeguarding=False,
             shareable=True,
             relationships=(R.INVOLVED, R.TEAM_CASELOAD),
+        ),
+        _info(
+            Purpose.CHILD_MOVED_AREA,
+            "Child moved area",
+            "Safeguarding continuity when a child known to one partnership appears in "
+            "another: the receiving MASH learns of the child's current plans, lead "
+            "practitioners and recent concerns from the area the child left (Working "
+            "Together 2023, chapter 2; Children Act 2004 s11). Not for break glass: an "
+            "immediate need is MASH triage.",
+            safeguarding=False,
+            shareable=True,
+            relationships=(R.MASH_TRIAGE,),
         ),
         _info(
             Purpose.STATUTORY_RETURN,

@@ -45,7 +45,7 @@ ROLE_RULES: dict[Role, RoleRule] = {
             Role.MASH_PRACTITIONER,
             "MASH practitioner (any partner agency's secondee)",
             ALL_AGENCIES,
-            frozenset({P.MASH_TRIAGE, P.CHILD_PROTECTION_ENQUIRY}),
+            frozenset({P.MASH_TRIAGE, P.CHILD_PROTECTION_ENQUIRY, P.CHILD_MOVED_AREA}),
             True,
         ),
         RoleRule(

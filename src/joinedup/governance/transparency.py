@@ -34,7 +34,7 @@ from joinedup.templating import environment
 SERIOUS_HARM, CHILD_ABUSE = "serious_harm", "child_abuse"
 REQUESTERS = ("self", "parent")
 _READ_KINDS = ("ACCESS", "SHARE", "BREAK_GLASS", "BREAK_GLASS_REVIEW", "SAR_EXEMPTION",
-               "CHILD_VOICE_RECORDED")  # fmt: skip
+               "CHILD_VOICE_RECORDED", *say.EXCHANGE_KINDS)  # fmt: skip
 # The law of an entry that is not a share under an agreement.
 _KIND_LAW = {"BREAK_GLASS": say.EMERGENCY_LAW, "CHILD_VOICE_RECORDED": say.VOICE_LAW}
 CHILD_ABUSE_FIELDS = frozenset(
@@ -293,6 +293,8 @@ def describe(entry: AuditEntry, review: str | None) -> str | None:
             f"On {day}, {say.service(source)} shared information about you with "
             f"{say.service(to)}. They shared {items}. {why}"
         )
+    if entry.kind in say.EXCHANGE_KINDS:
+        return say.exchange(entry.kind, day, d, [say.item(f) for f in _fields(entry)], why)
     if entry.kind == "CHILD_VOICE_RECORDED":
         return (
             f"On {day}, {who} wrote down what you told them about what you want and how "

@@ -36,6 +36,7 @@ PURPOSES = {
     "EARLY_HELP": "to work out what extra help you or your family might need",
     "LEAD_PRACTITIONER_CASEWORK": "to help the worker who supports you do their job",
     "OPERATION_ENCOMPASS": "so your school could support you after something happened at home",
+    "CHILD_MOVED_AREA": "so the safeguarding team where you moved to knew what help you had",
     "STATUTORY_RETURN": "to send the government numbers it asks for",
     "SUBJECT_ACCESS": "to answer a request to see your information",
     "AUDIT": "to check that your information was used properly",
@@ -169,3 +170,23 @@ def join(parts: list[str]) -> str:
     if len(unique) <= 1:
         return "".join(unique)
     return f"{', '.join(unique[:-1])} and {unique[-1]}"
+
+
+# Exchange between partnerships (issue 24): what the area a child left sent the new one.
+EXCHANGE_KINDS = ("EXCHANGE_SENT", "EXCHANGE_RECEIVED")
+
+
+def exchange(kind: str, day: str, details: dict[str, object], items: list[str], why: str) -> str:
+    """The sentence for a summary sent to, or received from, another partnership."""
+    shared = join(items) or "information about you"
+    if kind == "EXCHANGE_SENT":
+        other = str(details.get("to_partnership") or "another area").title()
+        return (
+            f"On {day}, children's social care here sent the safeguarding team in {other} "
+            f"information about you, because you had moved there. They sent {shared}. {why}"
+        )
+    other = str(details.get("from_partnership") or "another area").title()
+    return (
+        f"On {day}, the safeguarding team here was sent information about you by children's "
+        f"social care in {other}, the area you moved from. It was {shared}. {why}"
+    )

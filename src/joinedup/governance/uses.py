@@ -131,6 +131,12 @@ RECORD_CHILD_VOICE = Use(
 )
 BREAK_GLASS = Use("break_glass", "Emergency access (break glass)", PRACTITIONERS, CASE_PURPOSES)
 TRIAGE_CASE = Use("triage_case", "A MASH triage case", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,))
+# Children who moved into the area (issue 24): the summaries other partnerships sent and the
+# transfer-in cases they opened, for the MASH (``services.exchange_view``).
+EXCHANGE_CASES = Use(
+    "exchange_cases", "Children who moved into the area", (Role.MASH_PRACTITIONER,),
+    (P.MASH_TRIAGE, P.CHILD_MOVED_AREA),
+)  # fmt: skip
 TRIAGE_LIST = Use("triage_list", "The triage list", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,))
 TRIAGE_DECISION = Use(
     "triage_decision", "Recording a triage decision", (Role.MASH_PRACTITIONER,), (P.MASH_TRIAGE,)
@@ -245,6 +251,6 @@ USES: dict[str, Use] = {
         INTERVENTION_EVALUATION, INTERVENTION_ESTIMATE, ALERT_INBOX, LINK_REVIEW, DATA_QUALITY,
         AGREEMENTS, BREAK_GLASS_REVIEW, PRIVACY_NOTICES, AUDIT_SEARCH, AUDIT_VERIFY, USERS,
         EXPLAIN_LINK, HOUSEHOLDS, QUARANTINE, TRANSPARENCY, ALERT_OPERATIONS, SESSION,
-        MAIL_SINK, CP_IS_CHECK, EXPLOITATION_NETWORK,
+        MAIL_SINK, CP_IS_CHECK, EXPLOITATION_NETWORK, EXCHANGE_CASES,
     )
 }  # fmt: skip

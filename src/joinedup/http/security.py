@@ -24,6 +24,9 @@ CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
 # An agency's pushed delivery is authenticated by a signed token in the Authorization header,
 # never by a cookie (the routes read no session), and a cross-site page cannot set that header.
 CSRF_EXEMPT_PREFIX = "/api/v1/deliveries"
+# A partner partnership's request is signed with its Ed25519 key (``exchange.signing``) and
+# carries no cookie: the same reasoning holds.
+CSRF_EXEMPT_PARTNER = "/api/v1/exchange/partner/"
 SIGN_IN_FORM = "/login"
 CSP_PARTS = (
     "default-src 'self'",
@@ -111,6 +114,8 @@ async def csrf_protect(request: Request) -> None:
     header (API, htmx) or the ``csrf_token`` form field (pages). The sign-in form, before
     any session, is checked against its own cookie (double submit)."""
     if request.method in SAFE_METHODS or (request.method, request.url.path) in CSRF_EXEMPT:
+        return
+    if request.url.path.startswith(CSRF_EXEMPT_PARTNER):
         return
     if request.url.path == CSRF_EXEMPT_PREFIX or request.url.path.startswith(
         CSRF_EXEMPT_PREFIX + "/"

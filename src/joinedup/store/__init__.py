@@ -10,6 +10,7 @@ from joinedup.store import (
     alert_tables,  # noqa: F401  (registers its tables)
     audit_tables,  # noqa: F401  (registers its tables)
     casework_tables,  # noqa: F401  (registers its tables)
+    exchange_tables,  # noqa: F401  (registers its tables)
     governance_tables,  # noqa: F401  (registers its tables)
     intervention_tables,  # noqa: F401  (registers its tables)
     linkage_tables,  # noqa: F401  (registers its tables)

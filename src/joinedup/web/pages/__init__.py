@@ -10,6 +10,7 @@ def routers() -> list[APIRouter]:
     from joinedup.web.pages import agreements, alerts, child, home, privacy, quality, review, signin
     from joinedup.web.pages import chronology as chronology_pages
     from joinedup.web.pages import cp_is as cp_is_pages
+    from joinedup.web.pages import exchange as exchange_pages
     from joinedup.web.pages import interventions as interventions_pages
     from joinedup.web.pages import mail as mail_pages
     from joinedup.web.pages import mash as mash_pages
@@ -30,4 +31,5 @@ def routers() -> list[APIRouter]:
         transparency_pages.router,
         cp_is_pages.router,
         network_pages.router,
+        exchange_pages.router,
     ]

@@ -1,0 +1,150 @@
+"""The exchange between partnerships (issue 24) over HTTP.
+
+Partner routes (``/exchange/partner/...``) are called by the other partnership's joinedup,
+never by a person: each request is signed with the calling partnership's Ed25519 audit key
+(``exchange.signing``: why a signature rather than a token) and checked against the public
+keys configured for it. An unknown partner is refused (403), a bad or stale signature too
+(401). MASH routes show the children who moved in and move a transfer-in case on.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from joinedup.api.answers import answers
+from joinedup.errors import BadInput, Unauthenticated
+from joinedup.exchange import signing
+from joinedup.governance.reader import Reader
+from joinedup.governance.uses import EXCHANGE_CASES
+from joinedup.http.auth import current_reader, engine_of, governed
+from joinedup.http.limits import RecordId
+from joinedup.services import exchange, exchange_view
+
+router = APIRouter(tags=["exchange"])
+# Open to the partner's signed requests only (no session, no role): ``signed_partner``.
+PARTNER_EXTRA: dict[str, Any] = {
+    "x-roles": [], "x-purposes": [], "x-public": True, "x-partner-signed": True,
+}  # fmt: skip
+
+
+async def signed_partner(request: Request) -> tuple[str, bytes]:
+    """The calling partner's name and the request body, once its signature checks."""
+    name = request.headers.get(signing.PARTNER, "")
+    signed_at = request.headers.get(signing.SIGNED_AT, "")
+    signature = request.headers.get(signing.SIGNATURE, "")
+    if not (name and signed_at and signature):
+        raise Unauthenticated("a partner request is signed: X-Joinedup-Partner, "
+                              "X-Joinedup-Signed-At and X-Joinedup-Signature")  # fmt: skip
+    partner = exchange.configured().get(name)
+    body = await request.body()
+    signing.check(partner, request.method, request.url.path, body, signed_at, signature,
+                  datetime.now(UTC))  # fmt: skip
+    return partner.name, body
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        raise BadInput("the request body is not JSON") from None
+
+
+@router.post("/exchange/partner/encodings", openapi_extra=PARTNER_EXTRA)
+def partner_encodings(request: Request, caller: tuple[str, bytes] = Depends(signed_partner)) -> Any:
+    """Our children's keyed encodings for the calling partner (only while an agreement in
+    force between us lets us share with it)."""
+    from fastapi.responses import Response
+
+    blob = exchange.export_encodings(engine_of(request), caller[0], datetime.now(UTC))
+    return Response(blob, media_type="application/json")
+
+
+@router.post("/exchange/partner/summaries", openapi_extra=PARTNER_EXTRA)
+def partner_summaries(
+    request: Request, caller: tuple[str, bytes] = Depends(signed_partner)
+) -> dict[str, Any]:
+    """Signed summaries of the children the partner matched in our last export to it: the
+    body is ``{"requests": [{"ref", "clk"}]}`` with the partner's own encoding of each."""
+    data = _json(caller[1])
+    items = data.get("requests") if isinstance(data, dict) else None
+    found = exchange.answer_requests(engine_of(request), caller[0], items, datetime.now(UTC))
+    return {"summaries": found}
+
+
+class TransferCase(BaseModel):
+    case_id: int
+    person_id: str
+    partner: str
+    summary_id: int
+    kind: str
+    kind_words: str
+    status: Literal["OPEN", "CONFERENCE_BOOKED", "CONFERENCE_HELD", "CLOSED"]
+    opened_at: str
+    conference_due_on: str = Field(description="15 working days after the MASH was told")
+    conference_on: str | None
+    overdue: bool
+    outcome: str | None
+    updated_by: str | None
+
+
+class SummaryRow(BaseModel):
+    summary_id: int
+    partner: str
+    person_id: str
+    received_at: str
+
+
+class MovedIn(BaseModel):
+    cases: list[TransferCase]
+    summaries: list[SummaryRow]
+
+
+class Exchanged(BaseModel):
+    summary_id: int
+    partner: str
+    person_id: str
+    received_at: str
+    key_id: str
+    agreement: str | None
+    made_at: str | None
+    sections: dict[str, Any]
+    alert_id: int | None
+    transfer_case: TransferCase | None
+    our_record: dict[str, Any]
+
+
+class Move(BaseModel):
+    status: Literal["CONFERENCE_BOOKED", "CONFERENCE_HELD", "CLOSED"]
+    conference_on: date | None = None
+    outcome: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/exchange/moved-in", **answers(MovedIn), **governed(EXCHANGE_CASES))
+def moved_in(request: Request, reader: Reader = Depends(current_reader)) -> MovedIn:
+    """Open transfer-in cases (the soonest due first) and the summaries received lately."""
+    return MovedIn.model_validate(exchange_view.moved_in(engine_of(request), reader))
+
+
+@router.get("/exchange/summaries/{summary_id}", **answers(Exchanged), **governed(EXCHANGE_CASES))
+def summary(
+    summary_id: RecordId, request: Request, reader: Reader = Depends(current_reader)
+) -> Exchanged:
+    """One exchanged summary, with the MASH's own record of the child (audited)."""
+    found = exchange_view.summary_page(engine_of(request), reader, summary_id)
+    return Exchanged.model_validate(found)
+
+
+@router.post("/exchange/transfer-in/{case_id}", **answers(TransferCase),
+             **governed(EXCHANGE_CASES))  # fmt: skip
+def move(
+    case_id: RecordId, body: Move, request: Request, reader: Reader = Depends(current_reader)
+) -> TransferCase:
+    """Book, hold or close a transfer-in case (audited)."""
+    found = exchange_view.move_case(engine_of(request), reader, case_id, body.status,
+                                    body.conference_on, body.outcome)  # fmt: skip
+    return TransferCase.model_validate(found)

@@ -1,0 +1,104 @@
+"""Two partnerships on loopback, each its own process and database (issue 24): Exampleshire
+on PostgreSQL (``JOINEDUP_TEST_DATABASE_URL``) and Otherbury on SQLite, each served by
+``uvicorn joinedup.asgi:create_app`` in a subprocess with its own audit key and partners
+file. Otherbury has the demo users (its MASH signs in for the browser test)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from joinedup.accounts import demo_users
+from tests.conftest import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_schema_url,
+)
+from tests.support import partnerships
+from tests.support.partnerships import Side
+from tests.support.webapp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Loopback:
+    sides: dict[str, Side]
+    urls: dict[str, str]  # the served apps
+    movers: dict[str, str]
+    on_plan: list[str]
+    users: dict[str, dict[str, Any]]  # Otherbury's demo users by role
+
+    def env(self, name: str) -> dict[str, str]:
+        path = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
+        return {**os.environ, **self.sides[name].env(), "PYTHONPATH": path}
+
+    def cli(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "joinedup.cli", *args],
+            env=self.env(name), capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "joinedup.asgi:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {log.read_text()[-2000:]}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise AssertionError("the server did not start")
+
+
+def started(folder: Path) -> Iterator[Loopback]:
+    schema = f"t_exchange_{uuid.uuid4().hex[:10]}"
+    create_postgres_schema(schema)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        urls = {"exampleshire": postgres_schema_url(schema),
+                "otherbury": f"sqlite:///{folder / 'otherbury.db'}"}  # fmt: skip
+        a = partnerships.build_store(folder, urls["exampleshire"], seed=6)
+        b = partnerships.build_store(folder, urls["otherbury"], seed=7, own_nhs_numbers=False)
+        today = datetime.now(UTC).date()
+        planned = partnerships.on_plan(a, today)[:2]
+        others = [p for p in partnerships.children_ids(a, today) if p not in planned][:3]
+        movers = partnerships.move(a, b, planned + others, "WM1 4QT")
+        users = {u["role"]: u for u in demo_users.create(b)}
+        a.dispose()
+        b.dispose()
+        ports = {name: free_port() for name in urls}
+        served = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        sides = partnerships.sides(folder, urls, served)
+        loop = Loopback(sides, served, movers, planned, users)
+        for name, port in ports.items():
+            processes.append(_serve(loop.env(name), port, folder / f"{name}.log"))
+        yield loop
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+        drop_postgres_schema(schema)
+
+
+def has_postgres() -> bool:
+    return bool(POSTGRES_URL)
