@@ -74,8 +74,9 @@ def demo_command(
     across agencies, load the example data sharing agreements and demo users (one per
     role), import the synthetic interventions, train and score the risk model and the
     exploitation early warning (so the triage lists have content), then serve the web app
-    on http://127.0.0.1:PORT with the alerts worker and a local mail sink (the administrator reads what was emailed at
-    /admin/mail), the accounts and their password printed."""
+    on http://127.0.0.1:PORT with the alerts worker and a local mail sink (the
+    administrator reads what was emailed at /admin/mail), the accounts and their password
+    printed."""
     from joinedup.services import demo
     from joinedup.synth import SynthOptions, generate_partnership
 
