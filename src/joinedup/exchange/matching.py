@@ -1,0 +1,132 @@
+"""Discovery: which of our children's encodings match which of theirs, on encodings only.
+
+In: two sequences of ``ChildEncoding`` made with the same secret and parameters, and a Dice
+threshold. Out: ``Discovery`` rows (our ref, their ref, Dice similarity), one-to-one: a child
+matches at most once. Blocked (only pairs sharing a keyed blocking key are scored), scored
+with a vectorised popcount (numpy 2's ``bitwise_count`` on 64-bit words), then assigned
+greedily from the highest score down, which for Dice scores with a clear gap between
+matches and non-matches gives the same pairs as an optimal assignment, at O(n log n).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from joinedup.errors import BadInput
+from joinedup.exchange.encoding import ChildEncoding
+
+_CHUNK = 200_000  # pairs scored at once (two arrays of chunk x words uint64)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    our_ref: str
+    their_ref: str
+    score: float  # Dice similarity of the two Bloom filters
+
+
+def as_words(encodings: Sequence[ChildEncoding]) -> np.ndarray:
+    """The filters as an (n, words) uint64 array (zero-padded to whole words)."""
+    if not encodings:
+        return np.zeros((0, 1), dtype=np.uint64)
+    size = len(encodings[0].clk)
+    if any(len(e.clk) != size for e in encodings):
+        raise BadInput("child encodings of different lengths cannot be compared")
+    raw = np.frombuffer(b"".join(e.clk for e in encodings), dtype=np.uint8).reshape(-1, size)
+    pad = (-size) % 8
+    if pad:
+        raw = np.concatenate([raw, np.zeros((len(raw), pad), dtype=np.uint8)], axis=1)
+    return raw.view(np.uint64)
+
+
+def candidate_pairs(
+    ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i into ours, j into theirs) sharing at least one blocking key, unique."""
+    ids: dict[str, int] = {}
+    ok, oi = _flatten(ours, ids, grow=True)
+    tk, ti = _flatten(theirs, ids, grow=False)
+    keep = tk >= 0
+    tk, ti = tk[keep], ti[keep]
+    order = np.argsort(tk, kind="stable")
+    tk, ti = tk[order], ti[order]
+    lo = np.searchsorted(tk, ok, side="left")
+    hi = np.searchsorted(tk, ok, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pi = np.repeat(oi, counts)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    pj = ti[starts + np.arange(total)]
+    code = np.unique(pi.astype(np.int64) * max(1, len(theirs)) + pj)
+    return code // max(1, len(theirs)), code % max(1, len(theirs))
+
+
+def _flatten(
+    encodings: Sequence[ChildEncoding], ids: dict[str, int], *, grow: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    keys, idx = [], []
+    for i, e in enumerate(encodings):
+        for b in e.blocks:
+            if grow:
+                keys.append(ids.setdefault(b, len(ids)))
+            else:
+                keys.append(ids.get(b, -1))
+            idx.append(i)
+    return np.asarray(keys, dtype=np.int64), np.asarray(idx, dtype=np.int64)
+
+
+def dice_scores(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+    """Dice similarity 2|A and B| / (|A| + |B|) of each pair (pi[n], pj[n])."""
+    weight_a = np.bitwise_count(a).sum(axis=1, dtype=np.int64)
+    weight_b = np.bitwise_count(b).sum(axis=1, dtype=np.int64)
+    out = np.empty(len(pi), dtype=np.float64)
+    for s in range(0, len(pi), _CHUNK):
+        i, j = pi[s : s + _CHUNK], pj[s : s + _CHUNK]
+        both = np.bitwise_count(a[i] & b[j]).sum(axis=1, dtype=np.int64)
+        denom = weight_a[i] + weight_b[j]
+        out[s : s + _CHUNK] = np.where(denom > 0, 2.0 * both / np.maximum(denom, 1), 0.0)
+    return out
+
+
+def one_to_one(pi: np.ndarray, pj: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Greedy assignment: indices of the pairs kept, best score first, each side used once."""
+    order = np.lexsort((pj, pi, -score))  # ties broken by index, so the result is stable
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    kept = []
+    for n in order.tolist():
+        i, j = int(pi[n]), int(pj[n])
+        if i in used_i or j in used_j:
+            continue
+        used_i.add(i)
+        used_j.add(j)
+        kept.append(n)
+    return np.asarray(kept, dtype=np.int64)
+
+
+def discover(
+    ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding], *, threshold: float
+) -> list[Discovery]:
+    """Children both sides hold: blocked, Dice-scored, one-to-one, score >= threshold."""
+    if not 0.0 < threshold <= 1.0:
+        raise BadInput("threshold must be a Dice similarity in (0, 1]")
+    if not ours or not theirs:
+        return []
+    if len(ours[0].clk) != len(theirs[0].clk):
+        raise BadInput("the two exports' encodings differ in length: different parameters")
+    pi, pj = candidate_pairs(ours, theirs)
+    if len(pi) == 0:
+        return []
+    score = dice_scores(as_words(ours), as_words(theirs), pi, pj)
+    keep = score >= threshold
+    pi, pj, score = pi[keep], pj[keep], score[keep]
+    chosen = one_to_one(pi, pj, score)
+    return [
+        Discovery(ours[int(pi[n])].ref, theirs[int(pj[n])].ref, round(float(score[n]), 6))
+        for n in chosen
+    ]
