@@ -37,6 +37,7 @@ class Person:
     absence: float = 0.0  # latent absence propensity (children)
     twin: bool = False
     gp: int = 0
+    prior_upn: str = ""  # the UPN another partnership's school gave (a family that moved in)
 
     def age_on(self, day: int) -> float:
         return (day - self.dob) / 365.25

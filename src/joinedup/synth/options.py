@@ -32,6 +32,9 @@ class SynthOptions:
     # Also write the returns social care already makes (CIN census XML, SSDA903, Annex A) as
     # three more social care deliveries, from the same SSD records (synth/returns.py).
     returns: bool = False
+    # Prefix of every person_key and household_key ("" = P0000001 as before); a pair of
+    # partnerships (synth/moves.py) uses "A"/"B" so keys are unique across both.
+    key_prefix: str = ""
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo
