@@ -73,10 +73,10 @@ class EncodingParams:
     bits: int = 1024  # base filter length L (the balanced filter is 2L)
     k_forename: int = 8
     k_surname: int = 8
-    k_dob_part: int = 14  # day, month and year are three tokens (a swapped day/month keeps two)
+    k_dob_part: int = 20  # day, month and year are three tokens (a swapped day/month keeps two)
     k_sex: int = 4
     k_postcode: int = 3  # each postcode held (history); low: movers' postcodes differ by design
-    k_nhs: int = 30
+    k_nhs: int = 40
     salt_names_with_year: bool = True
     balanced: bool = True
     block_kinds: tuple[str, ...] = field(default=("dob", "nhs", "sn_yob", "fn_sn_initials_yob"))
@@ -127,7 +127,9 @@ def tokens(child: ChildIdentity, params: EncodingParams) -> list[tuple[str, int]
     out += [(f"f|{salt}|{g}", params.k_forename) for g in bigrams(forename)]
     out += [(f"s|{salt}|{g}", params.k_surname) for g in bigrams(normalise_name(child.surname))]
     if dob is not None:
-        out += [(f"dd|{dob.day}", params.k_dob_part), (f"dm|{dob.month}", params.k_dob_part)]
+        # day and month as the smaller and the larger number: a day/month swap still agrees
+        low, high = sorted((dob.day, dob.month))
+        out += [(f"dl|{low}", params.k_dob_part), (f"dh|{high}", params.k_dob_part)]
         out.append((f"dy|{dob.year}", params.k_dob_part))
     if child.sex and child.sex.upper()[:1] in "MF":
         out.append((f"x|{child.sex.upper()[:1]}", params.k_sex))
@@ -167,7 +169,7 @@ def _positions_fn(key: bytes, bits: int):  # type: ignore[no-untyped-def]
     return positions
 
 
-def _permutation(secret: bytes, size: int) -> np.ndarray:
+def permutation(secret: bytes, size: int) -> np.ndarray:
     seed = int.from_bytes(_derive(secret, f"permutation/{size}"), "big")
     return np.random.default_rng(seed).permutation(size)
 
@@ -208,12 +210,12 @@ def encode_children(
     block_key = _derive(secret, "blocking")
     chunk = 8192
     clks: list[bytes] = []
-    perm = _permutation(secret, 2 * params.bits) if params.balanced else None
+    perm = permutation(secret, 2 * params.bits) if params.balanced else None
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         bits = np.zeros((len(part), params.bits), dtype=bool)
         for i, child in enumerate(part):
-            idx = [p for token, k in tokens(child, params) for p in positions(token, k)]
+            idx = [p for token, k in tokens(child, params) if k for p in positions(token, k)]
             bits[i, idx] = True
         if perm is not None:
             bits = np.concatenate([bits, ~bits], axis=1)[:, perm]
