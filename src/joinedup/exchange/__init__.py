@@ -12,9 +12,10 @@ from joinedup.exchange.encoding import (
     encode_children,
     serialise,
 )
-from joinedup.exchange.matching import Discovery, discover
+from joinedup.exchange.matching import DEFAULT_THRESHOLD, Discovery, discover
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "ChildEncoding",
     "ChildIdentity",
     "Discovery",

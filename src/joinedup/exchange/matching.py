@@ -18,6 +18,9 @@ import numpy as np
 from joinedup.errors import BadInput
 from joinedup.exchange.encoding import ChildEncoding
 
+# Measured on a generated pair (bench/bench_exchange_discovery.py, docs/exchange.md): with the
+# default EncodingParams true pairs score above it and different children below it.
+DEFAULT_THRESHOLD = 0.92
 _CHUNK = 200_000  # pairs scored at once (two arrays of chunk x words uint64)
 
 
