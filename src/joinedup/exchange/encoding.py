@@ -174,8 +174,16 @@ def permutation(secret: bytes, size: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(size)
 
 
-def _block_keys(child: ChildIdentity, key: bytes, params: EncodingParams) -> tuple[str, ...]:
-    """Coarse values hashed with the secret: equal keys say only "these two share a block"."""
+IDENTIFIER_BLOCK = "n:"  # the prefix of the NHS number's key (matching.discover trusts it more)
+
+
+def _block_keys(
+    child: ChildIdentity, key: bytes, params: EncodingParams, export_salt: bytes
+) -> tuple[str, ...]:
+    """Coarse values hashed with the secret: equal keys say only "these two share a block".
+    Every encoding carries one key per kind, sorted: a missing value gets a key of its own
+    (keyed by the export salt, so it matches nothing), so the keys do not show which fields
+    a child lacks, nor which key is which (but for the NHS number's, marked for matching)."""
     dob, out = child.date_of_birth, []
     fn = normalise_name(child.forenames, first_only=True)
     sn = normalise_name(child.surname)
@@ -189,8 +197,10 @@ def _block_keys(child: ChildIdentity, key: bytes, params: EncodingParams) -> tup
     for kind in params.block_kinds:
         if values.get(kind):
             mac = hmac.new(key, f"{kind}|{values[kind]}".encode(), hashlib.sha256)
-            out.append(mac.hexdigest()[:20])
-    return tuple(out)
+        else:
+            mac = hmac.new(export_salt, f"missing|{kind}|{child.person_id}".encode(), hashlib.sha256)
+        out.append((IDENTIFIER_BLOCK if kind == "nhs" else "") + mac.hexdigest()[:20])
+    return tuple(sorted(out))
 
 
 def encode_children(
@@ -225,7 +235,7 @@ def encode_children(
         ChildEncoding(
             ref=hmac.new(export_salt, c.person_id.encode(), hashlib.sha256).hexdigest()[:32],
             clk=clk,
-            blocks=_block_keys(c, block_key, params),
+            blocks=_block_keys(c, block_key, params, export_salt),
         )
         for c, clk in zip(rows, clks, strict=True)
     ]

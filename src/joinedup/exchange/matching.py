@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from joinedup.errors import BadInput
-from joinedup.exchange.encoding import ChildEncoding
+from joinedup.exchange.encoding import IDENTIFIER_BLOCK, ChildEncoding
 
 # Measured on a generated pair (bench/bench_exchange_discovery.py, docs/exchange.md): with the
 # default EncodingParams true pairs score above it and different children below it.
 DEFAULT_THRESHOLD = 0.92
+IDENTIFIER_THRESHOLD = 0.75  # for pairs with the same NHS number (its blocking key)
 _CHUNK = 200_000  # pairs scored at once (two arrays of chunk x words uint64)
 
 
@@ -112,10 +113,31 @@ def one_to_one(pi: np.ndarray, pj: np.ndarray, score: np.ndarray) -> np.ndarray:
     return np.asarray(kept, dtype=np.int64)
 
 
+def _share_identifier(
+    ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding], pi: np.ndarray, pj: np.ndarray
+) -> np.ndarray:
+    def ident(e: ChildEncoding) -> str:
+        return next((b for b in e.blocks if b.startswith(IDENTIFIER_BLOCK)), "")
+
+    a = [ident(e) for e in ours]
+    b = [ident(e) for e in theirs]
+    return np.fromiter(
+        (bool(a[i]) and a[i] == b[j] for i, j in zip(pi.tolist(), pj.tolist(), strict=True)),
+        dtype=bool,
+        count=len(pi),
+    )
+
+
 def discover(
-    ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding], *, threshold: float
+    ours: Sequence[ChildEncoding],
+    theirs: Sequence[ChildEncoding],
+    *,
+    threshold: float,
+    identifier_threshold: float = IDENTIFIER_THRESHOLD,
 ) -> list[Discovery]:
-    """Children both sides hold: blocked, Dice-scored, one-to-one, score >= threshold."""
+    """Children both sides hold: blocked, Dice-scored, one-to-one, score >= threshold, or
+    >= ``identifier_threshold`` for a pair sharing the NHS number's key (the same NHS number:
+    a wrong year of birth changes the salted names too, and would otherwise lose the pair)."""
     if not 0.0 < threshold <= 1.0:
         raise BadInput("threshold must be a Dice similarity in (0, 1]")
     if not ours or not theirs:
@@ -127,6 +149,9 @@ def discover(
         return []
     score = dice_scores(as_words(ours), as_words(theirs), pi, pj)
     keep = score >= threshold
+    if identifier_threshold < threshold:
+        low = np.flatnonzero((score >= identifier_threshold) & ~keep)
+        keep[low] = _share_identifier(ours, theirs, pi[low], pj[low])
     pi, pj, score = pi[keep], pj[keep], score[keep]
     chosen = one_to_one(pi, pj, score)
     return [

@@ -70,3 +70,17 @@ def test_a_bad_threshold_or_mismatched_encodings_are_refused():
     with pytest.raises(BadInput, match="length"):
         discover(ours, short, threshold=0.9)
     assert discover([], ours, threshold=0.9) == []
+
+
+def test_a_wrong_year_of_birth_does_not_lose_a_child_whose_nhs_number_agrees():
+    # the year salts the names, so a wrong year changes most of the filter
+    here = child("a", "Veer", "Ubaid", date(2011, 6, 13), "9993871400")
+    there = replace(here, person_id="b", date_of_birth=date(2010, 6, 13), postcodes=("LS17 8RW",))
+    stranger = replace(there, person_id="c", nhs_number="9990366683")
+    ours, mine = refs([here], b"x")
+    theirs, yours = refs([there, stranger], b"y")
+    found = discover(ours, theirs, threshold=DEFAULT_THRESHOLD)
+    assert [(mine[d.our_ref], yours[d.their_ref]) for d in found] == [("a", "b")]
+    assert found[0].score < DEFAULT_THRESHOLD
+    # without the NHS number's key the pair is below the threshold
+    assert discover(ours, theirs, threshold=DEFAULT_THRESHOLD, identifier_threshold=1.0) == []
