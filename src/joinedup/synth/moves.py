@@ -37,6 +37,7 @@ from joinedup.synth.population import World
 # (key prefix, partnership name, ONS LA code, DfE LA number): two real neighbouring LAs.
 FROM_AREA = ("A", "Exampleshire", "E08000036", 384)
 TO_AREA = ("B", "Otherbury", "E08000035", 383)
+NHS_SECOND_START = 450_000  # half the synthetic NHS range each (numbers are national)
 MOVES_COLUMNS = [
     "person_key",
     "from_partnership",
@@ -157,7 +158,14 @@ def generate_pair(
     hooks = PairMoves(move_rate)
     summaries = []
     for (prefix, name, laua, la_number), out, s in ((FROM_AREA, first, seed), (TO_AREA, second, seed + 1)):
-        opts = replace(options, key_prefix=prefix, partnership=name, laua=laua, la_number=la_number)
+        opts = replace(
+            options,
+            key_prefix=prefix,
+            partnership=name,
+            laua=laua,
+            la_number=la_number,
+            nhs_start=0 if prefix == FROM_AREA[0] else NHS_SECOND_START,
+        )
         summaries.append(
             generate_partnership(Path(out), children=children, seed=s, options=opts, progress=progress, moves=hooks)
         )

@@ -479,6 +479,7 @@ def generate_partnership(
     as_of = options.as_of.toordinal()
     ws = date(options.as_of.year - options.history_years, options.as_of.month, 1).toordinal()
     w = World(options, seed, geo, NameBook(), as_of, ws, n_gps=max(3, children // 2500))
+    w.nhs_seq = options.nhs_start
     fd = Feeds(out, w, children)
     made = people = households = index = 0
     tick = max(1, children // 200)

@@ -2,11 +2,13 @@
 shared truth (truth/moves.csv) and person keys unique across both (issue 24)."""
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 
 from joinedup.errors import BadInput
+from joinedup.synth.messy import nhs_from_index
 from joinedup.synth.moves import generate_pair
 
 CHILDREN = 1500
@@ -89,3 +91,24 @@ def test_a_pair_needs_two_empty_folders(tmp_path):
     with pytest.raises(BadInput, match="not empty"):
         generate_pair(tmp_path / "a", tmp_path / "b", children=10, seed=1)
     assert not (tmp_path / "a").exists()
+
+
+def test_nhs_numbers_are_national_one_person_one_number_across_both_areas(pair):
+    """Each partnership's NHS numbers began at the same slot, so unrelated children in the
+    two areas shared numbers (discovery then matched them)."""
+    a, b = pair
+    nobodys = {nhs_from_index(900_000 + i) for i in range(50_000)}  # recording errors
+    owner: dict[str, str] = {}
+    for folder in (a, b):
+        key_of = {
+            r["source_id"]: r["person_key"]
+            for r in _csv(folder / "truth" / "records.csv")
+            if r["source_table"] == "Patient"
+        }
+        for line in (folder / "health" / "Patient.ndjson").read_text("utf-8").splitlines():
+            patient = json.loads(line)
+            for ident in patient.get("identifier", []):
+                number, person = ident["value"], key_of[patient["id"]]
+                if number in nobodys:
+                    continue
+                assert owner.setdefault(number, person) == person, number
