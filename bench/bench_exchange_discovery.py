@@ -55,10 +55,12 @@ SECRET = b"bench: the secret both partnerships agreed"
 PLAIN_THRESHOLD = 8.0
 
 
-def pair_folders(work: Path, children: int, seed: int) -> tuple[Path, Path]:
-    a, b = work / f"pair-{children}-{seed}" / "a", work / f"pair-{children}-{seed}" / "b"
+def pair_folders(work: Path, children: int, seed: int, rate: float) -> tuple[Path, Path]:
+    """The pair for these settings, generated once (joinedup synth --moves-to makes the same)."""
+    root = work / (f"pair-{children}-{seed}" + ("" if rate == 0.03 else f"-rate{rate}"))
+    a, b = root / "a", root / "b"
     if not (b / "truth" / "moves.csv").exists():
-        generate_pair(a, b, children=children, seed=seed)
+        generate_pair(a, b, children=children, seed=seed, move_rate=rate)
     return a, b
 
 
@@ -169,34 +171,41 @@ def attack_run(ours: list[ChildIdentity]) -> dict[str, object]:
     return out
 
 
+def quality(ours: list[ChildIdentity], theirs: list[ChildIdentity]) -> dict[str, object]:
+    enc = encoded_run(ours, theirs)
+    ea = encode_children(ours, SECRET, export_salt=b"x")
+    eb = encode_children(theirs, SECRET, export_salt=b"y")
+    pi, pj = candidate_pairs(ea, eb)  # the same blocks on plaintext (HMAC is one-to-one)
+    plain = plaintext_run(ours, theirs, pi, pj)
+    return {
+        "children_per_side": [len(ours), len(theirs)],
+        "encoded": enc,
+        "plaintext": plain,
+        "recall_gap": round(float(plain["recall"]) - float(enc["recall"]), 4),  # type: ignore[arg-type]
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--children", type=int, default=3000)
     ap.add_argument("--big", type=int, default=100_000)
     ap.add_argument("--no-big", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--move-rate", type=float, default=0.1, help="for the --children pair")
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-exchange-"))
     report: dict[str, object] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
-    a, b = pair_folders(work, args.children, args.seed)
+    a, b = pair_folders(work, args.children, args.seed, args.move_rate)
     ours, theirs = load_children(a, seed=1), load_children(b, seed=2)
-    enc = encoded_run(ours, theirs)
-    from joinedup.exchange.encoding import encode_children as _  # noqa: F401
-
-    ea = encode_children(ours, SECRET, export_salt=b"x")
-    eb = encode_children(theirs, SECRET, export_salt=b"y")
-    pi, pj = candidate_pairs(ea, eb)  # the same blocks on plaintext (HMAC is one-to-one)
-    plain = plaintext_run(ours, theirs, pi, pj)
-    report["quality"] = {
-        "children_per_side": [len(ours), len(theirs)],
-        "encoded": enc,
-        "plaintext": plain,
-        "recall_gap": round(float(plain["recall"]) - float(enc["recall"]), 4),  # type: ignore[arg-type]
-    }
+    report["quality"] = quality(ours, theirs)
+    # harder: neither side holds an NHS number (names, date of birth, sex, postcodes only)
+    report["quality_without_nhs_numbers"] = quality(
+        [replace(c, nhs_number=None) for c in ours], [replace(c, nhs_number=None) for c in theirs]
+    )
     report["attack"] = attack_run(ours)
     if not args.no_big:
-        a, b = pair_folders(work, args.big, args.seed)
+        a, b = pair_folders(work, args.big, args.seed, 0.03)
         t0 = time.perf_counter()
         big_ours, big_theirs = load_children(a, seed=1), load_children(b, seed=2)
         load = time.perf_counter() - t0
