@@ -40,6 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.exchange_identities import load_children, public_forenames  # noqa: E402
+
 from joinedup.exchange import DEFAULT_THRESHOLD, ChildIdentity, discover, encode_children  # noqa: E402
 from joinedup.exchange.attack import (  # noqa: E402
     FORENAME_ONLY,
@@ -48,7 +49,7 @@ from joinedup.exchange.attack import (  # noqa: E402
     recovered,
 )
 from joinedup.exchange.encoding import normalise_name, normalise_nhs, normalise_postcode  # noqa: E402
-from joinedup.exchange.matching import candidate_pairs, dice_scores, as_words, one_to_one  # noqa: E402
+from joinedup.exchange.matching import as_words, candidate_pairs, dice_scores, one_to_one  # noqa: E402
 from joinedup.synth.moves import generate_pair  # noqa: E402
 
 SECRET = b"bench: the secret both partnerships agreed"
@@ -90,7 +91,9 @@ def encoded_run(ours: list[ChildIdentity], theirs: list[ChildIdentity]) -> dict[
     yours = {e.ref: c.person_id for e, c in zip(eb, theirs, strict=True)}
     truth = {(k, k) for k in {c.person_id for c in ours} & {c.person_id for c in theirs}}
     pi, pj = candidate_pairs(ea, eb)
-    result: dict[str, object] = scored([(mine[d.our_ref], yours[d.their_ref]) for d in found], truth)
+    result: dict[str, object] = scored(
+        [(mine[d.our_ref], yours[d.their_ref]) for d in found], truth
+    )
     result |= {
         "threshold": DEFAULT_THRESHOLD,
         "candidate_pairs": len(pi),
@@ -107,7 +110,10 @@ def best_threshold(ours, theirs, pi, pj, scores, truth) -> dict[str, object]:  #
     for th in np.unique(np.round(scores[scores >= np.percentile(scores, 50)], 3)):
         keep = scores >= th
         chosen = one_to_one(pi[keep], pj[keep], scores[keep])
-        found = [(ours[int(i)].person_id, theirs[int(j)].person_id) for i, j in zip(pi[keep][chosen], pj[keep][chosen], strict=True)]
+        found = [
+            (ours[int(i)].person_id, theirs[int(j)].person_id)
+            for i, j in zip(pi[keep][chosen], pj[keep][chosen], strict=True)
+        ]
         s = scored(found, truth)
         if float(s["f1"]) > float(best["f1"]):  # type: ignore[arg-type]
             best = {**s, "threshold": float(th)}
@@ -125,7 +131,13 @@ def plain_score(a: ChildIdentity, b: ChildIdentity) -> float:
         parts = (da.year == db.year) + (da.month == db.month) + (da.day == db.day)
         swapped = da.year == db.year and da.day == db.month and da.month == db.day
         s += 6.0 if parts == 3 else 2.0 if (parts == 2 or swapped) else -6.0
-    for x, y in ((normalise_name(a.forenames, first_only=True), normalise_name(b.forenames, first_only=True)), (normalise_name(a.surname), normalise_name(b.surname))):
+    for x, y in (
+        (
+            normalise_name(a.forenames, first_only=True),
+            normalise_name(b.forenames, first_only=True),
+        ),
+        (normalise_name(a.surname), normalise_name(b.surname)),
+    ):
         jw = jellyfish.jaro_winkler_similarity(x, y) if x and y else 0.0
         s += 4.0 if jw >= 0.92 else 1.0 if jw >= 0.8 else -3.0
     if a.sex and b.sex:
@@ -136,14 +148,24 @@ def plain_score(a: ChildIdentity, b: ChildIdentity) -> float:
     return s
 
 
-def plaintext_run(ours: list[ChildIdentity], theirs: list[ChildIdentity], pi, pj) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def plaintext_run(
+    ours: list[ChildIdentity], theirs: list[ChildIdentity], pi, pj
+) -> dict[str, object]:  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
-    scores = np.array([plain_score(ours[int(i)], theirs[int(j)]) for i, j in zip(pi, pj, strict=True)])
+    scores = np.array(
+        [plain_score(ours[int(i)], theirs[int(j)]) for i, j in zip(pi, pj, strict=True)]
+    )
     keep = scores >= PLAIN_THRESHOLD
     chosen = one_to_one(pi[keep], pj[keep], scores[keep])
-    found = [(ours[int(i)].person_id, theirs[int(j)].person_id) for i, j in zip(pi[keep][chosen], pj[keep][chosen], strict=True)]
+    found = [
+        (ours[int(i)].person_id, theirs[int(j)].person_id)
+        for i, j in zip(pi[keep][chosen], pj[keep][chosen], strict=True)
+    ]
     truth = {(k, k) for k in {c.person_id for c in ours} & {c.person_id for c in theirs}}
-    out: dict[str, object] = scored(found, truth) | {"threshold": PLAIN_THRESHOLD, "seconds": round(time.perf_counter() - t0, 2)}
+    out: dict[str, object] = scored(found, truth) | {
+        "threshold": PLAIN_THRESHOLD,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
     out["best"] = best_threshold(ours, theirs, pi, pj, scores, truth)
     return out
 
@@ -160,14 +182,21 @@ def attack_run(ours: list[ChildIdentity]) -> dict[str, object]:
         kw = {"params": params} if params is not None else {}
         filters = [e.clk for e in encode_children(ours, SECRET, export_salt=b"a", **kw)]
         out[f"frequency_alignment_{name}"] = {
-            f"top{k}": round(recovered(frequency_alignment(filters, public, top=k), truth), 4) for k in (10, 20, 100)
+            f"top{k}": round(recovered(frequency_alignment(filters, public, top=k), truth), 4)
+            for k in (10, 20, 100)
         }
     sample = ours[:1000]
     filters = [e.clk for e in encode_children(sample, SECRET, export_salt=b"a")]
-    out["dictionary_with_secret"] = round(recovered(dictionary_attack(filters, public, SECRET), [c.forenames for c in sample]), 4)
-    out["dictionary_guessed_secret"] = round(recovered(dictionary_attack(filters, public, b"guess"), [c.forenames for c in sample]), 4)
+    out["dictionary_with_secret"] = round(
+        recovered(dictionary_attack(filters, public, SECRET), [c.forenames for c in sample]), 4
+    )
+    out["dictionary_guessed_secret"] = round(
+        recovered(dictionary_attack(filters, public, b"guess"), [c.forenames for c in sample]), 4
+    )
     commonest = normalise_name(public[0][0])
-    out["baseline_guess_commonest_for_all"] = round(sum(normalise_name(t, first_only=True) == commonest for t in truth) / len(truth), 4)
+    out["baseline_guess_commonest_for_all"] = round(
+        sum(normalise_name(t, first_only=True) == commonest for t in truth) / len(truth), 4
+    )
     return out
 
 
@@ -211,7 +240,11 @@ def main() -> None:
         load = time.perf_counter() - t0
         big = encoded_run(big_ours, big_theirs)
         big.pop("best", None)
-        report["scale"] = {"children_per_side": [len(big_ours), len(big_theirs)], "load_seconds": round(load, 1), **big}
+        report["scale"] = {
+            "children_per_side": [len(big_ours), len(big_theirs)],
+            "load_seconds": round(load, 1),
+            **big,
+        }
     report["load_after"] = os.getloadavg()[0]
     report["date"] = date.today().isoformat()
     print(json.dumps(report, indent=2))

@@ -40,8 +40,13 @@ def _day(text: str) -> date | None:
 
 def load_children(folder: Path, *, seed: int = 0) -> list[ChildIdentity]:
     folder = Path(folder)
-    children = {r["person_key"] for r in _rows(folder / "truth" / "people.csv") if r["role"] == "CHILD"}
-    key_of = {(r["agency"], r["source_table"], r["source_id"]): r["person_key"] for r in _rows(folder / "truth" / "records.csv")}
+    children = {
+        r["person_key"] for r in _rows(folder / "truth" / "people.csv") if r["role"] == "CHILD"
+    }
+    key_of = {
+        (r["agency"], r["source_table"], r["source_id"]): r["person_key"]
+        for r in _rows(folder / "truth" / "records.csv")
+    }
     names: dict[str, list[Record]] = defaultdict(list)
     postcodes: dict[str, set[str]] = defaultdict(set)
     nhs: dict[str, Counter[str]] = defaultdict(Counter)
@@ -58,10 +63,22 @@ def load_children(folder: Path, *, seed: int = 0) -> list[ChildIdentity]:
         for line in fh:
             p = json.loads(line)
             name = (p.get("name") or [{}])[0]
-            number = next((i["value"] for i in p.get("identifier", []) if "nhs-number" in i.get("system", "")), "")
+            number = next(
+                (
+                    i["value"]
+                    for i in p.get("identifier", [])
+                    if "nhs-number" in i.get("system", "")
+                ),
+                "",
+            )
             pc = ((p.get("address") or [{}])[0]).get("postalCode", "")
             sex = {"male": "M", "female": "F"}.get(p.get("gender", ""), "")
-            rec = (" ".join(name.get("given", [])), name.get("family", ""), p.get("birthDate", ""), sex)
+            rec = (
+                " ".join(name.get("given", [])),
+                name.get("family", ""),
+                p.get("birthDate", ""),
+                sex,
+            )
             add(key_of.get(("health", "Patient", p["id"])), rec, pc, number)
     for r in _rows(folder / "education" / "pupils.csv"):
         rec = (r["legal_forename"], r["legal_surname"], r["date_of_birth"], r["sex"])
@@ -69,7 +86,10 @@ def load_children(folder: Path, *, seed: int = 0) -> list[ChildIdentity]:
     for r in _rows(folder / "police" / "persons.csv"):
         rec = (r["forenames"], r["surname"], r["date_of_birth"], r["gender"])
         add(key_of.get(("police", "persons", r["person_id"])), rec, r["postcode"])
-    care_pc = {r["addr_person_id"]: r["addr_address_postcode"] for r in _rows(folder / "social_care" / "ssd_address.csv")}
+    care_pc = {
+        r["addr_person_id"]: r["addr_address_postcode"]
+        for r in _rows(folder / "social_care" / "ssd_address.csv")
+    }
     care_nhs = {
         r["link_person_id"]: r["link_identifier_value"]
         for r in _rows(folder / "social_care" / "ssd_linked_identifiers.csv")
@@ -78,13 +98,22 @@ def load_children(folder: Path, *, seed: int = 0) -> list[ChildIdentity]:
     for r in _rows(folder / "social_care" / "ssd_person.csv"):
         pid = r["pers_person_id"]
         rec = (r["pers_forename"], r["pers_surname"], r["pers_dob"], r["pers_sex"])
-        add(key_of.get(("social_care", "ssd_person", pid)), rec, care_pc.get(pid, ""), care_nhs.get(pid, ""))
+        add(
+            key_of.get(("social_care", "ssd_person", pid)),
+            rec,
+            care_pc.get(pid, ""),
+            care_nhs.get(pid, ""),
+        )
     rng = random.Random(seed)
     out = []
     for key in sorted(names):
         fn, sn, dob, sex = names[key][rng.randrange(len(names[key]))]
         number = nhs[key].most_common(1)[0][0] if nhs[key] else None
-        out.append(ChildIdentity(key, fn, sn, _day(dob), sex or None, tuple(sorted(postcodes[key])), number))
+        out.append(
+            ChildIdentity(
+                key, fn, sn, _day(dob), sex or None, tuple(sorted(postcodes[key])), number
+            )
+        )
     return out
 
 
@@ -99,7 +128,11 @@ def public_forenames() -> list[tuple[str, float]]:
     (synth/data/names.json), weighted by England's ethnicity mix as the generator draws them."""
     from joinedup.synth.names import _GROUP, ETHNICITY_MIX
 
-    raw = json.loads((Path(__file__).resolve().parents[1] / "src/joinedup/synth/data/names.json").read_text("utf-8"))
+    raw = json.loads(
+        (Path(__file__).resolve().parents[1] / "src/joinedup/synth/data/names.json").read_text(
+            "utf-8"
+        )
+    )
     share: Counter[str] = Counter()
     for code, pct in ETHNICITY_MIX:
         share[_GROUP.get(code, "british")] += pct / 100

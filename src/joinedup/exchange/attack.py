@@ -105,7 +105,9 @@ def dictionary_attack(
     )
     salts = tuple(years) if params.salt_names_with_year else (2000,)
     people = [
-        ChildIdentity(f"{n}|{y}", n, "", date(y, 1, 1), None, (), None) for n in names for y in salts
+        ChildIdentity(f"{n}|{y}", n, "", date(y, 1, 1), None, (), None)
+        for n in names
+        for y in salts
     ]
     probes = as_words(encode_children(people, secret, export_salt=b"probe", params=probe))
     raw = np.frombuffer(b"".join(filters), np.uint8).reshape(len(filters), -1)
@@ -119,11 +121,17 @@ def dictionary_attack(
     for row in have:
         hit = ~np.any(probes & ~row, axis=1)  # every bit of the probe is set in the filter
         first = int(np.argmax(hit)) if hit.any() else -1
-        out.append(normalise_name(names[first // len(salts)], first_only=True) if first >= 0 else None)
+        out.append(
+            normalise_name(names[first // len(salts)], first_only=True) if first >= 0 else None
+        )
     return out
 
 
 def recovered(guesses: Sequence[str | None], truth: Sequence[str]) -> float:
     """Share of records whose forename was guessed right."""
-    right = sum(1 for g, t in zip(guesses, truth, strict=True) if g and g == normalise_name(t, first_only=True))
+    right = sum(
+        1
+        for g, t in zip(guesses, truth, strict=True)
+        if g and g == normalise_name(t, first_only=True)
+    )
     return right / max(1, len(truth))

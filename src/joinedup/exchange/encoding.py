@@ -192,13 +192,17 @@ def _block_keys(
         "dob": dob.isoformat() if dob else "",
         "nhs": nhs,
         "sn_yob": f"{sn[:2]}|{dob.year}" if (sn and dob) else "",
-        "fn_sn_initials_yob": f"{fn[:1]}{sn[:1]}|{dob.year}|{dob.month}" if (fn and sn and dob) else "",
+        "fn_sn_initials_yob": f"{fn[:1]}{sn[:1]}|{dob.year}|{dob.month}"
+        if (fn and sn and dob)
+        else "",
     }
     for kind in params.block_kinds:
         if values.get(kind):
             mac = hmac.new(key, f"{kind}|{values[kind]}".encode(), hashlib.sha256)
         else:
-            mac = hmac.new(export_salt, f"missing|{kind}|{child.person_id}".encode(), hashlib.sha256)
+            mac = hmac.new(
+                export_salt, f"missing|{kind}|{child.person_id}".encode(), hashlib.sha256
+            )
         out.append((IDENTIFIER_BLOCK if kind == "nhs" else "") + mac.hexdigest()[:20])
     return tuple(sorted(out))
 
@@ -284,7 +288,9 @@ def deserialise(
     if not isinstance(doc, dict) or doc.get("format") != WIRE_FORMAT:
         raise BadInput(f"child encodings: not a {WIRE_FORMAT} document")
     if doc.get("version") != WIRE_VERSION:
-        raise BadInput(f"child encodings: version {doc.get('version')!r} (this reads {WIRE_VERSION})")
+        raise BadInput(
+            f"child encodings: version {doc.get('version')!r} (this reads {WIRE_VERSION})"
+        )
     if doc.get("params") != params.fingerprint():
         raise BadInput("child encodings: made with different encoding parameters")
     if secret is not None and doc.get("key_check") not in (None, key_check(secret)):

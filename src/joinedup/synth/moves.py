@@ -95,7 +95,9 @@ def _cut_after(hh: Household, day: int) -> None:
         if p.present_to is None or p.present_to > day:
             p.present_to = day
         p.present_from = min(p.present_from, day)
-    hh.periods = [(f, day if (t is None or t > day) else t, pc, n) for f, t, pc, n in hh.periods if f < day]
+    hh.periods = [
+        (f, day if (t is None or t > day) else t, pc, n) for f, t, pc, n in hh.periods if f < day
+    ]
     hh.happenings = [h for h in hh.happenings if h[1] < day]
     hh.serious = [s for s in hh.serious if s[0] < day]
     if hh.onset is not None and hh.onset >= day:
@@ -157,7 +159,10 @@ def generate_pair(
             raise BadInput(f"output folder {out} is not empty; choose a new or empty folder")
     hooks = PairMoves(move_rate)
     summaries = []
-    for (prefix, name, laua, la_number), out, s in ((FROM_AREA, first, seed), (TO_AREA, second, seed + 1)):
+    for (prefix, name, laua, la_number), out, s in (
+        (FROM_AREA, first, seed),
+        (TO_AREA, second, seed + 1),
+    ):
         opts = replace(
             options,
             key_prefix=prefix,
@@ -167,7 +172,9 @@ def generate_pair(
             nhs_start=0 if prefix == FROM_AREA[0] else NHS_SECOND_START,
         )
         summaries.append(
-            generate_partnership(Path(out), children=children, seed=s, options=opts, progress=progress, moves=hooks)
+            generate_partnership(
+                Path(out), children=children, seed=s, options=opts, progress=progress, moves=hooks
+            )
         )
     rows = _moves_rows(hooks, Path(first))
     for out in (first, second):
@@ -182,9 +189,19 @@ def generate_pair(
 
 
 def _moves_rows(hooks: PairMoves, first: Path) -> list[list[str]]:
-    on_plan = _open_on(first, "ssd_cp_plans.csv", "cppl_person_id", "cppl_cp_plan_start_date", "cppl_cp_plan_end_date")
+    on_plan = _open_on(
+        first,
+        "ssd_cp_plans.csv",
+        "cppl_person_id",
+        "cppl_cp_plan_start_date",
+        "cppl_cp_plan_end_date",
+    )
     looked_after = _open_on(
-        first, "ssd_cla_episodes.csv", "clae_person_id", "clae_cla_episode_start_date", "clae_cla_episode_ceased_date"
+        first,
+        "ssd_cla_episodes.csv",
+        "clae_person_id",
+        "clae_cla_episode_start_date",
+        "clae_cla_episode_ceased_date",
     )
     rows = []
     for m in hooks.moves:
@@ -194,11 +211,23 @@ def _moves_rows(hooks: PairMoves, first: Path) -> list[list[str]]:
                 continue
             plan = any(s <= day and (not e or e > day) for s, e in on_plan.get(p.key, []))
             cla = any(s <= day and (not e or e > day) for s, e in looked_after.get(p.key, []))
-            rows.append([p.key, FROM_AREA[1], TO_AREA[1], day, p.role, "Y" if plan else "N", "Y" if cla else "N"])
+            rows.append(
+                [
+                    p.key,
+                    FROM_AREA[1],
+                    TO_AREA[1],
+                    day,
+                    p.role,
+                    "Y" if plan else "N",
+                    "Y" if cla else "N",
+                ]
+            )
     return sorted(rows)
 
 
-def _open_on(out: Path, table: str, who: str, start: str, end: str) -> dict[str, list[tuple[str, str]]]:
+def _open_on(
+    out: Path, table: str, who: str, start: str, end: str
+) -> dict[str, list[tuple[str, str]]]:
     """person_key -> (start, end) of the first area's episodes in ``table`` (social care)."""
     keys: dict[str, str] = {}
     with (out / "truth" / "records.csv").open(encoding="utf-8", newline="") as fh:
@@ -223,7 +252,9 @@ def _add_truth_file(out: Path, name: str, header: list[str], rows: list[list[str
     manifest_path = out / "truth" / "manifest.json"
     manifest = json.loads(manifest_path.read_text("utf-8"))
     files = [f for f in manifest["files"] if f["path"] != name]
-    files.append({"path": name, "rows": len(rows), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+    files.append(
+        {"path": name, "rows": len(rows), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    )
     manifest["files"] = sorted(files, key=lambda f: f["path"])
     manifest_path.write_text(json.dumps(manifest, sort_keys=True, separators=(",", ":")), "utf-8")
 

@@ -28,7 +28,9 @@ def dice(a: ChildEncoding, b: ChildEncoding) -> float:
     return float(dice_scores(as_words([a]), as_words([b]), np.array([0]), np.array([0]))[0])
 
 
-def one(child: ChildIdentity, secret: bytes = SECRET, salt: bytes = b"export-1", **kw) -> ChildEncoding:
+def one(
+    child: ChildIdentity, secret: bytes = SECRET, salt: bytes = b"export-1", **kw
+) -> ChildEncoding:
     return encode_children([child], secret, export_salt=salt, **kw)[0]
 
 
@@ -58,7 +60,9 @@ def test_the_same_child_recorded_with_errors_scores_higher_than_a_similar_strang
         date_of_birth=date(2015, 4, 3),  # day and month swapped
         postcodes=("LS6 1AA",),  # moved
     )
-    stranger = replace(OLIVIA, person_id="x", forenames="Olive", date_of_birth=date(2015, 9, 21), nhs_number=None)
+    stranger = replace(
+        OLIVIA, person_id="x", forenames="Olive", date_of_birth=date(2015, 9, 21), nhs_number=None
+    )
     same = dice(one(OLIVIA), one(recorded_there))
     assert same > 0.93
     assert same > dice(one(OLIVIA), one(stranger)) + 0.03
@@ -66,7 +70,9 @@ def test_the_same_child_recorded_with_errors_scores_higher_than_a_similar_strang
 
 def test_balanced_filters_all_weigh_the_same_whatever_the_child_holds():
     sparse = ChildIdentity("p2", "Al", "Li", None, None, (), None)
-    weights = {int(np.unpackbits(np.frombuffer(one(c).clk, np.uint8)).sum()) for c in (OLIVIA, sparse)}
+    weights = {
+        int(np.unpackbits(np.frombuffer(one(c).clk, np.uint8)).sum()) for c in (OLIVIA, sparse)
+    }
     assert weights == {EncodingParams().bits}
 
 

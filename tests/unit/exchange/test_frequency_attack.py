@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-
 from bench.exchange_identities import public_forenames
+
 from joinedup.exchange import ChildIdentity, encode_children
 from joinedup.exchange.attack import (
     FORENAME_ONLY,
@@ -56,9 +56,13 @@ def test_frequency_alignment_recovers_names_from_unhardened_filters_but_not_hard
     children, top
 ):
     public, truth = public_forenames(), [c.forenames for c in children]
-    unhardened = recovered(frequency_alignment(_filters(children, FORENAME_ONLY), public, top=top), truth)
+    unhardened = recovered(
+        frequency_alignment(_filters(children, FORENAME_ONLY), public, top=top), truth
+    )
     salted_only = recovered(
-        frequency_alignment(_filters(children, replace(FORENAME_ONLY, salt_names_with_year=True)), public, top=top),
+        frequency_alignment(
+            _filters(children, replace(FORENAME_ONLY, salt_names_with_year=True)), public, top=top
+        ),
         truth,
     )
     hardened = recovered(frequency_alignment(_filters(children), public, top=top), truth)

@@ -35,7 +35,10 @@ def test_the_children_both_hold_are_found_and_nobody_else():
     ]
     ours, mine = refs(ours_c, b"x")
     theirs, yours = refs(theirs_c, b"y")
-    found = {(mine[d.our_ref], yours[d.their_ref]) for d in discover(ours, theirs, threshold=DEFAULT_THRESHOLD)}
+    found = {
+        (mine[d.our_ref], yours[d.their_ref])
+        for d in discover(ours, theirs, threshold=DEFAULT_THRESHOLD)
+    }
     assert found == {("a1", "b1"), ("a2", "b2")}
 
 
@@ -51,7 +54,10 @@ def test_a_child_is_matched_at_most_once_even_against_a_twin():
 
 def test_only_pairs_sharing_a_blocking_key_are_scored():
     ours, _ = refs([child("a", "Ruby", "Hill", date(2013, 2, 2))], b"x")
-    theirs, _ = refs([child("b", "Zara", "Ng", date(2009, 9, 9)), child("c", "Ruby", "Hill", date(2013, 2, 2))], b"y")
+    theirs, _ = refs(
+        [child("b", "Zara", "Ng", date(2009, 9, 9)), child("c", "Ruby", "Hill", date(2013, 2, 2))],
+        b"y",
+    )
     pi, pj = candidate_pairs(ours, theirs)
     assert list(zip(pi.tolist(), pj.tolist(), strict=True)) == [(0, 1)]
 
