@@ -228,9 +228,15 @@ def encode_children(
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         bits = np.zeros((len(part), params.bits), dtype=bool)
+        cols: list[int] = []
+        counts = np.zeros(len(part), dtype=np.int64)
         for i, child in enumerate(part):
-            idx = [p for token, k in tokens(child, params) if k for p in positions(token, k)]
-            bits[i, idx] = True
+            before = len(cols)
+            for token, k in tokens(child, params):
+                if k:
+                    cols.extend(positions(token, k))
+            counts[i] = len(cols) - before
+        bits[np.repeat(np.arange(len(part)), counts), np.asarray(cols, dtype=np.int64)] = True
         if perm is not None:
             bits = np.concatenate([bits, ~bits], axis=1)[:, perm]
         packed = np.packbits(bits, axis=1)
