@@ -37,6 +37,7 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
+from stdnum.gb import nhs
 
 from joinedup.errors import BadInput
 
@@ -109,8 +110,9 @@ def normalise_postcode(text: str) -> str:
 
 
 def normalise_nhs(text: str | None) -> str:
+    """The 10 digits of a valid NHS number (modulus 11), else "" (a slip counts as missing)."""
     digits = re.sub(r"\D", "", text or "")
-    return digits if len(digits) == 10 else ""
+    return digits if nhs.is_valid(digits) else ""
 
 
 def bigrams(name: str) -> list[str]:
@@ -159,12 +161,12 @@ def _positions_fn(key: bytes, bits: int):  # type: ignore[no-untyped-def]
     def positions(token: str, k: int) -> tuple[int, ...]:
         # why: random hashing (independent keyed positions per token), not double hashing,
         # whose arithmetic progression of positions is what pattern-mining attacks exploit.
-        digest = hashlib.blake2b(token.encode(), key=key, digest_size=min(64, 4 * k)).digest()
-        words = np.frombuffer(digest, dtype="<u4")
-        if k > len(words):  # more than 16 positions: extend with a second keyed block
-            more = hashlib.blake2b(token.encode(), key=key, digest_size=64, salt=b"2").digest()
-            words = np.concatenate([words, np.frombuffer(more, dtype="<u4")])
-        return tuple(int(w) % bits for w in words[:k])
+        # 16 positions per 64-byte digest; more come from digests salted with a counter
+        digest = b"".join(
+            hashlib.blake2b(token.encode(), key=key, digest_size=64, salt=bytes([n])).digest()
+            for n in range(-(-k // 16))
+        )
+        return tuple(int(w) % bits for w in np.frombuffer(digest, dtype="<u4")[:k])
 
     return positions
 
@@ -183,7 +185,8 @@ def _block_keys(
     """Coarse values hashed with the secret: equal keys say only "these two share a block".
     Every encoding carries one key per kind, sorted: a missing value gets a key of its own
     (keyed by the export salt, so it matches nothing), so the keys do not show which fields
-    a child lacks, nor which key is which (but for the NHS number's, marked for matching)."""
+    a child lacks, nor which key is which, but for the NHS number's: marked ``n:`` when the
+    child has one, for matching (two different NHS numbers are two different children)."""
     dob, out = child.date_of_birth, []
     fn = normalise_name(child.forenames, first_only=True)
     sn = normalise_name(child.surname)
@@ -203,7 +206,8 @@ def _block_keys(
             mac = hmac.new(
                 export_salt, f"missing|{kind}|{child.person_id}".encode(), hashlib.sha256
             )
-        out.append((IDENTIFIER_BLOCK if kind == "nhs" else "") + mac.hexdigest()[:20])
+        marked = kind == "nhs" and bool(values[kind])
+        out.append((IDENTIFIER_BLOCK if marked else "") + mac.hexdigest()[:20])
     return tuple(sorted(out))
 
 

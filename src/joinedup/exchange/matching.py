@@ -113,19 +113,19 @@ def one_to_one(pi: np.ndarray, pj: np.ndarray, score: np.ndarray) -> np.ndarray:
     return np.asarray(kept, dtype=np.int64)
 
 
-def _share_identifier(
+def _identifiers(
     ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding], pi: np.ndarray, pj: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair: both have an NHS number's key and it is the same / they differ."""
+
     def ident(e: ChildEncoding) -> str:
         return next((b for b in e.blocks if b.startswith(IDENTIFIER_BLOCK)), "")
 
-    a = [ident(e) for e in ours]
-    b = [ident(e) for e in theirs]
-    return np.fromiter(
-        (bool(a[i]) and a[i] == b[j] for i, j in zip(pi.tolist(), pj.tolist(), strict=True)),
-        dtype=bool,
-        count=len(pi),
-    )
+    a = [ident(ours[i]) for i in pi.tolist()]
+    b = [ident(theirs[j]) for j in pj.tolist()]
+    both = np.fromiter((bool(x and y) for x, y in zip(a, b, strict=True)), bool, len(a))
+    equal = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
+    return both & equal, both & ~equal
 
 
 def discover(
@@ -137,7 +137,10 @@ def discover(
 ) -> list[Discovery]:
     """Children both sides hold: blocked, Dice-scored, one-to-one, score >= threshold, or
     >= ``identifier_threshold`` for a pair sharing the NHS number's key (the same NHS number:
-    a wrong year of birth changes the salted names too, and would otherwise lose the pair)."""
+    a wrong year of birth changes the salted names too, and would otherwise lose the pair).
+    A pair whose NHS numbers both exist and differ is never a match: two children with the
+    same name and date of birth differ in little else, and filter collisions shrink what
+    the NHS number alone changes in the score."""
     if not 0.0 < threshold <= 1.0:
         raise BadInput("threshold must be a Dice similarity in (0, 1]")
     if not ours or not theirs:
@@ -149,9 +152,9 @@ def discover(
         return []
     score = dice_scores(as_words(ours), as_words(theirs), pi, pj)
     keep = score >= threshold
-    if identifier_threshold < threshold:
-        low = np.flatnonzero((score >= identifier_threshold) & ~keep)
-        keep[low] = _share_identifier(ours, theirs, pi[low], pj[low])
+    near = np.flatnonzero(score >= min(threshold, identifier_threshold))
+    same, differ = _identifiers(ours, theirs, pi[near], pj[near])
+    keep[near] = (keep[near] | (same & (score[near] >= identifier_threshold))) & ~differ
     pi, pj, score = pi[keep], pj[keep], score[keep]
     chosen = one_to_one(pi, pj, score)
     return [

@@ -103,3 +103,14 @@ def test_an_empty_secret_or_salt_is_refused():
         encode_children([OLIVIA], b"", export_salt=b"s")
     with pytest.raises(BadInput, match="export_salt"):
         encode_children([OLIVIA], SECRET, export_salt=b"")
+
+
+def test_a_heavy_token_sets_as_many_positions_as_its_weight():
+    """Positions came from at most two 64-byte digests, so a weight above 32 was cut to 32."""
+    only_nhs = EncodingParams(
+        k_forename=0, k_surname=0, k_dob_part=0, k_sex=0, k_postcode=0, balanced=False
+    )
+    nhs_only = ChildIdentity("p", "", "", None, None, (), "9434765919")
+    for k in (40, 64):
+        clk = one(nhs_only, params=replace(only_nhs, k_nhs=k)).clk
+        assert int(np.unpackbits(np.frombuffer(clk, np.uint8)).sum()) >= k - 3

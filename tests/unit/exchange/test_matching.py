@@ -90,3 +90,16 @@ def test_a_wrong_year_of_birth_does_not_lose_a_child_whose_nhs_number_agrees():
     assert found[0].score < DEFAULT_THRESHOLD
     # without the NHS number's key the pair is below the threshold
     assert discover(ours, theirs, threshold=DEFAULT_THRESHOLD, identifier_threshold=1.0) == []
+
+
+def test_two_children_with_the_same_name_and_birthday_but_different_nhs_numbers_are_not_matched():
+    """Bloom filter collisions shrank the NHS number's share of the score: Dice alone
+    matched namesakes born the same day (seen at 100,000 children per side)."""
+    here = child("a", "Oliver", "Smith", date(2016, 2, 3), "9434765919")
+    namesake = replace(here, person_id="b", nhs_number="9990366683")
+    ours, _ = refs([here], b"x")
+    theirs, _ = refs([namesake], b"y")
+    assert discover(ours, theirs, threshold=DEFAULT_THRESHOLD) == []
+    # without an NHS number on one side the name and date of birth decide
+    theirs, _ = refs([replace(namesake, nhs_number=None)], b"y")
+    assert len(discover(ours, theirs, threshold=DEFAULT_THRESHOLD)) == 1
