@@ -52,6 +52,21 @@ def synth_command(
         "incident_links), CSE/CCE incidents and NRM referrals (ssd_nrm_referrals); the "
         "answer key in truth/exploitation.csv.",
     ),
+    moves_to: Path | None = typer.Option(
+        None,
+        "--moves-to",
+        help="Also write a second partnership (Otherbury) to this folder, to which some of "
+        "--out's families move (a shared truth: truth/moves.csv in both; person keys A... "
+        "and B... unique across the two). For issue 24's discovery between partnerships.",
+    ),
+    move_rate: float = typer.Option(
+        0.03,
+        "--move-rate",
+        min=0.0,
+        max=0.2,
+        help="With --moves-to: the share of households that move (times 1 + their latent "
+        "severity 0-4, so families known to social care move more often).",
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Generate a synthetic partnership: one delivery per agency in the feed formats,
@@ -66,6 +81,30 @@ def synth_command(
         returns=returns,
         exploitation=exploitation,
     )
+    if moves_to is not None:
+        from joinedup.synth.moves import generate_pair
+
+        with progress_bar(enabled=not json_output) as update:
+            pair = generate_pair(
+                out_dir,
+                moves_to,
+                children=children,
+                seed=seed,
+                move_rate=move_rate,
+                options=options,
+                progress=update,
+            )
+        emit(
+            pair,
+            json_output,
+            lambda p: (
+                f"wrote two partnerships of {children:,} children each to {out_dir} and "
+                f"{moves_to}; {p.moved_children:,} children moved "
+                f"({p.on_plan_or_looked_after:,} people on a plan or looked after at the move)"
+            ),
+            data=lambda p: p.to_dict(),
+        )
+        return
     with progress_bar(enabled=not json_output) as update:
         summary = generate_partnership(
             out_dir, children=children, seed=seed, options=options, progress=update

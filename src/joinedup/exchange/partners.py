@@ -7,7 +7,7 @@
         url: https://joinedup.exampleshire.example
         secret_file: /etc/joinedup/exampleshire-otherbury.secret   # or secret: <base64>
         public_keys: [/etc/joinedup/exampleshire-audit.pub.pem]
-        threshold: 0.92         # optional: the Dice score a match needs
+        threshold: 0.94         # optional: the Dice score a match needs
 
 The secret (at least 32 bytes) is the one the two partnerships share for discovery; the
 public keys are the partner's Ed25519 audit keys, which check its signed requests and its
@@ -29,10 +29,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from joinedup.errors import BadInput, Forbidden
+from joinedup.exchange.matching import DEFAULT_THRESHOLD
 from joinedup.governance.audit.keys import key_id_of
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
-DEFAULT_THRESHOLD = 0.92  # as matching.DEFAULT_THRESHOLD (pprl); unrelated children score ~0.8
 
 
 class UnknownPartner(Forbidden):

@@ -100,6 +100,11 @@ def emit_education(fd: Feeds, hh: Household, rng: random.Random) -> None:
             former = messy.temporary_upn(
                 fd.opts.la_number, fd.schools[first_school][4], entry_year, fd.seq["tmp_upn"]
             )
+        if k.prior_upn:  # moved in: the common transfer file brings the UPN, or a former UPN
+            if sum(k.prior_upn.encode()) % 10 < 7:
+                upn = k.upn = k.prior_upn
+            else:
+                former = k.prior_upn
         r = record_person(
             o,
             fd.geo,

@@ -38,6 +38,7 @@ class Person:
     twin: bool = False
     gp: int = 0
     exploited: tuple[str, int] | None = None  # (kind, first sign): synth/exploitation.py
+    prior_upn: str = ""  # the UPN another partnership's school gave (a family that moved in)
 
     def age_on(self, day: int) -> float:
         return (day - self.dob) / 365.25

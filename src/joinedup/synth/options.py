@@ -37,6 +37,12 @@ class SynthOptions:
     # vehicles, CSE/CCE incidents and NRM referrals (synth/exploitation.py), on streams of
     # their own; off by default so every other file stays as it was.
     exploitation: bool = False
+    # Prefix of every person_key and household_key ("" = P0000001 as before); a pair of
+    # partnerships (synth/moves.py) uses "A"/"B" so keys are unique across both.
+    key_prefix: str = ""
+    # Where this partnership's NHS numbers start in the synthetic range (0 = as before): NHS
+    # numbers are national, so the second of a pair starts half way and none is reused.
+    nhs_start: int = 0
 
     # --- messiness (per record as delivered; see docs/synthetic-data.md) ------------------
     typo_rate: float = 0.02  # a name field has one keyboard typo

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from joinedup.errors import BadInput
 from joinedup.ingest.feed_writer import Delivery
@@ -445,6 +445,26 @@ def _write_truth(fd: Feeds, hh: Household) -> None:
         fd.outcome(hh.people[idx].key, "SERIOUS_INCIDENT", day)
 
 
+class Moves(Protocol):
+    """Families moving between two generated partnerships (synth/moves.py)."""
+
+    def leaving(self, w: World, hh: Household) -> Household: ...  # as this area records it
+
+    def arriving(self, w: World) -> list[Household]: ...  # families who moved in
+
+
+def _emit(fd: Feeds, w: World, hh: Household) -> None:
+    fd.recorded_police = set()
+    if fd.exploitation is not None:
+        fd.exploitation.plan(hh)
+    emit_education(fd, hh, w.rng(hh.index, 2 + (hh.satellite_of != "")))
+    emit_health(fd, hh, w.rng(hh.index, 4 + (hh.satellite_of != "")))
+    emit_police(fd, hh, w.rng(hh.index, 6))
+    emit_adult(fd, hh, w.rng(hh.index, 7))
+    emit_social_care(fd, hh, w.rng(hh.index, 1))
+    _write_truth(fd, hh)
+
+
 def generate_partnership(
     out: Path,
     *,
@@ -452,6 +472,7 @@ def generate_partnership(
     seed: int,
     options: SynthOptions = SynthOptions(),
     progress: Callable[[str, int, int], None] | None = None,
+    moves: Moves | None = None,
 ) -> SynthSummary:
     """Write a partnership of ``children`` children (aged 0-17 at ``options.as_of``) to ``out``."""
     started = time.perf_counter()
@@ -469,23 +490,18 @@ def generate_partnership(
     as_of = options.as_of.toordinal()
     ws = date(options.as_of.year - options.history_years, options.as_of.month, 1).toordinal()
     w = World(options, seed, geo, NameBook(), as_of, ws, n_gps=max(3, children // 2500))
+    w.nhs_seq = options.nhs_start
     fd = Feeds(out, w, children)
     made = people = households = index = 0
     tick = max(1, children // 200)
     last = 0
+    for hh in moves.arriving(w) if moves is not None else ():  # families who moved in
+        _emit(fd, w, hh)
     while made < children:
         group = build_household(w, index, children - made)
         index += 1
         for hh in group:
-            fd.recorded_police = set()
-            if fd.exploitation is not None:
-                fd.exploitation.plan(hh)
-            emit_education(fd, hh, w.rng(hh.index, 2 + (hh.satellite_of != "")))
-            emit_health(fd, hh, w.rng(hh.index, 4 + (hh.satellite_of != "")))
-            emit_police(fd, hh, w.rng(hh.index, 6))
-            emit_adult(fd, hh, w.rng(hh.index, 7))
-            emit_social_care(fd, hh, w.rng(hh.index, 1))
-            _write_truth(fd, hh)
+            _emit(fd, w, moves.leaving(w, hh) if moves is not None else hh)
             households += 1
             people += sum(1 for p in hh.people if p.hh_key == hh.key)
             made += sum(1 for p in hh.people if p.is_child)

@@ -46,11 +46,11 @@ class World:
 
     def next_person_key(self) -> str:
         self.person_seq += 1
-        return f"P{self.person_seq:07d}"
+        return f"{self.opts.key_prefix}P{self.person_seq:07d}"
 
     def next_household_key(self) -> str:
         self.household_seq += 1
-        return f"H{self.household_seq:07d}"
+        return f"{self.opts.key_prefix}H{self.household_seq:07d}"
 
     def next_nhs(self) -> str:
         self.nhs_seq += 1
