@@ -46,7 +46,9 @@ PERSONAL_READERS = {
     },
 }
 ENTRY_POINTS = ("cli", "asgi", "api", "web", "http", "bootstrap")
-IDENTITY_PARAMETERS = {"reader", "who", "account", "session"}
+# ...or, between partnerships, the agreement's terms: the caller is the partner partnership
+# (its request signed), and the terms say what it may receive (services/exchange*.py).
+IDENTITY_PARAMETERS = {"reader", "who", "account", "session", "terms"}
 # Service functions that touch personal data but return none of it, and why.
 RETURN_NO_PERSONAL_DATA = {
     "joinedup.services.link_delivery": "links new records; returns counts",
@@ -55,6 +57,8 @@ RETURN_NO_PERSONAL_DATA = {
     "joinedup.services.mail_sink.keep": "stores an email the demo's sink took; returns its id",
     "joinedup.services.delivery_schedule.warn_late": "counts DELIVERY_LATE entries about an "
     "agency (not a person); returns the agencies newly late",
+    "joinedup.services.exchange_records.encoded_children": "reads children's identifying "
+    "fields only to encode them (keyed Bloom filters); returns the encodings and person ids",
 }
 
 

@@ -75,21 +75,21 @@ def export_encodings(engine: Engine, partner_name: str, now: datetime) -> bytes:
     partner = config.get(partner_name)
     with engine.begin() as connection:
         terms = _terms(connection, config.ours, partner.name, now)
-        children = exchange_records.children(connection, now.date())
-        salt = secrets.token_bytes(32)
-        encodings = encoding.encode_children(children, partner.secret, export_salt=salt)
+        person_ids, encodings = exchange_records.encoded_children(
+            connection, partner.secret, secrets.token_bytes(32), now.date()
+        )
         connection.execute(delete(exchange_export_ref).where(
             exchange_export_ref.c.partner == partner.name))  # fmt: skip
         rows = [
             {
                 "partner": partner.name,
                 "ref": e.ref,
-                "person_id": c.person_id,
+                "person_id": person_id,
                 "clk": e.clk,
                 "blocks": list(e.blocks),
                 "exported_at": now,
             }  # fmt: skip
-            for c, e in zip(children, encodings, strict=True)
+            for person_id, e in zip(person_ids, encodings, strict=True)
         ]
         for start in range(0, len(rows), 5_000):
             connection.execute(insert(exchange_export_ref), rows[start : start + 5_000])
@@ -167,11 +167,12 @@ def discover_from(engine: Engine, partner_name: str, blob: bytes, now: datetime)
     theirs = encoding.deserialise(blob, secret=partner.secret)
     with engine.begin() as connection:
         _terms(connection, partner.name, config.ours, now)  # nothing to ask for without one
-        children = exchange_records.children(connection, now.date())
-        ours = encoding.encode_children(children, partner.secret,
-                                        export_salt=secrets.token_bytes(32))  # fmt: skip
+        person_ids, ours = exchange_records.encoded_children(
+            connection, partner.secret, secrets.token_bytes(32), now.date()
+        )
         by_ref = {
-            e.ref: (c.person_id, e.clk, e.blocks) for c, e in zip(children, ours, strict=True)
+            e.ref: (person_id, e.clk, e.blocks)
+            for person_id, e in zip(person_ids, ours, strict=True)
         }
         found = matching.discover(ours, theirs, threshold=partner.threshold)
         connection.execute(

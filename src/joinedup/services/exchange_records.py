@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from joinedup.alerts import facts
-from joinedup.exchange.encoding import ChildIdentity
+from joinedup.exchange.encoding import ChildEncoding, ChildIdentity, encode_children
 from joinedup.exchange.terms import Terms
 from joinedup.store.linkage_tables import LINKED_PERSON_RECORD, linkage_record
 from joinedup.store.tables import event, person, person_record
@@ -26,7 +26,17 @@ KIND_WORDS = {"cp_plans": "CHILD_PROTECTION_PLAN", "looked_after": "LOOKED_AFTER
 _pr = person_record.c
 
 
-def children(connection: Connection, today: date) -> list[ChildIdentity]:
+def encoded_children(
+    connection: Connection, secret: bytes, export_salt: bytes, today: date
+) -> tuple[list[str], list[ChildEncoding]]:
+    """Our children as keyed encodings for a partner (``encoding.encode_children``), with
+    the person id of each: the identifying fields are read only to be encoded here, and
+    never leave this function in the clear."""
+    found = _children(connection, today)
+    return [c.person_id for c in found], encode_children(found, secret, export_salt=export_salt)
+
+
+def _children(connection: Connection, today: date) -> list[ChildIdentity]:
     """Every linked person under 18 on ``today``, the newest first (a child new to the area
     is matched first); each field as most of their records say it, social care's first."""
     born_after = date(today.year - 18, today.month, min(today.day, 28))
