@@ -147,7 +147,7 @@ class MigratedStores:
             upgrade(engine)
             engine.dispose()  # the last connection closing checkpoints the WAL into the file
             self._sqlite_template = template
-        shutil.copyfile(self._sqlite_template, path)
+        shutil.copy(self._sqlite_template, path)  # with its mode: 0600, as a new store's
         return f"sqlite:///{path}"
 
     # PostgreSQL

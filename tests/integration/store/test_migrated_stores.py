@@ -79,6 +79,7 @@ def fresh(url: str) -> Engine:
 
 def test_a_sqlite_copy_is_a_migrated_store(stores: MigratedStores, tmp_path: Path) -> None:
     copied = make_engine(stores.sqlite(tmp_path / "copy.db"))
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600  # private, as a new store
     migrated = fresh(f"sqlite:///{tmp_path / 'migrated.db'}")
     assert current_revision(copied) == head_revision(copied)
     assert contents(copied) == contents(migrated)
