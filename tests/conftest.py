@@ -1,8 +1,10 @@
 """Shared fixtures: a real, migrated store on SQLite and, when configured, PostgreSQL.
 
 ``JOINEDUP_TEST_DATABASE_URL`` (CI sets it to the machine's PostgreSQL) adds a PostgreSQL run
-of every test that uses the ``engine`` fixture. Each PostgreSQL test gets its own schema,
-dropped afterwards, so tests never see each other's rows.
+of every test that uses the ``engine`` fixture. Each PostgreSQL test gets a schema of its
+own, so tests never see each other's rows. A test using ``engine`` gets a store migrated
+once per process and copied (SQLite) or emptied back to the migrated state (PostgreSQL):
+tests/support/databases.py.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import pytest
 from sqlalchemy import Engine, text
 
 from joinedup.store import make_engine, normalise_database_url, upgrade
+from tests.support.databases import MigratedStores
 
 POSTGRES_URL = os.environ.get("JOINEDUP_TEST_DATABASE_URL", "").strip()
 NO_POSTGRES = (
     "JOINEDUP_TEST_DATABASE_URL is not set: the PostgreSQL half of the store tests runs in CI "
     "(.ci/run sets it to postgresql://postgres@127.0.0.1:5432/test)"
 )
+
+# The URLs ``database_url`` gave already migrated (copies of a migrated template).
+MIGRATED: set[str] = set()
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -70,12 +76,40 @@ def audit_files_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     patch.undo()
 
 
+@pytest.fixture(scope="session")
+def migrated_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedStores]:
+    """This process's migrated templates (made on first use), copied for each test."""
+    stores = MigratedStores(tmp_path_factory.getbasetemp(), POSTGRES_URL)
+    yield stores
+    stores.close()
+
+
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database of the requested backend (no tables yet)."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_stores: MigratedStores
+) -> Iterator[str]:
+    """A URL of a database of the requested backend: empty (no tables yet), or already
+    migrated - a copy of a template migrated once - when the test also uses ``engine``."""
     backend = getattr(request, "param", "sqlite")
+    migrated = "engine" in request.fixturenames
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'joinedup-test.db'}"
+        path = tmp_path / "joinedup-test.db"
+        if migrated:
+            url = migrated_stores.sqlite(path)
+            MIGRATED.add(url)
+            yield url
+            MIGRATED.discard(url)
+            return
+        yield f"sqlite:///{path}"
+        return
+    if migrated:
+        url = migrated_stores.postgresql()
+        MIGRATED.add(url)
+        try:
+            yield url
+        finally:
+            MIGRATED.discard(url)
+            migrated_stores.release(url)
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     create_postgres_schema(schema)
@@ -89,7 +123,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def engine(database_url: str) -> Iterator[Engine]:
     """A migrated store (``joinedup db upgrade`` applied) on the requested backend."""
     engine = make_engine(database_url)
-    upgrade(engine)
+    if database_url not in MIGRATED:
+        upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -1,45 +1,38 @@
 """Fixtures for the audit, retention and transparency tests: one migrated store per module
-and backend (migrating per test would dominate the run time), emptied after every test, and
+and backend (tests/support/databases.py: copied, not migrated), emptied after every test, and
 a signing key of each test's own. Import them into a test module to use them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from joinedup.store import make_engine, upgrade
+from joinedup.store import make_engine
 from joinedup.store.tables import metadata
-from tests.conftest import (
-    BACKENDS,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_schema_url,
-)
+from tests.conftest import BACKENDS
+from tests.support.databases import MigratedStores
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def migrated_store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_stores: MigratedStores,
 ) -> Iterator[Engine]:
-    schema = None
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'joinedup-test.db'}"
+        url = migrated_stores.sqlite(tmp_path_factory.mktemp("store") / "joinedup-test.db")
     else:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        create_postgres_schema(schema)
-        url = postgres_schema_url(schema)
+        url = migrated_stores.postgresql()
     engine = make_engine(url)
     try:
-        upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        if schema:
-            drop_postgres_schema(schema)
+        if request.param != "sqlite":
+            migrated_stores.release(url)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import tracemalloc
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,12 +31,8 @@ from joinedup.ingest.reading import RawRow
 from joinedup.ingest.validation import RowChecks
 from joinedup.store import UnitOfWork, make_engine, upgrade
 from joinedup.store import tables as t
-from tests.conftest import (
-    BACKENDS,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_schema_url,
-)
+from tests.conftest import BACKENDS
+from tests.support.databases import MigratedStores
 from tests.support.deliveries import csv_text, write_manifest
 from tests.support.hostile import (
     DEFAULT_INCIDENTS,
@@ -812,25 +807,28 @@ CASES = [
 
 # --- the test -------------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_stores: MigratedStores,
+) -> Any:
     """One migrated store per backend for the whole table (a store per case would take
     minutes); each case's assertions are scoped to its own delivery, and a rejected case
     must leave every table's count as it was."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'hostile.db'}")
-        upgrade(engine)
+        engine = make_engine(
+            migrated_stores.sqlite(tmp_path_factory.mktemp("store") / "hostile.db")
+        )
         yield engine
         engine.dispose()
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    create_postgres_schema(schema)
-    engine = make_engine(postgres_schema_url(schema))
+    url = migrated_stores.postgresql()
+    engine = make_engine(url)
     try:
-        upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_schema(schema)
+        migrated_stores.release(url)
 
 
 def _findings(engine: Engine, delivery_id: int, severity: str) -> dict[tuple[str, int], list[str]]:

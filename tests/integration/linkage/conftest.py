@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,14 +11,10 @@ from sqlalchemy import Engine
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage.batch import link
 from joinedup.services import deliveries_in, ingest
-from joinedup.store import make_engine, upgrade
+from joinedup.store import make_engine
 from joinedup.synth import generate_partnership
-from tests.conftest import (
-    BACKENDS,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_schema_url,
-)
+from tests.conftest import BACKENDS
+from tests.support.databases import MigratedStores
 from tests.support.stores import linked_sqlite_store, private_copy
 
 CHILDREN = 400
@@ -53,6 +48,7 @@ def linked_on_each(
     partnership: Path,
     linked_db: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    migrated_stores: MigratedStores,
 ) -> Iterator[Engine]:
     """The partnership ingested and batch-linked, once per backend and module (its tests
     share it: each adds its own people). PostgreSQL reuses the model SQLite trained."""
@@ -61,11 +57,9 @@ def linked_on_each(
         with private_copy(linked_db, folder) as engine:
             yield engine
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    create_postgres_schema(schema)
-    engine = make_engine(postgres_schema_url(schema))
+    url = migrated_stores.postgresql()
+    engine = make_engine(url)
     try:
-        upgrade(engine)
         for delivery in deliveries_in(partnership):
             ingest(engine, delivery, link=False)
         with private_copy(linked_db, folder) as sqlite, sqlite.connect() as c:
@@ -77,4 +71,4 @@ def linked_on_each(
         yield engine
     finally:
         engine.dispose()
-        drop_postgres_schema(schema)
+        migrated_stores.release(url)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,15 +27,11 @@ from joinedup.governance.recording import relationships_from_store
 from joinedup.linkage import model as linkage_model
 from joinedup.linkage.batch import link
 from joinedup.services import deliveries_in, ingest
-from joinedup.store import make_engine, upgrade
+from joinedup.store import make_engine
 from joinedup.store.linkage_tables import linkage_change, linkage_record, linkage_run
 from joinedup.store.tables import involvement, person_identifier, person_record
-from tests.conftest import (
-    BACKENDS,
-    create_postgres_schema,
-    drop_postgres_schema,
-    postgres_schema_url,
-)
+from tests.conftest import BACKENDS
+from tests.support.databases import MigratedStores
 from tests.support.deliveries import AGENCY_PERSONS, csv_text, make_delivery
 from tests.support.stores import private_copy
 
@@ -90,6 +85,7 @@ def store(
     partnership: Path,
     linked_db: Path,
     tmp_path_factory: pytest.TempPathFactory,
+    migrated_stores: MigratedStores,
 ) -> Iterator[Store]:
     """The partnership ingested and batch-linked, once per backend for this module (each
     test corrects a different child)."""
@@ -98,11 +94,9 @@ def store(
         with private_copy(linked_db, folder) as engine:
             yield Store(engine, partnership, folder, itertools.count(1), children_of(engine))
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    create_postgres_schema(schema)
-    engine = make_engine(postgres_schema_url(schema))
+    url = migrated_stores.postgresql()
+    engine = make_engine(url)
     try:
-        upgrade(engine)
         for delivery in deliveries_in(partnership):
             ingest(engine, delivery, link=False)
         with private_copy(linked_db, folder) as sqlite, sqlite.connect() as c:
@@ -114,7 +108,7 @@ def store(
         yield Store(engine, partnership, folder, itertools.count(1), children_of(engine))
     finally:
         engine.dispose()
-        drop_postgres_schema(schema)
+        migrated_stores.release(url)
 
 
 def person_of(engine: Engine, record_key: str) -> str:
