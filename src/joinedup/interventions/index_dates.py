@@ -1,9 +1,11 @@
 """Index dates for the comparison children, drawn from stable keys (pure numpy/pandas).
 
-A child who had no intervention has no date to be compared at, so each gets one of the treated
-children's start dates. The draw is a function of the seed, the child's person id and the
-draw's number (a SHA-256 of the three), not of the order the children were read in: the same
-store and seed give the same comparison group, whatever order ids sort in. Several draws per
+A comparison child has no date to be compared at, so each gets one of the treated children's
+start dates, and counts as a comparison there only if no intervention of theirs had started by
+then (``not_yet_treated``: "not yet treated", not "never treated", issue 22). The draw is a
+function of the seed, the child's person id and the draw's number (a SHA-256 of the three),
+not of the order the children were read in: the same store and seed give the same comparison
+group, whatever order ids sort in. Several draws per
 child (``DRAWS``) are stacked for the point estimate (the variation of one draw averages out)
 and the bootstrap takes one draw per replicate, so its interval carries that variation.
 """

@@ -217,10 +217,10 @@ def _cohort(
     draws: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
     """Treated children (start in the period, 12 months of follow-up in the data) and a
-    sample of children who had no intervention, each at ``draws`` index dates drawn from the
-    treated children's start dates by stable keys (``interventions.index_dates``: the same
-    store and seed give the same cohort). Returns the analysis frame (a ``draw`` column:
-    -1 for the treated), counts and the raw frames."""
+    sample of children, each at ``draws`` index dates drawn from the treated children's start
+    dates by stable keys and kept where no intervention of theirs had started by that date
+    (``index_dates.cohort_units``; the same store and seed give the same cohort). Returns
+    the analysis frame (a ``draw`` column: -1 for the treated), counts and the raw frames."""
     progress("reading linked people", 0, 3)
     persons = cohort.person_map(connection)
     people = cohort.people(connection)
