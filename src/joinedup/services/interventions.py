@@ -217,10 +217,10 @@ def _cohort(
     draws: int = 1,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, pd.DataFrame]]:
     """Treated children (start in the period, 12 months of follow-up in the data) and a
-    sample of children who had no intervention, each at ``draws`` index dates drawn from the
-    treated children's start dates by stable keys (``interventions.index_dates``: the same
-    store and seed give the same cohort). Returns the analysis frame (a ``draw`` column:
-    -1 for the treated), counts and the raw frames."""
+    sample of children, each at ``draws`` index dates drawn from the treated children's start
+    dates by stable keys and kept where no intervention of theirs had started by that date
+    (``index_dates.cohort_units``; the same store and seed give the same cohort). Returns
+    the analysis frame (a ``draw`` column: -1 for the treated), counts and the raw frames."""
     progress("reading linked people", 0, 3)
     persons = cohort.person_map(connection)
     people = cohort.people(connection)
@@ -229,30 +229,21 @@ def _cohort(
     ivs = cohort.interventions(connection, persons)
     end_day = cohort.to_day(cohort.data_end(connection))
     progress("building the cohort", 2, 3)
-    mine = ivs[(ivs["type_code"] == code)]
-    info: dict[str, Any] = {
-        "recorded": int(len(mine)),
-        "not_linked": int(mine["person_id"].isna().sum()),
-    }
-    mine = mine.dropna(subset=["person_id"]).sort_values("day").drop_duplicates("person_id")
-    if period is not None:
-        lo, hi = cohort.to_day(period[0]), cohort.to_day(period[1])
-        mine = mine[(mine["day"] >= lo) & (mine["day"] <= hi)]
-    complete = mine["day"] + covariates.YEAR <= end_day
-    info["follow_up_incomplete"] = int((~complete).sum())
-    mine = mine[complete]
-    treated = mine[["person_id", "day"]].assign(treated=1)
-    ever = set(ivs["person_id"].dropna())
-    pool = people[~people["person_id"].isin(ever)]
-    frames = {"people": people, "events": events}
-    if treated.empty:
-        return pd.DataFrame(), info | {"treated": 0}, frames
-    compared = index_dates.comparison_units(
-        pool, treated["day"].to_numpy(), seed=seed, draws=draws, limit=max_comparison
+    window = None if period is None else (cohort.to_day(period[0]), cohort.to_day(period[1]))
+    units, counts = index_dates.cohort_units(
+        ivs,
+        people,
+        code,
+        window=window,
+        end_day=end_day,
+        seed=seed,
+        draws=draws,
+        limit=max_comparison,
     )
-    units = pd.concat(
-        [treated.assign(draw=-1), compared.assign(treated=0)], ignore_index=True
-    ).sort_values(["treated", "person_id", "draw"], ascending=[False, True, True])
+    info: dict[str, Any] = dict(counts)
+    frames = {"people": people, "events": events}
+    if units.empty:
+        return pd.DataFrame(), info | {"treated": 0}, frames
     units["unit"] = np.arange(len(units))
     frame = covariates.build(units[["unit", "person_id", "day"]], people, events).merge(
         units[["unit", "treated", "draw"]], on="unit"

@@ -1,6 +1,8 @@
 """The doubly robust estimate recovers a known effect where confounding is not linear, and
 plain inverse probability weighting (a logistic propensity score) does not."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,16 @@ def test_several_index_dates_widen_the_interval_rather_than_narrow_it():
     assert width(stacked) < 0.8 * width(one)  # the fault: five copies look like more children
     assert width(combined) == pytest.approx(width(one), rel=0.05)
     assert combined.relative_change == pytest.approx(one.relative_change, abs=0.02)
+
+
+def test_a_draw_whose_interval_reaches_minus_100_percent_widens_the_combined_one():
+    """Seed 1002 of the simulation study: one draw's lower limit underflowed to -100%, and
+    combining the draws raised a math domain error instead of an interval."""
+    fine = robust.DoublyRobust(0.05, 0.06, -0.17, (-0.6, 0.7), -0.01, (-0.05, 0.03))
+    wide = robust.DoublyRobust(0.05, 0.07, -0.29, (-1.0, 400.0), -0.02, (-0.06, 0.02))
+    combined = robust.combine_draws([fine, wide, fine])
+    lo, hi = combined.relative_change_ci
+    assert lo == -1.0 and not hi < 400.0
+    assert combined.relative_change == pytest.approx(
+        math.expm1((2 * math.log1p(-0.17) + math.log1p(-0.29)) / 3)
+    )
