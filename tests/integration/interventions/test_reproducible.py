@@ -31,7 +31,7 @@ partnership, url, code = sys.argv[1:4]
 engine = make_engine(url)
 upgrade(engine)
 for delivery in deliveries_in(partnership):
-    ingest(engine, delivery)
+    ingest(engine, delivery, link=False)  # every agency in, then one batch (as the demo)
 link(engine)
 svc.import_interventions(engine, f"{partnership}/interventions")
 with engine.connect() as connection:
