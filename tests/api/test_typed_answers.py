@@ -27,6 +27,9 @@ OPEN_ENDED = {
     ("AuditEntry", "details"): "what an entry records differs by kind (hundreds of kinds)",
     ("PrivacyNotice", "details"): "the figures a notice was raised with, stored as raised",
     ("AlertContent", "details"): "a finding's details by catalogue field, per rule",
+    ("SignedSummaryAnswer", "summary"): "a partner's summary, its sections by agreement",
+    ("Exchanged", "sections"): "the sections another partnership's agreement let pass",
+    ("Exchanged", "our_record"): "what this partnership holds of the child, through the gate",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -54,7 +54,36 @@ def _json(body: bytes) -> Any:
         raise BadInput("the request body is not JSON") from None
 
 
-@router.post("/exchange/partner/encodings", openapi_extra=PARTNER_EXTRA)
+class WireEncoding(BaseModel):
+    ref: str = Field(description="opaque per-export reference, never a person id")
+    clk: str = Field(description="the keyed Bloom filter, base64")
+    blocks: list[str] = Field(description="keyed blocking keys")
+
+
+class EncodingsFile(BaseModel):
+    """``exchange.encoding.serialise``'s wire format (docs/exchange.md, Encoding)."""
+
+    format: str
+    version: int
+    params: str = Field(description="fingerprint of the encoding parameters")
+    key_check: str | None = Field(description="confirms both sides hold the same secret")
+    encodings: list[WireEncoding]
+
+
+class SignedSummaryAnswer(BaseModel):
+    summary: dict[str, Any] = Field(
+        description="open-ended: the child's summary, cut to the sections the agreement "
+        "between the partnerships lets pass (docs/exchange.md, Exchange)"
+    )
+    key_id: str
+    signature: str = Field(description="Ed25519 over the canonical summary, base64")
+
+
+class PartnerSummaries(BaseModel):
+    summaries: list[SignedSummaryAnswer]
+
+
+@router.post("/exchange/partner/encodings", openapi_extra=PARTNER_EXTRA, **answers(EncodingsFile))
 def partner_encodings(request: Request, caller: tuple[str, bytes] = Depends(signed_partner)) -> Any:
     """Our children's keyed encodings for the calling partner (only while an agreement in
     force between us lets us share with it)."""
@@ -64,7 +93,9 @@ def partner_encodings(request: Request, caller: tuple[str, bytes] = Depends(sign
     return Response(blob, media_type="application/json")
 
 
-@router.post("/exchange/partner/summaries", openapi_extra=PARTNER_EXTRA)
+@router.post(
+    "/exchange/partner/summaries", openapi_extra=PARTNER_EXTRA, **answers(PartnerSummaries)
+)
 def partner_summaries(
     request: Request, caller: tuple[str, bytes] = Depends(signed_partner)
 ) -> dict[str, Any]:
@@ -112,10 +143,15 @@ class Exchanged(BaseModel):
     key_id: str
     agreement: str | None
     made_at: str | None
-    sections: dict[str, Any]
+    sections: dict[str, Any] = Field(
+        description="open-ended: the sections the agreement let pass (cp_plans, looked_after, "
+        "cin_episodes, lead_practitioners, recent_concerns), as the partner sent them"
+    )
     alert_id: int | None
     transfer_case: TransferCase | None
-    our_record: dict[str, Any]
+    our_record: dict[str, Any] = Field(
+        description="open-ended: what this partnership holds of the child, through the gate"
+    )
 
 
 class Move(BaseModel):

@@ -192,7 +192,7 @@ class Agreement(_Model):
 def semantic_problems(agreement: Agreement) -> list[str]:
     """What the types cannot say: cross-references, legal conditions, dates, sign-off."""
     if agreement.between:
-        return between_partnerships.problems(agreement)
+        return between_partnerships.problems(agreement, flow_problems, sign_off_problems)
     problems: list[str] = []
     parties = {p.agency for p in agreement.parties}
     if len(parties) != len(agreement.parties):

@@ -10,6 +10,7 @@ gateways, purposes, recipient roles, sign-off) applies as it does within one par
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from joinedup.domain.agencies import AgencyId
@@ -18,10 +19,14 @@ if TYPE_CHECKING:
     from joinedup.governance.agreements import Agreement, Flow
 
 
-def problems(agreement: Agreement) -> list[str]:
-    """What validation says of an agreement between partnerships."""
-    from joinedup.governance.agreements import flow_problems, sign_off_problems
-
+def problems(
+    agreement: Agreement,
+    flow_problems: Callable[[Agreement, Flow], list[str]],
+    sign_off_problems: Callable[[Agreement, set[Any]], list[str]],
+) -> list[str]:
+    """What validation says of an agreement between partnerships; the checks it shares with
+    every agreement (a flow's, the sign-off's) are ``agreements``' own, passed in, so that
+    this module does not import the one that imports it."""
     found: list[str] = []
     between = set(agreement.between)
     if len(agreement.between) != 2 or len(between) != 2:

@@ -318,15 +318,21 @@ def read_ndjson(path: Path) -> Iterator[RawRow]:
                 )
                 continue
             except (ValueError, RecursionError) as error:
-                # NaN/Infinity, an integer too long to convert, nesting past the recursion limit
-                reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+                # NaN/Infinity, an integer too long to convert, nesting past the recursion
+                # limit: said as a nesting the parser could read is (``_unstorable``), since
+                # the recursion limit differs between processes and the outcome must not
+                reason = (
+                    f"is not valid JSON ({str(error)[:200]})"
+                    if isinstance(error, ValueError)
+                    else f"is nested deeper than {MAX_JSON_DEPTH} levels"
+                )
                 yield RawRow(
                     number,
                     line_number,
                     None,
                     _storable(text),
                     "INVALID_JSON",
-                    f"is not valid JSON ({reason[:200]})",
+                    reason,
                     len(line),
                 )
                 continue

@@ -31,7 +31,11 @@ def choose(model_auc: float | None, count_auc: float | None) -> dict[str, Any]:
             "reason": "Ranked by the model: the partnership's validation could not compare it "
             "with the count of factors (too few outcomes in the held-out year).",
         }
-    said = f"AUC {model_auc:.3f} for the model, {count_auc:.3f} for the count of factors"
+    # the figures as reported (rounded once): said in words the same as in the numbers
+    said = (
+        f"AUC {base['model_auc']:.3f} for the model, "
+        f"{base['count_auc']:.3f} for the count of factors"
+    )
     if model_auc >= count_auc - MARGIN:
         return base | {
             "by": MODEL,

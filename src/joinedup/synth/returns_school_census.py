@@ -21,6 +21,14 @@ FOLDER = "education_school_census_{urn}"
 PHASE_CODES = {"PRIMARY": "PS", "SECONDARY": "SS", "SPECIAL": "SP", "PRU": "PR"}
 
 
+ROOT, PUPILS = "Message", "Pupils"
+
+
+def _wrap(name: str, inner: str) -> str:
+    """An element around elements already written (and escaped) by ``_el``."""
+    return f"<{name}>{inner}</{name}>"
+
+
 def _el(name: str, value: str | None) -> str:
     return f"<{name}>{escape(value)}</{name}>" if value else ""
 
@@ -30,46 +38,48 @@ def _attendance(records: list[dict[str, str]]) -> str:
     for r in records:
         year, season = r["term"].split("-")
         terms.append(
-            "<TermlyAttendance>"
-            + _el("Term", season)
-            + _el("Year", year)
-            + _el("SessionsPossible", r["sessions_possible"])
-            + _el("SessionsAuthorised", r["sessions_authorised_absence"])
-            + _el("SessionsUnauthorised", r["sessions_unauthorised_absence"])
-            + "</TermlyAttendance>"
+            _wrap(
+                "TermlyAttendance",
+                _el("Term", season)
+                + _el("Year", year)
+                + _el("SessionsPossible", r["sessions_possible"])
+                + _el("SessionsAuthorised", r["sessions_authorised_absence"])
+                + _el("SessionsUnauthorised", r["sessions_unauthorised_absence"]),
+            )
         )
-    return f"<Attendance>{''.join(terms)}</Attendance>" if terms else ""
+    return _wrap("Attendance", "".join(terms)) if terms else ""
 
 
 def _exclusions(records: list[dict[str, str]]) -> str:
     found = [
-        "<Exclusion>"
-        + _el("Category", r["category"])
-        + _el("Reason", r["reason"])
-        + _el("StartDate", iso_date(r["start_date"]))
-        + _el("Sessions", r.get("sessions"))
-        + "</Exclusion>"
+        _wrap(
+            "Exclusion",
+            _el("Category", r["category"])
+            + _el("Reason", r["reason"])
+            + _el("StartDate", iso_date(r["start_date"]))
+            + _el("Sessions", r.get("sessions")),
+        )
         for r in records
     ]
-    return f"<Exclusions>{''.join(found)}</Exclusions>" if found else ""
+    return _wrap("Exclusions", "".join(found)) if found else ""
 
 
 def _pupil(
     p: dict[str, str], attendance: list[dict[str, str]], exclusions: list[dict[str, str]]
 ) -> str:
     fsm = (
-        "<FSMList><FSM>" + _el("FSMstartDate", p["entry_date"]) + "</FSM></FSMList>"
+        _wrap("FSMList", _wrap("FSM", _el("FSMstartDate", p["entry_date"])))
         if p.get("fsm_eligible") == "true" and p.get("entry_date")
         else ""
     )
     address = (
-        f"<Address><BS7666Address>{_el('PostCode', p['postcode'])}</BS7666Address></Address>"
+        _wrap("Address", _wrap("BS7666Address", _el("PostCode", p["postcode"])))
         if p.get("postcode")
         else ""
     )
-    return (
-        "<PupilOnRoll>"
-        + _el("UPN", p["upn"])
+    return _wrap(
+        "PupilOnRoll",
+        _el("UPN", p["upn"])
         + _el("FormerUPN", p.get("former_upn"))
         + _el("Surname", p["legal_surname"])
         + _el("Forename", p["legal_forename"])
@@ -84,8 +94,7 @@ def _pupil(
         + fsm
         + address
         + _attendance(attendance)
-        + _exclusions(exclusions)
-        + "</PupilOnRoll>"
+        + _exclusions(exclusions),
     )
 
 
@@ -115,20 +124,25 @@ def write_school_census(out: Path, partnership: str, extracted_at: str) -> dict[
         )
         census = delivery.text_file("school_census.xml")
         on_roll = pupils.get(urn, [])
-        census.fh.write(
-            '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails>'
-            "<Collection>School Census</Collection>"
-            + _el("ReferenceDate", extracted_at[:10])
-            + "</CollectionDetails></Header>\n<SchoolInformation>"
-            + _el("URN", urn)
-            + _el("SchoolName", school["name"])
-            + _el("Phase", PHASE_CODES.get(school["phase"]))
-            + "</SchoolInformation>\n<Pupils>\n"
+        header = _wrap(
+            "Header",
+            _wrap(
+                "CollectionDetails",
+                _el("Collection", "School Census") + _el("ReferenceDate", extracted_at[:10]),
+            ),
         )
+        school_information = _wrap(
+            "SchoolInformation",
+            _el("URN", urn)
+            + _el("SchoolName", school["name"])
+            + _el("Phase", PHASE_CODES.get(school["phase"])),
+        )
+        census.fh.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<{ROOT}>{header}\n')
+        census.fh.write(f"{school_information}\n<{PUPILS}>\n")
         for p in on_roll:
             key = (p["upn"], urn)
             census.fh.write(_pupil(p, attendance.get(key, []), exclusions.get(key, [])) + "\n")
-        census.fh.write("</Pupils></Message>\n")
+        census.fh.write(f"</{PUPILS}></{ROOT}>\n")
         census.rows = 1 + len(on_roll)
         counts.update(delivery.close())
     return counts

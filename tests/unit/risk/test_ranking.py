@@ -45,3 +45,13 @@ def test_the_count_threshold_flags_about_the_share_asked() -> None:
         for p, n, pid in [(0.9, 1, "a"), (0.1, 3, "b"), (0.2, 3, "c")]
     ]
     assert [k[-1] for k in sorted(keys)] == ["c", "b", "a"]
+
+
+def test_the_reason_says_the_aucs_as_they_are_reported() -> None:
+    """0.44249 is reported as 0.4425 (four places), which reads 0.443; the reason, written
+    from the unrounded value, said 0.442."""
+    from joinedup.risk.ranking import choose
+
+    chosen = choose(0.44249, 0.9)
+    assert f"{chosen['model_auc']:.3f}" in chosen["reason"]
+    assert f"{chosen['count_auc']:.3f}" in chosen["reason"]
