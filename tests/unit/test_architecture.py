@@ -38,12 +38,8 @@ PERSONAL_READERS = {
     "joinedup.governance.transparency": {"build_report"},
     "joinedup.governance.audit.query": {"search", "entries_about", "entry_at"},
     "joinedup.governance.emergency": {"review_tasks"},
-    "joinedup.risk.triage": {
-        "triage_list",
-        "explain_child",
-        "record_triage_decision",
-        "triage_decisions",
-    },
+    "joinedup.risk.triage": {"triage_list", "explain_child"},
+    "joinedup.risk.triage_decisions": {"record_triage_decision", "triage_decisions"},
 }
 ENTRY_POINTS = ("cli", "asgi", "api", "web", "http", "bootstrap")
 # ...or, between partnerships, the agreement's terms: the caller is the partner partnership
