@@ -61,3 +61,11 @@ class Unauthenticated(JoinedUpError):
 
     http_status = 401
     exit_code = 9
+
+
+class StoreUnavailable(JoinedUpError):
+    """The store (``JOINEDUP_DATABASE_URL``) cannot be opened: the server refuses, the file
+    cannot be created. Not a fault of joinedup's, nor of the command's input."""
+
+    http_status = 503
+    exit_code = 10

@@ -38,12 +38,8 @@ PERSONAL_READERS = {
     "joinedup.governance.transparency": {"build_report"},
     "joinedup.governance.audit.query": {"search", "entries_about", "entry_at"},
     "joinedup.governance.emergency": {"review_tasks"},
-    "joinedup.risk.triage": {
-        "triage_list",
-        "explain_child",
-        "record_triage_decision",
-        "triage_decisions",
-    },
+    "joinedup.risk.triage": {"triage_list", "explain_child"},
+    "joinedup.risk.triage_decisions": {"record_triage_decision", "triage_decisions"},
 }
 ENTRY_POINTS = ("cli", "asgi", "api", "web", "http", "bootstrap")
 # ...or, between partnerships, the agreement's terms: the caller is the partner partnership
@@ -53,7 +49,7 @@ IDENTITY_PARAMETERS = {"reader", "who", "account", "session", "terms"}
 RETURN_NO_PERSONAL_DATA = {
     "joinedup.services.link_delivery": "links new records; returns counts",
     "joinedup.services.evaluate_linkage": "compares links with synthetic truth; returns metrics",
-    "joinedup.services.interventions.import_interventions": "loads a file; returns counts",
+    "joinedup.services.intervention_records.import_interventions": "loads a file; returns counts",
     "joinedup.services.mail_sink.keep": "stores an email the demo's sink took; returns its id",
     "joinedup.services.delivery_schedule.warn_late": "counts DELIVERY_LATE entries about an "
     "agency (not a person); returns the agencies newly late",

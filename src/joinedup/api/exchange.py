@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from joinedup.api.answers import answers
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, bounded
 from joinedup.errors import BadInput, Unauthenticated
 from joinedup.exchange import signing
 from joinedup.governance.reader import Reader
@@ -49,7 +50,9 @@ async def signed_partner(request: Request) -> tuple[str, bytes]:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body or b"{}")
+        return bounded(json.loads, body or b"{}")
+    except NestedTooDeep:
+        raise BadInput(f"the request body {TOO_DEEP}") from None
     except ValueError:
         raise BadInput("the request body is not JSON") from None
 

@@ -6,8 +6,10 @@ top level.
 
 Each command is a plain function: it parses its options, calls a service and hands the result
 to ``emit`` (text, or one JSON object with ``--json``). The root group (``common.Commands``)
-seals the audit log after every command and turns a ``JoinedUpError`` into its one-line
-reason and exit code. docs/cli.md is generated from these modules: `cog -r docs/cli.md`.
+seals the audit log after every command, turns a ``JoinedUpError`` into its one-line
+reason and exit code, and any other exception into one line naming the command and the
+error's kind (exit 70; the traceback in a log file, or on stderr with ``--debug``).
+docs/cli.md is generated from these modules: `cog -r docs/cli.md`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from joinedup.cli import (
     triage,
     users,
 )
-from joinedup.cli.common import Commands
+from joinedup.cli.common import DEBUG, Commands
 
 app = typer.Typer(
     name="joinedup",
@@ -81,11 +83,21 @@ app.add_typer(exchange.app, name="exchange")
 
 
 @app.callback()
-def operator() -> None:
+def operator(
+    ctx: typer.Context,
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Show the traceback of an internal error (a fault of joinedup's) on stderr, "
+        "rather than in the log file its one-line message names.",
+    ),
+) -> None:
     """Every command runs with the platform's event flow (``joinedup.bootstrap``), and every
     audit entry it writes records that it came from the command line and which
     operating-system user ran it, beside the account named with ``--as``."""
     import getpass
+
+    ctx.meta[DEBUG] = debug
 
     from joinedup import bootstrap
     from joinedup.governance.audit.log import OPERATOR

@@ -36,6 +36,8 @@ def new_key_command(
     with the agency, readable by its owner only) and AGENCY-delivery.pub (to register)."""
     from joinedup.receive import tokens
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInput(f"--out {out_dir} is a file, not a folder")
     private, public = tokens.new_key_pair()
     out_dir.mkdir(parents=True, exist_ok=True)
     private_path, public_path = (
@@ -127,6 +129,7 @@ def deliver_command(
     the ingest; prints the receipt (counts and finding codes, never a value)."""
     import json
 
+    from joinedup.domain.nesting import bounded
     from joinedup.ingest.manifest import MANIFEST
     from joinedup.receive.client import Sender
 
@@ -134,7 +137,7 @@ def deliver_command(
     if not manifest.is_file() or not key.is_file():
         raise BadInput(f"{manifest if not manifest.is_file() else key}: no such file")
     try:
-        agency = str(json.loads(manifest.read_bytes())["agency"])
+        agency = str(bounded(json.loads, manifest.read_bytes())["agency"])
     except (ValueError, KeyError, TypeError):
         raise BadInput(f"{manifest}: not a manifest naming its agency") from None
     sender = Sender(to, key.read_bytes(), agency=agency, chunk=chunk)

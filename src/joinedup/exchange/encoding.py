@@ -39,6 +39,7 @@ from functools import lru_cache
 import numpy as np
 from stdnum.gb import nhs
 
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, bounded
 from joinedup.errors import BadInput
 
 WIRE_FORMAT = "joinedup-child-encodings"
@@ -292,7 +293,9 @@ def deserialise(
 ) -> list[ChildEncoding]:
     """Read ``serialise``'s output; a clear ``BadInput`` naming what is wrong otherwise."""
     try:
-        doc = json.loads(blob)
+        doc = bounded(json.loads, blob)
+    except NestedTooDeep:
+        raise BadInput(f"child encodings: {TOO_DEEP}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"child encodings: not JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != WIRE_FORMAT:

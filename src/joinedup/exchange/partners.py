@@ -28,6 +28,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, yaml_document
 from joinedup.errors import BadInput, Forbidden
 from joinedup.exchange.matching import DEFAULT_THRESHOLD
 from joinedup.governance.audit.keys import key_id_of
@@ -103,9 +104,13 @@ def _keys(path: Path, name: str, entry: dict[str, Any]) -> dict[str, Ed25519Publ
 def load(path: Path) -> Partners:
     """The partners file at ``path``; ``BadInput`` naming the file and field at fault."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_document(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise BadInput(f"{path}: cannot be read: {error.strerror}") from None
+    except NestedTooDeep:
+        raise BadInput(f"{path}: {TOO_DEEP}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: is not UTF-8 text") from None
     except yaml.YAMLError:
         raise BadInput(f"{path}: not valid YAML") from None
     if not isinstance(data, dict):

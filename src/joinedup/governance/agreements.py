@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from joinedup.domain.agencies import AgencyId
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, yaml_documents
 from joinedup.errors import BadInput
 from joinedup.governance import between_partnerships
 from joinedup.governance.catalogue import CATALOGUE, items_of
@@ -336,9 +337,14 @@ def _location(data: Any, loc: tuple[Any, ...]) -> str:
 def load_file(path: Path) -> list[Agreement]:
     """Every agreement in one YAML file (one per YAML document)."""
     try:
-        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+        text = path.read_text(encoding="utf-8")
+        documents = [d for d in yaml_documents(text) if d]
     except yaml.YAMLError as error:
         raise AgreementInvalid([f"{path}: not valid YAML: {error}"]) from None
+    except NestedTooDeep:
+        raise AgreementInvalid([f"{path}: {TOO_DEEP}"]) from None
+    except UnicodeDecodeError:
+        raise AgreementInvalid([f"{path}: is not UTF-8 text"]) from None
     except OSError as error:
         raise AgreementInvalid([f"{path}: cannot be read: {error.strerror}"]) from None
     if not documents:

@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, selec
 from sqlalchemy.exc import SQLAlchemyError
 
 from joinedup.config import settings
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, yaml_document
 from joinedup.errors import BadInput
 from joinedup.store import tables as t
 
@@ -149,7 +150,11 @@ def rule_from_mapping(data: dict[str, Any], origin: str) -> RetentionRule:
 def rules_from_yaml(path: Path) -> list[RetentionRule]:
     """``rules: [{agency, source_table, keep_for, action, clock}, ...]`` from a YAML file."""
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = yaml_document(path.read_text(encoding="utf-8")) or {}
+    except NestedTooDeep:
+        raise BadInput(f"{path}: {TOO_DEEP}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: is not UTF-8 text") from None
     except (OSError, yaml.YAMLError) as error:
         raise BadInput(f"cannot read retention rules {path}: {error}") from None
     rules = document.get("rules") if isinstance(document, dict) else None

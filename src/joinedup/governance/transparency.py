@@ -10,6 +10,8 @@ data protection officer marked it later (``mark_exempt`` appends a ``SAR_EXEMPTI
 since the log is never edited), or, for child abuse data, when it is about a child
 protection enquiry, child protection fields or an emergency access. Each withholding is
 itself recorded in the audit log (``SAR_WITHHELD``), as is the report (``SUBJECT_ACCESS``).
+Each entry in words, and its law, is ``governance.transparency_entries``'s (``describe`` is
+importable from here too).
 The report says the same neutral sentence about withholding whether or not anything was
 withheld, so its wording never reveals that something was.
 """
@@ -22,21 +24,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
-from joinedup.errors import BadInput, JoinedUpError, NotFound
+from joinedup.errors import BadInput, NotFound
 from joinedup.governance import transparency_words as say
 from joinedup.governance.audit import append
 from joinedup.governance.audit.log import AuditEntry
 from joinedup.governance.audit.query import entries_about, entry_at
+from joinedup.governance.transparency_entries import (
+    REVIEWED,
+    agreements_relied_on,
+    describe,
+    fields_of,
+    law_of,
+)
 from joinedup.templating import environment
 
 SERIOUS_HARM, CHILD_ABUSE = "serious_harm", "child_abuse"
 REQUESTERS = ("self", "parent")
 _READ_KINDS = ("ACCESS", "SHARE", "BREAK_GLASS", "BREAK_GLASS_REVIEW", "SAR_EXEMPTION",
                "CHILD_VOICE_RECORDED", *say.EXCHANGE_KINDS)  # fmt: skip
-# The law of an entry that is not a share under an agreement.
-_KIND_LAW = {"BREAK_GLASS": say.EMERGENCY_LAW, "CHILD_VOICE_RECORDED": say.VOICE_LAW}
 CHILD_ABUSE_FIELDS = frozenset(
     {"social_care.s47_enquiries", "social_care.cp_plans", "police.domestic_abuse"}
 )
@@ -45,12 +51,6 @@ _SERIOUS_HARM_PART = {
     "health": "Part 2 (health data)",
     "social_care": "Part 3 (social work data)",
     "education": "Part 4 (education data)",
-}
-_REVIEWED = {
-    "APPROPRIATE": "Someone checked afterwards and found it was the right thing to do.",
-    "INAPPROPRIATE": "Someone checked afterwards, found it should not have happened, and is "
-    "dealing with it.",
-    "NEEDS_FOLLOW_UP": "Someone checked afterwards and is looking into it further.",
 }
 
 
@@ -185,11 +185,6 @@ def exemption_law(exemption: str, agency: str | None) -> str:
     return f"DPA 2018 Sch 3 {part}: the serious harm test"
 
 
-def _fields(entry: AuditEntry) -> list[str]:
-    found = entry.details.get("allowed", entry.details.get("fields", []))
-    return [str(f) for f in found] if isinstance(found, list) else []
-
-
 def exemptions_of(entry: AuditEntry, marked: set[str]) -> set[str]:
     """Every exemption that could apply to an entry (before asking who requests it)."""
     details = entry.details
@@ -199,114 +194,11 @@ def exemptions_of(entry: AuditEntry, marked: set[str]) -> set[str]:
     if (
         details.get("child_abuse_data")
         or entry.purpose in CHILD_ABUSE_PURPOSES
-        or CHILD_ABUSE_FIELDS & set(_fields(entry))
+        or CHILD_ABUSE_FIELDS & set(fields_of(entry))
         or entry.kind in ("BREAK_GLASS", "BREAK_GLASS_REVIEW")
     ):
         found.add(CHILD_ABUSE)
     return found
-
-
-def _agreements(connection: Connection, entries: list[AuditEntry]) -> dict[str, Any]:
-    """The agreement versions the entries relied on ("ID vN" -> Agreement), if the
-    agreements capability is installed and its table exists."""
-    wanted = {str(k) for e in entries for k in e.details.get("agreements") or []}
-    if not wanted:
-        return {}
-    try:
-        from joinedup.governance.agreement_store import get
-    except ImportError:
-        return {}
-    found: dict[str, Any] = {}
-    savepoint = connection.begin_nested()  # an older store may lack the agreements table
-    try:
-        for key in sorted(wanted):
-            agreement_id, _, version = key.partition(" v")
-            try:
-                found[key] = get(
-                    connection, agreement_id, int(version) if version.isdigit() else None
-                )
-            except NotFound:
-                continue
-        savepoint.commit()
-    except (SQLAlchemyError, JoinedUpError):
-        savepoint.rollback()
-    return found
-
-
-def _law(entry: AuditEntry, agreements: dict[str, Any]) -> str:
-    """The law for an access or share, in plain words: what the entry says, else the terms of
-    the agreement flows it relied on (source, recipient and purpose all matching), else,
-    for a service's own data, its public task."""
-    details = entry.details
-    bases = [details["lawful_basis"]] if details.get("lawful_basis") else []
-    gateways = list(details.get("gateways") or [])
-    reader = details.get("agency") or details.get("to_agency") or details.get("recipient")
-    fields = _fields(entry)
-    for key in details.get("agreements") or []:
-        for flow in getattr(agreements.get(str(key)), "flows", ()):
-            if (
-                reader in {r.value for r in flow.recipients}
-                and (entry.purpose is None or entry.purpose in {p.value for p in flow.purposes})
-                and any(f == f"{flow.source.value}.{i}" for f in fields for i in flow.items)
-            ):
-                bases.append(flow.lawful_basis.value)
-                gateways += [g.value for g in flow.gateways]
-    if not bases:
-        own = all(f.split(".")[0] == (details.get("from_agency") or reader) for f in fields)
-        return say.OWN_SERVICE_LAW if own else say.AGREEMENT_LAW
-    text = say.join([say.lawful_basis(b) for b in bases])
-    if gateways:
-        text += f". It is also written in {say.join([say.gateway(g) for g in gateways])}"
-    return text
-
-
-def _what(entry: AuditEntry, reader: str | None) -> str:
-    """One short sentence per service the information came from."""
-    by_source: dict[str, list[str]] = {}
-    for f in _fields(entry):
-        by_source.setdefault(f.split(".")[0], []).append(say.item(f))
-    return " ".join(
-        f"From {'their own service' if source == reader else say.service(source)}: "
-        f"{say.join(items)}."
-        for source, items in by_source.items()
-    )
-
-
-def describe(entry: AuditEntry, review: str | None) -> str | None:
-    """The plain sentences for one entry (None: nothing was shown, or nothing to say).
-    Short sentences on purpose: who and what, then why."""
-    d, day = entry.details, say.when(entry.recorded_at.date())
-    who = f"{say.role(entry.actor_role)} from {say.service(d.get('agency'))}"
-    why = f"They did it {say.purpose(entry.purpose)}."
-    if entry.kind == "ACCESS":
-        if not _fields(entry):
-            return None
-        emergency = " It was an emergency." if d.get("emergency") else ""
-        return (
-            f"On {day}, {who} looked at information about you. "
-            f"{_what(entry, d.get('agency'))} {why}{emergency}"
-        )
-    if entry.kind == "SHARE":
-        source, to = d.get("from_agency"), d.get("to_agency") or d.get("recipient")
-        items = say.join([say.item(f) for f in _fields(entry)]) or "information about you"
-        return (
-            f"On {day}, {say.service(source)} shared information about you with "
-            f"{say.service(to)}. They shared {items}. {why}"
-        )
-    if entry.kind in say.EXCHANGE_KINDS:
-        return say.exchange(entry.kind, day, d, [say.item(f) for f in _fields(entry)], why)
-    if entry.kind == "CHILD_VOICE_RECORDED":
-        return (
-            f"On {day}, {who} wrote down what you told them about what you want and how "
-            f"you feel. {why}"
-        )
-    if entry.kind == "BREAK_GLASS":
-        checked = review or "Someone checks every time this happens."
-        return (
-            f"On {day}, {who} opened your record in an emergency. They were worried you "
-            f"might not be safe. {checked}"
-        )
-    return None
 
 
 def mark_exempt(
@@ -352,9 +244,9 @@ def build_report(
             )
         elif e.kind == "BREAK_GLASS_REVIEW":
             reviews.setdefault(
-                str(e.details.get("accessed_by")), _REVIEWED.get(str(e.details.get("outcome")), "")
+                str(e.details.get("accessed_by")), REVIEWED.get(str(e.details.get("outcome")), "")
             )
-    agreements = _agreements(connection, entries)
+    agreements = agreements_relied_on(connection, entries)
     for e in entries:
         if e.kind in ("SAR_EXEMPTION", "BREAK_GLASS_REVIEW"):
             continue
@@ -365,7 +257,7 @@ def build_report(
             else (CHILD_ABUSE if requester == "parent" and CHILD_ABUSE in exemptions else None)
         )
         if applied:
-            source = e.details.get("from_agency") or (_fields(e) or ["?"])[0].split(".")[0]
+            source = e.details.get("from_agency") or (fields_of(e) or ["?"])[0].split(".")[0]
             law = exemption_law(applied, source)
             withheld = append(
                 connection,
@@ -386,7 +278,7 @@ def build_report(
         if sentence is None:
             report.refused_requests += e.kind == "ACCESS"
             continue
-        law = _KIND_LAW.get(e.kind) or _law(e, agreements)
+        law = law_of(e, agreements)
         report.disclosures.append(
             Disclosure(e.seq, e.recorded_at.date().isoformat(), e.kind, sentence, law)
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import Request
 
+from joinedup.domain.nesting import TOO_DEEP, deeper_than
 from joinedup.errors import BadInput
 
 JSON_TYPES = ("application/json",)
@@ -87,8 +88,12 @@ async def text_only(request: Request) -> None:
     if _is_json(content_type) and await request.body():
         try:
             document = await request.json()
-        except (ValueError, RecursionError):
+        except RecursionError:  # said as a document the parser could read (domain.nesting)
+            raise BadInput(f"the body {TOO_DEEP}") from None
+        except ValueError:
             raise BadInput("the body is not valid JSON") from None
+        if deeper_than(document):
+            raise BadInput(f"the body {TOO_DEEP}")
         problem = json_problem(document)
         if problem:
             raise BadInput(problem)

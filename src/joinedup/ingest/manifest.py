@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from joinedup.domain.agencies import AGENCIES, AgencyId, FeedFormat
+from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, bounded
 from joinedup.errors import DeliveryRejected
 from joinedup.ingest import xlsx_rows, xml_rows
 from joinedup.ingest.reading import HeaderError, count_data_rows
@@ -99,10 +100,11 @@ def read_manifest(folder: Path, *, files_present: bool = True) -> Manifest:
     if len(raw) > MAX_MANIFEST_BYTES:
         raise _reject(folder, "manifest.json is larger than 1 MB")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, absurd numbers, nesting
-        reason = str(error)[:200] if isinstance(error, ValueError) else "nested too deeply"
-        raise _reject(folder, f"manifest.json is not valid JSON ({reason})") from None
+        data = bounded(json.loads, raw.decode("utf-8-sig"))
+    except NestedTooDeep:  # one way, whatever the recursion limit (``domain.nesting``)
+        raise _reject(folder, f"manifest.json {TOO_DEEP}") from None
+    except ValueError as error:  # bad UTF-8 or JSON, absurd numbers
+        raise _reject(folder, f"manifest.json is not valid JSON ({str(error)[:200]})") from None
     if not isinstance(data, dict):
         raise _reject(folder, "manifest.json must hold a JSON object")
     for key in ("agency", "format", "extracted_at", "files"):

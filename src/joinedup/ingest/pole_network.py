@@ -11,6 +11,7 @@ category, the evidence the exploitation network shows for the tie.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from joinedup.ingest.base import DeliveryContext, FileSpec, ParsedRow, parsed
@@ -23,6 +24,8 @@ ENTITY_TYPES = frozenset({"LOCATION", "OBJECT"})
 LINK_ROLES = frozenset({"SEEN_AT", "FOUND_AT", "USED", "SEEN_IN", "REGISTERED_KEEPER"})
 # The file (and context table) that holds each entity type's ids.
 _TABLE = {"LOCATION": "locations", "OBJECT": "objects"}
+_ID_COLUMN = {"LOCATION": "location_id", "OBJECT": "object_id"}
+_KINDS = {"LOCATION": LOCATION_KINDS, "OBJECT": OBJECT_KINDS}
 
 # UK vehicle registration marks (DVLA): current (AB12 CDE), prefix (A123 BCD), suffix
 # (ABC 123D) and dateless (1234 AB, AB 1234, ABC 123); compared without spaces.
@@ -49,38 +52,25 @@ def vrm(value: str) -> str | None:
     return None
 
 
-def _entity(table: str, entity_type: str, entity_id: str, **values: Any) -> tuple[str, dict]:
-    return table, {"entity_type": entity_type, "entity_id": entity_id, **values}
-
-
 def parse_location(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
-    row = raw.values or {}
-    location_id = checks.text(row, "location_id", required=True)
-    kind = checks.code(row, "kind", LOCATION_KINDS, required=True)
-    name = checks.text(row, "name")
-    postcode = checks.postcode(row, "postcode")
-    network = []
-    if location_id and kind and not checks.has_errors:
-        context.remember("locations", location_id)
-        network.append(
-            _entity(
-                "pole_entity",
-                "LOCATION",
-                location_id,
-                agency_id=context.agency,
-                kind=kind,
-                label=name,
-                description=None,
-                postcode=postcode,
-            )
-        )
-    return parsed(raw, "locations", location_id, checks, network=network)
+    return _entity_row(raw, checks, context, "LOCATION", _place)
 
 
 def parse_object(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:
-    row = raw.values or {}
-    object_id = checks.text(row, "object_id", required=True)
-    kind = checks.code(row, "kind", OBJECT_KINDS, required=True)
+    return _entity_row(raw, checks, context, "OBJECT", _thing)
+
+
+# What a place's or an object's row says of it: (label, description, postcode).
+Described = tuple[str | None, str | None, str | None]
+
+
+def _place(row: dict[str, Any], _kind: str | None, checks: RowChecks) -> Described:
+    return checks.text(row, "name"), None, checks.postcode(row, "postcode")
+
+
+def _thing(row: dict[str, Any], kind: str | None, checks: RowChecks) -> Described:
+    """An object's identifier in its usual form: a vehicle's registration mark, a phone's
+    number (each checked), and its description."""
     identifier = checks.text(row, "identifier")
     description = checks.text(row, "description")
     if kind == "VEHICLE" and identifier is not None:
@@ -94,22 +84,38 @@ def parse_object(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> Pa
         identifier = mark
     elif kind == "PHONE" and identifier is not None:
         identifier = checks.phone(row, "identifier")
+    return identifier, description, None
+
+
+def _entity_row(
+    raw: RawRow,
+    checks: RowChecks,
+    context: DeliveryContext,
+    entity_type: str,
+    describe: Callable[[dict[str, Any], str | None, RowChecks], Described],
+) -> ParsedRow:
+    """A place's or an object's row: its id and its kind (one of the contract's), then what
+    ``describe`` reads of it. A row kept is remembered (the links are checked against it)
+    and derives one ``pole_entity`` row."""
+    table = _TABLE[entity_type]
+    row = raw.values or {}
+    entity_id = checks.text(row, _ID_COLUMN[entity_type], required=True)
+    kind = checks.code(row, "kind", _KINDS[entity_type], required=True)
+    label, description, postcode = describe(row, kind, checks)
     network = []
-    if object_id and kind and not checks.has_errors:
-        context.remember("objects", object_id)
-        network.append(
-            _entity(
-                "pole_entity",
-                "OBJECT",
-                object_id,
-                agency_id=context.agency,
-                kind=kind,
-                label=identifier,
-                description=description,
-                postcode=None,
-            )
+    if entity_id and kind and not checks.has_errors:
+        context.remember(table, entity_id)
+        entity = dict(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            agency_id=context.agency,
+            kind=kind,
+            label=label,
+            description=description,
+            postcode=postcode,
         )
-    return parsed(raw, "objects", object_id, checks, network=network)
+        network.append(("pole_entity", entity))
+    return parsed(raw, table, entity_id, checks, network=network)
 
 
 def parse_incident_link(raw: RawRow, checks: RowChecks, context: DeliveryContext) -> ParsedRow:

@@ -18,6 +18,8 @@ from typing import Any
 import msgpack
 import orjson
 
+from joinedup.domain.nesting import MAX_NESTING
+
 # Python's csv module refuses fields over 128 KiB by default; a hostile 10 MB field must be
 # read (and quarantined with a reason), not crash the ingest.
 MAX_FIELD_BYTES = 64 * 1024 * 1024
@@ -26,7 +28,7 @@ csv.field_size_limit(MAX_FIELD_BYTES)
 MAX_RAW_CHARS = 2_000_000
 # FHIR resources nest a handful of levels; anything deeper is hostile (and would overflow the
 # JSON encoder's recursion when the row is stored).
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = MAX_NESTING  # (domain.nesting: every reader of untrusted documents)
 
 
 @dataclass(slots=True)

@@ -92,10 +92,13 @@ def read_file(path: Path) -> Iterator[InterventionRecord]:
         raise BadInput(f"{path} is not an interventions-csv/1 file")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise BadInput(f"{path.name}: missing columns {', '.join(missing)}")
-        yield from _rows(reader, path.name)
+        try:
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise BadInput(f"{path.name}: missing columns {', '.join(missing)}")
+            yield from _rows(reader, path.name)
+        except UnicodeDecodeError:
+            raise BadInput(f"{path.name} line {reader.line_num + 1}: is not UTF-8 text") from None
 
 
 def _rows(rows: Iterable[dict[str, str]], name: str) -> Iterator[InterventionRecord]:

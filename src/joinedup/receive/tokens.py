@@ -24,6 +24,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
+from joinedup.domain.nesting import bounded
 from joinedup.errors import BadInput, Unauthenticated
 
 ALGORITHM = "Ed25519"
@@ -99,7 +100,7 @@ def verify(
         # read (not trusted yet) to find the agency and the key that must have signed it
         unverified = jws.extract_compact(token.encode("ascii"))
         header = unverified.protected
-        claims = json.loads(unverified.payload)
+        claims = bounded(json.loads, unverified.payload)  # NestedTooDeep is a ValueError
         if not isinstance(claims, dict):
             raise ValueError
     except (JoseError, ValueError, UnicodeError, TypeError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from joinedup.domain.nesting import bounded
 from joinedup.errors import BadInput
 from joinedup.governance.audit import append, key_moves, proofs, witness
 from joinedup.governance.audit import heads as audit_heads
@@ -31,7 +32,7 @@ from joinedup.governance.audit.verify import VerifyResult, verify_log
 def read_saved_head(path: Path) -> audit_heads.TreeHead:
     """A signed head saved earlier (``audit checkpoint --json``), kept outside the store."""
     try:
-        data = json.loads(path.read_text())
+        data = bounded(json.loads, path.read_text())
         return audit_heads.TreeHead(
             int(data["tree_size"]),
             str(data["root_hash"]),
@@ -73,8 +74,8 @@ def check_proof(engine: Engine, path: Path, trusted_key_files: list[Path] | None
     """Check a saved proof offline against its signed head and a trusted key; says what it
     proves, or raises ``ProofError`` saying why it does not hold."""
     try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+        document = bounded(json.loads, path.read_text())
+    except (OSError, ValueError) as error:  # bad JSON, not UTF-8, NestedTooDeep
         raise BadInput(f"cannot read {path}: {error}") from None
     keys = audit_heads.trusted_keys(engine.url, trusted_key_files or None)
     return proofs.check_proof_document(document, keys)

@@ -33,6 +33,7 @@ from joinedup.governance.purposes import Relationship
 from joinedup.governance.reader import Reader
 from joinedup.governance.recording import engine_for
 from joinedup.risk import triage as stored
+from joinedup.risk import triage_decisions as decisions
 from joinedup.risk.areas import AREA_OF
 from joinedup.risk.factors import FACTORS
 from joinedup.risk.provenance import SCORE_FIELDS, STATUS_FIELDS, TERM_NEEDS, withheld_terms
@@ -367,7 +368,7 @@ def record_triage_decision(
         opened = gate.open_person(connection, reader, person_id, ())
         if not opened.relationships:
             raise Forbidden("this child is not on the MASH's triage list")
-    recorded = stored.record_triage_decision(
+    recorded = decisions.record_triage_decision(
         engine, person_id, decision, reason=reason, decided_by=reader.user_id
     )
     # The stored row keeps the whole score and its rank for the model's oversight; the
@@ -383,7 +384,7 @@ def triage_decisions(
     from joinedup.governance.audit import append
 
     uses.TRIAGE_OVERSIGHT.check(reader)
-    found = stored.triage_decisions(engine, overrides_only=overrides_only)
+    found = decisions.triage_decisions(engine, overrides_only=overrides_only)
     mash = uses.TRIAGE_DECISION.allows(reader.role, reader.purpose)
     rows = [
         {k: v for k, v in row.items() if k not in ("probability_12m", "rank")}

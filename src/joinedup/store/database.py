@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from joinedup.errors import BadInput
 
@@ -24,7 +25,13 @@ log = logging.getLogger(__name__)
 
 def normalise_database_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs (as operators write them) and use psycopg 3."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # not shown: a URL may hold a password
+        raise BadInput(
+            "JOINEDUP_DATABASE_URL is not a database URL: use sqlite:///path/to/store.db or "
+            "postgresql://user@host/database"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif not (parsed.drivername.startswith("postgresql") or parsed.drivername == "sqlite"):
@@ -64,6 +71,8 @@ def private_store_file(url: str) -> None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return
     path = Path(database).expanduser()
+    if path.is_dir():
+        raise BadInput(f"the store {path} is a folder: JOINEDUP_DATABASE_URL names a SQLite file")
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

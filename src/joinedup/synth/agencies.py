@@ -17,7 +17,7 @@ from joinedup.synth.identity import record_person, recorded_nhs
 from joinedup.synth.model import Household, Person, iso
 
 if TYPE_CHECKING:
-    from joinedup.synth.partnership import Feeds
+    from joinedup.synth.feeds import Feeds
 
 ACTCODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"

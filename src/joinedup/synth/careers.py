@@ -18,7 +18,7 @@ from joinedup.synth.exploitation import EXPLOITATION_CODES
 from joinedup.synth.model import Household, Person
 
 if TYPE_CHECKING:
-    from joinedup.synth.partnership import Feeds
+    from joinedup.synth.feeds import Feeds
 
 _CONVERT = (0.10, 0.30, 0.50, 0.70, 0.80)  # P(contact becomes a referral) by latent level
 _DISCOVERY_MONTHS = (0, 14, 10, 7, 5)  # mean delay from onset to a professional's referral

@@ -17,7 +17,7 @@ from joinedup.synth.identity import record_person
 from joinedup.synth.model import Household, iso
 
 if TYPE_CHECKING:
-    from joinedup.synth.partnership import Feeds
+    from joinedup.synth.feeds import Feeds
 
 YEAR_START = date(2025, 9, 1).toordinal()
 TERMS = (

@@ -40,7 +40,7 @@ from joinedup.synth.model import Household, Person, iso
 if TYPE_CHECKING:
     from joinedup.ingest.feed_writer import Delivery
     from joinedup.synth.careers import Episode
-    from joinedup.synth.partnership import Feeds
+    from joinedup.synth.feeds import Feeds
 
 
 @dataclass(frozen=True)

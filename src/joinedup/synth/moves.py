@@ -26,13 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from joinedup.errors import BadInput
 from joinedup.synth.model import Household, iso
 from joinedup.synth.options import SynthOptions
 from joinedup.synth.partnership import generate_partnership
 from joinedup.synth.population import World
+
+
+class Moves(Protocol):
+    """Families moving between two generated partnerships (``PairMoves``): what
+    ``generate_partnership`` asks of them."""
+
+    def leaving(self, w: World, hh: Household) -> Household: ...  # as this area records it
+
+    def arriving(self, w: World) -> list[Household]: ...  # families who moved in
+
 
 # (key prefix, partnership name, ONS LA code, DfE LA number): two real neighbouring LAs.
 FROM_AREA = ("A", "Exampleshire", "E08000036", 384)

@@ -18,7 +18,7 @@ from joinedup.synth.identity import record_person, recorded_nhs
 from joinedup.synth.model import Household, Person, iso
 
 if TYPE_CHECKING:
-    from joinedup.synth.partnership import Feeds
+    from joinedup.synth.feeds import Feeds
 
 NextId = Callable[[str], str]  # the next id of a kind of row ("cp", "icpc"...)
 

@@ -636,7 +636,7 @@ CASES = [
     Case(
         "manifest-deeply-nested",
         _static_manifest("deeply_nested.json"),
-        Rejected("manifest.json", r"not valid JSON \(nested too deeply\)"),
+        Rejected("manifest.json", r"manifest.json is nested deeper than 64 levels"),
     ),
     Case(
         "manifest-huge-number",

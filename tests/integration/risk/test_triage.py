@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert, select
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.risk import triage as stored
+from joinedup.risk import triage_decisions as decisions
 from joinedup.risk.model import RiskModel
 from joinedup.services import risk as risk_services
 from joinedup.store.risk_tables import risk_model, risk_score
@@ -298,17 +299,17 @@ def test_decisions_overrides_and_changes_since_review(engine: Engine) -> None:
     explained = stored.explain_child(engine, "P-A")
     new = explained["changes_since_last_review"]["new_factors"]
     assert [f["code"] for f in new] == ["da_child_present"]
-    nfa = stored.record_triage_decision(
+    nfa = decisions.record_triage_decision(
         engine, "P-A", "nfa", reason="known to EH", decided_by="sw1"
     )
-    refer = stored.record_triage_decision(
+    refer = decisions.record_triage_decision(
         engine, "P-B", "REFER", reason="school worry", decided_by="sw1"
     )
     assert nfa["override"] and refer["override"] and nfa["rank"] == 1 and refer["rank"] == 2
-    report = stored.triage_decisions(engine)
+    report = decisions.triage_decisions(engine)
     assert report["decisions"] == 2 and report["overrides"] == 2
     with pytest.raises(BadInput):
-        stored.record_triage_decision(engine, "P-A", "DISCUSS", reason=" ", decided_by="sw1")
+        decisions.record_triage_decision(engine, "P-A", "DISCUSS", reason=" ", decided_by="sw1")
     with pytest.raises(NotFound):
         stored.explain_child(engine, "P-NOBODY")
 

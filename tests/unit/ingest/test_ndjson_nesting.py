@@ -5,10 +5,10 @@ The golden outcomes test saw either, by which tests ran before it in the worker.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from joinedup.ingest.reading import read_ndjson
+from tests.support.recursion import under_both_limits
 
 
 def _messages(path: Path) -> list[tuple[str | None, str | None]]:
@@ -22,13 +22,7 @@ def test_deep_nesting_is_said_one_way_whatever_the_recursion_limit(tmp_path: Pat
         '{"a": ' + "[" * 5_000 + "]" * 5_000 + "}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    low = _messages(path)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(50_000)
-    try:
-        high = _messages(path)
-    finally:
-        sys.setrecursionlimit(limit)
+    low, high = under_both_limits(lambda: _messages(path))
     expected = [("INVALID_JSON", "is nested deeper than 64 levels")] * 2
     assert low == expected
     assert high == expected

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from joinedup.charts import AGENCY_COLOURS, timeline
 from joinedup.errors import BadInput, Conflict, Forbidden, JoinedUpError, NotFound
@@ -28,6 +28,7 @@ from joinedup.services.casework import single_view
 from joinedup.services.casework_view import SingleView
 from joinedup.services.chronology import entries_of
 from joinedup.services.search import MAX_PAGE, PAGE_SIZE, Query, search_people
+from joinedup.web.pages.form_actions import act_or_show_again
 
 router = APIRouter(include_in_schema=False)
 navigation.add(
@@ -132,8 +133,8 @@ def view_page(
     )
 
 
-def _back(person_id: str, done: str) -> RedirectResponse:
-    return RedirectResponse(f"/people/{person_id}?done={done}", status_code=303)
+def _done(person_id: str, done: str) -> str:
+    return f"/people/{person_id}?done={done}"
 
 
 def _form_error(
@@ -175,13 +176,17 @@ def concern_form(
     kind: str = Form("CONCERN"),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        casework_actions.record_concern(engine_of(request), reader, person_id, text, kind=kind)
-    except BadInput as problem:
-        fields = {"text": "concern-text", "kind": "kind-concern"}
-        kept = {"text": text, "kind": kind}
-        return _form_error(request, person_id, reader, problem, fields, kept)
-    return _back(person_id, kind.strip().lower())
+    fields = {"text": "concern-text", "kind": "kind-concern"}
+    return act_or_show_again(
+        lambda: casework_actions.record_concern(
+            engine_of(request), reader, person_id, text, kind=kind
+        ),
+        _done(person_id, kind.strip().lower()),
+        lambda problem: _form_error(
+            request, person_id, reader, problem, fields, {"text": text, "kind": kind}
+        ),
+        (BadInput,),
+    )
 
 
 @router.post("/people/{person_id}/voice", **governed(uses.RECORD_CHILD_VOICE, page=True))
@@ -192,13 +197,16 @@ def voice_form(
     spoken_on: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        child_voice.record_voice(engine_of(request), reader, person_id, words, spoken_on=spoken_on)
-    except (BadInput, Forbidden) as problem:
-        fields = {"words": "voice-words", "spoken_on": "voice-spoken-on"}
-        kept = {"voice_words": words, "voice_spoken_on": spoken_on}
-        return _form_error(request, person_id, reader, problem, fields, kept)
-    return _back(person_id, "voice")
+    fields = {"words": "voice-words", "spoken_on": "voice-spoken-on"}
+    kept = {"voice_words": words, "voice_spoken_on": spoken_on}
+    return act_or_show_again(
+        lambda: child_voice.record_voice(
+            engine_of(request), reader, person_id, words, spoken_on=spoken_on
+        ),
+        _done(person_id, "voice"),
+        lambda problem: _form_error(request, person_id, reader, problem, fields, kept),
+        (BadInput, Forbidden),
+    )
 
 
 @router.post("/people/{person_id}/triage", **governed(uses.TRIAGE_CASE, page=True))
@@ -208,12 +216,15 @@ def triage_form(
     reason: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        casework_actions.open_triage(engine_of(request), reader, person_id, reason)
-    except (BadInput, Forbidden, Conflict) as problem:
-        fields = {"reason": "triage-reason"}
-        return _form_error(request, person_id, reader, problem, fields, {"reason": reason})
-    return _back(person_id, "triage")
+    fields = {"reason": "triage-reason"}
+    return act_or_show_again(
+        lambda: casework_actions.open_triage(engine_of(request), reader, person_id, reason),
+        _done(person_id, "triage"),
+        lambda problem: _form_error(
+            request, person_id, reader, problem, fields, {"reason": reason}
+        ),
+        (BadInput, Forbidden, Conflict),
+    )
 
 
 @router.post(
@@ -227,13 +238,14 @@ def close_triage_form(
     reason: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason)
-    except (BadInput, Conflict, NotFound) as problem:
-        fields = {"outcome": f"outcome-{next(iter(OUTCOMES))}", "reason": "closing-reason"}
-        kept = {"outcome": outcome, "closing_reason": reason}
-        return _form_error(request, person_id, reader, problem, fields, kept)
-    return _back(person_id, "closed")
+    fields = {"outcome": f"outcome-{next(iter(OUTCOMES))}", "reason": "closing-reason"}
+    kept = {"outcome": outcome, "closing_reason": reason}
+    return act_or_show_again(
+        lambda: casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason),
+        _done(person_id, "closed"),
+        lambda problem: _form_error(request, person_id, reader, problem, fields, kept),
+        (BadInput, Conflict, NotFound),
+    )
 
 
 @router.post("/people/{person_id}/break-glass", **governed(uses.BREAK_GLASS, page=True))
@@ -243,10 +255,11 @@ def break_glass_form(
     justification: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        casework_actions.break_glass(engine_of(request), reader, person_id, justification)
-    except BadInput as problem:
-        fields = {"justification": "justification"}
-        kept = {"justification": justification}
-        return _form_error(request, person_id, reader, problem, fields, kept)
-    return _back(person_id, "glass")
+    fields = {"justification": "justification"}
+    kept = {"justification": justification}
+    return act_or_show_again(
+        lambda: casework_actions.break_glass(engine_of(request), reader, person_id, justification),
+        _done(person_id, "glass"),
+        lambda problem: _form_error(request, person_id, reader, problem, fields, kept),
+        (BadInput,),
+    )

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from joinedup.accounts.model import Account
 from joinedup.domain.agencies import AGENCIES, AgencyId
-from joinedup.errors import BadInput, Conflict
+from joinedup.errors import BadInput, JoinedUpError
 from joinedup.governance import uses
 from joinedup.governance.mash_cases import ASKED, RAG_WORDS
 from joinedup.governance.reader import Reader
@@ -23,6 +23,7 @@ from joinedup.http.auth import current_account, current_reader, engine_of, gover
 from joinedup.http.limits import RecordId
 from joinedup.http.templating import render
 from joinedup.services import casework_actions, mash
+from joinedup.web.pages.form_actions import act_or_show_again
 
 router = APIRouter(include_in_schema=False)
 navigation.add(
@@ -62,12 +63,11 @@ def _case_page(
     request: Request,
     reader: Reader,
     case_id: int,
-    *,
-    error: str = "",
-    status: int = 200,
+    problem: JoinedUpError | None = None,
     kept: dict[str, str] | None = None,
 ) -> Response:
     case = mash.mash_case(engine_of(request), reader, case_id)
+    error = str(problem) if problem else ""
     context: dict[str, Any] = {
         "title": f"{'Error: ' if error else ''}MASH case {case_id}",
         "case": case,
@@ -78,6 +78,7 @@ def _case_page(
         "kept": kept or {},
         "done": DONE.get(request.query_params.get("done", ""), ""),
     }
+    status = problem.http_status if problem else 200
     return render(request, "mash/case.html", context, status=status)
 
 
@@ -95,12 +96,11 @@ def rag_form(
     rag: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        mash.rate_case(engine_of(request), reader, case_id, rag)
-    except (BadInput, Conflict) as problem:
-        return _case_page(request, reader, case_id, error=str(problem),
-                          status=problem.http_status)  # fmt: skip
-    return RedirectResponse(f"/mash/cases/{case_id}?done=rag", status_code=303)
+    return act_or_show_again(
+        lambda: mash.rate_case(engine_of(request), reader, case_id, rag),
+        f"/mash/cases/{case_id}?done=rag",
+        lambda problem: _case_page(request, reader, case_id, problem),
+    )
 
 
 def _hours(value: str) -> int | None:
@@ -121,15 +121,14 @@ def request_form(
     due_hours: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        mash.request_information(
+    kept = {"agency": agency, "question": question, "due_hours": due_hours}
+    return act_or_show_again(
+        lambda: mash.request_information(
             engine_of(request), reader, case_id, agency, question, due_hours=_hours(due_hours)
-        )
-    except (BadInput, Conflict) as problem:
-        kept = {"agency": agency, "question": question, "due_hours": due_hours}
-        return _case_page(request, reader, case_id, error=str(problem),
-                          status=problem.http_status, kept=kept)  # fmt: skip
-    return RedirectResponse(f"/mash/cases/{case_id}?done=request", status_code=303)
+        ),
+        f"/mash/cases/{case_id}?done=request",
+        lambda problem: _case_page(request, reader, case_id, problem, kept),
+    )
 
 
 @router.post("/mash/cases/{case_id}/closure", **governed(uses.TRIAGE_CASE, page=True))
@@ -140,13 +139,12 @@ def closure_form(
     reason: str = Form(""),
     reader: Reader = Depends(current_reader),
 ) -> Response:
-    try:
-        casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason)
-    except (BadInput, Conflict) as problem:
-        kept = {"outcome": outcome, "reason": reason}
-        return _case_page(request, reader, case_id, error=str(problem),
-                          status=problem.http_status, kept=kept)  # fmt: skip
-    return RedirectResponse(f"/mash/cases/{case_id}?done=closed", status_code=303)
+    kept = {"outcome": outcome, "reason": reason}
+    return act_or_show_again(
+        lambda: casework_actions.close_triage(engine_of(request), reader, case_id, outcome, reason),
+        f"/mash/cases/{case_id}?done=closed",
+        lambda problem: _case_page(request, reader, case_id, problem, kept),
+    )
 
 
 @router.get("/mash/requests", **governed(uses.MASH_REQUESTS, page=True))
@@ -161,10 +159,14 @@ def requests_page(request: Request, account: Account = Depends(current_account))
 
 
 def _request_page(
-    request: Request, account: Account, request_id: int, error: str = "", status: int = 200,
+    request: Request,
+    account: Account,
+    request_id: int,
+    problem: JoinedUpError | None = None,
     answer: str = "",
-) -> Response:  # fmt: skip
+) -> Response:
     found = mash.request_to_my_agency(engine_of(request), account, request_id)
+    error = str(problem) if problem else ""
     context = {
         "title": f"{'Error: ' if error else ''}The MASH's request {request_id}",
         "item": found,
@@ -172,6 +174,7 @@ def _request_page(
         "answer": answer,
         "done": DONE["answered"] if request.query_params.get("done") else "",
     }
+    status = problem.http_status if problem else 200
     return render(request, "mash/request.html", context, status=status)
 
 
@@ -189,9 +192,8 @@ def answer_form(
     answer: str = Form(""),
     account: Account = Depends(current_account),
 ) -> Response:
-    try:
-        mash.answer_request(engine_of(request), account, request_id, answer)
-    except (BadInput, Conflict) as problem:
-        return _request_page(request, account, request_id, str(problem),
-                             problem.http_status, answer)  # fmt: skip
-    return RedirectResponse(f"/mash/requests/{request_id}?done=1", status_code=303)
+    return act_or_show_again(
+        lambda: mash.answer_request(engine_of(request), account, request_id, answer),
+        f"/mash/requests/{request_id}?done=1",
+        lambda problem: _request_page(request, account, request_id, problem, answer),
+    )
