@@ -168,9 +168,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # the run ends on light tests, evenly. (This holds while they are under half the suite.)
 HEAVIEST_FIRST = (
     "tests/web/test_bad_form_input.py",
-    "tests/integration/ingest/test_partnership_accounting.py",
     "tests/web/test_crawl.py",
     "tests/integration/interventions/test_interventions.py",
+    "tests/integration/risk/test_exploitation.py",
+    "tests/integration/ingest/test_partnership_accounting.py",
+    "tests/integration/linkage/test_spark_backend.py",  # one test: Spark's JVM starting
 )
 
 
