@@ -1,6 +1,6 @@
 """Argon2 work for the tests' accounts: the product hashes every password with argon2-cffi's
-RFC 9106 low-memory parameters (64 MiB, three passes, four lanes), about half a CPU-second a
-sign-in on the CI machine; the suite makes and signs in hundreds of test accounts, so a
+RFC 9106 low-memory parameters (64 MiB, three passes, four lanes), ~0.3 CPU-s a hash or
+sign-in on the shared machine; the suite makes and signs in hundreds of test accounts, so a
 session fixture (tests/conftest.py) swaps in the cheapest argon2id parameters. The hashes
 stay argon2id and are verified by the same code; tests/unit/test_password_hashing.py checks
 the product's own parameters, and that a hash made with weaker ones is upgraded at sign-in."""
