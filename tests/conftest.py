@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from joinedup.store import make_engine, normalise_database_url, upgrade
+from tests.support import passwords
 from tests.support.databases import MigratedStores
 
 POSTGRES_URL = os.environ.get("JOINEDUP_TEST_DATABASE_URL", "").strip()
@@ -74,6 +75,21 @@ def audit_files_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     patch.setenv("XDG_DATA_HOME", str(root / "xdg-data"))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """The accounts the tests make hash their passwords with argon2's cheapest parameters
+    (tests/support/passwords.py says why; tests/unit/test_password_hashing.py checks the
+    product's own)."""
+    from joinedup.accounts import secrets
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(secrets, "_hasher", passwords.TEST_HASHER)
+    secrets._dummy_hash.cache_clear()
+    yield
+    patch.undo()
+    secrets._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -141,3 +157,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Every test that touches the store runs once per backend.
     if "database_url" in metafunc.fixturenames and "backend" not in metafunc.fixturenames:
         metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+# The files whose tests take longest, heaviest first (CPU time, measured alone with
+# ``--durations``: docs/performance.md, "The test suite's running time"). They are run
+# before the rest: pytest-xdist's ``load`` scheduling hands each worker a run of tests in
+# collection order and then small batches as they finish, so a heavy file collected late
+# (tests/web/ sorts last) is left running alone on one worker while the other has finished.
+# Started first, one worker works through them while the other takes the light tests, and
+# the run ends on light tests, evenly. (This holds while they are under half the suite.)
+HEAVIEST_FIRST = (
+    "tests/web/test_bad_form_input.py",
+    "tests/web/test_crawl.py",
+    "tests/integration/interventions/test_interventions.py",
+    "tests/integration/risk/test_exploitation.py",
+    "tests/integration/ingest/test_partnership_accounting.py",
+    "tests/integration/linkage/test_spark_backend.py",  # one test: Spark's JVM starting
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(HEAVIEST_FIRST)}
+
+    def place(item: pytest.Item) -> int:
+        return rank.get(item.nodeid.split("::")[0], len(rank))
+
+    items.sort(key=place)  # stable: every other test keeps its order
