@@ -53,7 +53,11 @@ class Field:
 
 DAY, TEXT = Field(_date, "an ISO date (YYYY-MM-DD)"), Field(_text, "text (at most 500 characters)")
 MAYBE_DAY, MAYBE_TEXT = Field(_date, DAY.words, True), Field(_text, TEXT.words, True)
-_EPISODE = {"started_on": DAY, "ended_on": MAYBE_DAY, "current": Field(_flag, "true or false")}
+_EPISODE = {
+    "started_on": DAY,
+    "ended_on": MAYBE_DAY,
+    "current": Field(_flag, "true or false", True),
+}
 ENTRIES: dict[str, dict[str, Field]] = {
     "cp_plans": _EPISODE,
     "looked_after": _EPISODE,
