@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from joinedup.errors import Forbidden
+from joinedup.exchange import shape
 from joinedup.governance.agreements import Agreement
 from joinedup.governance.between_partnerships import flows_for
 
@@ -66,7 +67,13 @@ class Terms:
         return sorted(f"social_care.{i}" for i in self.items)
 
     def check(self, sections: dict[str, Any], today: date) -> None:
-        """``NotAgreed`` when ``sections`` hold what the agreement does not let pass."""
+        """``NotAgreed`` when ``sections`` hold what the agreement does not let pass, a
+        section or a field of an entry (``shape``); ``BadInput`` when shaped wrongly."""
+        try:
+            shape.check_sections(sections)
+        except shape.Unagreed as field:
+            raise NotAgreed(f"agreement {self.agreement} ({self.flow}) does not let pass: "
+                            f"{field}") from None  # fmt: skip
         extra = sorted(set(sections) - set(self.sections))
         if extra:
             raise NotAgreed(

@@ -28,8 +28,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from joinedup.config import settings
 from joinedup.errors import BadInput, NotFound
-from joinedup.exchange import encoding, matching, partners, summary
-from joinedup.exchange.terms import PURPOSE, SECTIONS, Terms, terms_for
+from joinedup.exchange import encoding, matching, partners, shape, summary
+from joinedup.exchange.terms import PURPOSE, SECTIONS, NotAgreed, Terms, terms_for
 from joinedup.governance.agreement_store import current_agreements
 from joinedup.governance.audit import append
 from joinedup.governance.audit.keys import load_signer
@@ -217,6 +217,12 @@ def receive_summaries(engine: Engine, partner_name: str, signed: Any, now: datet
             )).first()  # fmt: skip
             if match is None:
                 raise NotFound(f"summaries[{n}]: about a child we did not match")
+            try:
+                shape.check_document(document)
+            except shape.Unagreed as carried:
+                raise NotAgreed(
+                    f"summaries[{n}]: {carried}, which no agreement lets pass"
+                ) from None
             sections = document.get("sections") or {}
             terms.check(sections, now.date())
             received.append(_keep(connection, partner.name, match, item, sections, terms, now))

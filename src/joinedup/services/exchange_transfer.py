@@ -13,7 +13,7 @@ conference held alerts the MASH once (``TRANSFER_IN_OVERDUE``, from ``check_over
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -29,6 +29,7 @@ from joinedup.governance.purposes import Purpose
 from joinedup.store.exchange_tables import transfer_in_case
 
 WORKING_DAYS = 15
+MAX_OUTCOME = 2000  # the API's limit too (``api.exchange.Move``)
 STATES = ("OPEN", "CONFERENCE_BOOKED", "CONFERENCE_HELD", "CLOSED")
 NEXT = {"OPEN": ("CONFERENCE_BOOKED", "CLOSED"), "CONFERENCE_BOOKED": (
     "CONFERENCE_HELD", "CLOSED"), "CONFERENCE_HELD": ("CLOSED",), "CLOSED": ()}  # fmt: skip
@@ -148,8 +149,17 @@ def move(engine: Engine, case_id: int, status: str, by: str, now: datetime, *,
         raise BadInput("give the conference's date", field="conference_on")
     if status == "CLOSED" and not (outcome or "").strip():
         raise BadInput("say why the case closes (the conference's outcome)", field="outcome")
+    given = len((outcome or "").strip())
+    if given > MAX_OUTCOME:
+        raise BadInput(f"the outcome is at most {MAX_OUTCOME:,} characters (this is {given:,}): "
+                       "shorten it", field="outcome")  # fmt: skip
     with engine.begin() as connection:
         row = case(connection, case_id, now.date())
+        opened = datetime.fromisoformat(row["opened_at"])
+        opened_on = (opened if opened.tzinfo else opened.replace(tzinfo=UTC)).astimezone(UK).date()
+        if conference_on is not None and conference_on < opened_on:
+            raise BadInput(f"the conference's date {conference_on:%d %B %Y} is before the case "
+                           f"opened ({opened_on:%d %B %Y})", field="conference_on")  # fmt: skip
         if status not in NEXT[row["status"]]:
             raise Conflict(f"a {row['status'].lower()} transfer-in case cannot become "
                            f"{status.lower()}")  # fmt: skip
@@ -157,7 +167,7 @@ def move(engine: Engine, case_id: int, status: str, by: str, now: datetime, *,
         if conference_on is not None:
             values["conference_on"] = conference_on
         if outcome:
-            values["outcome"] = outcome.strip()[:2000]
+            values["outcome"] = outcome.strip()
         connection.execute(update(transfer_in_case).where(transfer_in_case.c.id == case_id)
                            .values(**values))  # fmt: skip
         held = conference_on if status == "CONFERENCE_HELD" else None

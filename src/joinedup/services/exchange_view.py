@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from joinedup.alerts import facts
-from joinedup.governance import uses
+from joinedup.governance import gate, uses
 from joinedup.governance.audit import append
 from joinedup.governance.reader import Reader
 from joinedup.services import exchange, exchange_transfer
@@ -61,21 +60,36 @@ def moved_in(engine: Engine, reader: Reader, *, now: datetime | None = None) -> 
     }
 
 
-def _our_record(connection: Any, person_id: str) -> dict[str, Any]:
-    records = facts.records_of(connection, person_id)
-    for agency, table, source_id in records:
+def _our_record(connection: Any, reader: Reader, person_id: str, now: datetime) -> dict[str, Any]:
+    """The partnership's record of the child that the reader may see, to check the match
+    by: through the gate (each agency's ``identity``, decided and audited), or the reader's
+    own agency's record unless sealed (what the MASH's alerts show it: ``facts.own_record``).
+    Another agency's record without a relationship with the child is withheld."""
+    found = gate.subject(connection, person_id)
+    agencies = sorted({r.agency for r in found.records})
+    opened = gate.open_person(
+        connection, reader, person_id, [f"{a}.identity" for a in agencies], now=now
+    )
+    own = reader.agency.value
+
+    def shown(agency: str) -> bool:
+        return opened.allows(f"{agency}.identity") or (agency == own and not found.sealed)
+
+    for record in sorted(found.records, key=lambda r: r.agency != own):
+        if not shown(record.agency):
+            continue
         row = connection.execute(select(
             person_record.c.forenames, person_record.c.surname, person_record.c.date_of_birth,
-            person_record.c.postcode).where(
-            person_record.c.agency_id == agency, person_record.c.source_table == table,
-            person_record.c.source_id == source_id)).first()  # fmt: skip
+            person_record.c.postcode).where(person_record.c.id == record.person_record_id)
+        ).first()  # fmt: skip
         if row is not None:
             return {
                 "name": " ".join(p for p in (row.forenames, row.surname) if p),
                 "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else None,
-                "postcode": row.postcode, "agency": agency,
+                "postcode": row.postcode, "agency": record.agency, "withheld": False,
             }  # fmt: skip
-    return {"name": None, "date_of_birth": None, "postcode": None, "agency": None}
+    return {"name": None, "date_of_birth": None, "postcode": None, "agency": None,
+            "withheld": bool(found.records)}  # fmt: skip
 
 
 def summary_page(engine: Engine, reader: Reader, summary_id: int,
@@ -89,7 +103,7 @@ def summary_page(engine: Engine, reader: Reader, summary_id: int,
         found["transfer_case"] = (
             None if case_id is None else exchange_transfer.case(connection, case_id, now.date())
         )
-        found["our_record"] = _our_record(connection, found["person_id"])
+        found["our_record"] = _our_record(connection, reader, found["person_id"], now)
         _audit(connection, reader, "EXCHANGE_SUMMARY_READ", found["person_id"], now,
                summary_id=summary_id, partner=found["partner"])  # fmt: skip
     return found
