@@ -80,6 +80,9 @@ def test_a_partner_that_cannot_be_reached_is_tried_again_later(pair: Pair) -> No
             audit_entry.c.kind == "EXCHANGE_DEFERRED")).scalars().all()  # fmt: skip
     assert [d["attempts"] for d in deferred] == [1, 2]
     assert all(d["unreachable"] and d["partner"] == "exampleshire" for d in deferred)
+    (shown,) = exchange_follow.status(pair.b)  # what `joinedup exchange status` prints
+    assert shown["partner"] == "exampleshire" and not shown["up_to_date"]
+    assert shown["attempts"] == 2 and "could not be reached" in shown["last_error"]
 
 
 def test_the_wait_doubles_and_is_capped() -> None:
