@@ -4,7 +4,8 @@
         └─ DeliveryIngested ─► in the same transaction: alerts.intake
                ├─ an alert_trigger per new event a rule watches, evaluated at once (or
                │  left PENDING until linking has run: services.ingest links after commit)
-               └─ a risk_rescore_request for the delivery's children
+               ├─ a risk_rescore_request for the delivery's children
+               └─ an exchange_due row, when exchange partners are configured
                                       │
     the alerts worker (alerts.worker), each cycle
         ├─ PENDING triggers ─► alerts raised, routed, governed (alerts.raising)
@@ -30,11 +31,14 @@ from types import MappingProxyType
 
 from joinedup.alerts.intake import on_delivery_ingested
 from joinedup.domain.events import ConcernRecorded, DeliveryIngested
+from joinedup.services import exchange_follow
 from joinedup.store import unit_of_work
 from joinedup.store.unit_of_work import EventFlow
 
 FLOW = EventFlow(
-    in_transaction=MappingProxyType({DeliveryIngested: (on_delivery_ingested,)}),
+    in_transaction=MappingProxyType(
+        {DeliveryIngested: (on_delivery_ingested, exchange_follow.on_delivery_ingested)}
+    ),
     outbox=frozenset({ConcernRecorded}),
 )
 

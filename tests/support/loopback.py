@@ -39,6 +39,14 @@ class Loopback:
     movers: dict[str, str]
     on_plan: list[str]
     users: dict[str, dict[str, Any]]  # Otherbury's demo users by role
+    folder: Path
+    ports: dict[str, int]
+    processes: list[subprocess.Popen[bytes]]
+    delivery: Path | None = None  # the movers' first delivery in Otherbury, not yet ingested
+
+    def serve(self, name: str) -> None:
+        """Start serving a side (one not served yet: a partner that was down)."""
+        self.processes.append(_serve(self.env(name), self.ports[name], self.folder / f"{name}.log"))
 
     def env(self, name: str) -> dict[str, str]:
         path = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
@@ -57,7 +65,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a shared, loaded machine starts slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"the server stopped: {log.read_text()[-2000:]}")
@@ -70,7 +78,12 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
     raise AssertionError("the server did not start")
 
 
-def started(folder: Path) -> Iterator[Loopback]:
+def started(
+    folder: Path, *, moved: bool = True, serving: tuple[str, ...] = partnerships.NAMES
+) -> Iterator[Loopback]:
+    """The two sides, serving ``serving``. ``moved=False``: the movers are not in Otherbury
+    yet; their first records there are a delivery (``Loopback.delivery``) for the test to
+    ingest, and ``movers`` maps their Exampleshire person ids to their UPNs."""
     schema = f"t_exchange_{uuid.uuid4().hex[:10]}"
     create_postgres_schema(schema)
     processes: list[subprocess.Popen[bytes]] = []
@@ -82,16 +95,22 @@ def started(folder: Path) -> Iterator[Loopback]:
         today = datetime.now(UTC).date()
         planned = partnerships.on_plan(a, today)[:2]
         others = [p for p in partnerships.children_ids(a, today) if p not in planned][:3]
-        movers = partnerships.move(a, b, planned + others, "WM1 4QT")
+        delivery = None
+        if moved:
+            movers = partnerships.move(a, b, planned + others, "WM1 4QT")
+        else:
+            delivery, movers = partnerships.mover_delivery(
+                a, planned + others, folder / "movers-delivery", "WM1 4QT"
+            )
         users = {u["role"]: u for u in demo_users.create(b)}
         a.dispose()
         b.dispose()
         ports = {name: free_port() for name in urls}
         served = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         sides = partnerships.sides(folder, urls, served)
-        loop = Loopback(sides, served, movers, planned, users)
-        for name, port in ports.items():
-            processes.append(_serve(loop.env(name), port, folder / f"{name}.log"))
+        loop = Loopback(sides, served, movers, planned, users, folder, ports, processes, delivery)
+        for name in serving:
+            loop.serve(name)
         yield loop
     finally:
         for process in processes:

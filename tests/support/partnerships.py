@@ -173,3 +173,37 @@ def children_ids(engine: Engine, today: Any) -> list[str]:
     with engine.connect() as c:
         person_ids, _ = encoded_children(c, b"k" * 32, b"s" * 32, today)
         return person_ids
+
+
+def mover_delivery(
+    source: Engine, person_ids: list[str], folder: Path, postcode: str
+) -> tuple[Path, dict[str, str]]:
+    """The receiving area's first records of the movers, as a real delivery: a school census
+    (``school-census-csv/1``) with one pupil per child, from ``source``'s record of them, at
+    a new address. Returns the folder and source person id -> UPN."""
+    from joinedup.domain.identifiers import upn_check_letter
+    from tests.support.deliveries import school_census_delivery
+
+    pupils, upns = [], {}
+    with source.connect() as a:
+        for n, person_id in enumerate(person_ids):
+            record = a.execute(
+                select(person_record)
+                .join(linkage_record, (linkage_record.c.agency_id == person_record.c.agency_id)
+                      & (linkage_record.c.source_id == person_record.c.source_id)
+                      & (linkage_record.c.source_table == person_record.c.source_table))
+                .where(linkage_record.c.person_id == person_id)
+                .order_by((person_record.c.agency_id != "social_care"), person_record.c.id)
+            ).first()  # fmt: skip
+            assert record is not None
+            digits = f"{938000000000 + n:012d}"
+            upn = upn_check_letter(digits) + digits
+            upns[person_id] = upn
+            pupils.append({
+                "upn": upn, "legal_forename": record.forenames, "legal_surname": record.surname,
+                "date_of_birth": record.date_of_birth.isoformat(), "sex": record.sex,
+                "postcode": postcode, "urn": "100001", "entry_date": datetime.now(UTC).date()
+                .isoformat(), "fsm_eligible": "false", "sen_provision": "N",
+            })  # fmt: skip
+    extracted = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return school_census_delivery(folder, pupils=pupils, extracted_at=extracted), upns

@@ -55,6 +55,8 @@ RETURN_NO_PERSONAL_DATA = {
     "agency (not a person); returns the agencies newly late",
     "joinedup.services.exchange_records.encoded_children": "reads children's identifying "
     "fields only to encode them (keyed Bloom filters); returns the encodings and person ids",
+    "joinedup.services.exchange_follow.follow": "asks only whether a delivery's person records "
+    "are linked yet (whether any lacks a link); returns nothing",
 }
 
 

@@ -89,6 +89,33 @@ def test_partner_routes_refuse_what_is_not_a_signed_request_from_a_partner(
     assert signed_post(loop, SUMMARIES, b'{"requests": 3}').status_code == 400
 
 
+def test_the_same_signed_request_twice_is_refused_as_a_replay(
+    loop: loopback.Loopback, ran: dict[str, Any]
+) -> None:
+    import base64
+
+    from sqlalchemy import func, select
+
+    from joinedup.store import make_engine
+    from joinedup.store.audit_tables import audit_entry
+
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(loop.sides["otherbury"].key))
+    headers = signing.headers("otherbury", key, "POST", ENCODINGS, b"{}", datetime.now(UTC))
+    headers["Content-Type"] = "application/json"
+    url = loop.urls["exampleshire"] + ENCODINGS
+    assert httpx.post(url, content=b"{}", headers=headers, timeout=60).status_code == 200
+    again = httpx.post(url, content=b"{}", headers=headers, timeout=60)
+    assert again.status_code == 409 and "replay" in again.json()["detail"]
+    engine = make_engine(loop.sides["exampleshire"].url)
+    try:
+        with engine.connect() as a:
+            refused = a.execute(select(func.count()).select_from(audit_entry).where(
+                audit_entry.c.kind == "EXCHANGE_REPLAY_REFUSED")).scalar()  # fmt: skip
+    finally:
+        engine.dispose()
+    assert refused == 1
+
+
 def test_a_failed_run_says_why_in_one_line(loop: loopback.Loopback, tmp_path: Path) -> None:
     done = loop.cli("otherbury", "exchange", "run", "--partner", "eastmarch")
     assert done.returncode != 0

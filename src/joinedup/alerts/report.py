@@ -21,6 +21,8 @@ class CycleReport:
     dead_lettered: int = 0  # items of any kind that failed in this cycle
     exhausted: int = 0  # ...of which used up their attempts
     recovered: int = 0  # items that succeeded after failing before
+    exchanges_run: int = 0  # exchanges with partner partnerships after deliveries
+    exchanges_deferred: int = 0  # ...that failed (a partner away) and wait to try again
     cycles_failed: int = 0  # cycles an exception escaped (the store away, a defect)
     errors: list[str] = field(default_factory=list)  # no personal data (failures.describe)
 
@@ -34,6 +36,8 @@ class CycleReport:
             + self.concerns_relayed
             + self.rescores_done
             + self.dead_lettered
+            + self.exchanges_run
+            + self.exchanges_deferred
         )
 
     @property

@@ -15,6 +15,11 @@ restart, a defect outside any one item) is logged and the worker goes on after a
 (doubling up to ``MAX_ERROR_WAIT_SECONDS``); whatever the failed cycle had claimed is sent
 again once its lease runs out. Only SIGTERM or SIGINT stop it, after the item in hand.
 
+Duties of the layers above (``Duty``: the exchange with partner partnerships after each
+delivery, ``services.exchange_follow``) are passed in by whoever starts the worker
+(``services.alerts.run_worker``) and run at the end of each cycle; each isolates its own
+items, and one that raises ends only its own turn.
+
 Each worker keeps its heartbeat in the store (``alerts.heartbeat``), which ``joinedup alerts
 status`` and ``GET /api/v1/health/alerts`` read (``alerts.status``).
 """
@@ -26,7 +31,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,6 +105,8 @@ _OVERDUE = (
 )
 _OVERDUE_REQUEST = mash_cases.overdue_requests(_NOW).with_only_columns(mash_request.c.id).limit(1)
 MAX_ERROR_WAIT_SECONDS = 30.0
+# More work for the worker's cycle, from a layer above: (engine, worker id, now, report, stop).
+Duty = Callable[[Engine, str, datetime, CycleReport, threading.Event], None]
 
 
 def _waiting(engine: Engine, now: datetime) -> set[str]:
@@ -127,6 +134,7 @@ def cycle(
     settings: AlertSettings | None = None,
     *,
     stop: threading.Event | None = None,
+    duties: Sequence[Duty] = (),
 ) -> CycleReport:
     """One pass over every kind of work, each item isolated (see the module docstring)."""
     settings = settings or alert_settings()
@@ -156,6 +164,17 @@ def cycle(
         report.escalated += escalate_overdue(engine, settings, now, ledger=ledger(ALERT), stop=stop)
     if "requests" in waiting and not stop.is_set():  # the MASH's overdue information requests
         report.escalated += escalate_overdue_requests(engine, settings, now)
+    for duty in duties:
+        if stop.is_set():
+            break
+        try:
+            duty(engine, worker_id, now, report, stop)
+        except Exception as error:  # noqa: BLE001 - a duty's defect stops nothing else
+            if failures.store_unavailable(error):
+                raise
+            log.warning("alerts worker: a duty failed: %s", failures.describe(error),
+                        exc_info=error)  # fmt: skip
+            report.errors.append(f"duty: {failures.describe(error)}")
     try:  # one notice for whatever failed (this cycle, or held back by the rate limit)
         operator.notify(engine, worker_id, datetime.now(UTC), settings)
     except Exception as error:  # noqa: BLE001 - the items are done; the notice waits
@@ -195,6 +214,7 @@ def run(
     poll_seconds: float = 0.5,
     stop: threading.Event | None = None,
     on_cycle: Callable[[CycleReport], Any] | None = None,
+    duties: Sequence[Duty] = (),
 ) -> CycleReport:
     """Deliver and escalate until stopped (SIGINT/SIGTERM), or one cycle with ``once``."""
     config.refuse_unsafe_defaults()  # JOINEDUP_ENV=production: alerts only over TLS
@@ -207,7 +227,7 @@ def run(
         try:
             while True:
                 try:
-                    report = cycle(engine, worker_id, stop=stop)
+                    report = cycle(engine, worker_id, stop=stop, duties=duties)
                     errors_in_a_row = 0
                     heartbeat.completed(report)
                 except Exception as error:  # noqa: BLE001 - nothing but a signal stops it

@@ -4,7 +4,8 @@ Partner routes (``/exchange/partner/...``) are called by the other partnership's
 never by a person: each request is signed with the calling partnership's Ed25519 audit key
 (``exchange.signing``: why a signature rather than a token) and checked against the public
 keys configured for it. An unknown partner is refused (403), a bad or stale signature too
-(401). MASH routes show the children who moved in and move a transfer-in case on.
+(401), and the same signed request a second time (409: ``services.exchange_nonces``).
+MASH routes show the children who moved in and move a transfer-in case on.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from joinedup.governance.reader import Reader
 from joinedup.governance.uses import EXCHANGE_CASES
 from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.http.limits import RecordId
-from joinedup.services import exchange, exchange_view
+from joinedup.services import exchange, exchange_nonces, exchange_view
 
 router = APIRouter(tags=["exchange"])
 # Open to the partner's signed requests only (no session, no role): ``signed_partner``.
@@ -43,8 +44,10 @@ async def signed_partner(request: Request) -> tuple[str, bytes]:
                               "X-Joinedup-Signed-At and X-Joinedup-Signature")  # fmt: skip
     partner = exchange.configured().get(name)
     body = await request.body()
-    signing.check(partner, request.method, request.url.path, body, signed_at, signature,
-                  datetime.now(UTC))  # fmt: skip
+    now = datetime.now(UTC)
+    signing.check(partner, request.method, request.url.path, body, signed_at, signature, now)
+    exchange_nonces.admit(engine_of(request), partner.name, request.method, request.url.path,
+                          body, signed_at, now)  # fmt: skip
     return partner.name, body
 
 

@@ -40,6 +40,20 @@ def run_command(partner: str = PARTNER, json_output: bool = JSON_OPTION) -> None
     )
 
 
+@app.command("status")
+def status_command(json_output: bool = JSON_OPTION) -> None:
+    """Whether the exchange with each partner has followed the latest delivery, and any
+    failed attempts (a partner away: tried again with backoff by `joinedup alerts worker`)."""
+    from joinedup.services import exchange_follow
+
+    found = exchange_follow.status(services.open_store())
+    emit({"partners": found}, json_output, lambda r: "\n".join(
+        f"{p['partner']}: {'up to date' if p['up_to_date'] else 'due'}"
+        + (f", {p['attempts']} failed attempt(s), next at {p['next_attempt_at']}: "
+           f"{p['last_error']}" if p["attempts"] else "")
+        for p in r["partners"]) or "no partner exchanged with yet")  # fmt: skip
+
+
 @app.command("export")
 def export_command(
     partner: str = PARTNER,

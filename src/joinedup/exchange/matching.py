@@ -16,13 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from joinedup.errors import BadInput
-from joinedup.exchange.encoding import IDENTIFIER_BLOCK, ChildEncoding
+from joinedup.exchange.encoding import DEFAULT_PARAMS, IDENTIFIER_BLOCK, ChildEncoding
 
 # Measured on generated pairs (bench/bench_exchange_discovery.py, docs/exchange.md): at 0.92
 # namesakes born in the same year, one without an NHS number, passed at 100,000 children per
 # side (precision 0.973); at 0.94 precision is 0.9986 there and recall 0.992 at both sizes.
 DEFAULT_THRESHOLD = 0.94
 IDENTIFIER_THRESHOLD = 0.75  # for pairs with the same NHS number (its blocking key)
+# For pairs that do not share every coarse blocking key (the full date of birth, surname
+# prefix and year, initials and year and month): namesakes born close together score up to
+# about 0.96 and agree on one or two of the keys only (tuned on seed 1 of the bench's
+# 3,000-per-side pair without NHS numbers; checked on seeds 2 and 3, docs/exchange.md).
+STRICT_THRESHOLD = 0.965
+COARSE_KEYS = sum(1 for kind in DEFAULT_PARAMS.block_kinds if kind != "nhs")
 _CHUNK = 200_000  # pairs scored at once (two arrays of chunk x words uint64)
 
 
@@ -51,6 +57,15 @@ def candidate_pairs(
     ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i into ours, j into theirs) sharing at least one blocking key, unique."""
+    pi, pj, _ = blocked_pairs(ours, theirs)
+    return pi, pj
+
+
+def blocked_pairs(
+    ours: Sequence[ChildEncoding], theirs: Sequence[ChildEncoding]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``candidate_pairs`` and, for each pair, how many blocking keys the two share (a key
+    is of one kind: the kind is in what is hashed)."""
     ids: dict[str, int] = {}
     ok, oi = _flatten(ours, ids, grow=True)
     tk, ti = _flatten(theirs, ids, grow=False)
@@ -63,12 +78,14 @@ def candidate_pairs(
     counts = hi - lo
     total = int(counts.sum())
     if total == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     pi = np.repeat(oi, counts)
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     pj = ti[starts + np.arange(total)]
-    code = np.unique(pi.astype(np.int64) * max(1, len(theirs)) + pj)
-    return code // max(1, len(theirs)), code % max(1, len(theirs))
+    width = max(1, len(theirs))
+    code, shared = np.unique(pi.astype(np.int64) * width + pj, return_counts=True)
+    return code // width, code % width, shared.astype(np.int64)
 
 
 def _flatten(
@@ -129,15 +146,36 @@ def _identifiers(
     return both & equal, both & ~equal
 
 
+def accepted(
+    score: np.ndarray, shared: np.ndarray, same: np.ndarray, differ: np.ndarray, *,
+    threshold: float, strict_threshold: float = STRICT_THRESHOLD,
+    identifier_threshold: float = IDENTIFIER_THRESHOLD,
+) -> np.ndarray:  # fmt: skip
+    """Which pairs may match (before the one-to-one assignment), from each pair's score, the
+    number of blocking keys it shares and whether its NHS numbers' keys agree or differ
+    (``discover``'s rules; the bench sweeps them)."""
+    every_key = shared - same >= COARSE_KEYS  # the NHS number's key, when shared, aside
+    strict = max(threshold, strict_threshold)
+    return (
+        (score >= strict)
+        | ((score >= threshold) & every_key)
+        | (same & (score >= identifier_threshold))
+    ) & ~differ
+
+
 def discover(
     ours: Sequence[ChildEncoding],
     theirs: Sequence[ChildEncoding],
     *,
     threshold: float,
+    strict_threshold: float = STRICT_THRESHOLD,
     identifier_threshold: float = IDENTIFIER_THRESHOLD,
 ) -> list[Discovery]:
-    """Children both sides hold: blocked, Dice-scored, one-to-one, score >= threshold, or
-    >= ``identifier_threshold`` for a pair sharing the NHS number's key (the same NHS number:
+    """Children both sides hold: blocked, Dice-scored, one-to-one. A pair matches when it
+    scores at least ``threshold`` and shares every coarse blocking key (date of birth,
+    surname prefix and birth year, initials and birth month: two namesakes born close
+    together share one or two), or at least ``strict_threshold`` whatever its keys, or at
+    least ``identifier_threshold`` when it shares the NHS number's key (the same NHS number:
     a wrong year of birth changes the salted names too, and would otherwise lose the pair).
     A pair whose NHS numbers both exist and differ is never a match: two children with the
     same name and date of birth differ in little else, and filter collisions shrink what
@@ -148,14 +186,16 @@ def discover(
         return []
     if len(ours[0].clk) != len(theirs[0].clk):
         raise BadInput("the two exports' encodings differ in length: different parameters")
-    pi, pj = candidate_pairs(ours, theirs)
+    pi, pj, shared = blocked_pairs(ours, theirs)
     if len(pi) == 0:
         return []
     score = dice_scores(as_words(ours), as_words(theirs), pi, pj)
-    keep = score >= threshold
     near = np.flatnonzero(score >= min(threshold, identifier_threshold))
     same, differ = _identifiers(ours, theirs, pi[near], pj[near])
-    keep[near] = (keep[near] | (same & (score[near] >= identifier_threshold))) & ~differ
+    keep = np.zeros(len(score), dtype=bool)
+    keep[near] = accepted(score[near], shared[near], same, differ, threshold=threshold,
+                          strict_threshold=strict_threshold,
+                          identifier_threshold=identifier_threshold)  # fmt: skip
     pi, pj, score = pi[keep], pj[keep], score[keep]
     chosen = one_to_one(pi, pj, score)
     return [

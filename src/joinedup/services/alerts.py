@@ -188,7 +188,16 @@ def run_worker(
 ) -> dict[str, Any]:
     from joinedup.alerts.worker import run
 
-    return run(engine, once=once, poll_seconds=poll_seconds, on_cycle=on_cycle).to_dict()
+    return run(engine, once=once, poll_seconds=poll_seconds, on_cycle=on_cycle,
+               duties=worker_duties()).to_dict()  # fmt: skip
+
+
+def worker_duties() -> tuple[Any, ...]:
+    """What the alerts worker does besides alerts: the exchange with partner partnerships
+    after each delivery (``services.exchange_follow``; nothing without partners)."""
+    from joinedup.services import exchange_follow
+
+    return (exchange_follow.duty,)
 
 
 def alert_on_rescore(engine: Engine, person_ids: list[str], on: Any = None) -> dict[str, Any]:

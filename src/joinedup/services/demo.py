@@ -206,6 +206,7 @@ def running_partnership(engine: Engine, *, mail_port: int = 0) -> Iterator[Runni
     told to stop (it finishes the item in hand) and waited for, then the sink stops."""
     from joinedup import config
     from joinedup.alerts import worker
+    from joinedup.services.alerts import worker_duties
     from joinedup.services.mail_sink import MailSink
 
     with (
@@ -215,7 +216,12 @@ def running_partnership(engine: Engine, *, mail_port: int = 0) -> Iterator[Runni
         stop = threading.Event()
         thread = threading.Thread(
             target=worker.run,
-            kwargs={"engine": engine, "poll_seconds": 1.0, "stop": stop},
+            kwargs={
+                "engine": engine,
+                "poll_seconds": 1.0,
+                "stop": stop,
+                "duties": worker_duties(),
+            },  # fmt: skip
             name="joinedup-alerts-worker",
             daemon=True,
         )

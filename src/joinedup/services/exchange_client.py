@@ -28,6 +28,10 @@ class PartnerRefused(JoinedUpError):
     http_status = 502
 
 
+class PartnerUnreachable(PartnerRefused):
+    """The partner could not be reached at all (down, a network fault): try again later."""
+
+
 def _post(client: httpx.Client, ours: str, engine: Engine, base: str, route: str,
           body: bytes) -> httpx.Response:  # fmt: skip
     path = urlsplit(base).path.rstrip("/") + route
@@ -37,7 +41,7 @@ def _post(client: httpx.Client, ours: str, engine: Engine, base: str, route: str
     try:
         answer = client.post(base.rstrip("/") + route, content=body, headers=headers)
     except httpx.HTTPError as error:
-        raise PartnerRefused(f"the partner at {base} could not be reached: {error}") from None
+        raise PartnerUnreachable(f"the partner at {base} could not be reached: {error}") from None
     if answer.status_code >= 400:
         try:
             detail = answer.json().get("detail") or answer.text

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -89,4 +90,42 @@ transfer_in_case = Table(
     Column("alert_id", Id),
     Index("ix_transfer_in_case_person", "person_id"),
     Index("ix_transfer_in_case_status", "status"),
+)
+
+# The exchange follows each delivery (services.exchange_follow): a delivery ingested while
+# partners are configured leaves a row here, in its own transaction, so none is lost ...
+exchange_due = Table(
+    "exchange_due",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("delivery_id", Id, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+
+# ... and each partner's progress through them: the newest due row an exchange with it has
+# covered, its failed attempts in a row and when to try again (a partner away), and the
+# claim of the worker running it (one run per partner at a time: never twice at once).
+exchange_follow = Table(
+    "exchange_follow",
+    metadata,
+    Column("partner", String(60), primary_key=True),
+    Column("done_through", Id, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("claimed_by", String(80)),
+    Column("last_error", Text),
+    Column("last_run_at", DateTime(timezone=True)),
+    Column("last_outcome", Json),
+)
+
+# Partner requests already seen within their signing window (signing.WINDOW): the same
+# signed request twice is a replay, refused. Kept until the window has passed, then purged.
+exchange_nonce = Table(
+    "exchange_nonce",
+    metadata,
+    Column("partner", String(60), primary_key=True),
+    Column("digest", String(64), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exchange_nonce_expires", "expires_at"),
 )

@@ -71,7 +71,10 @@ def test_only_events_someone_handles_later_reach_the_outbox(engine: Engine) -> N
 
 def test_the_platforms_flow_sends_a_delivery_to_the_alerts_intake() -> None:
     handlers = bootstrap.FLOW.handlers(DeliveryIngested(1, "police", 1, 1, 0))
-    assert [h.__name__ for h in handlers] == ["on_delivery_ingested"]
+    assert [f"{h.__module__}.{h.__name__}" for h in handlers] == [
+        "joinedup.alerts.intake.on_delivery_ingested",
+        "joinedup.services.exchange_follow.on_delivery_ingested",  # the exchange is due
+    ]
     assert bootstrap.FLOW.outbox == {ConcernRecorded}
 
 

@@ -103,3 +103,21 @@ def test_two_children_with_the_same_name_and_birthday_but_different_nhs_numbers_
     # without an NHS number on one side the name and date of birth decide
     theirs, _ = refs([replace(namesake, nhs_number=None)], b"y")
     assert len(discover(ours, theirs, threshold=DEFAULT_THRESHOLD)) == 1
+
+
+def test_namesakes_born_close_together_in_other_areas_are_not_matched():
+    """The same name, year and month, another day, other postcodes, no NHS number: they
+    share two coarse blocking keys, not all three, so they need the strict threshold. A
+    child with a typo in the surname, who shares every key, is still found."""
+    ours_c = [
+        ChildIdentity("a1", "Anne", "Booth", date(2015, 5, 8), "F", ("WF9 1BN",), None),
+        ChildIdentity("a2", "Susan", "Singh", date(2009, 11, 21), "F", ("WF9 2GQ",), None),
+    ]
+    theirs_c = [
+        ChildIdentity("b1", "Anne", "Booth", date(2015, 5, 19), "F", ("LS18 5TA", "LS8 2BF"), None),
+        ChildIdentity("b2", "Susan", "Sing", date(2009, 11, 21), "F", ("LS17 7HP",), None),
+    ]
+    ours, mine = refs(ours_c, b"x")
+    theirs, yours = refs(theirs_c, b"y")
+    found = discover(ours, theirs, threshold=DEFAULT_THRESHOLD)
+    assert {(mine[d.our_ref], yours[d.their_ref]) for d in found} == {("a2", "b2")}
