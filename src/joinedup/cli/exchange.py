@@ -22,8 +22,9 @@ PARTNER = typer.Option(..., "--partner", help="The partner partnership (from the
 
 @app.command("run")
 def run_command(partner: str = PARTNER, json_output: bool = JSON_OPTION) -> None:
-    """Fetch the partner's encodings, match our children (new ones first), receive the
-    matched children's signed summaries, tell the MASH and open transfer-in cases."""
+    """Open a session with the partner, deposit our children's encodings, then match its
+    encodings, receive the matched children's signed summaries, tell the MASH and open
+    transfer-in cases."""
     from joinedup.services import exchange_client
 
     with progress_bar(enabled=not json_output) as update:

@@ -123,7 +123,10 @@ def load(path: Path) -> Partners:
         url = str(entry.get("url") or "").rstrip("/")
         if not url.startswith(("https://", "http://")):
             raise _bad(path, f"partners.{name}.url", "expected an http(s) URL")
-        threshold = float(entry.get("threshold", DEFAULT_THRESHOLD))
+        try:
+            threshold = float(entry.get("threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            threshold = -1.0  # named below, as any threshold out of range
         if not 0.5 <= threshold <= 1.0:
             raise _bad(path, f"partners.{name}.threshold", "expected 0.5 to 1.0")
         most = entry.get("max_deposit", DEFAULT_MAX_DEPOSIT)
