@@ -1,5 +1,6 @@
 """The exchange protocol between two partnerships' stores (issue 24), in one process, on
-SQLite: the holder's export, the receiver's discovery, the holder's signed summaries and the
+SQLite: the session and the receiver's deposit, the holder's export (with its own matching
+of the deposit), the receiver's discovery, the holder's signed summaries and the
 receiver's checks, MASH alerts and transfer-in cases, for ``--children`` per side with
 ``--movers`` children who moved. Building the two stores is not timed. Prints JSON.
 
@@ -9,6 +10,7 @@ receiver's checks, MASH alerts and transfer-in cases, for ``--children`` per sid
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -17,7 +19,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from joinedup.services import exchange
+from joinedup.exchange import encoding
+from joinedup.services import exchange, exchange_sessions
 from tests.support import partnerships
 
 
@@ -51,13 +54,23 @@ def main() -> None:
             timings[f"{name}_cpu_s"] = round(time.process_time() - c0, 3)
         return value
 
-    blob = timed("export", "exampleshire", lambda: exchange.export_encodings(a, "otherbury", now))
+    with sides["exampleshire"].active():
+        holder = exchange.configured().get("otherbury")
+        opened = exchange_sessions.open_session(a, holder, now)
+    session, salt = opened["session"], base64.b64decode(opened["salt"])
+    ours = timed("encode_deposit", "otherbury",
+                 lambda: exchange.deposit_for(b, "exampleshire", salt, now))  # fmt: skip
+    key = encoding.session_secret(holder.secret, salt)
+    document = json.loads(encoding.serialise(ours.encodings, secret=key))
+    timed("deposit", "exampleshire", lambda: exchange_sessions.deposit(
+        a, holder, {"session": session, "deposit": document}, now))  # fmt: skip
+    blob = timed("export", "exampleshire",
+                 lambda: exchange.export_encodings(a, "otherbury", session, now))  # fmt: skip
     found = timed("discover", "otherbury",
-                  lambda: exchange.discover_from(b, "exampleshire", blob, now))  # fmt: skip
+                  lambda: exchange.discover_from(b, "exampleshire", blob, ours, now))  # fmt: skip
     requests = found["requests"]
-    signed = timed(
-        "answer", "exampleshire", lambda: exchange.answer_requests(a, "otherbury", requests, now)
-    )
+    signed = timed("answer", "exampleshire", lambda: exchange.answer_requests(
+        a, "otherbury", session, requests, now))  # fmt: skip
     got = timed("receive", "otherbury",
                 lambda: exchange.receive_summaries(b, "exampleshire", signed, now))  # fmt: skip
     matched = {r["person_id"] for r in got["received"]}

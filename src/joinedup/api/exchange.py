@@ -25,7 +25,7 @@ from joinedup.governance.reader import Reader
 from joinedup.governance.uses import EXCHANGE_CASES
 from joinedup.http.auth import current_reader, engine_of, governed
 from joinedup.http.limits import RecordId
-from joinedup.services import exchange, exchange_nonces, exchange_view
+from joinedup.services import exchange, exchange_nonces, exchange_sessions, exchange_view
 
 router = APIRouter(tags=["exchange"])
 # Open to the partner's signed requests only (no session, no role): ``signed_partner``.
@@ -89,13 +89,57 @@ class PartnerSummaries(BaseModel):
     summaries: list[SignedSummaryAnswer]
 
 
+class SessionOpened(BaseModel):
+    session: str = Field(description="the session's id: name it in each request of it")
+    salt: str = Field(description="the session's salt, base64: with the shared secret, the "
+                      "key both sides encode this session's children with")  # fmt: skip
+
+
+class Deposited(BaseModel):
+    session: str
+    deposited: int = Field(description="encodings kept in this session so far")
+
+
+@router.post("/exchange/partner/sessions", openapi_extra=PARTNER_EXTRA, **answers(SessionOpened))
+def partner_session(
+    request: Request, caller: tuple[str, bytes] = Depends(signed_partner)
+) -> SessionOpened:
+    """Open an exchange session (the calling partner's previous one ends): its salt keys
+    this session's encodings on both sides (docs/exchange.md, Exchange)."""
+    partner = exchange.configured().get(caller[0])
+    opened = exchange_sessions.open_session(engine_of(request), partner, datetime.now(UTC))
+    return SessionOpened.model_validate(opened)
+
+
+@router.post("/exchange/partner/deposit", openapi_extra=PARTNER_EXTRA, **answers(Deposited))
+def partner_deposit(
+    request: Request, caller: tuple[str, bytes] = Depends(signed_partner)
+) -> Deposited:
+    """Keep a batch of the partner's encodings of the children it holds, in its session,
+    before ours are released: ``{"session", "deposit": <encodings document>}`` (refused,
+    413 and audited, past the partner's ``max_deposit``)."""
+    partner = exchange.configured().get(caller[0])
+    found = exchange_sessions.deposit(engine_of(request), partner, _json(caller[1]),
+                                      datetime.now(UTC))  # fmt: skip
+    return Deposited.model_validate(found)
+
+
+def _session(body: bytes) -> tuple[Any, Any]:
+    data = _json(body)
+    if not isinstance(data, dict):
+        raise BadInput("expected a JSON object naming the session")
+    return data.get("session"), data
+
+
 @router.post("/exchange/partner/encodings", openapi_extra=PARTNER_EXTRA, **answers(EncodingsFile))
 def partner_encodings(request: Request, caller: tuple[str, bytes] = Depends(signed_partner)) -> Any:
-    """Our children's keyed encodings for the calling partner (only while an agreement in
-    force between us lets us share with it)."""
+    """Our children's keyed encodings for the calling partner's session ``{"session"}``
+    (only while an agreement in force between us lets us share with it, once it has
+    deposited its own: 409 before; once per session)."""
     from fastapi.responses import Response
 
-    blob = exchange.export_encodings(engine_of(request), caller[0], datetime.now(UTC))
+    session, _ = _session(caller[1])
+    blob = exchange.export_encodings(engine_of(request), caller[0], session, datetime.now(UTC))
     return Response(blob, media_type="application/json")
 
 
@@ -105,11 +149,12 @@ def partner_encodings(request: Request, caller: tuple[str, bytes] = Depends(sign
 def partner_summaries(
     request: Request, caller: tuple[str, bytes] = Depends(signed_partner)
 ) -> dict[str, Any]:
-    """Signed summaries of the children the partner matched in our last export to it: the
-    body is ``{"requests": [{"ref", "clk"}]}`` with the partner's own encoding of each."""
-    data = _json(caller[1])
-    items = data.get("requests") if isinstance(data, dict) else None
-    found = exchange.answer_requests(engine_of(request), caller[0], items, datetime.now(UTC))
+    """Signed summaries of children of our export in the partner's session that our own
+    matching paired with its deposit: the body is ``{"session", "requests": [{"ref"}]}``;
+    any other ref, or another session, is refused (404, audited)."""
+    session, data = _session(caller[1])
+    found = exchange.answer_requests(engine_of(request), caller[0], session,
+                                     data.get("requests"), datetime.now(UTC))  # fmt: skip
     return {"summaries": found}
 
 

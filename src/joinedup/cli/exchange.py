@@ -1,12 +1,12 @@
 """``joinedup exchange``: the exchange between partnerships (issue 24). ``run`` does the whole
-receiving side with a partner over HTTP; ``export`` and ``discover`` do its first half with
-files (an encodings file carried by hand); ``transfer-in`` lists and moves transfer-in cases
-and ``check-overdue`` alerts the MASH of a conference not held in time."""
+receiving side with a partner over HTTP (a session, our deposit, the partner's encodings,
+the summaries: no longer with files carried by hand, since the deposit must reach the
+holder before its encodings leave, in one session); ``transfer-in`` lists and moves
+transfer-in cases and ``check-overdue`` alerts the MASH of a conference not held in time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,8 +22,9 @@ PARTNER = typer.Option(..., "--partner", help="The partner partnership (from the
 
 @app.command("run")
 def run_command(partner: str = PARTNER, json_output: bool = JSON_OPTION) -> None:
-    """Fetch the partner's encodings, match our children (new ones first), receive the
-    matched children's signed summaries, tell the MASH and open transfer-in cases."""
+    """Open a session with the partner, deposit our children's encodings, then match its
+    encodings, receive the matched children's signed summaries, tell the MASH and open
+    transfer-in cases."""
     from joinedup.services import exchange_client
 
     with progress_bar(enabled=not json_output) as update:
@@ -52,49 +53,6 @@ def status_command(json_output: bool = JSON_OPTION) -> None:
         + (f", {p['attempts']} failed attempt(s), next at {p['next_attempt_at']}: "
            f"{p['last_error']}" if p["attempts"] else "")
         for p in r["partners"]) or "no partner exchanged with yet")  # fmt: skip
-
-
-@app.command("export")
-def export_command(
-    partner: str = PARTNER,
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the encodings."),
-    json_output: bool = JSON_OPTION,
-) -> None:
-    """Write our children's encodings for the partner (only what an agreement allows)."""
-    from joinedup.services import exchange
-
-    blob = exchange.export_encodings(services.open_store(), partner, datetime.now(UTC))
-    output.write_bytes(blob)
-    emit(
-        {"partner": partner, "file": str(output), "bytes": len(blob)},
-        json_output,
-        lambda r: f"wrote {r['bytes']:,} bytes of encodings for {partner} to {output}",
-    )
-
-
-@app.command("discover")
-def discover_command(
-    encodings: Path = typer.Argument(..., help="The partner's encodings file."),
-    partner: str = PARTNER,
-    json_output: bool = JSON_OPTION,
-) -> None:
-    """Match our children against a partner's encodings file and record the matches."""
-    from joinedup.services import exchange
-
-    try:
-        blob = encodings.read_bytes()
-    except OSError as error:
-        raise BadInput(f"{encodings}: cannot be read: {error.strerror}") from None
-    try:
-        result = exchange.discover_from(services.open_store(), partner, blob, datetime.now(UTC))
-    except BadInput as error:
-        raise BadInput(f"{encodings}: {error}") from None
-    result.pop("requests")
-    emit(
-        result,
-        json_output,
-        lambda r: f"{r['matched']} of our {r['ours']} children matched {partner}'s {r['theirs']}",
-    )
 
 
 def _show_cases(cases: list[dict[str, Any]]) -> str:

@@ -151,6 +151,17 @@ def _derive(secret: bytes, purpose: str) -> bytes:
     return hmac.new(secret, f"joinedup-exchange/{purpose}".encode(), hashlib.sha256).digest()
 
 
+def session_secret(secret: bytes, session_salt: bytes) -> bytes:
+    """The key of one exchange session: derived from the shared secret and the session's
+    random salt (the holder's), and used in place of the secret for that session's filters,
+    blocking keys and permutation. Why: encodings are deterministic under one key, so under
+    the bare secret an encoding of an earlier exchange (the holder's own, echoed back) would
+    still match; under a session key it matches only encodings of the same session."""
+    if len(session_salt) < 16:
+        raise BadInput("the exchange session's salt is too short (16 bytes or more)")
+    return _derive(secret, "session/" + session_salt.hex())
+
+
 def key_check(secret: bytes) -> str:
     """A value both sides can compare to see they hold the same secret (reveals nothing of it)."""
     return _derive(secret, "key-check").hex()[:16]

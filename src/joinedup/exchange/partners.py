@@ -8,6 +8,7 @@
         secret_file: /etc/joinedup/exampleshire-otherbury.secret   # or secret: <base64>
         public_keys: [/etc/joinedup/exampleshire-audit.pub.pem]
         threshold: 0.94         # optional: the Dice score a match needs
+        max_deposit: 300000     # optional: the most encodings it may deposit in a session
 
 The secret (at least 32 bytes) is the one the two partnerships share for discovery; the
 public keys are the partner's Ed25519 audit keys, which check its signed requests and its
@@ -33,6 +34,7 @@ from joinedup.errors import BadInput, Forbidden
 from joinedup.exchange.matching import DEFAULT_THRESHOLD
 from joinedup.governance.audit.keys import key_id_of
 
+DEFAULT_MAX_DEPOSIT = 300_000
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 
 
@@ -47,6 +49,7 @@ class Partner:
     secret: bytes
     public_keys: dict[str, Ed25519PublicKey]  # key id -> key
     threshold: float = DEFAULT_THRESHOLD
+    max_deposit: int = DEFAULT_MAX_DEPOSIT
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,17 @@ def load(path: Path) -> Partners:
         url = str(entry.get("url") or "").rstrip("/")
         if not url.startswith(("https://", "http://")):
             raise _bad(path, f"partners.{name}.url", "expected an http(s) URL")
-        threshold = float(entry.get("threshold", DEFAULT_THRESHOLD))
+        try:
+            threshold = float(entry.get("threshold", DEFAULT_THRESHOLD))
+        except (TypeError, ValueError):
+            threshold = -1.0  # named below, as any threshold out of range
         if not 0.5 <= threshold <= 1.0:
             raise _bad(path, f"partners.{name}.threshold", "expected 0.5 to 1.0")
+        most = entry.get("max_deposit", DEFAULT_MAX_DEPOSIT)
+        if not isinstance(most, int) or isinstance(most, bool) or most < 1:
+            raise _bad(path, f"partners.{name}.max_deposit", "expected a whole number above 0")
         found[str(name)] = Partner(
             str(name), url, _secret(path, str(name), entry), _keys(path, str(name), entry),
-            threshold,
+            threshold, most,
         )  # fmt: skip
     return Partners(ours, found)

@@ -1,10 +1,12 @@
-"""Running the exchange with a partner over HTTP, from the receiving side: fetch the
-partner's encodings, match our children (new ones first), ask for the matched children's
-summaries, check and act on them (``services.exchange``). Each request is signed with our
-audit key (``exchange.signing``)."""
+"""Running the exchange with a partner over HTTP, from the receiving side: open a session
+with the partner, deposit our children's encodings under its salt, then fetch the partner's
+encodings of the same session, match, ask for the matched children's summaries, check and
+act on them (``services.exchange``; why the deposit comes first: ``exchange_sessions``).
+Each request is signed with our audit key (``exchange.signing``)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,9 +17,10 @@ import httpx
 from sqlalchemy import Engine
 
 from joinedup.errors import BadInput, JoinedUpError
-from joinedup.exchange import signing
+from joinedup.exchange import encoding, signing
 from joinedup.governance.audit.keys import load_signer
 from joinedup.services import exchange
+from joinedup.services.exchange_sessions import DEPOSIT_BATCH
 
 BATCH = 500
 
@@ -63,13 +66,32 @@ def run(
     partner = config.get(partner_name)
     now = now or datetime.now(UTC)
     with httpx.Client(timeout=300) as client:
-        blob = _post(client, config.ours, engine, partner.url,
-                     "/api/v1/exchange/partner/encodings", b"{}").content  # fmt: skip
-        found = exchange.discover_from(engine, partner.name, blob, now)
+
+        def post(route: str, document: Any) -> httpx.Response:
+            body = json.dumps(document).encode()
+            return _post(client, config.ours, engine, partner.url, route, body)
+
+        opened = post("/api/v1/exchange/partner/sessions", {}).json()
+        try:
+            session, salt = str(opened["session"]), base64.b64decode(opened["salt"])
+        except (KeyError, TypeError, ValueError):
+            raise BadInput("the partner's session is not {session, salt}") from None
+        ours = exchange.deposit_for(engine, partner.name, salt, now)
+        if not ours.encodings:  # nothing of ours to match: nothing to ask for
+            return {"partner": partner.name, "ours": 0, "theirs": 0, "matched": 0,
+                    "received": 0, "new": 0, "transfer_in_cases": [], "alerts": []}  # fmt: skip
+        key = encoding.session_secret(partner.secret, salt)
+        for start in range(0, len(ours.encodings), DEPOSIT_BATCH):
+            batch = encoding.serialise(ours.encodings[start : start + DEPOSIT_BATCH], secret=key)
+            post("/api/v1/exchange/partner/deposit",
+                 {"session": session, "deposit": json.loads(batch)})  # fmt: skip
+        blob = post("/api/v1/exchange/partner/encodings", {"session": session}).content
+        found = exchange.discover_from(engine, partner.name, blob, ours, now)
         requests = found.pop("requests")
         received: list[dict[str, Any]] = []
         for start in range(0, len(requests), BATCH):
-            body = json.dumps({"requests": requests[start : start + BATCH]}).encode()
+            body = json.dumps({"session": session,
+                               "requests": requests[start : start + BATCH]}).encode()  # fmt: skip
             answer = _post(client, config.ours, engine, partner.url,
                            "/api/v1/exchange/partner/summaries", body).json()  # fmt: skip
             if not isinstance(answer, dict):

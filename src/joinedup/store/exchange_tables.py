@@ -21,8 +21,9 @@ from sqlalchemy import (
 
 from joinedup.store.tables import Id, Json, metadata
 
-# Our children as last exported to a partner: ref -> person, with the encoding sent, so that
-# a request for a ref is answered only when the requester's encoding matches it.
+# Our children as last exported to a partner: ref -> person, with the encoding sent, the
+# exchange session it was sent in and the partner's deposited encoding our own matching
+# paired it with (``paired_with``): a request for a ref is answered only when that is set.
 exchange_export_ref = Table(
     "exchange_export_ref",
     metadata,
@@ -32,6 +33,35 @@ exchange_export_ref = Table(
     Column("clk", LargeBinary, nullable=False),
     Column("blocks", Json, nullable=False),
     Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("session_id", String(64)),
+    Column("paired_with", String(64)),
+)
+
+# An exchange session a partner opened with us (services.exchange_sessions): its own random
+# salt keys both sides' encodings, so another session's encodings match nothing; the
+# partner deposits its encodings before we release ours. One live session per partner.
+exchange_session = Table(
+    "exchange_session",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("partner", String(60), nullable=False),
+    Column("salt", LargeBinary, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("deposited", Integer),  # how many encodings the partner deposited
+    Column("deposited_at", DateTime(timezone=True)),
+    Column("exported_at", DateTime(timezone=True)),
+    Index("ix_exchange_session_partner", "partner"),
+)
+
+# The partner's deposit in a session: its encodings of the children it holds (encodings
+# only; its refs are opaque to us), which our matching pairs with our export.
+exchange_deposit = Table(
+    "exchange_deposit",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("ref", String(64), primary_key=True),
+    Column("clk", LargeBinary, nullable=False),
+    Column("blocks", Json, nullable=False),
 )
 
 # A child of ours found in a partner's export (their ref: valid for that export only).

@@ -3,11 +3,14 @@ works on private copies."""
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -63,3 +66,23 @@ def pair(built_pair: Path, tmp_path: Path) -> Iterator[Pair]:
     finally:
         a.dispose()
         b.dispose()
+
+
+def open_and_deposit(pair: Pair, now: datetime) -> tuple[str, Any]:
+    """Otherbury opens a session with Exampleshire and deposits its children's encodings
+    (in process, as ``exchange_client.run`` does over HTTP): the session and the deposit."""
+    from joinedup.exchange import encoding
+    from joinedup.services import exchange, exchange_sessions
+
+    with pair.sides["exampleshire"].active():
+        partner = exchange.configured().get("otherbury")
+        opened = exchange_sessions.open_session(pair.a, partner, now)
+    salt = base64.b64decode(opened["salt"])
+    with pair.sides["otherbury"].active():
+        ours = exchange.deposit_for(pair.b, "exampleshire", salt, now)
+        key = encoding.session_secret(exchange.configured().get("exampleshire").secret, salt)
+    document = json.loads(encoding.serialise(ours.encodings, secret=key))
+    with pair.sides["exampleshire"].active():
+        exchange_sessions.deposit(pair.a, partner, {"session": opened["session"],
+                                                    "deposit": document}, now)  # fmt: skip
+    return opened["session"], ours

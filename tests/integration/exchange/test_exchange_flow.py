@@ -22,22 +22,24 @@ from joinedup.services import exchange, exchange_transfer
 from joinedup.store.alert_tables import alert
 from joinedup.store.exchange_tables import exchange_match, exchange_summary, transfer_in_case
 
-from .conftest import Pair
+from .conftest import Pair, open_and_deposit
 
 NOW = datetime.now(UTC)
 
 
 def run(pair: Pair) -> dict[str, Any]:
     """Otherbury (B) finds Exampleshire's (A) children it holds and receives their summaries."""
+    session, ours = open_and_deposit(pair, NOW)
     with pair.sides["exampleshire"].active():
-        blob = exchange.export_encodings(pair.a, "otherbury", NOW)
+        blob = exchange.export_encodings(pair.a, "otherbury", session, NOW)
     with pair.sides["otherbury"].active():
-        found = exchange.discover_from(pair.b, "exampleshire", blob, NOW)
+        found = exchange.discover_from(pair.b, "exampleshire", blob, ours, NOW)
     with pair.sides["exampleshire"].active():
-        signed = exchange.answer_requests(pair.a, "otherbury", found["requests"], NOW)
+        signed = exchange.answer_requests(pair.a, "otherbury", session, found["requests"], NOW)
     with pair.sides["otherbury"].active():
         got = exchange.receive_summaries(pair.b, "exampleshire", signed, NOW)
-    return {"blob": blob, "found": found, "signed": signed, "got": got}
+    return {"blob": blob, "found": found, "signed": signed, "got": got, "session": session,
+            "ours": ours}  # fmt: skip
 
 
 def test_movers_are_found_and_their_summaries_reach_the_mash(pair: Pair) -> None:
@@ -126,32 +128,40 @@ def test_a_tampered_summary_or_an_unknown_key_is_refused(pair: Pair) -> None:
 
 def test_an_unknown_partner_gets_nothing(pair: Pair) -> None:
     with pair.sides["exampleshire"].active(), pytest.raises(UnknownPartner):
-        exchange.export_encodings(pair.a, "eastmarch", NOW)
+        exchange.export_encodings(pair.a, "eastmarch", "a session", NOW)
     assert UnknownPartner.http_status == 403
 
 
-def test_a_request_for_a_ref_not_matched_is_refused(pair: Pair) -> None:
+def test_a_request_for_a_ref_not_matched_is_refused_and_audited(pair: Pair) -> None:
     result = run(pair)
-    first, other = result["found"]["requests"][:2]
-    unknown = {**first, "ref": "ab" * 16}
-    fishing = {**other, "ref": first["ref"]}  # a ref of the export, another child's encoding
+    session, first = result["session"], result["found"]["requests"][0]
+    unknown = {"ref": "ab" * 16}
+    with pair.a.connect() as a:  # a child of the export that the deposit did not match
+        unpaired = a.execute(text("select ref from exchange_export_ref "
+                                  "where paired_with is null limit 1")).scalar_one()  # fmt: skip
     with pair.sides["exampleshire"].active():
-        for request in (unknown, fishing):
+        for request in (unknown, {"ref": unpaired}):
             with pytest.raises(NotFound, match=r"requests\[1\]"):
-                exchange.answer_requests(pair.a, "otherbury", [first, request], NOW)
-        with pytest.raises(BadInput, match=r"requests\[0\].blocks"):
-            exchange.answer_requests(pair.a, "otherbury", [{**first, "blocks": "x"}], NOW)
-        assert len(exchange.answer_requests(pair.a, "otherbury", [first], NOW)) == 1
+                exchange.answer_requests(pair.a, "otherbury", session, [first, request], NOW)
+        with pytest.raises(BadInput, match=r"requests\[0\]"):
+            exchange.answer_requests(pair.a, "otherbury", session, [{"ref": 3}], NOW)
+        assert len(exchange.answer_requests(pair.a, "otherbury", session, [first], NOW)) == 1
+    with pair.a.connect() as a:
+        refused = a.execute(text(
+            "select details from audit_entry where kind = 'EXCHANGE_REQUEST_REFUSED'"
+        )).scalars().all()  # fmt: skip
+    assert len(refused) == 2
 
 
 def test_a_malformed_encodings_file_is_refused_with_one_line(pair: Pair) -> None:
+    _, ours = open_and_deposit(pair, NOW)
     with pair.sides["otherbury"].active():
         for blob in (b"not json", b'{"format": "other"}', json.dumps({
             "format": "joinedup-child-encodings", "version": 1,
             "encodings": [{"ref": "x", "clk": base64.b64encode(b"12").decode(), "blocks": []}],
         }).encode()):  # fmt: skip
             with pytest.raises(BadInput, match="child encodings"):
-                exchange.discover_from(pair.b, "exampleshire", blob, NOW)
+                exchange.discover_from(pair.b, "exampleshire", blob, ours, NOW)
 
 
 def test_what_the_agreement_does_not_allow_is_not_sent(pair: Pair) -> None:
@@ -170,7 +180,7 @@ def test_what_the_agreement_does_not_allow_is_not_sent(pair: Pair) -> None:
         a.execute(text("update agreement_version set superseded_at = :now "
                        "where agreement_id = 'EXM-OTB-MOVE-001'"), {"now": NOW})  # fmt: skip
     with pair.sides["exampleshire"].active(), pytest.raises(NotAgreed):
-        exchange.export_encodings(pair.a, "otherbury", NOW)
+        exchange.export_encodings(pair.a, "otherbury", "a session", NOW)
 
 
 def test_a_second_run_tells_the_mash_nothing_new(pair: Pair) -> None:
