@@ -8,7 +8,8 @@ finding at all, and build the same stored values for:
 
 - the line is already its canonical JSON (orjson, sorted keys: what the generator and most
   exporters write), holds no float, no ``\\u`` escape and no deep nesting: so its stored
-  payload is the line itself and its digest the line's SHA-256, and it has no repeated key;
+  payload is the line itself and its digest the line's SHA-256 (taken by DuckDB), and it has
+  no repeated key;
 - in DuckDB, over the whole chunk in one query: ``resourceType`` absent, null or
   ``Encounter``; ``id`` a plain key of at most 60 characters; ``subject.reference`` text
   ``Patient/<id>``; ``class.code`` one of the classes as written; ``period.start`` an
@@ -25,7 +26,6 @@ run the query at all, the whole chunk takes the usual way.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -76,9 +76,9 @@ _PATHS = (
 # (NULL when the path is absent), so its first character says its type: '"' text, '{'
 # object, '[' array, 'n' null.
 _QUERY = f"""
-WITH v AS (SELECT json_extract(j, {list(_PATHS)!r}) AS x FROM lines),
+WITH v AS (SELECT j, json_extract(j, {list(_PATHS)!r}) AS x FROM lines),
 s AS (
-  SELECT x,
+  SELECT j, x,
     json_extract_string(x[2], '$') AS id,
     json_extract_string(x[4], '$') AS reference,
     json_extract_string(x[6], '$') AS class,
@@ -106,7 +106,8 @@ SELECT
         OR (left(x[13], 1) = '"'
           AND regexp_full_match(provider, '[A-Za-z0-9(]([ -~]{{0,198}}[!-~])?')))))
   , false) AS clean,
-  id, substr(reference, 9) AS patient, class, start, reason, nullif(provider, '') AS provider
+  id, substr(reference, 9) AS patient, class, start, reason, nullif(provider, '') AS provider,
+  sha256(j) AS digest
 FROM s
 """
 
@@ -165,7 +166,8 @@ def _chunk_rows(
 ) -> Iterator[RawRow | CleanRow]:
     lines = [line for _, _, line in chunk]
     plain = _canonical(lines, floats)
-    candidates = [line for line, ok in zip(lines, plain, strict=True) if ok]
+    # without the newline: the text hashed is the payload stored
+    candidates = [line.rstrip(b"\n") for line, ok in zip(lines, plain, strict=True) if ok]
     verdicts = iter(_checked(candidates) or ()) if candidates else iter(())
     patients = context.keys.get("Patient", set())
     births = context.births
@@ -187,7 +189,7 @@ def _clean_row(
 ) -> CleanRow | None:
     if verdict is None or not verdict[0]:
         return None
-    _, encounter_id, patient, klass, start_text, reason, provider = verdict
+    _, encounter_id, patient, klass, start_text, reason, provider, digest = verdict
     if patient not in patients or len(patient) > _SHORTEST:
         return None
     try:
@@ -215,5 +217,5 @@ def _clean_row(
         orjson.dumps({"service_provider": provider}).decode() if provider else "{}",
     )
     derived: Derived = (None, [event], [], [], [], [], [], [])
-    accepted = (encounter_id, number, text.decode(), hashlib.sha256(text).hexdigest(), derived)
+    accepted = (encounter_id, number, text.decode(), digest, derived)
     return CleanRow(number, line_number, line, "Encounter", encounter_id, accepted)

@@ -269,12 +269,19 @@ class BatchWriter:
                 row_pr,
                 row_network,
             ) = derived
+            if person is not None:
+                people.append((sid, *person))
+            if row_events:
+                events.extend([(sid, *event) for event in row_events])
+            # most rows derive a person record or events only: the rest is asked of once
+            if (
+                not (row_addresses or row_involvements or row_families or row_ids or row_pr)
+                and not row_network
+            ):
+                continue
             for name, values in row_network:
                 values["source_record_id"] = sid
                 network.setdefault(name, []).append(values)
-            if person is not None:
-                people.append((sid, *person))
-            events.extend([(sid, *event) for event in row_events])
             for group, into in (
                 (row_addresses, addresses),
                 (row_involvements, involvements),
