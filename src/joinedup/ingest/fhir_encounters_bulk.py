@@ -50,7 +50,10 @@ _SHORTEST = _EVENT[3]
 _CATEGORY = EventCategory.HEALTH_ENCOUNTER.value
 # A clean row's codes and detail as JSON text, as ``derived_rows`` writes them: its reason is
 # one of the codes, its provider printable ASCII (which orjson and the json module write alike).
-_CODES = {None: "[]", **{r: orjson.dumps([r]).decode() for r in ENCOUNTER_REASONS}}
+_CODES: dict[str | None, str] = {
+    None: "[]",
+    **{r: orjson.dumps([r]).decode() for r in ENCOUNTER_REASONS},
+}
 
 
 def _in(values: frozenset[str]) -> str:
