@@ -15,6 +15,7 @@ as parsing them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from joinedup.ingest.base import ParsedRow
@@ -50,6 +51,23 @@ Derived = tuple[
 AcceptedRow = tuple[str, int, str, str, Derived | None]
 
 
+class CleanRow(NamedTuple):
+    """A row found clean a chunk at a time (``fhir_encounters_bulk``), already as
+    ``prepare_batch`` would make it: its line as delivered, for reading it the usual way
+    after all (a key repeated in the file)."""
+
+    row_number: int
+    line_number: int
+    line: bytes
+    source_table: str
+    source_id: str
+    accepted: AcceptedRow
+
+    @property
+    def size(self) -> int:
+        return len(self.line)
+
+
 class ParsedBatch(NamedTuple):
     file: str
     source_table: str
@@ -72,14 +90,20 @@ class FileDone(NamedTuple):
     rows: int  # rows read from it (accepted + quarantined)
 
 
-def prepare_batch(file: str, batch: list[tuple[RawRow, ParsedRow]], agency_id: str) -> ParsedBatch:
+def prepare_batch(
+    file: str, batch: Sequence[tuple[RawRow, ParsedRow] | CleanRow], agency_id: str
+) -> ParsedBatch:
     """The batch as plain data, with its too-long findings added (which may quarantine a
     row), its canonical JSON and digests taken, and its derived rows built."""
     findings: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
     accepted: list[AcceptedRow] = []
     warnings = 0
-    for raw, row in batch:
+    for item in batch:
+        if isinstance(item, CleanRow):
+            accepted.append(item.accepted)
+            continue
+        raw, row = item
         # whether the row is quarantined, asked once (``row.quarantined`` looks at every
         # finding); a value too long for the store quarantines it (an error)
         refused = bool(row.findings) and any(f.severity == ERROR for f in row.findings)
@@ -108,7 +132,14 @@ def prepare_batch(file: str, batch: list[tuple[RawRow, ParsedRow]], agency_id: s
         accepted.append(
             (row.source_id or "", raw.row_number, payload, digest, _derived(row, agency_id))
         )
-    table = batch[0][1].source_table if batch else ""
+    first = batch[0] if batch else None
+    table = (
+        ""
+        if first is None
+        else first.source_table
+        if isinstance(first, CleanRow)
+        else first[1].source_table
+    )
     return ParsedBatch(file, table, len(batch), warnings, findings, quarantined, accepted)
 
 

@@ -284,77 +284,76 @@ def _unstorable(value: Any) -> str | None:
 def read_ndjson(path: Path) -> Iterator[RawRow]:
     """One JSON object per line; blank lines are not rows."""
     floats = msgpack.Packer()
+    for number, line_number, line in ndjson_lines(path):
+        yield ndjson_row(number, line_number, line, floats)
+
+
+def ndjson_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(row number, line number, line) per line that is not blank, as ``read_ndjson``
+    numbers them."""
     with path.open("rb") as handle:
         number = 0
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             number += 1
-            try:
-                text = line.decode("utf-8-sig" if line_number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                yield RawRow(
-                    number,
-                    line_number,
-                    None,
-                    repr(line[:2_000_000]),
-                    "INVALID_ENCODING",
-                    "contains bytes that are not UTF-8",
-                    len(line),
-                )
-                continue
-            value = _decode_plain(text, floats)
-            plain = value is not None
-            try:
-                if not plain:
-                    value = _decode(text)
-            except json.JSONDecodeError as error:
-                yield RawRow(
-                    number,
-                    line_number,
-                    None,
-                    _storable(text),
-                    "INVALID_JSON",
-                    f"is not valid JSON ({error.msg} at column {error.colno})",
-                    len(line),
-                )
-                continue
-            except (ValueError, RecursionError) as error:
-                # NaN/Infinity, an integer too long to convert, nesting past the recursion
-                # limit: said as a nesting the parser could read is (``_unstorable``), since
-                # the recursion limit differs between processes and the outcome must not
-                reason = (
-                    f"is not valid JSON ({str(error)[:200]})"
-                    if isinstance(error, ValueError)
-                    else f"is nested deeper than {MAX_JSON_DEPTH} levels"
-                )
-                yield RawRow(
-                    number,
-                    line_number,
-                    None,
-                    _storable(text),
-                    "INVALID_JSON",
-                    reason,
-                    len(line),
-                )
-                continue
-            if not isinstance(value, dict):
-                yield RawRow(
-                    number,
-                    line_number,
-                    None,
-                    _storable(text),
-                    "INVALID_JSON",
-                    "is JSON but not an object",
-                    len(line),
-                )
-                continue
-            problem = None if _plainly_storable(text) else _unstorable(value)
-            if problem is not None:
-                code = "INVALID_JSON" if problem.startswith("is nested") else "INVALID_ENCODING"
-                yield RawRow(number, line_number, None, _storable(text), code, problem, len(line))
-                continue
-            yield RawRow(number, line_number, value, text, size=len(line), plain=plain)
+            yield number, line_number, line
+
+
+def ndjson_row(number: int, line_number: int, line: bytes, floats: msgpack.Packer) -> RawRow:
+    """One NDJSON line as a ``RawRow``: its object, or why it cannot be read."""
+    try:
+        text = line.decode("utf-8-sig" if line_number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        return RawRow(
+            number,
+            line_number,
+            None,
+            repr(line[:2_000_000]),
+            "INVALID_ENCODING",
+            "contains bytes that are not UTF-8",
+            len(line),
+        )
+    value = _decode_plain(text, floats)
+    plain = value is not None
+    try:
+        if not plain:
+            value = _decode(text)
+    except json.JSONDecodeError as error:
+        return RawRow(
+            number,
+            line_number,
+            None,
+            _storable(text),
+            "INVALID_JSON",
+            f"is not valid JSON ({error.msg} at column {error.colno})",
+            len(line),
+        )
+    except (ValueError, RecursionError) as error:
+        # NaN/Infinity, an integer too long to convert, nesting past the recursion
+        # limit: said as a nesting the parser could read is (``_unstorable``), since
+        # the recursion limit differs between processes and the outcome must not
+        reason = (
+            f"is not valid JSON ({str(error)[:200]})"
+            if isinstance(error, ValueError)
+            else f"is nested deeper than {MAX_JSON_DEPTH} levels"
+        )
+        return RawRow(number, line_number, None, _storable(text), "INVALID_JSON", reason, len(line))
+    if not isinstance(value, dict):
+        return RawRow(
+            number,
+            line_number,
+            None,
+            _storable(text),
+            "INVALID_JSON",
+            "is JSON but not an object",
+            len(line),
+        )
+    problem = None if _plainly_storable(text) else _unstorable(value)
+    if problem is not None:
+        code = "INVALID_JSON" if problem.startswith("is nested") else "INVALID_ENCODING"
+        return RawRow(number, line_number, None, _storable(text), code, problem, len(line))
+    return RawRow(number, line_number, value, text, size=len(line), plain=plain)
 
 
 def count_data_rows(path: Path) -> int:

@@ -75,6 +75,12 @@ _SOURCE_RECORD_COLUMNS = (
     "row_number",
 )
 _VERSION_COLUMNS = ("source_record_id", "version", "content_sha256", "payload", "delivery_id")
+# Version 1 of each source record in an id range, in id order (as the rows were inserted).
+_FIRST_VERSIONS = (
+    f"INSERT INTO source_record_version ({', '.join(_VERSION_COLUMNS)}) "
+    "SELECT id, 1, content_sha256, NULL, ? FROM source_record "
+    "WHERE id BETWEEN ? AND ? ORDER BY id"
+)
 
 
 class BatchWriter:
@@ -183,15 +189,20 @@ class BatchWriter:
                 ],
             )
             # the current version's payload is the record's own: NULL here, not a second copy
-            insert_rows(
-                self.connection,
-                t.source_record_version,
-                _VERSION_COLUMNS,
-                [
-                    (sid, 1, digest, None, delivery)
-                    for sid, (_, _, _, digest, _) in zip(ids, new, strict=True)
-                ],
-            )
+            if self.connection.dialect.name == "sqlite":
+                # on SQLite the ids are one run (allocate_ids), so the first versions are
+                # copied from the rows just written by SQLite itself, with no Python per row
+                self.connection.exec_driver_sql(_FIRST_VERSIONS, (delivery, ids[0], ids[-1]))
+            else:
+                insert_rows(
+                    self.connection,
+                    t.source_record_version,
+                    _VERSION_COLUMNS,
+                    [
+                        (sid, 1, digest, None, delivery)
+                        for sid, (_, _, _, digest, _) in zip(ids, new, strict=True)
+                    ],
+                )
             derived.extend((row[4], sid) for sid, row in zip(ids, new, strict=True))
             counts.inserted += len(new)
         if changed:
@@ -269,12 +280,19 @@ class BatchWriter:
                 row_pr,
                 row_network,
             ) = derived
+            if person is not None:
+                people.append((sid, *person))
+            if row_events:
+                events.extend([(sid, *event) for event in row_events])
+            # most rows derive a person record or events only: the rest is asked of once
+            if (
+                not (row_addresses or row_involvements or row_families or row_ids or row_pr)
+                and not row_network
+            ):
+                continue
             for name, values in row_network:
                 values["source_record_id"] = sid
                 network.setdefault(name, []).append(values)
-            if person is not None:
-                people.append((sid, *person))
-            events.extend([(sid, *event) for event in row_events])
             for group, into in (
                 (row_addresses, addresses),
                 (row_involvements, involvements),

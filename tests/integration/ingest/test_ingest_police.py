@@ -210,3 +210,37 @@ def test_correction_delivery_resolves_quarantined_rows(engine: Engine, tmp_path:
     with UnitOfWork(engine) as uow:
         row = uow.connection.execute(select(t.quarantined_row)).mappings().one()
     assert row["status"] == "resolved" and row["resolved_by_delivery_id"] == second.delivery_id
+
+
+def test_every_new_record_gets_its_first_version_in_record_order(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Version 1 of each new source record (on SQLite copied from the records just written,
+    on PostgreSQL sent with them): the record's digest, no payload of its own, the delivery
+    that brought it, and version rows in the order of their records, delivery after delivery."""
+    ingest_delivery(engine, police_delivery(tmp_path / "d1"))
+    ingest_delivery(
+        engine, police_delivery(tmp_path / "d2", persons=MOVED, extracted_at="2026-11-27T06:00:00Z")
+    )
+    v, r = t.source_record_version.c, t.source_record.c
+    with engine.connect() as connection:
+        firsts = connection.execute(
+            select(v.source_record_id, v.content_sha256, v.payload, v.delivery_id)
+            .where(v.version == 1)
+            .order_by(v.id)
+        ).all()
+        records = connection.execute(
+            select(r.id, r.content_sha256, r.version, r.first_delivery_id).order_by(r.id)
+        ).all()
+    assert [f.source_record_id for f in firsts] == [rec.id for rec in records]
+    assert [f.delivery_id for f in firsts] == [rec.first_delivery_id for rec in records]
+    # a record not changed since: its first version holds its digest and no payload (a
+    # superseded one was given the record's payload when the change came)
+    unchanged = {rec.id: rec.content_sha256 for rec in records if rec.version == 1}
+    assert unchanged and len(unchanged) < len(records)
+    assert all(f.payload is None for f in firsts if f.source_record_id in unchanged)
+    assert all(
+        f.content_sha256 == unchanged[f.source_record_id]
+        for f in firsts
+        if f.source_record_id in unchanged
+    )
