@@ -79,8 +79,14 @@ def test_partner_routes_refuse_what_is_not_a_signed_request_from_a_partner(
     url = loop.urls["exampleshire"]
     assert httpx.post(url + ENCODINGS, content=b"{}").status_code == 401
     stranger = Ed25519PrivateKey.generate()
-    assert signed_post(loop, ENCODINGS, b"{}", key=stranger).status_code == 401
-    assert signed_post(loop, ENCODINGS, b"{}", who="eastmarch").status_code == 403
+    # A partner's name cannot be probed: a known name with a stranger's key and an unknown
+    # name get the same answer, word for word (red team).
+    known = signed_post(loop, ENCODINGS, b"{}", key=stranger)
+    unknown = signed_post(loop, ENCODINGS, b"{}", who="eastmarch", key=stranger)
+    unknown_ours = signed_post(loop, ENCODINGS, b"{}", who="eastmarch")
+    assert known.status_code == unknown.status_code == unknown_ours.status_code == 401
+    assert known.json()["detail"] == unknown.json()["detail"] == unknown_ours.json()["detail"]
+    assert "otherbury" not in known.text and "exampleshire" not in known.text
     # A ref Exampleshire never exported (or that its encoding does not match) is refused.
     body = json.dumps({"requests": [{"ref": "ab" * 16, "clk": "AAAA", "blocks": []}]}).encode()
     refused = signed_post(loop, SUMMARIES, body)

@@ -3,8 +3,8 @@
 Partner routes (``/exchange/partner/...``) are called by the other partnership's joinedup,
 never by a person: each request is signed with the calling partnership's Ed25519 audit key
 (``exchange.signing``: why a signature rather than a token) and checked against the public
-keys configured for it. An unknown partner is refused (403), a bad or stale signature too
-(401), and the same signed request a second time (409: ``services.exchange_nonces``).
+keys configured for it. An unknown partner, a bad or a stale signature are refused alike
+(401, one message), and the same signed request a second time (409: ``services.exchange_nonces``).
 MASH routes show the children who moved in and move a transfer-in case on.
 """
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from joinedup.api.answers import answers
 from joinedup.domain.nesting import TOO_DEEP, NestedTooDeep, bounded
 from joinedup.errors import BadInput, Unauthenticated
-from joinedup.exchange import signing
+from joinedup.exchange import partners, signing
 from joinedup.governance.reader import Reader
 from joinedup.governance.uses import EXCHANGE_CASES
 from joinedup.http.auth import current_reader, engine_of, governed
@@ -34,6 +34,12 @@ PARTNER_EXTRA: dict[str, Any] = {
 }  # fmt: skip
 
 
+NOT_A_PARTNERS_REQUEST = (
+    "the partner request is not signed, within the five-minute window, by a key of a partner "
+    "of this partnership"
+)
+
+
 async def signed_partner(request: Request) -> tuple[str, bytes]:
     """The calling partner's name and the request body, once its signature checks."""
     name = request.headers.get(signing.PARTNER, "")
@@ -42,13 +48,27 @@ async def signed_partner(request: Request) -> tuple[str, bytes]:
     if not (name and signed_at and signature):
         raise Unauthenticated("a partner request is signed: X-Joinedup-Partner, "
                               "X-Joinedup-Signed-At and X-Joinedup-Signature")  # fmt: skip
-    partner = exchange.configured().get(name)
     body = await request.body()
     now = datetime.now(UTC)
-    signing.check(partner, request.method, request.url.path, body, signed_at, signature, now)
+    try:
+        signing.check(_partner(name), request.method, request.url.path, body, signed_at,
+                      signature, now)  # fmt: skip
+    except Unauthenticated:
+        # One answer, word for word, whether the name is a partner's or not, and whether any
+        # partners are configured: a caller cannot probe who our partners are (red team).
+        raise Unauthenticated(NOT_A_PARTNERS_REQUEST) from None
+    partner = exchange.configured().get(name)
     exchange_nonces.admit(engine_of(request), partner.name, request.method, request.url.path,
                           body, signed_at, now)  # fmt: skip
     return partner.name, body
+
+
+def _partner(name: str) -> partners.Partner:
+    """The partner of that name, or one with no keys (whose every signature fails)."""
+    try:
+        return exchange.configured().get(name)
+    except (partners.UnknownPartner, BadInput):
+        return partners.Partner(name=name, url="", secret=b"", public_keys={})
 
 
 def _json(body: bytes) -> Any:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from joinedup.errors import BadInput, JoinedUpError
+from joinedup.errors import JoinedUpError
 from joinedup.exchange import encoding, signing
 from joinedup.governance.audit.keys import load_signer
 from joinedup.services import exchange
@@ -54,6 +54,18 @@ def _post(client: httpx.Client, ours: str, engine: Engine, base: str, route: str
     return answer
 
 
+def _document(answer: httpx.Response, what: str) -> dict[str, Any]:
+    """The partner's answer as a JSON object, or ``PartnerRefused`` saying it is not one (a
+    proxy's error page, a wrong URL: one line, never a traceback)."""
+    try:
+        document = answer.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise PartnerRefused(f"the partner's answer to {what} is not a JSON object")
+    return document
+
+
 def run(
     engine: Engine,
     partner_name: str,
@@ -71,11 +83,13 @@ def run(
             body = json.dumps(document).encode()
             return _post(client, config.ours, engine, partner.url, route, body)
 
-        opened = post("/api/v1/exchange/partner/sessions", {}).json()
+        opened = _document(post("/api/v1/exchange/partner/sessions", {}), "opening a session")
         try:
             session, salt = str(opened["session"]), base64.b64decode(opened["salt"])
         except (KeyError, TypeError, ValueError):
-            raise BadInput("the partner's session is not {session, salt}") from None
+            raise PartnerRefused(
+                "the partner's session (a JSON object) is not {session, salt}"
+            ) from None
         ours = exchange.deposit_for(engine, partner.name, salt, now)
         if not ours.encodings:  # nothing of ours to match: nothing to ask for
             return {"partner": partner.name, "ours": 0, "theirs": 0, "matched": 0,
@@ -92,10 +106,9 @@ def run(
         for start in range(0, len(requests), BATCH):
             body = json.dumps({"session": session,
                                "requests": requests[start : start + BATCH]}).encode()  # fmt: skip
-            answer = _post(client, config.ours, engine, partner.url,
-                           "/api/v1/exchange/partner/summaries", body).json()  # fmt: skip
-            if not isinstance(answer, dict):
-                raise BadInput("the partner's answer is not a JSON object")
+            answer = _document(_post(client, config.ours, engine, partner.url,
+                                     "/api/v1/exchange/partner/summaries", body),
+                               "a request for summaries")  # fmt: skip
             got = exchange.receive_summaries(engine, partner.name, answer.get("summaries"), now)
             received += got["received"]
             if progress is not None:
