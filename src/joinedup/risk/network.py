@@ -78,7 +78,14 @@ class Network:
 
     def degree(self, node: str) -> int:
         """How many children ``node`` is tied to."""
-        return len({t.child for t in self.ties if t.node == node})
+        return self.degrees().get(node, 0)
+
+    def degrees(self) -> dict[str, int]:
+        """How many children each node is tied to (one pass over the ties)."""
+        tied: dict[str, set[str]] = defaultdict(set)
+        for tie in self.ties:
+            tied[tie.node].add(tie.child)
+        return {node: len(children) for node, children in tied.items()}
 
 
 def counts_as_child(incident: Incident, who: Involved, flagged: frozenset[str]) -> bool:

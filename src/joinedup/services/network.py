@@ -4,7 +4,9 @@ its evidence (the police incidents: id, date, category, roles).
 
 Governed and audited: the use is checked (the MASH, and the police safeguarding officer, under
 MASH triage or a child protection enquiry: the MASH agreement's purposes), and every child and
-adult the network could hold is opened through the gate, so each is a decided, audited read.
+adult the network could hold is opened through the gate, so each is a decided, audited read
+(through the bulk gate, ``gate_bulk.open_people``: the same decisions and audit entries as
+opening each in turn, in a few queries for the whole partnership).
 A child's incident counts only when the reader may see its category (missing person reports,
 or incidents) and the roles in it; an assessment's exploitation flag only when they may see
 the assessments. The network is then built from what is left, so a withheld fact changes
@@ -22,7 +24,7 @@ from datetime import UTC, datetime
 from pydantic import Field
 from sqlalchemy import Connection, Engine, select
 
-from joinedup.governance import gate, uses
+from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.data_map import event_field, identity_field
 from joinedup.governance.reader import Reader
@@ -87,18 +89,15 @@ def exploitation_network(
         incidents = police_incidents(connection)
         flagged = exploitation_flagged(connection)
         candidates = net.build(incidents, flagged).children
-        opened = {
-            child: gate.open_person(connection, reader, child, CHILD_FIELDS, now=now)
-            for child in candidates
-        }
+        opened = gate_bulk.open_people(connection, reader, candidates, CHILD_FIELDS, now=now)
         network = net.build(
             [_as_allowed(incident, opened) for incident in incidents],
             frozenset(c for c in flagged if c in opened and opened[c].allows(ASSESSMENTS_FIELD)),
         )
-        for adult in network.adults:
-            opened[adult] = gate.open_person(connection, reader, adult, ADULT_FIELDS, now=now)
+        opened |= gate_bulk.open_people(connection, reader, network.adults, ADULT_FIELDS, now=now)
         names = _names(connection, {p: opened[p] for p in (*network.children, *network.adults)})
         things = things_by_key(connection, set(network.things))
+    degrees = network.degrees()
     nodes: list[dict[str, object]] = []
     for kind, ids in (("CHILD", network.children), ("ADULT", network.adults)):
         for number, person_id in enumerate(ids, start=1):
@@ -107,7 +106,7 @@ def exploitation_network(
                     "id": person_id,
                     "kind": kind,
                     "label": names.get(person_id) or f"{kind.title()} {number}",
-                    "children": network.degree(person_id) if kind == "ADULT" else 0,
+                    "children": degrees.get(person_id, 0) if kind == "ADULT" else 0,
                     "href": f"/people/{person_id}",
                 }
             )
@@ -119,7 +118,7 @@ def exploitation_network(
                 "kind": key.split(":", 1)[0],
                 "label": (thing.label if thing and thing.label else key.split(":", 1)[1]),
                 "detail": _detail(thing),
-                "children": network.degree(key),
+                "children": degrees.get(key, 0),
             }
         )
     ties = [
