@@ -13,8 +13,10 @@ decisions, the relationships found, the readers (emergency or not) and the audit
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,24 +40,60 @@ from joinedup.store.linkage_tables import linkage_merge, linkage_record, linkage
 from joinedup.store.risk_tables import exploitation_score, risk_model, risk_score
 from joinedup.store.tables import event, involvement, person, person_record, practitioner
 from joinedup.synth import generate_partnership
+from tests.conftest import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    postgres_schema_url,
+)
 
 CHILDREN = 120
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, datetime]]:
-    folder = tmp_path_factory.mktemp("bulk-gate")
-    generate_partnership(folder / "partnership", children=CHILDREN, seed=22)
-    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
-    upgrade(engine)
-    for delivery in deliveries_in(folder / "partnership"):
-        ingest(engine, delivery, link=False)
-    link(engine)
-    load_agreements(engine, [EXAMPLE_AGREEMENTS], loaded_by="tests")
-    with engine.begin() as connection:
-        now = _random_world(connection, random.Random(22))
-    yield engine, now
-    engine.dispose()
+def partnership(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bulk-gate") / "partnership"
+    generate_partnership(out, children=CHILDREN, seed=22)
+    return out
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not POSTGRES_URL, reason="JOINEDUP_TEST_DATABASE_URL unset"),
+            ],
+        ),
+    ],
+)
+def world(
+    request: pytest.FixtureRequest, partnership: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, datetime]]:
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('bulk-gate-db') / 'store.db'}"
+    else:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        create_postgres_schema(schema)
+        url = postgres_schema_url(schema)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        for delivery in deliveries_in(partnership):
+            ingest(engine, delivery, link=False)
+        link(engine)
+        load_agreements(engine, [EXAMPLE_AGREEMENTS], loaded_by="tests")
+        with engine.begin() as connection:
+            now = _random_world(connection, random.Random(22))
+        yield engine, now
+    finally:
+        engine.dispose()
+        if schema:
+            drop_postgres_schema(schema)
 
 
 def _random_world(connection: Connection, rng: random.Random) -> datetime:
