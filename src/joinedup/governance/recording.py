@@ -78,11 +78,13 @@ def decide_and_record_many(
     *,
     now: datetime | None = None,
     grants: Mapping[str, list[EmergencyGrant]] | None = None,
+    family_of: str | None = None,
 ) -> list[Decision]:
     """``decide_and_record`` for several requests, their audit entries appended in order in
     one batch: what alerts raised in bulk and the bulk gate use. An emergency request needs
     ``grants`` (the user's grants in force at ``now``, by child, from ``active_grants_for``):
-    it is decided as ``decide_and_record`` would, with the grants given."""
+    it is decided as ``decide_and_record`` would, with the grants given. ``family_of`` as for
+    ``decide_and_record``: the child whose single view asked about these adults."""
     now = now or datetime.now(UTC)
     if grants is None and any(r.emergency for r in requests):
         raise ValueError("an emergency request needs the grants in force (active_grants_for)")
@@ -100,9 +102,11 @@ def decide_and_record_many(
             decision = replace(decision, reasons=(note, *decision.reasons))
         asked.append(request)
         decisions.append(decision)
-    append_many(
-        connection, [_access_entry(r, d, now) for r, d in zip(asked, decisions, strict=True)]
-    )
+    entries = [_access_entry(r, d, now) for r, d in zip(asked, decisions, strict=True)]
+    if family_of:
+        for entry in entries:
+            entry["details"]["family_of"] = family_of
+    append_many(connection, entries)
     return decisions
 
 
