@@ -27,9 +27,13 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from joinedup.errors import NotFound
 from joinedup.governance import gate
 from joinedup.governance.gate_bulk import open_people
+from joinedup.governance.purposes import Relationship
 from joinedup.governance.reader import Reader
+from joinedup.governance.recording import decide_and_record, decide_and_record_many
+from joinedup.governance.subjects import subjects
 from joinedup.linkage.batch import link
 from joinedup.services import EXAMPLE_AGREEMENTS, deliveries_in, ingest, load_agreements
+from joinedup.services.family_view import FAMILY_ITEMS
 from joinedup.services.network import CHILD_FIELDS
 from joinedup.store import make_engine, upgrade
 from joinedup.store.audit_tables import audit_entry
@@ -382,3 +386,38 @@ def test_records_of_a_merged_person_answer_for_the_survivor(
         opened = open_people(connection, reader, ["P-MERGED-0"], now=now)
         transaction.rollback()
     assert opened["P-MERGED-0"].subject.person_id == into
+
+
+def test_a_familys_adults_decided_together_audit_as_one_at_a_time(
+    world: tuple[Engine, datetime],
+) -> None:
+    """The family section's batch (``decide_and_record_many`` with ``family_of``) writes the
+    entries ``decide_and_record`` writes for each adult in turn."""
+    engine, now = world
+    with engine.connect() as connection:
+        reader = _readers(connection)["social worker"]
+        ids = _ids(connection)[:12]
+    child, adults = ids[0], [*ids[1:], ids[1]]  # an adult listed twice is asked twice
+    rels = frozenset({Relationship.INVOLVED})
+    written = []
+    for together in (False, True):
+        with engine.connect() as connection, connection.begin() as transaction:
+            tail = connection.execute(select(func.max(audit_entry.c.seq))).scalar() or 0
+            found = subjects(connection, adults)
+            requests = [gate.request_for(reader, found[a], FAMILY_ITEMS, rels) for a in adults]
+            if together:
+                decide_and_record_many(connection, requests, now=now, family_of=child)
+            else:
+                for request in requests:
+                    decide_and_record(connection, request, now=now, family_of=child)
+            written.append(
+                connection.execute(
+                    select(audit_entry.c.details, audit_entry.c.entry_hash)
+                    .where(audit_entry.c.seq > tail)
+                    .order_by(audit_entry.c.seq)
+                ).all()
+            )
+            transaction.rollback()
+    assert [tuple(r) for r in written[1]] == [tuple(r) for r in written[0]]
+    assert len(written[1]) == len(adults)
+    assert all(r.details["family_of"] == child for r in written[1])
