@@ -28,6 +28,7 @@ from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.data_map import event_field, identity_field
 from joinedup.governance.reader import Reader
+from joinedup.governance.subjects import CHUNK
 from joinedup.risk import network as net
 from joinedup.risk.network_data import (
     Thing,
@@ -88,7 +89,7 @@ def exploitation_network(
     with engine.begin() as connection:
         incidents = police_incidents(connection)
         flagged = exploitation_flagged(connection)
-        candidates = net.build(incidents, flagged).children
+        candidates = net.children_of(incidents, flagged)
         opened = gate_bulk.open_people(connection, reader, candidates, CHILD_FIELDS, now=now)
         network = net.build(
             [_as_allowed(incident, opened) for incident in incidents],
@@ -169,11 +170,16 @@ def _names(connection: Connection, opened: dict[str, gate.Opened]) -> dict[str, 
     if not opened:
         return {}
     lr, pr = linkage_record.c, person_record.c
-    rows = connection.execute(
-        select(lr.person_id, pr.agency_id, pr.forenames, pr.surname)
-        .join(person_record, LINKED_PERSON_RECORD)
-        .where(lr.person_id.in_(list(opened)))
-    ).all()
+    ids = list(opened)
+    rows = [
+        row
+        for start in range(0, len(ids), CHUNK)  # SQLite's limit on bound parameters
+        for row in connection.execute(
+            select(lr.person_id, pr.agency_id, pr.forenames, pr.surname)
+            .join(person_record, LINKED_PERSON_RECORD)
+            .where(lr.person_id.in_(ids[start : start + CHUNK]))
+        )
+    ]
     names: dict[str, str] = {}
     for row in sorted(rows, key=lambda r: (r.person_id, r.agency_id != "police", r.agency_id)):
         field_name = identity_field(row.agency_id)
