@@ -63,7 +63,7 @@ class AccessRequest:
             team=team.strip() if team and team.strip() else None,
             purpose=purpose_of(purpose),
             child_id=child_id.strip(),
-            fields=expand_fields(tuple(fields)),
+            fields=expand_fields(fields if isinstance(fields, frozenset) else tuple(fields)),
             relationships=frozenset(relationship(r) for r in relationships if r.strip()),
             emergency=emergency,
             sealed=frozenset(sealed_kind(s) for s in sealed if s.strip()),

@@ -292,6 +292,8 @@ def data_item(field: str) -> DataItem:
 def expand_fields(names: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
     """Validate field names, expanding ``<agency>.*`` to the agency's items and ``*.<item>``
     to that item in every agency that has it (``*.identity``)."""
+    if isinstance(names, frozenset) and names <= CATALOGUE.keys():
+        return names  # already catalogue fields (the bulk gate asks with one set for many)
     fields: set[str] = set()
     for raw in names:
         name = raw.strip()

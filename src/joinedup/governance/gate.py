@@ -72,6 +72,7 @@ def on_mash_list(connection: Connection, subject: Subject, now: datetime) -> boo
                 scores.c.current.is_(True),
                 scores.c.flagged.is_(True),
             )
+            .order_by(scores.c.scored_at.desc())  # the latest: any after the closing counts
             .limit(1)
         ).first()
         if flagged is not None and (closed is None or closed < _aware(flagged.scored_at)):

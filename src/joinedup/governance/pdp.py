@@ -8,7 +8,9 @@ facts in the Cedar context and no entity graph at all.
 
 Two caches, both exact and both dropped together when the agreements change (the state
 holding them is swapped whole, so a decision never mixes two policy versions):
-- decisions, LRU, keyed on the full request and the day;
+- decisions, LRU, keyed on the request without who asks and about whom (its role, agency,
+  team, purpose, fields, relationships, emergency and seals) and the day: no policy names a
+  user or a child, so a list or a network of thousands of children decides a handful of times;
 - field-class outcomes, keyed on exactly the values that make up the Cedar context. No policy
   names a user or a child, so two requests with the same context get the same outcome.
 """
@@ -72,6 +74,21 @@ def _context(key: ContextKey) -> dict[str, Any]:
     }
 
 
+def _asked(request: AccessRequest) -> tuple[Any, ...]:
+    """What a decision depends on: the request less its user and child (no policy names
+    either, and a decision says nothing of them)."""
+    return (
+        request.role,
+        request.agency,
+        request.team,
+        request.purpose,
+        request.fields,
+        request.relationships,
+        request.emergency,
+        request.sealed,
+    )
+
+
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -84,7 +101,9 @@ class _State:
     policy_sets: list[Any]
     unsealed_sets: list[Any]
     flows: FlowIndex  # for explaining denials
-    decisions: OrderedDict[tuple[AccessRequest, int], Decision] = field(default_factory=OrderedDict)
+    decisions: OrderedDict[tuple[tuple[Any, ...], int], Decision] = field(
+        default_factory=OrderedDict
+    )
     outcomes: dict[tuple[ContextKey, str], FieldOutcome] = field(default_factory=dict)
     classes: dict[tuple[int, bool, tuple[Any, ...]], ClassResult] = field(default_factory=dict)
     by_context: dict[tuple[ContextKey, int], ClassResult] = field(default_factory=dict)
@@ -150,17 +169,18 @@ class PolicyDecisionPoint:
         state = self._state  # one policy version for the whole decision
         day = cedar_date(today or self.clock())
         self.stats.decisions += 1
+        key = (_asked(request), day)
         if self.caching:
             with self._lock:
-                cached = state.decisions.get((request, day))
+                cached = state.decisions.get(key)
                 if cached is not None:
-                    state.decisions.move_to_end((request, day))
+                    state.decisions.move_to_end(key)
                     self.stats.decision_hits += 1
                     return cached
         decision = self._decide(state, request, day, today or self.clock())
         if self.caching:
             with self._lock:
-                state.decisions[(request, day)] = decision
+                state.decisions[key] = decision
                 if len(state.decisions) > self.cache_size:
                     state.decisions.popitem(last=False)
         return decision

@@ -8,7 +8,7 @@ back) with the read it records. The decision logic itself stays in ``pdp`` (no O
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, or_, select
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.agreement_store import current_agreements, fingerprint
 from joinedup.governance.audit import append, append_many
-from joinedup.governance.grants import active_grants, effective_request
+from joinedup.governance.grants import EmergencyGrant, active_grants, effective_request
 from joinedup.governance.pdp import UK, PolicyDecisionPoint
 from joinedup.governance.purposes import Relationship
 from joinedup.store.tables import involvement, practitioner
@@ -73,19 +73,40 @@ def decide_and_record(
 
 
 def decide_and_record_many(
-    connection: Connection, requests: list[AccessRequest], *, now: datetime | None = None
+    connection: Connection,
+    requests: list[AccessRequest],
+    *,
+    now: datetime | None = None,
+    grants: Mapping[str, list[EmergencyGrant]] | None = None,
+    family_of: str | None = None,
 ) -> list[Decision]:
-    """``decide_and_record`` for several requests (none an emergency), their audit entries
-    appended in order in one batch: what alerts raised in bulk use."""
+    """``decide_and_record`` for several requests, their audit entries appended in order in
+    one batch: what alerts raised in bulk and the bulk gate use. An emergency request needs
+    ``grants`` (the user's grants in force at ``now``, by child, from ``active_grants_for``):
+    it is decided as ``decide_and_record`` would, with the grants given. ``family_of`` as for
+    ``decide_and_record``: the child whose single view asked about these adults."""
     now = now or datetime.now(UTC)
-    if any(r.emergency for r in requests):
-        raise ValueError("an emergency request is decided one at a time (its grants)")
+    if grants is None and any(r.emergency for r in requests):
+        raise ValueError("an emergency request needs the grants in force (active_grants_for)")
     pdp = engine_for(connection) if requests else None
     today = now.astimezone(UK).date()
-    decisions = [pdp.decide(r, today=today) for r in requests] if pdp else []
-    append_many(
-        connection, [_access_entry(r, d, now) for r, d in zip(requests, decisions, strict=True)]
-    )
+    asked: list[AccessRequest] = []
+    decisions: list[Decision] = []
+    for request in requests:
+        note = None
+        if request.emergency and grants is not None:
+            request, note = effective_request(request, grants.get(request.child_id, []), now)
+        assert pdp is not None
+        decision = pdp.decide(request, today=today)
+        if note:
+            decision = replace(decision, reasons=(note, *decision.reasons))
+        asked.append(request)
+        decisions.append(decision)
+    entries = [_access_entry(r, d, now) for r, d in zip(asked, decisions, strict=True)]
+    if family_of:
+        for entry in entries:
+            entry["details"]["family_of"] = family_of
+    append_many(connection, entries)
     return decisions
 
 

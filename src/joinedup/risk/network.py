@@ -78,7 +78,14 @@ class Network:
 
     def degree(self, node: str) -> int:
         """How many children ``node`` is tied to."""
-        return len({t.child for t in self.ties if t.node == node})
+        return self.degrees().get(node, 0)
+
+    def degrees(self) -> dict[str, int]:
+        """How many children each node is tied to (one pass over the ties)."""
+        tied: dict[str, set[str]] = defaultdict(set)
+        for tie in self.ties:
+            tied[tie.node].add(tie.child)
+        return {node: len(children) for node, children in tied.items()}
 
 
 def counts_as_child(incident: Incident, who: Involved, flagged: frozenset[str]) -> bool:
@@ -88,6 +95,28 @@ def counts_as_child(incident: Incident, who: Involved, flagged: frozenset[str]) 
     if incident.category == MISSING:
         return who.role == MISSING or who.person_id in flagged
     return incident.category in EXPLOITATION or who.person_id in flagged
+
+
+def children_of(
+    incidents: list[Incident], flagged: frozenset[str] = frozenset(), min_children: int = 2
+) -> tuple[str, ...]:
+    """``build(...).children`` without the evidence: the children the network could hold
+    (those the service opens through the gate before building it from what they allow)."""
+    tied: dict[str, set[str]] = defaultdict(set)
+    for incident in incidents:
+        children = [p.person_id for p in incident.people if counts_as_child(incident, p, flagged)]
+        if not children:
+            continue
+        for p in incident.people:
+            if not p.is_child and p.role in ADULT_ROLES:
+                tied[p.person_id].update(children)
+        for thing in incident.things:
+            tied[thing.key].update(children)
+    kept: set[str] = set()
+    for children_tied in tied.values():
+        if len(children_tied) >= min_children:
+            kept |= children_tied
+    return tuple(sorted(kept))
 
 
 def build(

@@ -27,7 +27,8 @@ from joinedup.governance import gate
 from joinedup.governance.access import Decision
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.data_map import event_field
-from joinedup.governance.recording import decide_and_record
+from joinedup.governance.recording import decide_and_record_many
+from joinedup.governance.subjects import subjects
 from joinedup.services.casework_contacts import agency_name
 from joinedup.services.casework_words import event_label
 from joinedup.store.linkage_tables import linkage_record
@@ -105,16 +106,23 @@ def with_records(
     reader = opened.reader
     if reader.emergency:
         reader = replace(reader, emergency=False)
+    # Every adult decided and audited in one batch, in the family list's order: the same
+    # decisions and entries as ``decide_and_record`` one at a time.
+    asked = [m["person_id"] for m in members if m["role"] in ADULT_ROLES]
+    adults = subjects(connection, asked)
+    requests = [
+        gate.request_for(reader, adults[a], FAMILY_ITEMS, opened.relationships) for a in asked
+    ]
+    decided = iter(
+        decide_and_record_many(connection, requests, now=now, family_of=opened.subject.person_id)
+    )
     out = []
     for member in members:
         if member["role"] not in ADULT_ROLES:
             out.append({**member, "records": []})
             continue
-        adult = gate.subject(connection, member["person_id"])
-        request = gate.request_for(reader, adult, FAMILY_ITEMS, opened.relationships)
-        decision = decide_and_record(
-            connection, request, now=now, family_of=opened.subject.person_id
-        )
+        adult = adults[member["person_id"]]
+        decision = next(decided)
         rows: list[Mapping[str, Any]] = []
         if decision.allowed and adult.records:
             found = connection.execute(_EVENTS, {"person_id": adult.person_id}).all()

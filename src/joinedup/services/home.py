@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, and_, cast, func, or_, select
 
 from joinedup.accounts.model import Account
-from joinedup.governance import gate, uses
+from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.data_map import event_field, identity_field
 from joinedup.governance.pdp import UK
 from joinedup.governance.reader import Reader
@@ -160,10 +160,9 @@ def _read(
 ) -> tuple[list[CaseloadChild], int]:
     """The children of ``rows`` as far as the reader may see them (each a governed read),
     and how many the reader may not open."""
-    opened = {
-        r.person_id: gate.open_person(connection, reader, r.person_id, gate.ALL_FIELDS, now=now)
-        for r in rows
-    }
+    opened = gate_bulk.open_people(
+        connection, reader, [r.person_id for r in rows], gate.ALL_FIELDS, now=now
+    )
     shown = {p: o for p, o in opened.items() if o.decision.allowed}
     names = _names(connection, shown, reader.agency.value)
     looked = looked_at(connection, reader.user_id, shown)

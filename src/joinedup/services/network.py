@@ -4,7 +4,9 @@ its evidence (the police incidents: id, date, category, roles).
 
 Governed and audited: the use is checked (the MASH, and the police safeguarding officer, under
 MASH triage or a child protection enquiry: the MASH agreement's purposes), and every child and
-adult the network could hold is opened through the gate, so each is a decided, audited read.
+adult the network could hold is opened through the gate, so each is a decided, audited read
+(through the bulk gate, ``gate_bulk.open_people``: the same decisions and audit entries as
+opening each in turn, in a few queries for the whole partnership).
 A child's incident counts only when the reader may see its category (missing person reports,
 or incidents) and the roles in it; an assessment's exploitation flag only when they may see
 the assessments. The network is then built from what is left, so a withheld fact changes
@@ -22,10 +24,11 @@ from datetime import UTC, datetime
 from pydantic import Field
 from sqlalchemy import Connection, Engine, select
 
-from joinedup.governance import gate, uses
+from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.data_map import event_field, identity_field
 from joinedup.governance.reader import Reader
+from joinedup.governance.subjects import CHUNK
 from joinedup.risk import network as net
 from joinedup.risk.network_data import (
     Thing,
@@ -86,19 +89,16 @@ def exploitation_network(
     with engine.begin() as connection:
         incidents = police_incidents(connection)
         flagged = exploitation_flagged(connection)
-        candidates = net.build(incidents, flagged).children
-        opened = {
-            child: gate.open_person(connection, reader, child, CHILD_FIELDS, now=now)
-            for child in candidates
-        }
+        candidates = net.children_of(incidents, flagged)
+        opened = gate_bulk.open_people(connection, reader, candidates, CHILD_FIELDS, now=now)
         network = net.build(
             [_as_allowed(incident, opened) for incident in incidents],
             frozenset(c for c in flagged if c in opened and opened[c].allows(ASSESSMENTS_FIELD)),
         )
-        for adult in network.adults:
-            opened[adult] = gate.open_person(connection, reader, adult, ADULT_FIELDS, now=now)
+        opened |= gate_bulk.open_people(connection, reader, network.adults, ADULT_FIELDS, now=now)
         names = _names(connection, {p: opened[p] for p in (*network.children, *network.adults)})
         things = things_by_key(connection, set(network.things))
+    degrees = network.degrees()
     nodes: list[dict[str, object]] = []
     for kind, ids in (("CHILD", network.children), ("ADULT", network.adults)):
         for number, person_id in enumerate(ids, start=1):
@@ -107,7 +107,7 @@ def exploitation_network(
                     "id": person_id,
                     "kind": kind,
                     "label": names.get(person_id) or f"{kind.title()} {number}",
-                    "children": network.degree(person_id) if kind == "ADULT" else 0,
+                    "children": degrees.get(person_id, 0) if kind == "ADULT" else 0,
                     "href": f"/people/{person_id}",
                 }
             )
@@ -119,7 +119,7 @@ def exploitation_network(
                 "kind": key.split(":", 1)[0],
                 "label": (thing.label if thing and thing.label else key.split(":", 1)[1]),
                 "detail": _detail(thing),
-                "children": network.degree(key),
+                "children": degrees.get(key, 0),
             }
         )
     ties = [
@@ -170,11 +170,16 @@ def _names(connection: Connection, opened: dict[str, gate.Opened]) -> dict[str, 
     if not opened:
         return {}
     lr, pr = linkage_record.c, person_record.c
-    rows = connection.execute(
-        select(lr.person_id, pr.agency_id, pr.forenames, pr.surname)
-        .join(person_record, LINKED_PERSON_RECORD)
-        .where(lr.person_id.in_(list(opened)))
-    ).all()
+    ids = list(opened)
+    rows = [
+        row
+        for start in range(0, len(ids), CHUNK)  # SQLite's limit on bound parameters
+        for row in connection.execute(
+            select(lr.person_id, pr.agency_id, pr.forenames, pr.surname)
+            .join(person_record, LINKED_PERSON_RECORD)
+            .where(lr.person_id.in_(ids[start : start + CHUNK]))
+        )
+    ]
     names: dict[str, str] = {}
     for row in sorted(rows, key=lambda r: (r.person_id, r.agency_id != "police", r.agency_id)):
         field_name = identity_field(row.agency_id)

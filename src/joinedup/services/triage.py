@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, bindparam, select, tuple_
 
 from joinedup.domain.agencies import AgencyId
 from joinedup.errors import Forbidden
-from joinedup.governance import gate, uses
+from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.data_map import identity_field
 from joinedup.governance.pdp import UK
@@ -198,12 +198,9 @@ def triage_list(
         flagged_only=True,
     )  # fmt: skip
     with engine.begin() as connection:
-        opened = {
-            child["person_id"]: gate.open_person(
-                connection, reader, child["person_id"], REQUESTED, now=now
-            )
-            for child in listed["children"]
-        }
+        opened = gate_bulk.open_people(
+            connection, reader, [c["person_id"] for c in listed["children"]], REQUESTED, now=now
+        )
         names = _names(connection, opened)
         shown = [p for p, o in opened.items() if o.decision.allowed]
         decided = triage_records.decisions(connection, reader, shown, latest_only=True)

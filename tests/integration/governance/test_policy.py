@@ -150,6 +150,8 @@ def test_cached_decisions_are_exact_and_reloads_drop_them() -> None:
     other = pdp.decide(mash_request(user_id="mash-8", child_id="C2"), today=TODAY)
     assert pdp.stats.cedar_evaluations == evaluations
     assert other.allowed_fields == first.allowed_fields
+    # ... and the whole decision: no policy names a user or a child, nor does a decision
+    assert other == first and pdp.stats.decision_hits == 2
     # A new agreement set (health no longer shares encounters) changes the next decision.
     mash = agreements["EXM-MASH-001"]
     narrower = tuple(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from joinedup.risk.network import Incident, Involved, Linked, build
+from hypothesis import given
+from hypothesis import strategies as st
+
+from joinedup.risk.network import Incident, Involved, Linked, build, children_of
 
 
 def _incident(
@@ -77,3 +80,36 @@ def test_a_witness_adult_and_another_child_are_no_connectors() -> None:
         ]
     )  # fmt: skip
     assert network.ties == ()
+
+
+PEOPLE = st.tuples(
+    st.sampled_from(["c1", "c2", "c3", "c4", "a1", "a2"]),
+    st.sampled_from(["MISSING_PERSON", "VICTIM", "SUSPECT", "SUBJECT_OF_CONCERN", "WITNESS"]),
+    st.booleans(),
+)
+INCIDENTS = st.lists(
+    st.tuples(
+        st.sampled_from(["MISSING_PERSON", "CHILD_SEXUAL_EXPLOITATION", "THEFT"]),
+        st.lists(PEOPLE, max_size=4),
+        st.lists(st.sampled_from([HOTEL, CAR, ("OBJECT:O2", "USED")]), max_size=2),
+    ),
+    max_size=8,
+)
+
+
+@given(INCIDENTS, st.frozensets(st.sampled_from(["c1", "c2", "c3"])))
+def test_the_children_it_could_hold_are_the_networks_children(
+    drawn: list, flagged: frozenset[str]
+) -> None:
+    """``children_of`` (what the service opens through the gate first) is ``build``'s
+    children, without the evidence."""
+    incidents = [
+        _incident(f"I{n}", category, *people, things=tuple(things))
+        for n, (category, people, things) in enumerate(drawn, start=1)
+    ]
+    network = build(incidents, flagged)
+    assert children_of(incidents, flagged) == network.children
+    assert network.degrees() == {
+        n: len({t.child for t in network.ties if t.node == n})
+        for n in (*network.adults, *network.things)
+    }
