@@ -28,6 +28,7 @@ from joinedup.governance import gate, gate_bulk, uses
 from joinedup.governance.catalogue import CATALOGUE
 from joinedup.governance.data_map import event_field, identity_field
 from joinedup.governance.reader import Reader
+from joinedup.governance.roles import sealed_kind
 from joinedup.governance.subjects import CHUNK
 from joinedup.risk import network as net
 from joinedup.risk.network_data import (
@@ -91,11 +92,15 @@ def exploitation_network(
         flagged = exploitation_flagged(connection)
         candidates = net.children_of(incidents, flagged)
         opened = gate_bulk.open_people(connection, reader, candidates, CHILD_FIELDS, now=now)
-        network = net.build(
-            [_as_allowed(incident, opened) for incident in incidents],
-            frozenset(c for c in flagged if c in opened and opened[c].allows(ASSESSMENTS_FIELD)),
+        allowed = [_as_allowed(incident, opened) for incident in incidents]
+        shown_flagged = frozenset(
+            c for c in flagged if c in opened and opened[c].allows(ASSESSMENTS_FIELD)
         )
+        network = net.build(allowed, shown_flagged)
         opened |= gate_bulk.open_people(connection, reader, network.adults, ADULT_FIELDS, now=now)
+        sealed = {a for a in network.adults if _sealed_from(opened[a])}
+        if sealed:  # drawn without them: their ties, ids and counts are what the seal keeps
+            network = net.build([_without(i, sealed) for i in allowed], shown_flagged)
         names = _names(connection, {p: opened[p] for p in (*network.children, *network.adults)})
         things = things_by_key(connection, set(network.things))
     degrees = network.degrees()
@@ -161,6 +166,19 @@ def _as_allowed(incident: net.Incident, opened: dict[str, gate.Opened]) -> net.I
     )
     return net.Incident(
         incident.incident_id, incident.occurred_on, incident.category, people, incident.things
+    )
+
+
+def _sealed_from(opened: gate.Opened) -> bool:
+    """The person's record is sealed and no rule opens the seal for this reader."""
+    kinds = {sealed_kind(s) for s in opened.subject.sealed}
+    return bool(kinds - opened.decision.sealed_permitted)
+
+
+def _without(incident: net.Incident, people: set[str]) -> net.Incident:
+    kept = tuple(p for p in incident.people if p.person_id not in people)
+    return net.Incident(
+        incident.incident_id, incident.occurred_on, incident.category, kept, incident.things
     )
 
 
