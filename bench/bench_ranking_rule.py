@@ -3,8 +3,9 @@ below the count of factors by more than 0.005 on the partnership's held-out year
 
 Usage: python bench/bench_ranking_rule.py --database sqlite:////tmp/p3k/joinedup.db
        [--truth /tmp/p3k/partnership/truth] [--step-months 6]
-The store must hold a partnership trained with ``joinedup demo`` or ``joinedup risk train``.
-Reads the choice the training recorded (``risk_model.training["ranking"]``), then re-runs the
+The store must hold a linked partnership. Reads the choice the training recorded
+(``risk_model.training["ranking"]``; without a trained model, makes it as the training does,
+snapshot step ``--step-months``, 6 as the demo, by default), then re-runs the
 same held-out year (family-grouped 3-fold cross-fitting, the training's seed and snapshot step)
 labelled twice: by the outcomes recorded in the store (what the training's choice saw: the
 figures should equal the recorded ones) and, with ``--truth``, by the generator's truth. For
@@ -30,7 +31,7 @@ from joinedup.risk import band_calibration, evaluation, ranking
 from joinedup.risk.dataset import family_groups, load_histories
 from joinedup.risk.features import DEPRIVATION_DECILE
 from joinedup.risk.scoring import active_model, born_after, data_as_of, data_start
-from joinedup.services.risk import _truth_outcomes
+from joinedup.services.risk import _ranking, _truth_outcomes
 from joinedup.store import make_engine, upgrade
 
 
@@ -79,39 +80,53 @@ def main() -> None:
     parser.add_argument("--truth", type=Path)
     parser.add_argument("--step-months", type=int, help="default: the training's own step")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--by", choices=(ranking.MODEL, ranking.COUNT), help="without a model")
+    parser.add_argument(
+        "--skip-store-labels", action="store_true", help="only the truth's labels (half the work)"
+    )
     args = parser.parse_args()
     engine = make_engine(args.database)
     upgrade(engine)
     started = time.perf_counter()
     with engine.connect() as connection:
         found = active_model(connection)
-        if found is None:
-            raise SystemExit("no risk model in the store: run `joinedup risk train` first")
-        model = found[1]
         on, start = data_as_of(connection), data_start(connection)
         histories = load_histories(connection, born_after=born_after(on))
         groups = family_groups(connection, histories)
         truth = _truth_outcomes(connection, args.truth) if args.truth else None
-    dates = sorted(model.training_dates)
-    step = args.step_months or (round((dates[-1] - dates[-2]).days / 30.4) if len(dates) > 1 else 2)
-    recorded = ranking.ranked_by(model)
-    by = recorded["by"]
     out: dict[str, Any] = {
         "load_average_before": [round(v, 2) for v in os.getloadavg()],
         "as_of": on.isoformat(),
-        "step_months": step,
-        "recorded": {k: v for k, v in recorded.items() if k != "reason"},
-        "recorded_reason": recorded.get("reason"),
     }
+    if found is not None:
+        dates = sorted(found[1].training_dates)
+        step = args.step_months or (
+            round((dates[-1] - dates[-2]).days / 30.4) if len(dates) > 1 else 2
+        )
+        recorded = ranking.ranked_by(found[1])
+        out["recorded"] = {k: v for k, v in recorded.items() if k != "reason"}
+        out["recorded_reason"] = recorded.get("reason")
+    elif args.skip_store_labels and not args.by:
+        raise SystemExit("no risk model in the store: give --by, or let the store's labels choose")
+    else:  # no model trained: the training's own choice, from the same held-out year
+        step = args.step_months or 6  # the demo's step
+    out["step_months"] = step
     kwargs = {"as_of": on, "data_start": start, "seed": args.seed, "step_months": step}
-    held = evaluation.cross_fit(list(histories.values()), groups, **kwargs)
-    out["held_out_year"] = held.on.isoformat()
-    out["store_labels"] = check(held, by)
+    by = out["recorded"]["by"] if found is not None else args.by
+    if not args.skip_store_labels:
+        held = evaluation.cross_fit(list(histories.values()), groups, **kwargs)
+        if by is None:
+            chosen = _ranking(held)  # what `joinedup risk train` records
+            out["chosen"] = {k: v for k, v in chosen.items() if k != "reason"}
+            out["chosen_reason"], by = chosen["reason"], chosen["by"]
+        out["held_out_year"] = held.on.isoformat()
+        out["store_labels"] = check(held, str(by))
     if truth is not None:
         for h in histories.values():
             h.outcomes = truth.get(h.person_id, [])
         held = evaluation.cross_fit(list(histories.values()), groups, **kwargs)
-        out["truth_labels"] = check(held, by)
+        out["held_out_year"] = held.on.isoformat()
+        out["truth_labels"] = check(held, str(by))
     out["seconds"] = round(time.perf_counter() - started, 1)
     out["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     print(json.dumps(out, indent=2, default=str))
