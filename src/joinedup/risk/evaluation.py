@@ -172,6 +172,11 @@ def _safe(
     return float(metric(y, s)) if 0 < y.sum() < len(y) else None
 
 
+def auc(y: np.ndarray, score: np.ndarray) -> float | None:
+    """The AUC of ``score`` for ``y``; None when ``y`` has no outcomes or only outcomes."""
+    return _safe(roc_auc_score, np.asarray(y), np.asarray(score))
+
+
 def metrics(held: HeldOut, months: int = 12) -> dict:
     y = held.data.y(months)
     p = held.p12 if months == 12 else held.p6

@@ -1,8 +1,10 @@
 """What the triage list ranks by: the model, unless it does worse than counting (pure).
 
 Each partnership's own validation (``evaluation.cross_fit``: the held-out year, family-grouped
-folds) gives two AUCs on the same children: the model's 12-month score and the rule-based
-count of distinct factors evidenced in 12 months (``evaluation.baseline_score``). The list
+folds) gives two AUCs on the same children: the model's 12-month score, as the list ranks by
+it (recalibrated within deprivation bands, cross-fitted: the shifts reorder children across
+bands), and the rule-based count of distinct factors evidenced in 12 months
+(``evaluation.baseline_score``). The list
 ranks by the model only if its AUC is not below the count's by more than ``MARGIN``; otherwise
 by the count (ties broken by the model's score), and the children flagged are then those whose
 count reaches the count that flags about the same share. On a small partnership a model can
@@ -23,7 +25,7 @@ MODEL, COUNT = "model", "count"
 
 def choose(model_auc: float | None, count_auc: float | None) -> dict[str, Any]:
     """The ranking and why, in words (``by``, ``reason``, both AUCs and the margin)."""
-    base = {"model_auc": _r(model_auc), "count_auc": _r(count_auc), "margin": MARGIN}
+    base = {"model_auc": rounded(model_auc), "count_auc": rounded(count_auc), "margin": MARGIN}
     if model_auc is None or count_auc is None:
         return base | {
             "by": MODEL,
@@ -87,5 +89,6 @@ def visible_count(row: Any, withheld: frozenset[str]) -> int:
     return sum(1 for c in codes if c in AREA_OF and AREA_OF[c] not in withheld)
 
 
-def _r(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
+    """An AUC as reported (four places)."""
     return None if value is None else round(float(value), 4)

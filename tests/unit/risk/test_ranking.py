@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,45 @@ def test_the_reason_says_the_aucs_as_they_are_reported() -> None:
     chosen = choose(0.44249, 0.9)
     assert f"{chosen['model_auc']:.3f}" in chosen["reason"]
     assert f"{chosen['count_auc']:.3f}" in chosen["reason"]
+
+
+def _held_out(y: np.ndarray, p12: np.ndarray, deciles: np.ndarray, counts: np.ndarray) -> Any:
+    from datetime import date
+
+    from joinedup.risk.evaluation import HeldOut
+    from joinedup.risk.features import BREADTH_FACTORS_12M, DEPRIVATION_DECILE, FEATURE_NAMES
+    from joinedup.risk.model import Snapshots
+
+    rows = np.zeros((y.size, len(FEATURE_NAMES)))
+    rows[:, DEPRIVATION_DECILE], rows[:, BREADTH_FACTORS_12M] = deciles, counts
+    data = Snapshots(
+        person_ids=[f"p{i}" for i in range(y.size)],
+        groups=[f"g{i}" for i in range(y.size)],
+        dates=[date(2025, 11, 1)] * y.size,
+        rows=rows.tolist(),
+        labels={6: y.astype(int).tolist(), 12: y.astype(int).tolist()},
+        outcome_dates=[None] * y.size,
+    )
+    folds = np.arange(y.size) % 3
+    return HeldOut(date(2025, 11, 1), data, p12, p12, counts, [0.5] * 3, folds)
+
+
+def test_the_choice_compares_the_count_with_the_model_the_list_ranks_by() -> None:
+    """The stored model is recalibrated within deprivation bands after the choice; the list
+    ranks by that model, so the choice must weigh its AUC, not the model's before. Here the
+    model before the band shifts beats the count (0.859 against 0.800) and the model after
+    them does not (0.750): the list must rank by the count. (On seed 77002 at 20,000
+    children the shifts took the model from 0.839 to 0.833.)"""
+    from joinedup.services.risk import _ranking
+
+    # band 1-2 over-predicted (shifted down), band 9-10 under-predicted (shifted up): the
+    # positives of 1-2 fall below the negatives of 9-10
+    y = np.r_[np.ones(100), np.zeros(900), np.ones(300), np.zeros(700)]
+    p12 = np.r_[np.full(100, 0.10), np.full(900, 0.20), np.full(300, 0.30), np.full(700, 0.09)]
+    deciles = np.r_[np.full(1000, 1.0), np.full(1000, 10.0)]
+    counts = np.where((y == 1) & (np.arange(y.size) % 5 < 3), 3.0, 0.0)  # AUC 0.8
+    choice = _ranking(_held_out(y, p12, deciles, counts))
+    assert choice["count_auc"] == pytest.approx(0.8)
+    assert choice["model_auc"] == pytest.approx(0.75, abs=1e-3)
+    assert choice["model_auc_before_band_calibration"] == pytest.approx(0.8594, abs=1e-3)
+    assert choice["by"] == "count" and "0.750" in choice["reason"]
