@@ -43,7 +43,9 @@ def render_text(alert: dict[str, Any]) -> str:
     content = alert["content"]
     lines = [alert["title"], "", str(content.get("what_happened", ""))]
     own = content.get("your_record") or {}
-    if own:
+    if own.get("restricted"):
+        lines.append(f"Child (your record): {own['restricted']}")
+    elif own:
         lines.append(f"Child (your record): {own.get('name', '')} ({own.get('reference', '')})")
     lines.append(f"Child (joinedup person): {alert['child_person_id']}")
     for field, value in (content.get("details") or {}).items():

@@ -27,6 +27,8 @@ from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from joinedup.alerts.school_calendar import SchoolCalendar
 from joinedup.alerts.school_calendar import load as load_calendar
+from joinedup.governance.minimisation import RESTRICTED, sealed_kinds
+from joinedup.governance.roles import SealedKind
 from joinedup.store.linkage_tables import (
     LINKED_PERSON_RECORD,
     linkage_household_member,
@@ -165,6 +167,11 @@ _EARLIER = select(event.c.event_type).where(
     event.c.id != bindparam("event_id"),
 )
 _NAME = select(person_record.c.forenames, person_record.c.surname).where(
+    person_record.c.agency_id == bindparam("a"),
+    person_record.c.source_table == bindparam("t"),
+    person_record.c.source_id == bindparam("s"),
+)
+_SEALED = select(person_record.c.attributes).where(
     person_record.c.agency_id == bindparam("a"),
     person_record.c.source_table == bindparam("t"),
     person_record.c.source_id == bindparam("s"),
@@ -316,8 +323,23 @@ def earlier_event_types(
     return set(rows.scalars())
 
 
-def own_record(connection: Connection, records: list[Record], agency: str) -> dict[str, Any]:
-    """How the recipient's own agency knows the child (its own data: always shown)."""
+def seals_of(connection: Connection, records: list[Record]) -> frozenset[SealedKind]:
+    """The seals on the person's records: one seal on any of them seals the person (as the
+    gate's ``subject`` has it)."""
+    found: set[SealedKind] = set()
+    for a, t, s in records:
+        found |= _remembered(("sealed", a, t, s), partial(_seals, connection, a, t, s))
+    return frozenset(found)
+
+
+def own_record(
+    connection: Connection, records: list[Record], agency: str, *, opened: bool = False
+) -> dict[str, Any]:
+    """How the recipient's own agency knows the child (its own data). A sealed child's record
+    is shown only where the gate's decision opened the seal (``opened``); otherwise only the
+    "restricted record" marker, as minimisation shows it."""
+    if not opened and seals_of(connection, records):
+        return {"restricted": RESTRICTED}
     for a, t, s in records:
         if a != agency:
             continue
@@ -366,6 +388,11 @@ def incident_roles(connection: Connection, incident_id: str, on: date) -> dict[s
 def _name(connection: Connection, agency: str, table: str, source_id: str) -> str | None:
     row = connection.execute(_NAME, {"a": agency, "t": table, "s": source_id}).first()
     return None if row is None else name_of(row.forenames, row.surname)
+
+
+def _seals(connection: Connection, agency: str, table: str, source_id: str) -> frozenset:
+    attributes = connection.execute(_SEALED, {"a": agency, "t": table, "s": source_id}).scalar()
+    return sealed_kinds(attributes or {})
 
 
 def name_of(forenames: str | None, surname: str | None) -> str:

@@ -3,7 +3,7 @@
 ``warm(connection, events, agencies)`` reads, for every event's person and every person in
 their households, what ``facts`` would otherwise read one query at a time (the linked
 person, records, date of birth, household on the event's day, open plans or care, lead
-practitioners in ``agencies``, names), and stores each answer in the ``facts`` memo under
+practitioners in ``agencies``, names, seals), and stores each answer in the ``facts`` memo under
 the key its reader uses. The rules then run unchanged, in Python, against the memo; what
 the bulk reads did not cover (a record not linked yet, a missing-episode count) the readers
 still read themselves. Must run inside ``facts.remembering()``.
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_
 
 from joinedup.alerts import facts
 from joinedup.alerts.evaluate import ON_PLAN_OR_LOOKED_AFTER
+from joinedup.governance.minimisation import sealed_kinds
 from joinedup.store.linkage_tables import (
     LINKED_PERSON_RECORD,
     linkage_household_member,
@@ -67,6 +68,7 @@ _PEOPLES_RECORDS = (
         person_record.c.date_of_birth,
         person_record.c.forenames,
         person_record.c.surname,
+        person_record.c.attributes,
     )
     .join(linkage_record, LINKED_PERSON_RECORD)
     .where(linkage_record.c.person_id.in_(bindparam("people", expanding=True)))
@@ -196,10 +198,11 @@ def _births_and_names(connection: Connection, people: list[str]) -> None:
     births: dict[str, Counter[date]] = {p: Counter() for p in people}
     for chunk in _chunks(people):
         rows = connection.execute(_PEOPLES_RECORDS, {"people": chunk})
-        for person_id, agency, table, source, born, forenames, surname in rows:
+        for person_id, agency, table, source, born, forenames, surname, attributes in rows:
             if born is not None:
                 births[person_id][born] += 1
             facts.remember(("name", agency, table, source), facts.name_of(forenames, surname))
+            facts.remember(("sealed", agency, table, source), sealed_kinds(attributes or {}))
     for person_id, counted in births.items():
         facts.remember(("born", person_id), counted.most_common(1)[0][0] if counted else None)
 

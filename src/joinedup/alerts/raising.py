@@ -30,9 +30,9 @@ from joinedup.config import AlertSettings
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance.access import AccessRequest, Decision
 from joinedup.governance.catalogue import CATALOGUE
-from joinedup.governance.minimisation import WITHHELD, minimise
+from joinedup.governance.minimisation import RESTRICTED, WITHHELD, minimise
 from joinedup.governance.recording import decide_and_record
-from joinedup.governance.roles import Role
+from joinedup.governance.roles import Role, SealedKind
 from joinedup.store.alert_tables import alert, alert_message
 
 FOLD_HOURS = 72
@@ -122,7 +122,7 @@ def governed_content(
     """(shared, title, content) for this recipient: the decision is audited; a denied field
     is absent; with nothing allowed, the alert only says whom to contact."""
     with failures.at(failures.POLICY_DECISION):
-        request = access_request(finding, recipient)
+        request = access_request(finding, recipient, facts.seals_of(connection, finding.records))
         decision = None if request is None else decide_and_record(connection, request, now=now)
     return content_for(connection, finding, recipient, settings, decision)
 
@@ -132,10 +132,13 @@ class NotInCatalogue(ValueError):
     it (the decision point knows catalogue fields only), so no alert is raised with it."""
 
 
-def access_request(finding: Finding, recipient: Recipient) -> AccessRequest | None:
+def access_request(
+    finding: Finding, recipient: Recipient, sealed: frozenset[SealedKind] = frozenset()
+) -> AccessRequest | None:
     """What the recipient asks to see of the finding (None: it has no governed details).
     Only catalogue fields are asked for: anything else is a defect of the rule, named here
-    rather than met as a ``KeyError`` inside the decision point (issue 17)."""
+    rather than met as a ``KeyError`` inside the decision point (issue 17). ``sealed``: the
+    seals on the child's records (``facts.seals_of``), which the decision point weighs."""
     if not finding.details:
         return None
     unknown = finding.details.keys() - CATALOGUE.keys()
@@ -153,6 +156,7 @@ def access_request(finding: Finding, recipient: Recipient) -> AccessRequest | No
         child_id=finding.child_id,
         fields=frozenset(finding.details),
         relationships=recipient.relationships,
+        sealed=sealed,
     )
 
 
@@ -163,24 +167,36 @@ def content_for(
     settings: AlertSettings,
     decision: Decision | None,
 ) -> tuple[bool, str, dict[str, Any]]:
-    """(shared, title, content) given the recorded decision on ``access_request``."""
+    """(shared, title, content) given the recorded decision on ``access_request``. A sealed
+    child's alert shows what the decision opened of the seal (``minimise``): with the seal
+    not opened (or no decision made), only that something exists and whom to call."""
+    seals = facts.seals_of(connection, finding.records)
+    opened = bool(seals) and decision is not None and seals <= decision.sealed_permitted
     content: dict[str, Any] = {
         "child_id": finding.child_id,
         "rule": finding.rule.id,
-        "your_record": facts.own_record(connection, finding.records, recipient.agency),
+        "your_record": facts.own_record(
+            connection, finding.records, recipient.agency, opened=opened
+        ),
         "contact": finding.extra.get("contact") or contact_for(connection, finding, settings),
         "where_to_look": f"the child's single view in joinedup (person {finding.child_id})",
         # Kept for the rule's own use, never shown (inbox and channels drop "_" keys).
         **{k: v for k, v in finding.extra.items() if k.startswith("_")},
     }
+    if seals and not opened:
+        content["what_happened"] = NOT_SHARED
+        content["withheld"] = [RESTRICTED]
+        return False, NOT_SHARED_TITLE, content
     if decision is None:
         content["what_happened"] = finding.summary
         return True, finding.rule.title, content
     if not decision.allowed:
         content["what_happened"] = NOT_SHARED
         return False, NOT_SHARED_TITLE, content
-    shown = minimise({"child_id": finding.child_id, **finding.details}, decision)
+    marked = {"sealed": sorted(k.value for k in seals)} if seals else {}
+    shown = minimise({"child_id": finding.child_id, **marked, **finding.details}, decision)
     shown.pop("child_id", None)
+    shown.pop("sealed", None)
     if set(finding.details) <= decision.allowed_fields:
         content["what_happened"] = finding.summary
     else:

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from joinedup.alerts import failures, raising
+from joinedup.alerts import facts, failures, raising
 from joinedup.alerts.evaluate import Finding
 from joinedup.alerts.routing import Recipient
 from joinedup.config import AlertSettings
@@ -176,7 +176,12 @@ def _write_new(
     if not new:
         return
     with failures.at(failures.POLICY_DECISION):
-        requests = [raising.access_request(item.finding, item.recipient) for item, _, _ in new]
+        requests = [
+            raising.access_request(
+                item.finding, item.recipient, facts.seals_of(connection, item.finding.records)
+            )
+            for item, _, _ in new
+        ]
         asked = [r for r in requests if r is not None]
         decided = iter(decide_and_record_many(connection, asked, now=now))
     rows = []

@@ -73,6 +73,9 @@ class PairRecord(BaseModel):
     postcode: str | None
     address_line: str | None
     other_identifiers: list[str]
+    restricted: str | None = Field(
+        None, description="set when the record is sealed: its identity is not shown"
+    )
 
 
 class Pair(BaseModel):

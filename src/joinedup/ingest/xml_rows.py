@@ -3,7 +3,8 @@ School Census's ``<SchoolInformation>`` and each ``<PupilOnRoll>``).
 
 The file is parsed safely (no DTD, no entities, no network) and validated against the
 return's own XSD. A file that is not well-formed XML, is too large, or breaks the schema
-outside a record (the wrong root, a namespace the schema does not know, a bad header) is
+outside a record (the wrong root, a bad header) or carries an XML namespace (the DfE's
+returns use none: the CIN census XSD has no target namespace, and CBDS files have none) is
 refused whole: ``HeaderError`` with a one-line message naming the element and line. A
 record that breaks the schema is one quarantined row (``SCHEMA_INVALID``, naming the element
 and line), and every other record is read: each record element is exactly one row, as the
@@ -92,13 +93,34 @@ def load(path: Path) -> Any:
         ) from None
     if tree.docinfo.doctype:
         raise HeaderError("declares a DOCTYPE; XML returns may not carry DTDs or entities")
+    root = tree.getroot()
+    name = etree.QName(root)
+    if name.namespace:
+        raise HeaderError(
+            f"has root element <{name.localname}> in namespace {name.namespace!r} at line "
+            f"{root.sourceline}; expected <{name.localname}> with no namespace (the DfE's "
+            "returns use none)"
+        )
     return tree
+
+
+def records_in(root: Any) -> list[Any]:
+    """The record elements under ``root``; ``HeaderError`` for one in a namespace (the DfE's
+    returns use none: counted by its plain name it would go missing from the count)."""
+    records = list(root.iter(*(f"{{*}}{n}" for n in ROW_ELEMENTS)))
+    stray = next((r for r in records if etree.QName(r).namespace), None)
+    if stray is not None:
+        name = etree.QName(stray)
+        raise HeaderError(
+            f"holds a <{name.localname}> record in namespace {name.namespace!r} at line "
+            f"{stray.sourceline}; the DfE's returns use no namespace"
+        )
+    return records
 
 
 def count_rows(path: Path) -> int:
     """Record elements in the file, as the manifest counts them."""
-    root = load(path).getroot()
-    return sum(1 for _ in root.iter(*ROW_ELEMENTS))
+    return len(records_in(load(path).getroot()))
 
 
 def as_dict(element: Any) -> dict[str, Any]:
@@ -133,7 +155,7 @@ def read_xml(
                 f"has root element <{found}> at line {tree.getroot().sourceline}; expected <{root}>"
             )
         valid = True
-    records = list(tree.getroot().iter(*ROW_ELEMENTS))
+    records = records_in(tree.getroot())
     stray = next((r for r in records if records_of and r.tag not in records_of), None)
     if stray is not None:
         raise HeaderError(

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from joinedup.errors import BadInput, NotFound
 from joinedup.governance.audit import append
+from joinedup.governance.minimisation import RESTRICTED, sealed_kinds
 from joinedup.linkage import queue
 from joinedup.store.linkage_tables import linkage_review
 from joinedup.store.tables import person_identifier, person_record
@@ -118,17 +119,26 @@ def pair_records(connection: Connection, item: dict[str, Any]) -> dict[str, Any]
     }
 
 
+_IDENTITY = ("forenames", "surname", "other_names", "date_of_birth", "sex", "nhs_number",
+             "upn", "postcode", "address_line")  # fmt: skip
+
+
 def _record(connection: Connection, record_key: str) -> dict[str, Any] | None:
+    """One side of the pair; a sealed record (no rule of the link review opens a seal) only
+    as "restricted record", its identity blank."""
     agency, table, source_id = record_key.split("|", 2)
     pr = person_record.c
     row = connection.execute(
-        select(
-            pr.forenames, pr.surname, pr.other_names, pr.date_of_birth, pr.sex,
-            pr.nhs_number, pr.upn, pr.postcode, pr.address_line,
-        ).where(pr.agency_id == agency, pr.source_table == table, pr.source_id == source_id)
+        select(*(pr[c] for c in _IDENTITY), pr.attributes)
+        .where(pr.agency_id == agency, pr.source_table == table, pr.source_id == source_id)
     ).first()  # fmt: skip
     if row is None:
         return None
+    where = {"record_key": record_key, "agency": agency, "source_table": table,
+             "source_id": source_id}  # fmt: skip
+    if sealed_kinds(row.attributes or {}):
+        blank: dict[str, Any] = {c: [] if c == "other_names" else None for c in _IDENTITY}
+        return {**where, **blank, "other_identifiers": [], "restricted": RESTRICTED}
     pi = person_identifier.c
     others = connection.execute(
         select(pi.identifier_type, pi.value)
@@ -136,12 +146,10 @@ def _record(connection: Connection, record_key: str) -> dict[str, Any] | None:
         .order_by(pi.identifier_type, pi.value)
     ).all()
     return {
-        "record_key": record_key,
-        "agency": agency,
-        "source_table": table,
-        "source_id": source_id,
-        **row._asdict(),
+        **where,
+        **{c: row._mapping[c] for c in _IDENTITY},
         "other_identifiers": [f"{kind.replace('_', ' ')} {value}" for kind, value in others],
+        "restricted": None,
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, bindparam, select, tuple_
 from joinedup.domain.agencies import AgencyId
 from joinedup.governance import gate, triage_cases, uses, why
 from joinedup.governance.data_map import attribute_fields, event_field, identity_field
+from joinedup.governance.minimisation import sealed_kinds
 from joinedup.governance.pdp import UK
 from joinedup.governance.purposes import PURPOSES
 from joinedup.governance.reader import Reader
@@ -204,20 +205,27 @@ def _family(connection: Any, opened: gate.Opened, today: date) -> list[dict[str,
         return []
     lr, pr = linkage_record.c, person_record.c
     rows = connection.execute(
-        select(lr.person_id, pr.agency_id, pr.forenames, pr.surname, pr.date_of_birth)
+        select(
+            lr.person_id, pr.agency_id, pr.forenames, pr.surname, pr.date_of_birth, pr.attributes
+        )
         .join(person_record, LINKED_PERSON_RECORD)
         .where(lr.person_id.in_([m["person_id"] for m in members]))
         .order_by(lr.person_id, pr.agency_id)
     ).all()
+    # A seal on any record of a member seals them (as the gate's subject has it): their record
+    # opens only through their own decision, so they are not named here.
+    sealed = {row.person_id for row in rows if sealed_kinds(row.attributes or {})}
     visible: dict[str, Any] = {}
     for row in rows:
+        if row.person_id in sealed:
+            continue
         if row.agency_id in identity_agencies and row.person_id not in visible:
             visible[row.person_id] = row
     own = _own_birth(connection, opened)
     out = []
     for m in members:
         row = visible.get(m["person_id"])
-        if row is None:  # known only to agencies the reader may not see: not listed
+        if row is None:  # sealed, or known only to agencies the reader may not see
             continue
         dob = row.date_of_birth
         out.append(

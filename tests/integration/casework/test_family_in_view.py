@@ -4,6 +4,7 @@ reader's relationship with the child."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -112,3 +113,54 @@ def test_a_reader_with_no_relationship_to_the_child_sees_no_adult(store: Engine)
     with store.connect() as connection:
         entries = audit_search(connection, kind="ACCESS", subject=adult)
     assert not [e for e in entries if e.actor == "sw-stranger"]
+
+
+@pytest.mark.parametrize("kind", ["witness_protection", "adoption"])
+def test_a_sealed_family_member_is_not_named_in_the_childs_view(store: Engine, kind: str) -> None:
+    """Red team: the family list named each member from their record directly, so an adult
+    under witness protection appeared by name and date of birth in a child's view. A sealed
+    member's record opens only through their own decision (which the seal closes): they are
+    not listed, as a member known only to agencies the reader may not see is not."""
+    child, key, team, adult = _child_with_abusive_adult(store)
+    reader = _social_worker(key, team, "CHILD_PROTECTION_ENQUIRY")
+    _member(single_view(store, reader, child).as_dict(), adult)  # listed while unsealed
+    with store.begin() as c:
+        kept = c.execute(
+            text(
+                "select pr.id, pr.attributes from person_record pr join linkage_record lr"
+                " on lr.agency_id = pr.agency_id and lr.source_table = pr.source_table"
+                " and lr.source_id = pr.source_id where lr.person_id = :adult"
+            ),
+            {"adult": adult},
+        ).all()
+        c.execute(
+            text(
+                "update person_record set attributes = :sealed where id in (select pr.id"
+                " from person_record pr join linkage_record lr on lr.agency_id = pr.agency_id"
+                " and lr.source_table = pr.source_table and lr.source_id = pr.source_id"
+                " where lr.person_id = :adult)"
+            ),
+            {"sealed": f'{{"sealed": "{kind}"}}', "adult": adult},
+        )
+        names = c.execute(
+            text(
+                "select pr.forenames, pr.surname from person_record pr join linkage_record lr"
+                " on lr.agency_id = pr.agency_id and lr.source_table = pr.source_table"
+                " and lr.source_id = pr.source_id where lr.person_id = :adult"
+            ),
+            {"adult": adult},
+        ).all()
+    try:
+        view = single_view(store, reader, child).as_dict()
+    finally:  # the store is shared by the module's tests
+        with store.begin() as c:
+            for row_id, attributes in kept:
+                c.execute(
+                    text("update person_record set attributes = :a where id = :id"),
+                    {"a": attributes if isinstance(attributes, str) else json.dumps(attributes),
+                     "id": row_id},
+                )  # fmt: skip
+    assert adult not in {m["person_id"] for m in view["family"]}
+    shown = repr(view["family"])
+    for forenames, surname in names:
+        assert f"{forenames} {surname}" not in shown

@@ -59,11 +59,13 @@ def side_by_side(records: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for label, value_of in COMPARED:
         left, right = (
-            str(value_of(records[side]) or "") if records[side] else ""
+            (records[side].get("restricted") or str(value_of(records[side]) or ""))
+            if records[side]
+            else ""
             for side in ("left", "right")
         )
         agree = ""
-        if left and right:
+        if left and right and not any((records[s] or {}).get("restricted") for s in records):
             agree = "same" if left.casefold() == right.casefold() else "different"
         rows.append({"label": label, "left": left, "right": right, "agree": agree})
     return rows
