@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integ
 from aiosmtpd.controller import Controller  # noqa: E402
 from alerts.servers import Mailbox, free_port  # noqa: E402
 
+from joinedup import bootstrap  # noqa: E402
 from joinedup.alerts import raising  # noqa: E402
 from joinedup.ingest.feed_writer import Delivery  # noqa: E402
 from joinedup.services import ingest  # noqa: E402
@@ -247,6 +248,10 @@ def _cpu_seconds() -> float:
 
 
 def run(args: argparse.Namespace, scratch: Path, state: dict) -> None:
+    # The platform's event flow, as every entry point installs it: without it an ingest
+    # raises no alert (the bench measured nothing from the event flow's move to bootstrap
+    # until 2026-12-08).
+    bootstrap.wire()
     load_before = [round(x, 2) for x in os.getloadavg()]
     clock = time.perf_counter()
     engine, schema, url = build_store(args.database_url, args.children, scratch, state)
