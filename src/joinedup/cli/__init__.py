@@ -108,7 +108,10 @@ def operator(
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry and no LOGNAME (a bare container)
         user = f"uid {os.getuid()}"
-    OPERATOR.set({"channel": "cli", "os_user": user})
+    # For this command only: a process that runs commands in turn (the tests' CliRunner, a
+    # shell embedding the app) must not record later work as this command's.
+    token = OPERATOR.set({"channel": "cli", "os_user": user})
+    ctx.call_on_close(lambda: OPERATOR.reset(token))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -19,7 +19,7 @@ from joinedup.exchange.terms import NotAgreed
 from joinedup.services import exchange
 from joinedup.store.exchange_tables import exchange_summary
 
-from .conftest import Pair
+from .conftest import Pair, open_and_deposit
 
 NOW = datetime.now(UTC)
 
@@ -32,12 +32,13 @@ def resigned(pair: Pair, document: dict[str, Any]) -> dict[str, Any]:
 
 def planned_summary(pair: Pair) -> dict[str, Any]:
     """A summary Exampleshire signed of a child on a plan, before Otherbury keeps any."""
+    session, ours = open_and_deposit(pair, NOW)
     with pair.sides["exampleshire"].active():
-        blob = exchange.export_encodings(pair.a, "otherbury", NOW)
+        blob = exchange.export_encodings(pair.a, "otherbury", session, NOW)
     with pair.sides["otherbury"].active():
-        found = exchange.discover_from(pair.b, "exampleshire", blob, NOW)
+        found = exchange.discover_from(pair.b, "exampleshire", blob, ours, NOW)
     with pair.sides["exampleshire"].active():
-        signed = exchange.answer_requests(pair.a, "otherbury", found["requests"], NOW)
+        signed = exchange.answer_requests(pair.a, "otherbury", session, found["requests"], NOW)
     return dict(next(s for s in signed if s["summary"]["sections"].get("cp_plans"))["summary"])
 
 

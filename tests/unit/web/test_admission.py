@@ -4,12 +4,32 @@ the rest wait their turn and are told how long they waited, static assets never 
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
 import pytest
 
 from joinedup.http.admission import DEFAULT_CONCURRENCY, Admission, concurrency_from_environment
+
+
+def in_own_thread(scenario: Any) -> None:
+    """Run the coroutine in a thread of its own: a browser test earlier in this process (the
+    sync Playwright API) can leave an event loop running in the main thread, where
+    ``asyncio.run`` refuses to start (the heaviest files now run first)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            failures.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
 
 
 class Busy:
@@ -65,7 +85,7 @@ def test_at_most_the_configured_requests_are_handled_at_once() -> None:
             assert "queue;dur=" in r.headers["server-timing"]
         assert "server-timing" not in static.headers
 
-    asyncio.run(scenario())
+    in_own_thread(scenario)
 
 
 def test_concurrency_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
