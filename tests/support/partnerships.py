@@ -133,15 +133,7 @@ def move(source: Engine, target: Engine, person_ids: list[str], postcode: str) -
         run_id = b.execute(select(func.max(linkage_run.c.id))).scalar()
         delivery_id = b.execute(select(func.max(delivery.c.id))).scalar()
         for n, person_id in enumerate(person_ids):
-            record = a.execute(
-                select(person_record)
-                .join(linkage_record, (linkage_record.c.agency_id == person_record.c.agency_id)
-                      & (linkage_record.c.source_id == person_record.c.source_id)
-                      & (linkage_record.c.source_table == person_record.c.source_table))
-                .where(linkage_record.c.person_id == person_id)
-                .order_by((person_record.c.agency_id != "social_care"), person_record.c.id)
-            ).first()  # fmt: skip
-            assert record is not None
+            record = _identity_of(a, person_id)
             source_id = f"MOVER-{n:04d}"
             payload = {"upn": source_id, "forename": record.forenames, "surname": record.surname}
             sr = b.execute(insert(source_record).values(
@@ -166,6 +158,20 @@ def move(source: Engine, target: Engine, person_ids: list[str], postcode: str) -
     return out
 
 
+def _identity_of(connection: Any, person_id: str) -> Any:
+    """The person's record a mover's new area would meet: social care's, else any."""
+    record = connection.execute(
+        select(person_record)
+        .join(linkage_record, (linkage_record.c.agency_id == person_record.c.agency_id)
+              & (linkage_record.c.source_id == person_record.c.source_id)
+              & (linkage_record.c.source_table == person_record.c.source_table))
+        .where(linkage_record.c.person_id == person_id)
+        .order_by((person_record.c.agency_id != "social_care"), person_record.c.id)
+    ).first()  # fmt: skip
+    assert record is not None
+    return record
+
+
 def children_ids(engine: Engine, today: Any) -> list[str]:
     """Person ids of the store's children, the exchange's way (under 18, linked)."""
     from joinedup.services.exchange_records import encoded_children
@@ -187,15 +193,7 @@ def mover_delivery(
     pupils, upns = [], {}
     with source.connect() as a:
         for n, person_id in enumerate(person_ids):
-            record = a.execute(
-                select(person_record)
-                .join(linkage_record, (linkage_record.c.agency_id == person_record.c.agency_id)
-                      & (linkage_record.c.source_id == person_record.c.source_id)
-                      & (linkage_record.c.source_table == person_record.c.source_table))
-                .where(linkage_record.c.person_id == person_id)
-                .order_by((person_record.c.agency_id != "social_care"), person_record.c.id)
-            ).first()  # fmt: skip
-            assert record is not None
+            record = _identity_of(a, person_id)
             digits = f"{938000000000 + n:012d}"
             upn = upn_check_letter(digits) + digits
             upns[person_id] = upn

@@ -19,6 +19,7 @@ the ties that survive.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from pydantic import Field
@@ -164,9 +165,7 @@ def _as_allowed(incident: net.Incident, opened: dict[str, gate.Opened]) -> net.I
             and opened[p.person_id].allows(ROLES_FIELD)
         )
     )
-    return net.Incident(
-        incident.incident_id, incident.occurred_on, incident.category, people, incident.things
-    )
+    return replace(incident, people=people)
 
 
 def _sealed_from(opened: gate.Opened) -> bool:
@@ -176,10 +175,7 @@ def _sealed_from(opened: gate.Opened) -> bool:
 
 
 def _without(incident: net.Incident, people: set[str]) -> net.Incident:
-    kept = tuple(p for p in incident.people if p.person_id not in people)
-    return net.Incident(
-        incident.incident_id, incident.occurred_on, incident.category, kept, incident.things
-    )
+    return replace(incident, people=tuple(p for p in incident.people if p.person_id not in people))
 
 
 def _names(connection: Connection, opened: dict[str, gate.Opened]) -> dict[str, str]:
